@@ -1,0 +1,3 @@
+from counterspy.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Typer command-line interface. Thin: every command calls a library function."""

@@ -1,0 +1,1 @@
+"""Imports every CLI module so its commands register on the root app. One line per feature."""

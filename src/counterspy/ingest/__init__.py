@@ -1,0 +1,1 @@
+"""Canonical telemetry schemas, readers, validation and the platform simulator."""
