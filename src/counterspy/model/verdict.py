@@ -1,0 +1,39 @@
+"""Link verdicts: the seam between the infrastructure engine and everything that checks links."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class VerdictLabel(StrEnum):
+    MALICIOUS = "malicious"
+    SUSPICIOUS = "suspicious"
+    CLEAN = "clean"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a verdict was given: a stable code plus a human sentence and its evidence."""
+
+    code: str  # e.g. "indicator.domain", "lookalike.typo", "shortener"
+    detail: str  # e.g. "domain instagam.click is one deletion from brand instagram"
+    brand: str | None = None
+    indicator_source: str | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    url: str
+    label: VerdictLabel
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    actor: str | None = None  # firm or actor named by a matching indicator, where known
+    domain: str | None = None  # normalised host the verdict is about, when one could be parsed
+
+
+class LinkChecker(Protocol):
+    """Anything that can judge a batch of URLs (the verdict engine implements this)."""
+
+    def check_many(self, urls: Sequence[str]) -> list[Verdict]: ...
