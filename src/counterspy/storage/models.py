@@ -1,0 +1,1 @@
+"""Imports every model module so ``Base.metadata`` knows all tables (used by migrations)."""
