@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): an app factory that features extend with their routers."""
