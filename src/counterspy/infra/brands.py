@@ -44,6 +44,15 @@ class Brand:
     flags: frozenset[str] = frozenset()
 
     @property
+    def primary_keys(self) -> tuple[str, ...]:
+        """The label of the first (primary) domain plus aliases: matched with typos and inside
+        longer names. Labels of other domains are matched exactly only (``youtu`` of youtu.be
+        would otherwise make every ``youth`` a lookalike)."""
+        _sub, dom, _suf = split_host(self.domains[0])
+        first = dom.replace("-", "")
+        return tuple(dict.fromkeys((first, *self.aliases)))
+
+    @property
     def keys(self) -> tuple[str, ...]:
         """Strings a lookalike is compared with: the label of each official domain plus aliases."""
         out: list[str] = []
