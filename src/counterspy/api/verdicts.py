@@ -20,7 +20,8 @@ router = APIRouter(prefix="/v1", tags=["verdicts"])
 
 class VerdictRequest(BaseModel):
     urls: list[Annotated[str, Field(max_length=MAX_URL_CHARS)]] = Field(
-        ..., description=f"URLs to judge (at most {MAX_BATCH:,})")
+        ..., description=f"URLs to judge (at most {MAX_BATCH:,})"
+    )
 
 
 class ReasonOut(BaseModel):
@@ -46,9 +47,19 @@ class VerdictResponse(BaseModel):
 def verdict_json(v: Verdict) -> dict[str, object]:
     """The same shape as :class:`VerdictOut`, built without model validation (hot path)."""
     return {
-        "url": v.url, "verdict": v.label.value, "actor": v.actor, "domain": v.domain,
-        "reasons": [{"code": r.code, "detail": r.detail, "brand": r.brand,
-                     "indicator_source": r.indicator_source} for r in v.reasons],
+        "url": v.url,
+        "verdict": v.label.value,
+        "actor": v.actor,
+        "domain": v.domain,
+        "reasons": [
+            {
+                "code": r.code,
+                "detail": r.detail,
+                "brand": r.brand,
+                "indicator_source": r.indicator_source,
+            }
+            for r in v.reasons
+        ],
     }
 
 
@@ -57,19 +68,25 @@ def get_service(request: Request) -> VerdictService:
     if svc is None:
         svc = VerdictService(request.app.state.workspace)
         request.app.state.verdict_service = svc
-    return svc  # type: ignore[no-any-return]
+    return svc
 
 
-@router.post("/verdicts", response_model=VerdictResponse,
-             responses={413: {"description": f"more than {MAX_BATCH:,} URLs"}})
+@router.post(
+    "/verdicts",
+    response_model=VerdictResponse,
+    responses={413: {"description": f"more than {MAX_BATCH:,} URLs"}},
+)
 def post_verdicts(
     body: VerdictRequest, service: Annotated[VerdictService, Depends(get_service)]
 ) -> Response:
     """Judge every URL; each verdict carries its reasons (which brand, which indicator)."""
     if len(body.urls) > MAX_BATCH:
-        raise HTTPException(status_code=413,
-                            detail=f"batch of {len(body.urls):,} URLs; the limit is {MAX_BATCH:,}")
+        raise HTTPException(
+            status_code=413, detail=f"batch of {len(body.urls):,} URLs; the limit is {MAX_BATCH:,}"
+        )
     engine = service.engine()
-    payload = {"verdicts": [verdict_json(v) for v in engine.check_many(body.urls)],
-               "intel_version": service.version}
+    payload = {
+        "verdicts": [verdict_json(v) for v in engine.check_many(body.urls)],
+        "intel_version": service.version,
+    }
     return Response(json.dumps(payload, separators=(",", ":")), media_type="application/json")

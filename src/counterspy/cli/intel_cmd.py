@@ -17,10 +17,12 @@ from counterspy.cli.main import app
 from counterspy.errors import CounterspyError, InputError
 from counterspy.workspace import Workspace
 
-intel_app = typer.Typer(help="Indicators of compromise: import, list, statistics.",
-                        no_args_is_help=True)
-block_app = typer.Typer(help="The platform's own blocklist of domains, URLs, IPs and CIDRs.",
-                        no_args_is_help=True)
+intel_app = typer.Typer(
+    help="Indicators of compromise: import, list, statistics.", no_args_is_help=True
+)
+block_app = typer.Typer(
+    help="The platform's own blocklist of domains, URLs, IPs and CIDRs.", no_args_is_help=True
+)
 app.add_typer(intel_app, name="intel")
 app.add_typer(block_app, name="block")
 
@@ -35,11 +37,17 @@ def _workspace(home: Path | None) -> Workspace:
 def intel_import(
     files: list[Path] = typer.Argument(..., help="Indicator files (format detected per file)."),
     home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
-    source: str | None = typer.Option(None, "--source", help="Source name recorded as provenance "
-                                      "(default: per format, e.g. meta-threat-research)."),
+    source: str | None = typer.Option(
+        None,
+        "--source",
+        help="Source name recorded as provenance (default: per format, e.g. meta-threat-research).",
+    ),
     fmt: str | None = typer.Option(None, "--format", help="Force a format (see `intel formats`)."),
-    join_split: bool = typer.Option(False, "--join-split", help="Accept the repair of a value "
-                                    "split over two rows (imports the joined value)."),
+    join_split: bool = typer.Option(
+        False,
+        "--join-split",
+        help="Accept the repair of a value split over two rows (imports the joined value).",
+    ),
 ) -> None:
     """Import indicator files: all of them, or nothing when any row is malformed."""
     from counterspy.intel.importer import prepare_import
@@ -55,9 +63,12 @@ def intel_import(
     for note in summary.notes:
         err.print(f"[yellow]note:[/] {note}", markup=True)
     types = ", ".join(f"{n} {t}" for t, n in summary.by_type)
-    out.print(f"imported {summary.indicators} indicators ({types}) from {summary.files} file(s) "
-              f"[{', '.join(summary.formats)}]: {summary.inserted} new, {summary.updated} already "
-              f"known; {summary.techniques} kill-chain techniques", markup=False)
+    out.print(
+        f"imported {summary.indicators} indicators ({types}) from {summary.files} file(s) "
+        f"[{', '.join(summary.formats)}]: {summary.inserted} new, {summary.updated} already "
+        f"known; {summary.techniques} kill-chain techniques",
+        markup=False,
+    )
 
 
 @intel_app.command("formats")
@@ -85,8 +96,9 @@ def intel_list(
 
     store = open_store(_workspace(home))
     try:
-        rows = list_indicators(store, type_=type_, source=source, actor=actor,
-                               contains=contains, limit=limit)
+        rows = list_indicators(
+            store, type_=type_, source=source, actor=actor, contains=contains, limit=limit
+        )
     finally:
         store.dispose()
     if as_json:
@@ -95,8 +107,14 @@ def intel_list(
         return
     table = Table("type", "value", "source", "actor", "published", "where")
     for r in rows:
-        table.add_row(r.type, r.normalized, r.source, r.actor or "", r.published or "",
-                      f"{Path(r.file).name}:{r.line}" if r.file else "")
+        table.add_row(
+            r.type,
+            r.normalized,
+            r.source,
+            r.actor or "",
+            r.published or "",
+            f"{Path(r.file).name}:{r.line}" if r.file else "",
+        )
     out.print(table)
     err.print(f"{len(rows)} indicator(s) shown (limit {limit})")
 
@@ -116,8 +134,10 @@ def intel_stats(home: Path | None = typer.Option(None, "--home", help=HOME_HELP)
         for k, n in rows:
             table.add_row(k, str(n))
         out.print(table)
-    out.print(f"{s.indicators} indicators, {s.blocklist} blocklist entries, {s.techniques} "
-              f"kill-chain techniques; intelligence version {s.version}")
+    out.print(
+        f"{s.indicators} indicators, {s.blocklist} blocklist entries, {s.techniques} "
+        f"kill-chain techniques; intelligence version {s.version}"
+    )
 
 
 def _parse_expiry(text: str | None) -> datetime | None:
@@ -130,15 +150,20 @@ def _parse_expiry(text: str | None) -> datetime | None:
     try:
         dt = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise InputError(f"cannot read expiry {text!r}", column="--expires",
-                         hint="use e.g. 7d, 12h or 2026-12-31") from exc
+        raise InputError(
+            f"cannot read expiry {text!r}",
+            column="--expires",
+            hint="use e.g. 7d, 12h or 2026-12-31",
+        ) from exc
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 @block_app.command("add")
 def block_add(
     values: list[str] = typer.Argument(..., help="Domains, URLs, IPs or CIDRs to block."),
-    reason: str = typer.Option(..., "--reason", help="Why (kept with the entry, shown in verdicts)."),
+    reason: str = typer.Option(
+        ..., "--reason", help="Why (kept with the entry, shown in verdicts)."
+    ),
     added_by: str | None = typer.Option(None, "--by", help="Analyst name (default: login name)."),
     expires: str | None = typer.Option(None, "--expires", help="Expiry: 7d, 12h or an ISO date."),
     home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
@@ -152,7 +177,10 @@ def block_add(
     try:
         for v in values:
             b = add_block(store, v, reason=reason, added_by=who, expires=exp)
-            out.print(f"blocked {b.type} {b.value}" + (f" until {b.expires:%Y-%m-%d %H:%M}" if b.expires else ""))
+            out.print(
+                f"blocked {b.type} {b.value}"
+                + (f" until {b.expires:%Y-%m-%d %H:%M}" if b.expires else "")
+            )
     finally:
         store.dispose()
 
@@ -176,8 +204,9 @@ def block_remove(
     finally:
         store.dispose()
     if missing:
-        raise CounterspyError(f"not on the blocklist: {', '.join(missing)}",
-                              hint="see `counterspy block list`")
+        raise CounterspyError(
+            f"not on the blocklist: {', '.join(missing)}", hint="see `counterspy block list`"
+        )
 
 
 @block_app.command("list")
@@ -192,19 +221,29 @@ def block_list(home: Path | None = typer.Option(None, "--home", help=HOME_HELP))
         store.dispose()
     table = Table("type", "value", "reason", "by", "added", "expires")
     for b in rows:
-        table.add_row(b.type, b.value, b.reason, b.added_by, f"{b.added_at:%Y-%m-%d %H:%M}",
-                      f"{b.expires:%Y-%m-%d %H:%M}" if b.expires else "")
+        table.add_row(
+            b.type,
+            b.value,
+            b.reason,
+            b.added_by,
+            f"{b.added_at:%Y-%m-%d %H:%M}",
+            f"{b.expires:%Y-%m-%d %H:%M}" if b.expires else "",
+        )
     out.print(table)
     err.print(f"{len(rows)} blocklist entr{'y' if len(rows) == 1 else 'ies'}")
 
 
 @app.command("verdict")
 def verdict_cmd(
-    urls: list[str] = typer.Argument(..., help="URLs to judge, or '-' to read one per line from stdin."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per line: url, verdict, "
-                                 "reasons, actor."),
-    brands: list[Path] = typer.Option([], "--brands", help="Extra brand-list file (CSV or YAML); "
-                                      "repeatable."),
+    urls: list[str] = typer.Argument(
+        ..., help="URLs to judge, or '-' to read one per line from stdin."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON object per line: url, verdict, reasons, actor."
+    ),
+    brands: list[Path] = typer.Option(
+        [], "--brands", help="Extra brand-list file (CSV or YAML); repeatable."
+    ),
     home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
 ) -> None:
     """Judge links: malicious (indicator/blocklist), suspicious (lookalike, shortener), clean."""
@@ -223,15 +262,21 @@ def verdict_cmd(
         counts[v.label.value] += 1
         if as_json:
             d = verdict_json(v)
-            sys.stdout.write(json.dumps({k: d[k] for k in ("url", "verdict", "reasons", "actor",
-                                                           "domain")}) + "\n")
+            sys.stdout.write(
+                json.dumps({k: d[k] for k in ("url", "verdict", "reasons", "actor", "domain")})
+                + "\n"
+            )
         else:
-            style = {"malicious": "bold red", "suspicious": "yellow", "clean": "green"}[v.label.value]
+            style = {"malicious": "bold red", "suspicious": "yellow", "clean": "green"}[
+                v.label.value
+            ]
             out.print(f"[{style}]{v.label.value:10}[/] {v.url[:200]}", markup=True)
             for r in v.reasons:
                 out.print(f"           {r.code}: {r.detail}", markup=False)
-    err.print(f"{len(verdicts)} URL(s): {counts['malicious']} malicious, "
-              f"{counts['suspicious']} suspicious, {counts['clean']} clean")
+    err.print(
+        f"{len(verdicts)} URL(s): {counts['malicious']} malicious, "
+        f"{counts['suspicious']} suspicious, {counts['clean']} clean"
+    )
 
 
 @app.command("serve")

@@ -70,23 +70,43 @@ class Brand:
 def _brand_from_row(row: dict[str, str], file: str, line: int) -> Brand:
     name = (row.get("name") or "").strip()
     if not name:
-        raise InputError("brand has no name", file=file, row=line, column="name",
-                         hint="every brand row needs name and domains")
+        raise InputError(
+            "brand has no name",
+            file=file,
+            row=line,
+            column="name",
+            hint="every brand row needs name and domains",
+        )
     domains: list[str] = []
     for raw in (row.get("domains") or "").split():
         d = to_ascii_host(raw)
         if d is None:
-            raise InputError(f"invalid domain {raw!r}", file=file, row=line, column="domains",
-                             hint="list official domains separated by spaces, e.g. 'bbc.co.uk bbc.com'")
+            raise InputError(
+                f"invalid domain {raw!r}",
+                file=file,
+                row=line,
+                column="domains",
+                hint="list official domains separated by spaces, e.g. 'bbc.co.uk bbc.com'",
+            )
         domains.append(d)
     if not domains:
-        raise InputError(f"brand {name!r} has no domains", file=file, row=line, column="domains",
-                         hint="list at least one official domain")
+        raise InputError(
+            f"brand {name!r} has no domains",
+            file=file,
+            row=line,
+            column="domains",
+            hint="list at least one official domain",
+        )
     flags = frozenset((row.get("flags") or "").split())
     unknown = flags - FLAGS
     if unknown:
-        raise InputError(f"unknown flag(s) {sorted(unknown)}", file=file, row=line, column="flags",
-                         hint=f"flags are: {', '.join(sorted(FLAGS))}")
+        raise InputError(
+            f"unknown flag(s) {sorted(unknown)}",
+            file=file,
+            row=line,
+            column="flags",
+            hint=f"flags are: {', '.join(sorted(FLAGS))}",
+        )
     aliases = tuple(a.lower() for a in (row.get("aliases") or "").split())
     return Brand(
         name=name,
@@ -102,8 +122,12 @@ def parse_brands_csv(text: str, file: str) -> list[Brand]:
     reader = csv.DictReader(io.StringIO(text))
     missing = {"name", "domains"} - set(reader.fieldnames or ())
     if missing:
-        raise InputError(f"brand file lacks column(s) {sorted(missing)}", file=file, row=1,
-                         hint=f"columns are: {', '.join(COLUMNS)}")
+        raise InputError(
+            f"brand file lacks column(s) {sorted(missing)}",
+            file=file,
+            row=1,
+            hint=f"columns are: {', '.join(COLUMNS)}",
+        )
     return [_brand_from_row(row, file, i) for i, row in enumerate(reader, start=2)]
 
 
@@ -114,8 +138,11 @@ def parse_brands_yaml(text: str, file: str) -> list[Brand]:
         raise InputError(f"not valid YAML: {exc}", file=file) from exc
     items = doc.get("brands") if isinstance(doc, dict) else None
     if not isinstance(items, list):
-        raise InputError("expected a top-level 'brands:' list", file=file,
-                         hint="brands: [{name: Example, domains: [example.com]}]")
+        raise InputError(
+            "expected a top-level 'brands:' list",
+            file=file,
+            hint="brands: [{name: Example, domains: [example.com]}]",
+        )
     out = []
     for i, item in enumerate(items, start=1):
         if not isinstance(item, dict):

@@ -216,16 +216,22 @@ class LookalikeIndex:
         if sub:
             for lab in sub.split("."):
                 if len(lab) >= 4 and lab in self.primary and not self.generic(lab):
-                    f.add("lookalike.subdomain_brand", lab,
-                          f"brand {lab} appears as a subdomain of unrelated {_join(dom, suf)}")
+                    f.add(
+                        "lookalike.subdomain_brand",
+                        lab,
+                        f"brand {lab} appears as a subdomain of unrelated {_join(dom, suf)}",
+                    )
         if not f.items:
             self._vocabulary(plain, f)
         if not f.items and is_abused_tld(suf):
             t = self.typo(plain, relaxed=True)
             if t is not None:
                 key, edit = t
-                f.add(f"lookalike.{edit}", key,
-                      f"{dom} is {key} with {EDIT_WORDS[edit]}, on the heavily abused .{suf} TLD")
+                f.add(
+                    f"lookalike.{edit}",
+                    key,
+                    f"{dom} is {key} with {EDIT_WORDS[edit]}, on the heavily abused .{suf} TLD",
+                )
         if not f.items:
             r = cheap_tld_signals(plain, suf)
             if r is not None:
@@ -242,8 +248,13 @@ class LookalikeIndex:
             lab_u = to_unicode_host(lab)
             scripts = mixed_script(lab_u)
             if scripts:
-                f.items.setdefault(("lookalike.mixed_script", lab), Reason(
-                    "lookalike.mixed_script", f"label {lab_u!r} mixes scripts {', '.join(scripts)}"))
+                f.items.setdefault(
+                    ("lookalike.mixed_script", lab),
+                    Reason(
+                        "lookalike.mixed_script",
+                        f"label {lab_u!r} mixes scripts {', '.join(scripts)}",
+                    ),
+                )
             skel = skeleton(lab_u)
             self._match(skel, "lookalike.homoglyph", f"{lab_u} looks like", f)
 
@@ -255,20 +266,33 @@ class LookalikeIndex:
             for cand in (f"{dom}.{cc}", f"{dom}.com.{cc}", f"{dom}.co.{cc}"):
                 b = self.owned.get(cand)
                 if b is not None:
-                    f.add("lookalike.cctld_imitation", b.primary_keys[0],
-                          f"{dom}.{suf} reads as {cand}, a domain of {b.name}")
+                    f.add(
+                        "lookalike.cctld_imitation",
+                        b.primary_keys[0],
+                        f"{dom}.{suf} reads as {cand}, a domain of {b.name}",
+                    )
                     return False
         if dom in self.by_key and len(dom) >= MIN_KEY:
             brands = self.by_key[dom]
-            cc = _is_cc_suffix(suf)
-            if cc and any("global" in b.flags for b in brands):
+            on_cc = _is_cc_suffix(suf)
+            if on_cc and any("global" in b.flags for b in brands):
                 return True
             if suf in CC_IMITATION_SUFFIXES:
-                f.add("lookalike.cctld_imitation", dom,
-                      f"{dom}.{suf} imitates a country domain of {brands[0].name}")
-            elif not cc and not self.generic(dom) and (len(dom) > 3 or last not in {"com", "net", "org"}):
-                f.add("lookalike.tld_swap", dom,
-                      f"{_join(dom, suf)} uses the name of {brands[0].name} on a domain it does not own")
+                f.add(
+                    "lookalike.cctld_imitation",
+                    dom,
+                    f"{dom}.{suf} imitates a country domain of {brands[0].name}",
+                )
+            elif (
+                not on_cc
+                and not self.generic(dom)
+                and (len(dom) > 3 or last not in {"com", "net", "org"})
+            ):
+                f.add(
+                    "lookalike.tld_swap",
+                    dom,
+                    f"{_join(dom, suf)} uses the name of {brands[0].name} on a domain it does not own",
+                )
             return False
         if plain != dom and plain in self.by_key and not self.generic(plain):
             f.add("lookalike.hyphenation", plain, f"{dom} is {plain} with hyphens inserted")
@@ -292,7 +316,9 @@ class LookalikeIndex:
             if len(labels) > 1:
                 joins.append(labels[-2] + labels[-1] + plain)
             for j in joins:
-                self._match(j, "lookalike.split_host", f"{sub}.{plain} joined across the dot reads", f)
+                self._match(
+                    j, "lookalike.split_host", f"{sub}.{plain} joined across the dot reads", f
+                )
         elif "." not in suf and len(suf) <= 3 and plain + suf in self.by_key:
             j = plain + suf
             f.add("lookalike.split_host", j, f"{plain}.{suf} joined across the dot reads {j}")
@@ -306,13 +332,20 @@ class LookalikeIndex:
                 if not all(o in AFFIXES or o.isdigit() or len(o) <= 2 for o in others):
                     continue
                 if t in self.primary and t != plain:
-                    f.add("lookalike.combosquat", t, f"{dom} combines brand {t} with {'-'.join(others)}")
+                    f.add(
+                        "lookalike.combosquat",
+                        t,
+                        f"{dom} combines brand {t} with {'-'.join(others)}",
+                    )
                 elif len(t) >= 5:
                     typo = self.typo(t)
                     if typo is not None:
-                        f.add("lookalike.combosquat", typo[0],
-                              f"{dom} combines {t} ({typo[0]} with {EDIT_WORDS[typo[1]]}) "
-                              f"with {'-'.join(others)}")
+                        f.add(
+                            "lookalike.combosquat",
+                            typo[0],
+                            f"{dom} combines {t} ({typo[0]} with {EDIT_WORDS[typo[1]]}) "
+                            f"with {'-'.join(others)}",
+                        )
         if any(k == plain for _c, k in f.items):
             return
         for end, key in self.automaton.iter(plain):
@@ -331,25 +364,36 @@ class LookalikeIndex:
                 continue
             if len(key) <= 3 and not any(len(w) >= 3 for w in words):
                 continue
-            f.add("lookalike.combosquat", key,
-                  f"{dom} is brand {key} plus {'+'.join(x for x in (pre, post) if x)}")
+            f.add(
+                "lookalike.combosquat",
+                key,
+                f"{dom} is brand {key} plus {'+'.join(x for x in (pre, post) if x)}",
+            )
 
     def _vocabulary(self, plain: str, f: _Findings) -> None:
         """Names made only of system-endpoint or shortener vocabulary (no brand involved)."""
         words = segments(plain, _SYSTEM_WORDS)
-        if (words is not None and sum(1 for w in words if w in SYSTEM_VOCAB) >= 2
-                and any(w in SYSTEM_STRONG for w in words)):
+        if (
+            words is not None
+            and sum(1 for w in words if w in SYSTEM_VOCAB) >= 2
+            and any(w in SYSTEM_STRONG for w in words)
+        ):
             f.items[("lookalike.system_service", plain)] = Reason(
                 "lookalike.system_service",
                 f"{plain} is made of system-service words ({'+'.join(words)}), like the update, "
-                "time-sync and connectivity-check hosts of operating systems")
+                "time-sync and connectivity-check hosts of operating systems",
+            )
             return
         words = segments(plain, _SHORT_WORDS)
-        if (words is not None and len(words) >= 2
-                and any(w in SHORTENER_VOCAB and len(w) >= 3 for w in words)):
+        if (
+            words is not None
+            and len(words) >= 2
+            and any(w in SHORTENER_VOCAB and len(w) >= 3 for w in words)
+        ):
             f.items[("lookalike.shortener_like", plain)] = Reason(
                 "lookalike.shortener_like",
-                f"{plain} is made of link-shortener words ({'+'.join(words)})")
+                f"{plain} is made of link-shortener words ({'+'.join(words)})",
+            )
 
     def _match(self, s: str, code: str, prefix: str, f: _Findings) -> None:
         if s in self.by_key:

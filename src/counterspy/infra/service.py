@@ -25,8 +25,11 @@ BRANDS_DIR = "brands.d"  # workspace folder of brand-list extension files (*.csv
 
 def brand_files(workspace: Workspace, extra: Sequence[Path] = ()) -> list[Path]:
     d = workspace.home / BRANDS_DIR
-    found = sorted(p for p in d.glob("*") if p.suffix.lower() in {".csv", ".yaml", ".yml"}) \
-        if d.is_dir() else []
+    found = (
+        sorted(p for p in d.glob("*") if p.suffix.lower() in {".csv", ".yaml", ".yml"})
+        if d.is_dir()
+        else []
+    )
     return [*found, *extra]
 
 

@@ -82,7 +82,7 @@ def parse_url(raw: str) -> ParsedUrl:
     if len(text) > MAX_URL_CHARS:
         problems.append("url.oversized")
     s = text.strip().replace("\\", "/")
-    s = "".join(ch for ch in s[:MAX_URL_CHARS * 8] if ch not in "\t\r\n")
+    s = "".join(ch for ch in s[: MAX_URL_CHARS * 8] if ch not in "\t\r\n")
     scheme = ""
     m = _SCHEME_RE.match(s)
     rest = s
@@ -116,8 +116,9 @@ def parse_url(raw: str) -> ParsedUrl:
         try:
             ip6 = ipaddress.IPv6Address(hostpart.split("%", 1)[0])
         except ValueError:
-            return ParsedUrl(text, scheme, None, None, None, path, userinfo,
-                             (*problems, "url.invalid_host"))
+            return ParsedUrl(
+                text, scheme, None, None, None, path, userinfo, (*problems, "url.invalid_host")
+            )
         mapped = ip6.ipv4_mapped
         ip: ipaddress.IPv4Address | ipaddress.IPv6Address = mapped if mapped is not None else ip6
         return ParsedUrl(text, scheme, None, ip, port, path, userinfo, tuple(problems))
@@ -139,6 +140,7 @@ def parse_url(raw: str) -> ParsedUrl:
         return ParsedUrl(text, scheme, None, ip4, port, path, userinfo, tuple(problems))
     host = to_ascii_host(hostpart)
     if host is None:
-        return ParsedUrl(text, scheme, None, None, port, path, userinfo,
-                         (*problems, "url.invalid_host"))
+        return ParsedUrl(
+            text, scheme, None, None, port, path, userinfo, (*problems, "url.invalid_host")
+        )
     return ParsedUrl(text, scheme, host, None, port, path, userinfo, tuple(problems))

@@ -29,7 +29,10 @@ from counterspy.model.verdict import Reason, Verdict, VerdictLabel
 _SEVERITY = {VerdictLabel.CLEAN: 0, VerdictLabel.SUSPICIOUS: 1, VerdictLabel.MALICIOUS: 2}
 CLEAN_NO_MATCH = Reason("clean.no_match", "no indicator, blocklist entry or lookalike matched")
 _URL_PROBLEMS: dict[str, tuple[VerdictLabel, str]] = {
-    "url.scheme": (VerdictLabel.SUSPICIOUS, "the URL runs code or embeds content (scheme {scheme}:)"),
+    "url.scheme": (
+        VerdictLabel.SUSPICIOUS,
+        "the URL runs code or embeds content (scheme {scheme}:)",
+    ),
     "url.no_host": (VerdictLabel.CLEAN, "no web host to judge (scheme {scheme!r})"),
     "url.invalid_host": (VerdictLabel.SUSPICIOUS, "the host is not a valid domain name"),
     "url.oversized": (VerdictLabel.SUSPICIOUS, "the URL is longer than a normal link"),
@@ -51,8 +54,9 @@ def _match_reason(m: Match) -> Reason:
     p = m.provenance
     who = f", actor {p.actor}" if p.actor else ""
     note = f" ({p.note})" if p.note else ""
-    return Reason(m.code, f"{m.value} is on {p.kind} source {p.source}{who}{note}",
-                  indicator_source=p.source)
+    return Reason(
+        m.code, f"{m.value} is on {p.kind} source {p.source}{who}{note}", indicator_source=p.source
+    )
 
 
 class VerdictEngine:
@@ -94,13 +98,25 @@ class VerdictEngine:
             hc = self.lookalikes.check(host)
             if hc.owned_by is not None:
                 b = hc.owned_by
-                return HostJudgement(VerdictLabel.CLEAN, (Reason(
-                    "clean.brand_domain", f"{host} belongs to protected brand {b.name}",
-                    brand=b.name),))
+                return HostJudgement(
+                    VerdictLabel.CLEAN,
+                    (
+                        Reason(
+                            "clean.brand_domain",
+                            f"{host} belongs to protected brand {b.name}",
+                            brand=b.name,
+                        ),
+                    ),
+                )
             if hc.shortener is not None:
-                reasons.append(Reason(
-                    "shortener", f"{host} is URL shortener {hc.shortener.name}: the destination "
-                    "is hidden until followed", brand=hc.shortener.name))
+                reasons.append(
+                    Reason(
+                        "shortener",
+                        f"{host} is URL shortener {hc.shortener.name}: the destination "
+                        "is hidden until followed",
+                        brand=hc.shortener.name,
+                    )
+                )
             reasons.extend(hc.reasons)
         if self.first_seen:
             reg = registrable_domain(host) or host
@@ -108,18 +124,19 @@ class VerdictEngine:
             if seen is not None:
                 now = self.now or datetime.now(UTC)
                 if now - seen <= self.recent:
-                    reasons.append(Reason(
-                        "first_seen.recent",
-                        f"{reg} was first seen on the platform {seen:%Y-%m-%d %H:%M} "
-                        f"(within {self.recent.days} days)"))
+                    reasons.append(
+                        Reason(
+                            "first_seen.recent",
+                            f"{reg} was first seen on the platform {seen:%Y-%m-%d %H:%M} "
+                            f"(within {self.recent.days} days)",
+                        )
+                    )
         if reasons:
             return HostJudgement(VerdictLabel.SUSPICIOUS, tuple(reasons))
         return HostJudgement(VerdictLabel.CLEAN, (CLEAN_NO_MATCH,))
 
     # -- URL level -----------------------------------------------------------------------
     def verdict(self, url: str) -> Verdict:
-        if not isinstance(url, str):
-            url = str(url)
         if len(url) <= MAX_URL_CHARS and not self.indicators.urls:
             host = fast_host(url)
             if host is not None and not host[-1].isdigit() and "xn--" not in host:
@@ -151,8 +168,7 @@ class VerdictEngine:
                 reasons.extend(j.reasons)
         for code in p.problems:
             sev, template = _URL_PROBLEMS[code]
-            detail = template.format(scheme=p.scheme, userinfo=(p.userinfo or "")[:80],
-                                     ip=p.ip)
+            detail = template.format(scheme=p.scheme, userinfo=(p.userinfo or "")[:80], ip=p.ip)
             if code == "url.userinfo" and p.userinfo is not None and "." not in p.userinfo:
                 sev = VerdictLabel.CLEAN  # plain credentials (ftp://user:pw@host), not a disguise
             reasons.append(Reason(code, detail))

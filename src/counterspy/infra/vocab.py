@@ -7,27 +7,33 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+
+def words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``."""
+    return frozenset(text.split())
+
+
 # Words that turn a brand into a combosquat when glued to it (brand-login, secure-brand,
 # brandegypt). A brand plus *only* these words (and digits) is a combosquat.
-AFFIXES = frozenset(
+AFFIXES = words(
     """login logon signin signup secure security verify verification account accounts update
     updates updater support help service services online web app apps mobile official auth id
     pay payment wallet bank my get go www mail cloud sync api cdn group shop store promo gift
     gifts bonus watch buy download free
     egypt egy misr eg gr greece hellas sa ksa uae ae uk us eu global international portal
-    connect arabia arab africa europe""".split()
+    connect arabia arab africa europe"""
 )
 
 # The subset that makes even a common-word brand a combosquat (getsignalapps, secure-orange).
-STRONG_AFFIXES = frozenset(
+STRONG_AFFIXES = words(
     """login logon signin signup secure security verify verification account accounts update
     updates updater support help official auth wallet pay payment bank app apps egypt misr
-    arabia""".split()
+    arabia"""
 )
 
 # Keys that are also everyday words: matched only as a whole name, never inside longer words,
 # never as a bare name on another TLD (live.com's "live", sky.com's "sky").
-COMMON_WORDS = frozenset(
+COMMON_WORDS = words(
     """live news mail time times one box sky free star standard bell three post link go web
     online world daily express today nation mirror sun independent record focus insider vice
     semana terra stuff tempo wired vox bild stern dawn noon seat bolt grab wise square target
@@ -36,49 +42,49 @@ COMMON_WORDS = frozenset(
     first public china india global city home info save best style index state report digital
     graphic people sport short inbox trends central point monitor reporter tribune citizen
     herald observer guardian telegraph times mobile sports express notion money trip scores
-    games game club""".split()
+    games game club"""
 )
 
 # Country-code TLDs that are widely sold and used as generic names (.me, .io, .tv ...): a brand
 # name on one of these is not a local business of that country.
-GENERIC_CCTLDS = frozenset(
-    "me io co tv cc ws ly to fm am gg ai sh la pw nu tk ml ga cf gq ps bz vc ms gd st cx".split()
+GENERIC_CCTLDS = words(
+    "me io co tv cc ws ly to fm am gg ai sh la pw nu tk ml ga cf gq ps bz vc ms gd st cx"
 )
 
 # Private suffixes that imitate a country code (``zougla.gr.com`` reads as ``zougla.gr``).
-CC_IMITATION_SUFFIXES = frozenset(
+CC_IMITATION_SUFFIXES = words(
     """gr.com uk.com us.com eu.com de.com br.com cn.com ru.com sa.com za.com jpn.com ar.com
     hu.com kr.com no.com qc.com se.com uy.com ae.org gb.net jp.net hu.net in.net uk.net
-    se.net us.org co.com""".split()
+    se.net us.org co.com"""
 )
 
 # Names built only from these words imitate operating-system and infrastructure endpoints
 # (Android's connectivitycheck, NTP time sync, OTA update servers).
-SYSTEM_VOCAB = frozenset(
+SYSTEM_VOCAB = words(
     """update updates updating updater updete sync synced time timestamp stamp clock check
     checker checks connectivity connection service services server servers
     statistics stats cloud browser ota ios android system network enterprise telecommunication
     request requests push notification notifications sms infosms security secure verify
-    verification config configuration settings mobile net api status health ping""".split()
+    verification config configuration settings mobile net api status health ping"""
 )
 
 # At least one of these must appear for a name to count as a system-endpoint imitation.
-SYSTEM_STRONG = frozenset(
+SYSTEM_STRONG = words(
     """update updates updating updater updete sync synced check checker checks connectivity
-    timestamp ota statistics stats status ping api config verify verification""".split()
+    timestamp ota statistics stats status ping api config verify verification"""
 )
 
 # Names built from these words imitate link shorteners and redirectors.
-SHORTENER_VOCAB = frozenset(
+SHORTENER_VOCAB = words(
     """short shorten shortener shorturl shorturls shortlink shortlinks link links lnk lnks
     url urls tiny tinyurl redirect redirecting redir safely go goto cut bit click clicks
-    forward fwd jump hop""".split()
+    forward fwd jump hop"""
 )
 
-FILLER = frozenset(
+FILLER = words(
     """my get go to the a i u you 4 for now quick fast new me we service services app apps
     online site web mobile s with are is this that it of in on at by and or all your our
-    info""".split()
+    info"""
 )
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import ClassVar
 
 
-
 @dataclass(frozen=True)
 class RawIndicator:
     type: str  # canonical type (see TYPE_ALIASES values) or "auto" to infer from the value
@@ -44,21 +43,55 @@ class ReadResult:
 
 # Publisher type names → canonical types. One table for every format.
 TYPE_ALIASES: dict[str, str] = {
-    "domain": "domain", "domain_name": "domain", "domain-name": "domain", "hostname": "domain",
-    "fqdn": "domain", "url": "url", "uri": "url", "link": "url", "ip": "ip", "ip_address": "ip",
-    "ipv4": "ip", "ipv6": "ip", "ipv4-addr": "ip", "ipv6-addr": "ip", "ip-src": "ip",
-    "ip-dst": "ip", "cidr": "cidr", "ip_range": "cidr", "email": "email",
-    "email_address": "email", "email-addr": "email", "email-src": "email", "email-dst": "email",
-    "md5": "md5", "hash_md5": "md5", "sha1": "sha1", "hash_sha1": "sha1", "sha256": "sha256",
-    "hash_sha256": "sha256", "filename": "filename", "file_name": "filename", "file:name": "filename",
-    "file:path": "filename", "process": "process", "process:name": "process",
+    "domain": "domain",
+    "domain_name": "domain",
+    "domain-name": "domain",
+    "hostname": "domain",
+    "fqdn": "domain",
+    "url": "url",
+    "uri": "url",
+    "link": "url",
+    "ip": "ip",
+    "ip_address": "ip",
+    "ipv4": "ip",
+    "ipv6": "ip",
+    "ipv4-addr": "ip",
+    "ipv6-addr": "ip",
+    "ip-src": "ip",
+    "ip-dst": "ip",
+    "cidr": "cidr",
+    "ip_range": "cidr",
+    "email": "email",
+    "email_address": "email",
+    "email-addr": "email",
+    "email-src": "email",
+    "email-dst": "email",
+    "md5": "md5",
+    "hash_md5": "md5",
+    "sha1": "sha1",
+    "hash_sha1": "sha1",
+    "sha256": "sha256",
+    "hash_sha256": "sha256",
+    "filename": "filename",
+    "file_name": "filename",
+    "file:name": "filename",
+    "file:path": "filename",
+    "process": "process",
+    "process:name": "process",
 }
 
 # Malware and firm names → actor labels (FirmId slugs where the firm is one of Meta's seven).
 ACTOR_NAMES: dict[str, str] = {
-    "cytrox": "cytrox", "predator": "cytrox", "cobwebs": "cobwebs", "cognyte": "cognyte",
-    "black cube": "black_cube", "blackcube": "black_cube", "bluehawk": "bluehawk",
-    "belltrox": "belltrox", "pegasus": "nso_group", "nso": "nso_group",
+    "cytrox": "cytrox",
+    "predator": "cytrox",
+    "cobwebs": "cobwebs",
+    "cognyte": "cognyte",
+    "black cube": "black_cube",
+    "blackcube": "black_cube",
+    "bluehawk": "bluehawk",
+    "belltrox": "belltrox",
+    "pegasus": "nso_group",
+    "nso": "nso_group",
 }
 
 

@@ -54,8 +54,12 @@ class MetaCsvReader(IndicatorReader):
         try:
             ti, vi = header.index("indicator_type"), header.index("indicator_value")
         except ValueError as exc:
-            raise InputError("header lacks indicator_type / indicator_value", file=str(path),
-                             row=1, hint="expected columns: indicator_type,indicator_value,comment,ds") from exc
+            raise InputError(
+                "header lacks indicator_type / indicator_value",
+                file=str(path),
+                row=1,
+                hint="expected columns: indicator_type,indicator_value,comment,ds",
+            ) from exc
         ci = header.index("comment") if "comment" in header else None
         di = header.index("ds") if "ds" in header else None
         out = []
@@ -63,23 +67,33 @@ class MetaCsvReader(IndicatorReader):
             if not any(c.strip() for c in row):
                 continue
             if len(row) <= max(ti, vi):
-                raise InputError(f"row has {len(row)} column(s), the header has {len(header)}",
-                                 file=str(path), row=line, hint="check delimiters and quoting")
+                raise InputError(
+                    f"row has {len(row)} column(s), the header has {len(header)}",
+                    file=str(path),
+                    row=line,
+                    hint="check delimiters and quoting",
+                )
             comment = row[ci].strip() if ci is not None and ci < len(row) else None
-            out.append(RawIndicator(
-                type=TYPE_ALIASES.get(row[ti].strip().lower(), "auto"),
-                value=row[vi], line=line,
-                published=row[di].strip() if di is not None and di < len(row) else None,
-                actor=actor_from_text(comment), comment=comment or None,
-            ))
+            out.append(
+                RawIndicator(
+                    type=TYPE_ALIASES.get(row[ti].strip().lower(), "auto"),
+                    value=row[vi],
+                    line=line,
+                    published=row[di].strip() if di is not None and di < len(row) else None,
+                    actor=actor_from_text(comment),
+                    comment=comment or None,
+                )
+            )
         return ReadResult(tuple(out), default_source="meta-threat-research")
 
 
 @register
 class KillChainCsvReader(IndicatorReader):
     name = "killchain-csv"
-    description = ("Meta Online Operations Kill Chain CSV: Tactic,Technique,Procedure "
-                   "[,Indicator,Comments]; loads the technique vocabulary and any indicators")
+    description = (
+        "Meta Online Operations Kill Chain CSV: Tactic,Technique,Procedure "
+        "[,Indicator,Comments]; loads the technique vocabulary and any indicators"
+    )
 
     @classmethod
     def sniff(cls, path: Path, head: str) -> bool:
@@ -103,19 +117,30 @@ class KillChainCsvReader(IndicatorReader):
             if code is None:
                 notes.append(f"{path.name} line {line}: no technique code, row kept as text only")
             elif code not in techniques:
-                techniques[code] = TechniqueRow(code, tactic, technique,
-                                                " ".join(procedure.split()), line)
+                techniques[code] = TechniqueRow(
+                    code, tactic, technique, " ".join(procedure.split()), line
+                )
             value = cells[ii] if ii is not None else ""
             if not value:
                 continue
             if len(value.split()) > 1:
-                notes.append(f"{path.name} line {line}: free text in Indicator column skipped: "
-                             f"{value[:60]!r}")
+                notes.append(
+                    f"{path.name} line {line}: free text in Indicator column skipped: "
+                    f"{value[:60]!r}"
+                )
                 continue
-            out.append(RawIndicator(type="auto", value=value, line=line, technique=code,
-                                    comment=cells[ci] if ci is not None and cells[ci] else None))
-        return ReadResult(tuple(out), tuple(techniques.values()), tuple(notes),
-                          default_source="meta-killchain")
+            out.append(
+                RawIndicator(
+                    type="auto",
+                    value=value,
+                    line=line,
+                    technique=code,
+                    comment=cells[ci] if ci is not None and cells[ci] else None,
+                )
+            )
+        return ReadResult(
+            tuple(out), tuple(techniques.values()), tuple(notes), default_source="meta-killchain"
+        )
 
 
 @register
@@ -134,7 +159,7 @@ class PlainListReader(IndicatorReader):
             value = value.strip()
             if not value or value.startswith("#"):
                 continue
-            out.append(RawIndicator(type="auto", value=value, line=line,
-                                    comment=comment.strip() or None))
+            out.append(
+                RawIndicator(type="auto", value=value, line=line, comment=comment.strip() or None)
+            )
         return ReadResult(tuple(out), default_source=f"list:{path.stem}")
-

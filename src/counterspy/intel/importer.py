@@ -19,7 +19,7 @@ from pathlib import Path
 from counterspy.errors import InputError
 from counterspy.intel.formats import RawIndicator, TechniqueRow, detect_reader, load_readers
 from counterspy.intel.normalize import is_valid_domain, refang, to_ascii_host
-from counterspy.intel.values import BadValue, Normalised, infer_type, normalise_value
+from counterspy.intel.values import BadValueError, Normalised, infer_type, normalise_value
 from counterspy.progress import NULL_PROGRESS, Progress
 
 
@@ -59,20 +59,28 @@ def _split_candidate(a: RawIndicator, b: RawIndicator) -> str | None:
 
 
 def _prepare_file(
-    path: Path, *, source: str | None, fmt: str | None, join_split: bool,
-    problems: list[ImportProblem], notes: list[str],
+    path: Path,
+    *,
+    source: str | None,
+    fmt: str | None,
+    join_split: bool,
+    problems: list[ImportProblem],
+    notes: list[str],
 ) -> tuple[list[PreparedIndicator], list[tuple[TechniqueRow, str]], str]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path),
-                         hint="save the file as UTF-8") from exc
+        raise InputError(
+            f"not UTF-8 text (byte {exc.start})", file=str(path), hint="save the file as UTF-8"
+        ) from exc
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", file=str(path)) from exc
     readers = load_readers()
     if fmt is not None:
         if fmt not in readers:
-            raise InputError(f"unknown format {fmt!r}", hint=f"formats: {', '.join(sorted(readers))}")
+            raise InputError(
+                f"unknown format {fmt!r}", hint=f"formats: {', '.join(sorted(readers))}"
+            )
         reader = readers[fmt]()
     else:
         reader = detect_reader(path, text[:8192])
@@ -86,27 +94,41 @@ def _prepare_file(
         raw = rows[i]
         try:
             norm = normalise_value(raw.type, raw.value)
-        except BadValue as exc:
+        except BadValueError as exc:
             nxt = rows[i + 1] if i + 1 < len(rows) else None
             joined = _split_candidate(raw, nxt) if nxt is not None else None
             if joined is not None and nxt is not None:
                 if join_split:
-                    out.append(PreparedIndicator(
-                        raw, Normalised("domain", joined, None), src, str(path),
-                        f"{raw.line}-{nxt.line}"))
-                    notes.append(f"{path.name} lines {raw.line}-{nxt.line}: joined split value "
-                                 f"into {joined}")
+                    out.append(
+                        PreparedIndicator(
+                            raw,
+                            Normalised("domain", joined, None),
+                            src,
+                            str(path),
+                            f"{raw.line}-{nxt.line}",
+                        )
+                    )
+                    notes.append(
+                        f"{path.name} lines {raw.line}-{nxt.line}: joined split value into {joined}"
+                    )
                     i += 2
                     continue
-                problems.append(ImportProblem(
-                    str(path), raw.line,
-                    f"{raw.value!r} is not a domain, but with the next row ({nxt.line}: "
-                    f"{nxt.value!r}) it reads {joined!r}: the value looks split over rows "
-                    f"{raw.line} and {nxt.line}",
-                    "re-run with --join-split to import the joined value (and not the fragment)"))
+                problems.append(
+                    ImportProblem(
+                        str(path),
+                        raw.line,
+                        f"{raw.value!r} is not a domain, but with the next row ({nxt.line}: "
+                        f"{nxt.value!r}) it reads {joined!r}: the value looks split over rows "
+                        f"{raw.line} and {nxt.line}",
+                        "re-run with --join-split to import the joined value (and not the fragment)",
+                    )
+                )
             else:
-                problems.append(ImportProblem(str(path), raw.line, str(exc),
-                                              "fix or remove the row, then import again"))
+                problems.append(
+                    ImportProblem(
+                        str(path), raw.line, str(exc), "fix or remove the row, then import again"
+                    )
+                )
             i += 1
             continue
         if norm.warning:
@@ -117,8 +139,12 @@ def _prepare_file(
 
 
 def prepare_import(
-    paths: Sequence[Path], *, source: str | None = None, fmt: str | None = None,
-    join_split: bool = False, progress: Progress = NULL_PROGRESS,
+    paths: Sequence[Path],
+    *,
+    source: str | None = None,
+    fmt: str | None = None,
+    join_split: bool = False,
+    progress: Progress = NULL_PROGRESS,
 ) -> ImportPlan:
     """Read, normalise and check every file; raises :class:`InputError` listing all problems."""
     problems: list[ImportProblem] = []
@@ -128,8 +154,9 @@ def prepare_import(
     formats: list[str] = []
     progress.begin("reading indicator files", len(paths))
     for p in paths:
-        ind, tech, name = _prepare_file(p, source=source, fmt=fmt, join_split=join_split,
-                                        problems=problems, notes=notes)
+        ind, tech, name = _prepare_file(
+            p, source=source, fmt=fmt, join_split=join_split, problems=problems, notes=notes
+        )
         indicators.extend(ind)
         techniques.extend(tech)
         formats.append(name)
@@ -140,6 +167,10 @@ def prepare_import(
         if len(problems) > 1:
             listed = "; ".join(f"{Path(p.file).name}:{p.line} {p.message}" for p in problems[1:6])
             more = f" (and {len(problems) - 1} more: {listed}{' ...' if len(problems) > 6 else ''})"
-        raise InputError(first.message + more, file=first.file, row=first.line,
-                         hint=first.hint + "; nothing was imported")
+        raise InputError(
+            first.message + more,
+            file=first.file,
+            row=first.line,
+            hint=first.hint + "; nothing was imported",
+        )
     return ImportPlan(tuple(indicators), tuple(techniques), tuple(notes), tuple(formats))

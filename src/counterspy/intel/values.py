@@ -25,17 +25,21 @@ class Normalised:
     warning: str | None = None
 
 
-class BadValue(ValueError):
+class BadValueError(ValueError):
     """A value that is not a valid indicator of its type (message says why)."""
 
 
 def _domain(v: str) -> Normalised:
     host = to_ascii_host(v.split("/", 1)[0]) if "://" not in v else None
     if host is None or "." not in host:
-        raise BadValue(f"{v!r} is not a valid domain name")
+        raise BadValueError(f"{v!r} is not a valid domain name")
     if not is_valid_domain(host):
-        return Normalised("domain", host, None,
-                          f"{host}: top-level domain not in the Public Suffix List (kept as given)")
+        return Normalised(
+            "domain",
+            host,
+            None,
+            f"{host}: top-level domain not in the Public Suffix List (kept as given)",
+        )
     return Normalised("domain", host, registrable_domain(host))
 
 
@@ -43,7 +47,7 @@ def _url(v: str) -> Normalised:
     p = parse_url(v)
     loc = p.location
     if loc is None or "url.invalid_host" in p.problems:
-        raise BadValue(f"{v!r} is not a URL with a valid host")
+        raise BadValueError(f"{v!r} is not a URL with a valid host")
     reg = registrable_domain(p.host) if p.host else None
     return Normalised("url", loc, reg)
 
@@ -53,14 +57,14 @@ def _ip(v: str) -> Normalised:
         return _cidr(v)
     ip = parse_ip(v)
     if ip is None:
-        raise BadValue(f"{v!r} is not an IP address")
+        raise BadValueError(f"{v!r} is not an IP address")
     return Normalised("ip", str(ip), None)
 
 
 def _cidr(v: str) -> Normalised:
     net = parse_network(v)
     if net is None:
-        raise BadValue(f"{v!r} is not a CIDR network (like 192.0.2.0/24)")
+        raise BadValueError(f"{v!r} is not a CIDR network (like 192.0.2.0/24)")
     if net.num_addresses == 1:
         return Normalised("ip", str(net.network_address), None)
     return Normalised("cidr", str(net), None)
@@ -70,7 +74,7 @@ def _email(v: str) -> Normalised:
     local, at, dom = v.rpartition("@")
     host = to_ascii_host(dom) if at else None
     if not local or host is None:
-        raise BadValue(f"{v!r} is not an email address")
+        raise BadValueError(f"{v!r} is not an email address")
     return Normalised("email", f"{local.lower()}@{host}", registrable_domain(host))
 
 
@@ -80,7 +84,7 @@ def _hash(kind: str, length: int) -> Callable[[str], Normalised]:
     def norm(v: str) -> Normalised:
         h = v.strip().lower()
         if not pattern.match(h):
-            raise BadValue(f"{v!r} is not a {kind} hash ({length} hex digits)")
+            raise BadValueError(f"{v!r} is not a {kind} hash ({length} hex digits)")
         return Normalised(kind, h, None)
 
     return norm
@@ -89,16 +93,24 @@ def _hash(kind: str, length: int) -> Callable[[str], Normalised]:
 def _text(kind: str) -> Callable[[str], Normalised]:
     def norm(v: str) -> Normalised:
         if not v.strip():
-            raise BadValue("empty value")
+            raise BadValueError("empty value")
         return Normalised(kind, v.strip(), None)
 
     return norm
 
 
 NORMALISERS: dict[str, Callable[[str], Normalised]] = {
-    "domain": _domain, "url": _url, "ip": _ip, "cidr": _cidr, "email": _email,
-    "md5": _hash("md5", 32), "sha1": _hash("sha1", 40), "sha256": _hash("sha256", 64),
-    "filename": _text("filename"), "process": _text("process"), "other": _text("other"),
+    "domain": _domain,
+    "url": _url,
+    "ip": _ip,
+    "cidr": _cidr,
+    "email": _email,
+    "md5": _hash("md5", 32),
+    "sha1": _hash("sha1", 40),
+    "sha256": _hash("sha256", 64),
+    "filename": _text("filename"),
+    "process": _text("process"),
+    "other": _text("other"),
 }
 
 
@@ -119,7 +131,7 @@ def infer_type(v: str) -> str:
 
 
 def normalise_value(type_: str, value: str) -> Normalised:
-    """Refang and normalise ``value``; raises :class:`BadValue` with the reason."""
+    """Refang and normalise ``value``; raises :class:`BadValueError` with the reason."""
     v = refang(value)
     t = infer_type(v) if type_ == "auto" else type_
     return NORMALISERS.get(t, NORMALISERS["other"])(v)
