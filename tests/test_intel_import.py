@@ -28,14 +28,24 @@ def test_reader_names_are_unique_and_all_sniffable() -> None:
 
 
 def test_meta_csv_and_tsv_keep_provenance(tmp_path: Path) -> None:
-    csv_file = write(tmp_path, "a.csv", "indicator_type,indicator_value,comment,ds\n"
-                     "domain_name,evil[.]com,Cytrox Domain,2021-12-16\n"
-                     "ip_address,192.0.2.5,Black Cube server,2021-12-16\n")
-    tsv_file = write(tmp_path, "b.tsv", "indicator_type\tindicator_value\tcomment\tds\n"
-                     "url\thxxps://bad[.]example/login\tphish\t2022-01-02\n")
+    csv_file = write(
+        tmp_path,
+        "a.csv",
+        "indicator_type,indicator_value,comment,ds\n"
+        "domain_name,evil[.]com,Cytrox Domain,2021-12-16\n"
+        "ip_address,192.0.2.5,Black Cube server,2021-12-16\n",
+    )
+    tsv_file = write(
+        tmp_path,
+        "b.tsv",
+        "indicator_type\tindicator_value\tcomment\tds\n"
+        "url\thxxps://bad[.]example/login\tphish\t2022-01-02\n",
+    )
     plan = prepare_import([csv_file, tsv_file])
-    got = {(p.norm.type, p.norm.normalized, p.raw.actor, p.line_text, p.raw.published)
-           for p in plan.indicators}
+    got = {
+        (p.norm.type, p.norm.normalized, p.raw.actor, p.line_text, p.raw.published)
+        for p in plan.indicators
+    }
     assert got == {
         ("domain", "evil.com", "cytrox", "2", "2021-12-16"),
         ("ip", "192.0.2.5", "black_cube", "3", "2021-12-16"),
@@ -45,19 +55,23 @@ def test_meta_csv_and_tsv_keep_provenance(tmp_path: Path) -> None:
 
 
 def test_killchain_csv_loads_techniques_and_defanged_indicators(tmp_path: Path) -> None:
-    f = write(tmp_path, "kc.csv",
-              "Tactic,Technique,Procedure,Indicator,Comments\n"
-              "0. Acquiring assets,0.6 Acquiring domains,\"0.6.1 Acquiring domains to host,\n"
-              "deploy malware\",example[.]com,seen in campaign\n"
-              ",,,,\n"
-              "1. Disguising assets,1.5 Impersonating,1.5.1 Impersonating news website,"
-              "see the report for details,\n"
-              "1. Disguising assets,1.5 Impersonating,1.5.1 Impersonating news website,"
-              "hxxp://fake-news[.]example/a,\n")
+    f = write(
+        tmp_path,
+        "kc.csv",
+        "Tactic,Technique,Procedure,Indicator,Comments\n"
+        '0. Acquiring assets,0.6 Acquiring domains,"0.6.1 Acquiring domains to host,\n'
+        'deploy malware",example[.]com,seen in campaign\n'
+        ",,,,\n"
+        "1. Disguising assets,1.5 Impersonating,1.5.1 Impersonating news website,"
+        "see the report for details,\n"
+        "1. Disguising assets,1.5 Impersonating,1.5.1 Impersonating news website,"
+        "hxxp://fake-news[.]example/a,\n",
+    )
     plan = prepare_import([f])
     assert [t.code for t, _src in plan.techniques] == ["0.6.1", "1.5.1"]
-    assert [(p.norm.type, p.norm.normalized, p.raw.technique, p.line_text)
-            for p in plan.indicators] == [
+    assert [
+        (p.norm.type, p.norm.normalized, p.raw.technique, p.line_text) for p in plan.indicators
+    ] == [
         ("domain", "example.com", "0.6.1", "2"),
         ("url", "fake-news.example/a", "1.5.1", "6"),
     ]
@@ -65,26 +79,52 @@ def test_killchain_csv_loads_techniques_and_defanged_indicators(tmp_path: Path) 
 
 
 def test_stix_and_misp_and_plain(tmp_path: Path) -> None:
-    bundle = {"type": "bundle", "id": "bundle--1", "objects": [
-        {"type": "malware", "id": "malware--1", "name": "Predator"},
-        {"type": "indicator", "id": "indicator--1", "pattern": "[domain-name:value='a.example']",
-         "valid_from": "2021-12-16T00:00:00Z"},
-        {"type": "indicator", "id": "indicator--2", "pattern": "[ipv4-addr:value='198.51.100.0/24']"},
-        {"type": "relationship", "id": "relationship--1", "relationship_type": "indicates",
-         "source_ref": "indicator--1", "target_ref": "malware--1"},
-    ]}
-    misp = {"Event": {"info": "Cobwebs infrastructure", "date": "2021-12-01", "uuid": "u1",
-                      "Attribute": [{"type": "domain|ip", "value": "b.example|203.0.113.9"}],
-                      "Object": [{"Attribute": [{"type": "url", "value": "http://c.example/x"}]}]}}
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--1",
+        "objects": [
+            {"type": "malware", "id": "malware--1", "name": "Predator"},
+            {
+                "type": "indicator",
+                "id": "indicator--1",
+                "pattern": "[domain-name:value='a.example']",
+                "valid_from": "2021-12-16T00:00:00Z",
+            },
+            {
+                "type": "indicator",
+                "id": "indicator--2",
+                "pattern": "[ipv4-addr:value='198.51.100.0/24']",
+            },
+            {
+                "type": "relationship",
+                "id": "relationship--1",
+                "relationship_type": "indicates",
+                "source_ref": "indicator--1",
+                "target_ref": "malware--1",
+            },
+        ],
+    }
+    misp = {
+        "Event": {
+            "info": "Cobwebs infrastructure",
+            "date": "2021-12-01",
+            "uuid": "u1",
+            "Attribute": [{"type": "domain|ip", "value": "b.example|203.0.113.9"}],
+            "Object": [{"Attribute": [{"type": "url", "value": "http://c.example/x"}]}],
+        }
+    }
     s = write(tmp_path, "x.stix2", json.dumps(bundle))
     m = write(tmp_path, "event.json", json.dumps(misp))
     p = write(tmp_path, "list.txt", "# analyst list\nd.example  # seen in DMs\n\n2001:db8::1\n")
     plan = prepare_import([s, m, p])
     got = {(x.norm.type, x.norm.normalized, x.raw.actor) for x in plan.indicators}
     assert got == {
-        ("domain", "a.example", "cytrox"), ("cidr", "198.51.100.0/24", None),
-        ("domain", "b.example", "cobwebs"), ("ip", "203.0.113.9", "cobwebs"),
-        ("url", "c.example/x", "cobwebs"), ("domain", "d.example", None),
+        ("domain", "a.example", "cytrox"),
+        ("cidr", "198.51.100.0/24", None),
+        ("domain", "b.example", "cobwebs"),
+        ("ip", "203.0.113.9", "cobwebs"),
+        ("url", "c.example/x", "cobwebs"),
+        ("domain", "d.example", None),
         ("ip", "2001:db8::1", None),
     }
     assert plan.formats == ("stix2", "misp", "plain")
@@ -94,9 +134,13 @@ def test_malformed_row_names_file_and_line_and_nothing_is_written(
     tmp_path: Path, home: Path
 ) -> None:
     good = write(tmp_path, "good.txt", "ok.example\n")
-    bad = write(tmp_path, "bad.csv", "indicator_type,indicator_value,comment,ds\n"
-                "domain_name,fine.example,x,2021-01-01\n"
-                "ip_address,300.1.2.3,x,2021-01-01\n")
+    bad = write(
+        tmp_path,
+        "bad.csv",
+        "indicator_type,indicator_value,comment,ds\n"
+        "domain_name,fine.example,x,2021-01-01\n"
+        "ip_address,300.1.2.3,x,2021-01-01\n",
+    )
     with pytest.raises(InputError) as exc:
         prepare_import([good, bad])
     assert exc.value.file == str(bad)
@@ -111,10 +155,14 @@ def test_malformed_row_names_file_and_line_and_nothing_is_written(
 
 
 def test_split_value_is_reported_with_both_lines_and_joined_on_request(tmp_path: Path) -> None:
-    f = write(tmp_path, "split.csv", "indicator_type,indicator_value,comment,ds\n"
-              "domain_name,a.example,x,2021-12-16\n"
-              "domain_name,fbc8213450838f7ae251d4,x,2021-12-16\n"
-              "domain_name,519c195138.xyz,x,2021-12-16\n")
+    f = write(
+        tmp_path,
+        "split.csv",
+        "indicator_type,indicator_value,comment,ds\n"
+        "domain_name,a.example,x,2021-12-16\n"
+        "domain_name,fbc8213450838f7ae251d4,x,2021-12-16\n"
+        "domain_name,519c195138.xyz,x,2021-12-16\n",
+    )
     with pytest.raises(InputError) as exc:
         prepare_import([f])
     assert exc.value.row == 3
@@ -123,7 +171,9 @@ def test_split_value_is_reported_with_both_lines_and_joined_on_request(tmp_path:
     assert "--join-split" in exc.value.hint
     plan = prepare_import([f], join_split=True)
     assert [p.norm.normalized for p in plan.indicators] == [
-        "a.example", "fbc8213450838f7ae251d4519c195138.xyz"]
+        "a.example",
+        "fbc8213450838f7ae251d4519c195138.xyz",
+    ]
     assert plan.indicators[1].line_text == "3-4"
 
 
@@ -144,7 +194,9 @@ def test_reimport_updates_instead_of_duplicating(tmp_path: Path, home: Path) -> 
         assert stats(store).version == 2
         rows = list_indicators(store, source="s1")
         assert {(r.normalized, Path(r.file or "").name, r.line) for r in rows} == {
-            ("one.example", "l.txt", 1), ("two.example", "l.txt", 2)}
+            ("one.example", "l.txt", 1),
+            ("two.example", "l.txt", 2),
+        }
     finally:
         store.dispose()
 
@@ -156,8 +208,9 @@ def test_real_meta_and_amnesty_files(shared_data: Path) -> None:
     per_file = {f: sum(1 for p in plan.indicators if p.file.endswith(f)) for f in (".csv", ".json")}
     assert per_file == {".csv": 312, ".json": 312}
     assert all(p.raw.actor == "cytrox" for p in plan.indicators)
-    stix = prepare_import([shared_data / "amnesty/cytrox.stix2",
-                           shared_data / "amnesty/pegasus.stix2"])
+    stix = prepare_import(
+        [shared_data / "amnesty/cytrox.stix2", shared_data / "amnesty/pegasus.stix2"]
+    )
     assert sum(1 for p in stix.indicators if p.file.endswith("cytrox.stix2")) == 343
     assert sum(1 for p in stix.indicators if p.file.endswith("pegasus.stix2")) == 1549
     kc = prepare_import([shared_data / "meta/Online_Operations_Killchain-TTPs.csv"])

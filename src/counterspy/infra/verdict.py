@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 from counterspy.infra.indicator_index import IndicatorIndex, Match
 from counterspy.infra.lookalike import LookalikeIndex
 from counterspy.infra.urls import MAX_URL_CHARS, ParsedUrl, fast_host, parse_url
-from counterspy.intel.normalize import registrable_domain
 from counterspy.model.verdict import Reason, Verdict, VerdictLabel
 
 _SEVERITY = {VerdictLabel.CLEAN: 0, VerdictLabel.SUSPICIOUS: 1, VerdictLabel.MALICIOUS: 2}
@@ -119,9 +118,8 @@ class VerdictEngine:
                 )
             reasons.extend(hc.reasons)
         if self.first_seen:
-            reg = registrable_domain(host) or host
-            seen = self.first_seen.get(reg) or self.first_seen.get(host)
-            if seen is not None:
+            reg, seen = self._first_seen(host)
+            if reg is not None and seen is not None:
                 now = self.now or datetime.now(UTC)
                 if now - seen <= self.recent:
                     reasons.append(
@@ -134,6 +132,17 @@ class VerdictEngine:
         if reasons:
             return HostJudgement(VerdictLabel.SUSPICIOUS, tuple(reasons))
         return HostJudgement(VerdictLabel.CLEAN, (CLEAN_NO_MATCH,))
+
+    def _first_seen(self, host: str) -> tuple[str | None, datetime | None]:
+        h = host
+        while True:
+            seen = self.first_seen.get(h)
+            if seen is not None:
+                return h, seen
+            i = h.find(".")
+            if i == -1:
+                return None, None
+            h = h[i + 1 :]
 
     # -- URL level -----------------------------------------------------------------------
     def verdict(self, url: str) -> Verdict:
