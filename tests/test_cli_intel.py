@@ -47,7 +47,7 @@ def test_import_error_is_one_line_with_hint(
     assert code == 2
     assert "rows 1 and 2" in " ".join(err.split())
     assert "--join-split" in err
-    code, out, _ = run(capsys, "intel", "import", "--join-split", str(f))
+    code, _out, _ = run(capsys, "intel", "import", "--join-split", str(f))
     assert code == 0
 
 

@@ -1,4 +1,4 @@
-"""CLI: ``counterspy intel ...``, ``counterspy block ...``, ``counterspy verdict``, ``counterspy serve``."""
+"""CLI: ``counterspy intel``, ``counterspy block``, ``counterspy verdict``, ``counterspy serve``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -35,19 +36,28 @@ def _workspace(home: Path | None) -> Workspace:
 
 @intel_app.command("import")
 def intel_import(
-    files: list[Path] = typer.Argument(..., help="Indicator files (format detected per file)."),
-    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
-    source: str | None = typer.Option(
-        None,
-        "--source",
-        help="Source name recorded as provenance (default: per format, e.g. meta-threat-research).",
-    ),
-    fmt: str | None = typer.Option(None, "--format", help="Force a format (see `intel formats`)."),
-    join_split: bool = typer.Option(
-        False,
-        "--join-split",
-        help="Accept the repair of a value split over two rows (imports the joined value).",
-    ),
+    files: Annotated[
+        list[Path], typer.Argument(help="Indicator files (format detected per file).")
+    ],
+    home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="Source name recorded as provenance (default: per format, "
+            "e.g. meta-threat-research).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Force a format (see `intel formats`).")
+    ] = None,
+    join_split: Annotated[
+        bool,
+        typer.Option(
+            "--join-split",
+            help="Accept the repair of a value split over two rows (imports the joined value).",
+        ),
+    ] = False,
 ) -> None:
     """Import indicator files: all of them, or nothing when any row is malformed."""
     from counterspy.intel.importer import prepare_import
@@ -83,13 +93,19 @@ def intel_formats() -> None:
 
 @intel_app.command("list")
 def intel_list(
-    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
-    type_: str | None = typer.Option(None, "--type", help="Only this type (domain, url, ip, ...)."),
-    source: str | None = typer.Option(None, "--source", help="Only this source."),
-    actor: str | None = typer.Option(None, "--actor", help="Only this actor (e.g. cytrox)."),
-    contains: str | None = typer.Option(None, "--contains", help="Normalised value contains."),
-    limit: int = typer.Option(100, "--limit", min=1, help="At most this many rows."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="Only this type (domain, url, ip, ...).")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Only this actor (e.g. cytrox).")
+    ] = None,
+    contains: Annotated[
+        str | None, typer.Option("--contains", help="Normalised value contains.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """List stored indicators with their provenance."""
     from counterspy.intel.store import list_indicators, open_store
@@ -120,7 +136,9 @@ def intel_list(
 
 
 @intel_app.command("stats")
-def intel_stats(home: Path | None = typer.Option(None, "--home", help=HOME_HELP)) -> None:
+def intel_stats(
+    home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
+) -> None:
     """Counts of indicators by type, source and actor, plus blocklist and technique counts."""
     from counterspy.intel.store import open_store, stats
 
@@ -160,13 +178,17 @@ def _parse_expiry(text: str | None) -> datetime | None:
 
 @block_app.command("add")
 def block_add(
-    values: list[str] = typer.Argument(..., help="Domains, URLs, IPs or CIDRs to block."),
-    reason: str = typer.Option(
-        ..., "--reason", help="Why (kept with the entry, shown in verdicts)."
-    ),
-    added_by: str | None = typer.Option(None, "--by", help="Analyst name (default: login name)."),
-    expires: str | None = typer.Option(None, "--expires", help="Expiry: 7d, 12h or an ISO date."),
-    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
+    values: Annotated[list[str], typer.Argument(help="Domains, URLs, IPs or CIDRs to block.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why (kept with the entry, shown in verdicts).")
+    ],
+    added_by: Annotated[
+        str | None, typer.Option("--by", help="Analyst name (default: login name).")
+    ] = None,
+    expires: Annotated[
+        str | None, typer.Option("--expires", help="Expiry: 7d, 12h or an ISO date.")
+    ] = None,
+    home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
 ) -> None:
     """Block values; running servers pick the change up without a restart."""
     from counterspy.intel.store import add_block, open_store
@@ -187,8 +209,8 @@ def block_add(
 
 @block_app.command("remove")
 def block_remove(
-    values: list[str] = typer.Argument(..., help="Values to unblock."),
-    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
+    values: Annotated[list[str], typer.Argument(help="Values to unblock.")],
+    home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
 ) -> None:
     """Remove blocklist entries."""
     from counterspy.intel.store import open_store, remove_block
@@ -210,7 +232,7 @@ def block_remove(
 
 
 @block_app.command("list")
-def block_list(home: Path | None = typer.Option(None, "--home", help=HOME_HELP)) -> None:
+def block_list(home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None) -> None:
     """Show the blocklist."""
     from counterspy.intel.store import list_blocks, open_store
 
@@ -235,16 +257,17 @@ def block_list(home: Path | None = typer.Option(None, "--home", help=HOME_HELP))
 
 @app.command("verdict")
 def verdict_cmd(
-    urls: list[str] = typer.Argument(
-        ..., help="URLs to judge, or '-' to read one per line from stdin."
-    ),
-    as_json: bool = typer.Option(
-        False, "--json", help="One JSON object per line: url, verdict, reasons, actor."
-    ),
-    brands: list[Path] = typer.Option(
-        [], "--brands", help="Extra brand-list file (CSV or YAML); repeatable."
-    ),
-    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
+    urls: Annotated[
+        list[str], typer.Argument(help="URLs to judge, or '-' to read one per line from stdin.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line: url, verdict, reasons, actor.")
+    ] = False,
+    brands: Annotated[
+        list[Path] | None,
+        typer.Option("--brands", help="Extra brand-list file (CSV or YAML); repeatable."),
+    ] = None,
+    home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
 ) -> None:
     """Judge links: malicious (indicator/blocklist), suspicious (lookalike, shortener), clean."""
     from counterspy.api.verdicts import verdict_json
@@ -252,7 +275,7 @@ def verdict_cmd(
 
     items = [u.rstrip("\r\n") for u in sys.stdin] if urls == ["-"] else urls
     items = [u for u in items if u.strip()]
-    svc = VerdictService(_workspace(home), extra_brand_files=brands)
+    svc = VerdictService(_workspace(home), extra_brand_files=brands or [])
     try:
         verdicts = svc.engine().check_many(items)
     finally:
@@ -281,9 +304,9 @@ def verdict_cmd(
 
 @app.command("serve")
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8080, "--port", help="TCP port."),
-    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8080,
+    home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
 ) -> None:
     """Run the HTTP API (POST /v1/verdicts, ...) with uvicorn."""
     import uvicorn

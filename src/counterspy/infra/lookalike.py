@@ -73,7 +73,7 @@ def _affix_words(rest: str) -> tuple[str, ...] | None:
 
 @dataclass(frozen=True)
 class HostCheck:
-    """Outcome for one host: ``owned`` (a brand's own domain), ``shortener``, or lookalike reasons."""
+    """Outcome for one host: a brand's own domain, a URL shortener, or lookalike reasons."""
 
     owned_by: Brand | None
     shortener: Brand | None
@@ -291,7 +291,8 @@ class LookalikeIndex:
                 f.add(
                     "lookalike.tld_swap",
                     dom,
-                    f"{_join(dom, suf)} uses the name of {brands[0].name} on a domain it does not own",
+                    f"{_join(dom, suf)} uses the name of {brands[0].name} on a domain it "
+                    "does not own",
                 )
             return False
         if plain != dom and plain in self.by_key and not self.generic(plain):

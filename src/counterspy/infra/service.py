@@ -1,9 +1,9 @@
 """A verdict engine bound to a workspace that rebuilds itself when intelligence changes.
 
-Every import and blocklist change bumps a version counter in the store. :meth:`VerdictService.engine`
-reads that counter (at most once per ``check_interval`` seconds) and rebuilds the indicator index
-when it moved, so a running server picks up a new block within a second, without a restart.
-The brand index does not depend on the store and is built once.
+Every import and blocklist change bumps a version counter in the store.
+:meth:`VerdictService.engine` reads that counter (at most once per ``check_interval`` seconds)
+and rebuilds the indicator index when it moved, so a running server picks up a new block within
+a second, without a restart. The brand index does not depend on the store and is built once.
 """
 
 from __future__ import annotations

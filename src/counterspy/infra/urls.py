@@ -43,7 +43,7 @@ class ParsedUrl:
 
     @property
     def location(self) -> str | None:
-        """Host and path without scheme, port or fragment: the key URL indicators are stored under."""
+        """Host and path without scheme, port or fragment: the key of URL indicators."""
         h = str(self.ip) if self.ip is not None else self.host
         if h is None:
             return None

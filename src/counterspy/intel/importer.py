@@ -120,7 +120,8 @@ def _prepare_file(
                         f"{raw.value!r} is not a domain, but with the next row ({nxt.line}: "
                         f"{nxt.value!r}) it reads {joined!r}: the value looks split over rows "
                         f"{raw.line} and {nxt.line}",
-                        "re-run with --join-split to import the joined value (and not the fragment)",
+                        "re-run with --join-split to import the joined value "
+                        "(and not the fragment)",
                     )
                 )
             else:

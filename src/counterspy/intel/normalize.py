@@ -91,7 +91,7 @@ def split_host(ascii_host: str) -> tuple[str, str, str]:
 
 
 def registrable_domain(ascii_host: str) -> str | None:
-    """The registrable domain (``a.b.example.co.uk`` → ``example.co.uk``); None for bare suffixes."""
+    """The registrable domain (``a.b.example.co.uk`` → ``example.co.uk``), or None."""
     _sub, dom, suf = split_host(ascii_host)
     if not dom:
         return None

@@ -297,7 +297,7 @@ def stats(store: Store) -> IntelStats:
             return tuple((str(k) if k is not None else "-", int(n)) for k, n in rows)
 
         total = int(s.scalar(select(func.count()).select_from(Indicator)) or 0)
-        result = IntelStats(
+        return IntelStats(
             total,
             grouped(Indicator.type),
             grouped(Indicator.source),
@@ -306,7 +306,6 @@ def stats(store: Store) -> IntelStats:
             int(s.scalar(select(func.count()).select_from(Technique)) or 0),
             int(s.scalar(select(IntelState.version).where(IntelState.id == 1)) or 0),
         )
-    return result
 
 
 def load_index(store: Store, now: datetime | None = None) -> tuple[IndicatorIndex, int]:
