@@ -21,3 +21,8 @@ def create_app(workspace: Workspace) -> FastAPI:
 
     app.include_router(verdicts.router)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for multi-worker servers: the workspace comes from ``$COUNTERSPY_HOME``."""
+    return create_app(Workspace.resolve())
