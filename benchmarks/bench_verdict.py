@@ -376,7 +376,6 @@ def main() -> None:
         f"{len(realistic) / t:,.0f} URLs/s per core"
     )
 
-    del engine, full, index
     gc.collect()
     rate, n = bench_http(
         domains[:100_000], realistic, args.http_batches, args.http_workers, args.http_clients
