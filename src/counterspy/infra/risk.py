@@ -22,7 +22,12 @@ def _keyboard_walk(name: str) -> bool:
     return any(row[i : i + 5] in name for row in _KEYBOARD_ROWS for i in range(len(row) - 4))
 
 
+_HEX = re.compile(r"[0-9a-f]{16,}")
+
+
 def _machine_made(name: str) -> bool:
+    if _HEX.fullmatch(name):
+        return True  # a hash-like label (fbc8213450838f7ae251d4519c195138)
     letters = [c for c in name if c.isalpha()]
     if len(letters) < 4:
         return False
