@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -112,11 +113,18 @@ def verdicts_payload(verdicts: list[Verdict], intel_version: int) -> str:
     return '{"verdicts":[' + ",".join(parts) + '],"intel_version":' + str(intel_version) + "}"
 
 
+_SERVICE_LOCK = threading.Lock()
+
+
 def get_service(request: Request) -> VerdictService:
-    svc = getattr(request.app.state, "verdict_service", None)
+    """The app's verdict service, built on first use (once, even under concurrent requests)."""
+    svc: VerdictService | None = getattr(request.app.state, "verdict_service", None)
     if svc is None:
-        svc = VerdictService(request.app.state.workspace)
-        request.app.state.verdict_service = svc
+        with _SERVICE_LOCK:
+            svc = getattr(request.app.state, "verdict_service", None)
+            if svc is None:
+                svc = VerdictService(request.app.state.workspace)
+                request.app.state.verdict_service = svc
     return svc
 
 

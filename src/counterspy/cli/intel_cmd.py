@@ -317,9 +317,11 @@ def serve(
     import uvicorn
 
     from counterspy.api.app import create_app
+    from counterspy.intel.store import open_store
     from counterspy.workspace import HOME_ENV
 
     ws = _workspace(home)
+    open_store(ws).dispose()  # migrate once here, not racing in every worker process
     err.print(f"serving workspace {ws.home} on http://{host}:{port} ({workers} worker(s))")
     if workers == 1:
         uvicorn.run(create_app(ws), host=host, port=port, log_level="warning")

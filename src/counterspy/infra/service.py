@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from counterspy.infra.brands import load_brands
@@ -50,6 +50,7 @@ class VerdictService:
         self._lock = threading.Lock()
         self._engine: VerdictEngine | None = None
         self._version = -1
+        self._next_expiry: datetime | None = None
         self._checked = 0.0
 
     def engine(self) -> VerdictEngine:
@@ -59,10 +60,14 @@ class VerdictService:
         with self._lock:
             self._checked = now
             version = current_version(self.store)
-            if self._engine is None or version != self._version:
-                index, version = load_index(self.store)
-                self._engine = VerdictEngine(index, self.lookalikes, first_seen=self.first_seen)
-                self._version = version
+            expired = self._next_expiry is not None and datetime.now(UTC) >= self._next_expiry
+            if self._engine is None or version != self._version or expired:
+                loaded = load_index(self.store)
+                self._engine = VerdictEngine(
+                    loaded.index, self.lookalikes, first_seen=self.first_seen
+                )
+                self._version = loaded.version
+                self._next_expiry = loaded.next_expiry
             return self._engine
 
     @property
