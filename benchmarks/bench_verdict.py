@@ -317,7 +317,7 @@ def main() -> None:
     engine = VerdictEngine(index, None)
 
     def fresh() -> None:
-        engine._memo.clear()
+        engine.clear_memo()
         clear_caches()
 
     t = timed(lambda: engine.check_many(distinct), args.repeat, fresh)
@@ -336,7 +336,7 @@ def main() -> None:
     lurls = lookalike_urls(brands, rng, args.urls // 2)
 
     def fresh_full() -> None:
-        full._memo.clear()
+        full.clear_memo()
         clear_caches()
 
     t = timed(lambda: full.check_many(lurls), args.repeat, fresh_full)

@@ -86,6 +86,14 @@ class HostCheck:
 NO_MATCH = HostCheck(None, None, ())
 
 
+@dataclass(frozen=True)
+class _NameFindings:
+    plain: str
+    owner: Brand | None  # a global brand's own ccTLD variant
+    items: tuple[tuple[tuple[str, str], Reason], ...]
+    fallback: tuple[Reason, ...]  # weak-signal reasons, used only if nothing else matched
+
+
 class _Findings:
     def __init__(self, index: LookalikeIndex) -> None:
         self.index = index
@@ -113,6 +121,7 @@ class LookalikeIndex:
         self.generic_names: set[str] = set()
         self.shortener_keys: set[str] = set()
         self.folded: dict[str, str] = {}
+        self._names: dict[tuple[str, str], _NameFindings] = {}
         self.automaton = ahocorasick.Automaton()
         for b in self.brands:
             for d in b.domains:
@@ -136,6 +145,9 @@ class LookalikeIndex:
         self.typos = TypoIndex(
             self.primary, self.shortener_keys, {k for k in self.primary if self.generic(k)}
         )
+
+    def clear_memo(self) -> None:
+        self._names.clear()
 
     # -- helpers -------------------------------------------------------------------------
     def generic(self, key: str) -> bool:
@@ -170,15 +182,17 @@ class LookalikeIndex:
         sub, dom, suf = split_host(host)
         if not dom:
             return NO_MATCH
+        base = self._name_findings(dom, suf)
+        if base.owner is not None:
+            return HostCheck(base.owner, None, ())
         f = _Findings(self)
         if "xn--" in host:
             self._scripts(sub, dom, f)
-        plain = dom.replace("-", "")
-        if self._name(dom, plain, suf, f):
-            return HostCheck(self.by_key[dom][0], None, ())
-        self._split(sub, plain, suf, f)
-        self._combos(dom, plain, f)
+        for (code, key), reason in base.items:
+            f.items.setdefault((code, key), reason)
+            f.keys.add(key)
         if sub:
+            self._split(sub, base.plain, suf, f)
             for lab in sub.split("."):
                 if len(lab) >= 4 and lab in self.primary and not self.generic(lab):
                     f.add(
@@ -186,8 +200,39 @@ class LookalikeIndex:
                         lab,
                         f"brand {lab} appears as a subdomain of unrelated {_join(dom, suf)}",
                     )
+        else:
+            self._split("", base.plain, suf, f)
         if not f.items:
-            self._vocabulary(plain, f)
+            return HostCheck(None, None, base.fallback) if base.fallback else NO_MATCH
+        return HostCheck(None, None, tuple(f.items.values())[:6])
+
+    def _name_findings(self, dom: str, suf: str) -> _NameFindings:
+        """Everything that depends only on the registered name, memoised per name: subdomains
+        of one site (and the many hosts of one throw-away domain) share the work."""
+        key = (dom, suf)
+        cached = self._names.get(key)
+        if cached is not None:
+            return cached
+        f = _Findings(self)
+        plain = dom.replace("-", "")
+        fallback: tuple[Reason, ...] = ()
+        owned: Brand | None = None
+        if self._name(dom, plain, suf, f):
+            owned = self.by_key[dom][0]
+        else:
+            self._combos(dom, plain, f)
+            if not f.items:
+                fallback = self._weak_signals(dom, plain, suf)
+        result = _NameFindings(plain, owned, tuple(f.items.items()), fallback)
+        if len(self._names) >= 200_000:
+            self._names.clear()
+        self._names[key] = result
+        return result
+
+    def _weak_signals(self, dom: str, plain: str, suf: str) -> tuple[Reason, ...]:
+        """Reasons used only when nothing about a brand matched the host."""
+        f = _Findings(self)
+        self._vocabulary(plain, f)
         if not f.items and is_abused_tld(suf):
             t = self.typo(plain, relaxed=True)
             if t is not None:
@@ -200,10 +245,8 @@ class LookalikeIndex:
         if not f.items:
             r = cheap_tld_signals(plain, suf)
             if r is not None:
-                f.items[(r.code, plain)] = r
-        if not f.items:
-            return NO_MATCH
-        return HostCheck(None, None, tuple(f.items.values())[:6])
+                return (r,)
+        return tuple(f.items.values())
 
     def _scripts(self, sub: str, dom: str, f: _Findings) -> None:
         labels = (*sub.split("."), dom) if sub else (dom,)

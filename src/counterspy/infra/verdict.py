@@ -82,6 +82,12 @@ class VerdictEngine:
         self.now = now
         self._memo: dict[str, HostJudgement] = {}
 
+    def clear_memo(self) -> None:
+        """Forget memoised host results (benchmarks measuring cold hosts call this)."""
+        self._memo.clear()
+        if self.lookalikes is not None:
+            self.lookalikes.clear_memo()
+
     # -- host level ----------------------------------------------------------------------
     def judge_host(self, host: str) -> HostJudgement:
         j = self._memo.get(host)
