@@ -68,7 +68,8 @@ def name_table(pop: Population) -> NameTable:
 
 def _pick(table: I64, country: I64, key: npt.NDArray[np.uint64]) -> I64:
     off, ln = table[country, 0], np.maximum(table[country, 1], 1)
-    return off + (key % ln.astype(np.uint64)).astype(np.int64)
+    picked: I64 = off + (key % ln.astype(np.uint64)).astype(np.int64)
+    return picked
 
 
 def accounts_table(pop: Population, names: NameTable, lo: int, hi: int) -> pa.Table:

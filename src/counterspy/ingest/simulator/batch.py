@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -71,16 +72,22 @@ class EventBatch:
 def concat(batches: list[EventBatch]) -> EventBatch:
     if not batches:
         return empty()
+
+    def cat(name: str) -> Any:
+        return np.concatenate([getattr(b, name) for b in batches])
+
     return EventBatch(
-        *(
-            np.concatenate([getattr(b, f) for b in batches])
-            for f in ("ts", "actor", "etype", "target", "group")
-        ),
-        pa.concat_arrays([b.url for b in batches]),
-        *(
-            np.concatenate([getattr(b, f) for b in batches])
-            for f in ("ip", "asn", "device", "ua", "ip_cc")
-        ),
+        ts=cat("ts"),
+        actor=cat("actor"),
+        etype=cat("etype"),
+        target=cat("target"),
+        group=cat("group"),
+        url=pa.concat_arrays([b.url for b in batches]),
+        ip=cat("ip"),
+        asn=cat("asn"),
+        device=cat("device"),
+        ua=cat("ua"),
+        ip_cc=cat("ip_cc"),
     )
 
 

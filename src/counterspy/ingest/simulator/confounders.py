@@ -11,7 +11,6 @@ import numpy as np
 import numpy.typing as npt
 
 from counterspy.ingest.simulator.config import SimulationConfig
-from counterspy.ingest.simulator.network import VPN_ASNS
 from counterspy.ingest.simulator.population import (
     AT_RISK_CATEGORIES,
     CHATTER,
@@ -25,6 +24,7 @@ from counterspy.ingest.simulator.population import (
     SMM,
     Population,
 )
+from counterspy.ingest.simulator.reference import VPN_ASNS
 from counterspy.ingest.simulator.vec import mix
 
 I64 = npt.NDArray[np.int64]

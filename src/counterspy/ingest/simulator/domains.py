@@ -25,7 +25,7 @@ _COMBO = ("login", "secure", "verify", "news", "live", "share", "app", "web", "o
 
 
 def _label(domain: str) -> str:
-    """The brand label: ``kathimerini`` of ``kathimerini.gr``, ``bit`` + ``ly`` joined for shorteners."""
+    """The brand label: ``kathimerini`` of ``kathimerini.gr``, ``ahram`` of ``ahram.org.eg``."""
     parts = domain.split(".")
     if len(parts) >= 3 and parts[-2] in ("co", "com", "org", "gov", "go", "gob", "or", "ac"):
         return parts[-3]

@@ -101,7 +101,8 @@ class Population(Layout):
         """An account popular in ``country``; rank drawn from a steep power law."""
         lo, hi = self.popular_off[country], self.popular_off[country + 1]
         rank = np.floor((hi - lo) * r**3).astype(np.int64)
-        return self.popular[lo + np.minimum(rank, hi - lo - 1)]
+        picked: I64 = self.popular[lo + np.minimum(rank, hi - lo - 1)]
+        return picked
 
 
 def _split_communities(size: int, rng: np.random.Generator) -> I64:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +67,7 @@ def write_truth(
     def ids(values: list[int]) -> pa.Array:
         return account_ids(np.array(values, dtype=np.int64))
 
-    def col(rows: list[tuple[object, ...]], i: int) -> list[object]:
+    def col(rows: Sequence[tuple[object, ...]], i: int) -> list[object]:
         return [r[i] for r in rows]
 
     pq.write_table(

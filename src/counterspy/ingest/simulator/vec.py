@@ -74,5 +74,6 @@ def choice_cdf(cdf: npt.NDArray[np.float64], u: npt.NDArray[np.float64]) -> npt.
 
 def cdf(weights: npt.ArrayLike) -> npt.NDArray[np.float64]:
     w = np.asarray(weights, dtype=np.float64)
-    c = np.cumsum(w)
-    return c / c[-1]
+    c: npt.NDArray[np.float64] = np.cumsum(w)
+    out: npt.NDArray[np.float64] = c / c[-1]
+    return out
