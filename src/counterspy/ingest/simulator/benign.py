@@ -80,9 +80,11 @@ class Links:
     country_n: I64
     n_global: int
     paths: pa.Array
+    tail: pa.Array  # long tail of small benign sites (shops, blogs, local clubs), many fresh
+    shorteners: pa.Array
 
 
-def build_links(pop: Population) -> Links:
+def build_links(pop: Population, seed: int = 0) -> Links:
     w = web()
     domains = list(w.global_sites)
     lo, cnt = [], []
@@ -91,29 +93,82 @@ def build_links(pop: Population) -> Links:
         lo.append(len(domains))
         cnt.append(len(news))
         domains.extend(news)
+    rng = np.random.default_rng([seed, 77])
+    words = (
+        *w.fresh_words,
+        "shop",
+        "blog",
+        "club",
+        "studio",
+        "cafe",
+        "travel",
+        "photo",
+        "books",
+        "garden",
+        "home",
+        "kids",
+        "health",
+        "fit",
+        "art",
+    )
+    tlds = [c.code.lower() for c in pop.countries if c.code not in ("GB",)]
+    tlds += ["com", "com", "com", "net", "org", "info", "online", "shop", "blog", "site", "co.uk"]
+    tail = sorted(
+        {
+            f"{words[a]}{'-' if h else ''}{words[b]}.{tlds[t]}"
+            for a, b, h, t in zip(
+                rng.integers(0, len(words), 4000),
+                rng.integers(0, len(words), 4000),
+                rng.random(4000) < 0.3,
+                rng.integers(0, len(tlds), 4000),
+                strict=True,
+            )
+            if a != b
+        }
+    )
     return Links(
         pa.array(domains, pa.string()),
         np.array(lo, dtype=np.int64),
         np.array(cnt, dtype=np.int64),
         len(w.global_sites),
         pa.array(w.url_paths, pa.string()),
+        pa.array(tail, pa.string()),
+        pa.array(w.shortener_brands[:5], pa.string()),
     )
 
 
 def benign_urls(links: Links, country: I64, key: npt.NDArray[np.uint64]) -> pa.Array:
+    """News of the country or the world (most), a small site of the long tail, a short link."""
     u = unit(key, 51)
     n_local = links.country_n[country]
-    local = (u < 0.6) & (n_local > 0)
+    local = (u < 0.45) & (n_local > 0)
     pick_local = links.country_lo[country] + (
         mix(key, 52) % np.maximum(n_local, 1).astype(np.uint64)
     ).astype(np.int64)
     pick_global = (mix(key, 53) % np.uint64(links.n_global)).astype(np.int64)
     dom = links.domains.take(pa.array(np.where(local, pick_local, pick_global)))
     path = links.paths.take(pa.array((mix(key, 54) % np.uint64(len(links.paths))).astype(np.int64)))
-    num = pc.cast(
-        pa.array((mix(key, 55) % np.uint64(90_000_000)).astype(np.int64) + 10_000_000), pa.string()
+    number = (mix(key, 55) % np.uint64(90_000_000)).astype(np.int64) + 10_000_000
+    num = pc.cast(pa.array(number), pa.string())
+    news = pc.binary_join_element_wise("https://", dom, "/", path, "/", num, "")
+    tail_dom = links.tail.take(
+        pa.array((mix(key, 56) % np.uint64(len(links.tail))).astype(np.int64))
     )
-    return pc.binary_join_element_wise("https://", dom, "/", path, "/", num, "")
+    tail = pc.binary_join_element_wise("https://", tail_dom, "/", path, "")
+    short_dom = links.shorteners.take(
+        pa.array((mix(key, 57) % np.uint64(len(links.shorteners))).astype(np.int64))
+    )
+    short = pc.binary_join_element_wise(
+        "https://",
+        short_dom,
+        "/",
+        pc.utf8_slice_codeunits(
+            pc.cast(pa.array(mix(key, 58) % np.uint64(10**10)), pa.string()), 0, 7
+        ),
+        "",
+    )
+    kind = unit(key, 59)
+    return pc.if_else(pa.array(kind < 0.78), news, pc.if_else(pa.array(kind < 0.95), tail, short))
 
 
 def group_ids(pop: Population, who: I64, key: npt.NDArray[np.uint64]) -> I64:
@@ -179,9 +234,19 @@ def local_to_utc(pop: Population, country: I64, day: I64, local_s: F64) -> I64:
 
 
 def generate_block(
-    pop: Population, lo: int, hi: int, links: Links, viral: Viral, seed: int
+    pop: Population,
+    lo: int,
+    hi: int,
+    links: Links,
+    viral: Viral,
+    seed: int,
+    avoid: I64 | None = None,
 ) -> tuple[EventBatch, I64]:
-    """Benign events of accounts ``lo..hi-1`` plus the responses they draw; viral sharers."""
+    """Benign events of accounts ``lo..hi-1`` plus the responses they draw; viral sharers.
+
+    ``avoid`` holds sorted ``actor * n + target`` keys: operator cover activity never touches
+    the operation's own targets (that would be operational contact, not cover).
+    """
     rng = np.random.default_rng([seed, lo])
     acc = np.arange(lo, hi, dtype=np.int64)
     arch = pop.archetype[acc].astype(np.int64)
@@ -212,6 +277,9 @@ def generate_block(
     )
     local_s = hour * 3600.0 + unit(skey, 83) * 3600.0
     s_start = local_to_utc(pop, pop.country[actor].astype(np.int64), day, local_s)
+    # a local evening can fall before the first UTC day or after the last: wrap by a day
+    s_start = np.where(s_start < pop.start_us, s_start + US_PER_DAY, s_start)
+    s_start = np.where(s_start >= end_us, s_start - US_PER_DAY, s_start)
     gap = rng.exponential(_GAP_S[a_arch]) * (pos % sess_size > 0)
     # cumulative gap within each session
     cg = np.cumsum(gap)
@@ -262,7 +330,9 @@ def generate_block(
     target = np.where(
         r_risk < _AT_RISK[a_arch], risky, np.where(r_str < _STRANGER[a_arch], stranger, default)
     )
-    targeted = np.isin(
+    # some link shares go to a friend's timeline (or tag them)
+    share_to = (etype == T["link_share"]) & (unit(ekey, 102) < 0.25)
+    targeted = share_to | np.isin(
         etype,
         [
             T["profile_view"],
@@ -276,7 +346,12 @@ def generate_block(
     )
     target = np.where(targeted, target, -1)
     target = np.where(target == actor, -1, target)
-    etype[(target < 0) & targeted] = T["login"]
+    if avoid is not None and len(avoid):
+        cover = np.flatnonzero((a_arch == COVER) & (target >= 0))
+        clash = np.isin(actor[cover] * pop.n + target[cover], avoid)
+        target[cover[clash]] = popular[cover[clash]]
+        target = np.where(target == actor, -1, target)
+    etype[(target < 0) & targeted & ~share_to] = T["login"]
 
     # groups and links
     in_group = (etype == T["group_join"]) | (
@@ -302,7 +377,7 @@ def generate_block(
 
     ip, asn, device, ua, cc = network_context(pop, actor, skey)
     main = EventBatch(ts, actor, etype, target, group, url_full, ip, asn, device, ua, cc)
-    return concat([main, responses(pop, main, rng, seed)]), np.unique(actor[v_idx])
+    return concat([main, responses(pop, main, rng, seed, avoid)]), np.unique(actor[v_idx])
 
 
 def _scatter_strings(n: int, idx: npt.NDArray[np.intp], values: pa.Array) -> pa.Array:
@@ -315,7 +390,9 @@ def _scatter_strings(n: int, idx: npt.NDArray[np.intp], values: pa.Array) -> pa.
     return values.take(pa.array(np.where(mask, 0, where), mask=mask))
 
 
-def responses(pop: Population, b: EventBatch, rng: np.random.Generator, seed: int) -> EventBatch:
+def responses(
+    pop: Population, b: EventBatch, rng: np.random.Generator, seed: int, avoid: I64 | None
+) -> EventBatch:
     """Friend requests accepted, messages answered: actions of the accounts acted upon."""
     fr = np.flatnonzero(b.etype == T["friend_request"])
     stranger_risky = pop.at_risk[b.target[fr]] >= 0
@@ -333,6 +410,8 @@ def responses(pop: Population, b: EventBatch, rng: np.random.Generator, seed: in
     who = b.target[src]
     end_us = pop.start_us + pop.days * US_PER_DAY
     ok = (ts < end_us) & (ts > pop.created_us[who])
+    if avoid is not None and len(avoid):  # operators do not answer their own targets as cover
+        ok &= ~np.isin(who * pop.n + b.actor[src], avoid)
     src, etype, ts, who = src[ok], etype[ok], ts[ok], who[ok]
     key = mix(
         who.astype(np.uint64) * np.uint64(1 << 22) + (ts // 3_600_000_000).astype(np.uint64),

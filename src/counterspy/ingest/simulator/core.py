@@ -84,14 +84,22 @@ def simulate(
         )
         progress.advance(hi - lo)
 
-    links = build_links(pop)
+    avoid = np.unique(
+        np.concatenate(
+            [np.add.outer(p.accounts * pop.n, p.targets).ravel() for p in plans]
+            or [np.zeros(0, dtype=np.int64)]
+        )
+    )
+    links = build_links(pop, config.seed)
     viral = build_viral(pop, links, np.random.default_rng([config.seed, 2]))
     viral_sharers = []
     n_events = 0
     progress.begin("generating events (accounts done)", pop.n)
     for k in range(n_blocks):
         lo, hi = k * chunk, min(pop.n, (k + 1) * chunk)
-        benign, sharers = generate_block(pop, lo, hi, links, viral, config.seed * 1_000_003 + 17)
+        benign, sharers = generate_block(
+            pop, lo, hi, links, viral, config.seed * 1_000_003 + 17, avoid
+        )
         viral_sharers.append(sharers)
         mine = extra.take(np.arange(bounds[k], bounds[k + 1]))
         table = to_table(concat([benign, mine]), n_events, ids, pop.countries)
