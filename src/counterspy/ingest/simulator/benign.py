@@ -58,7 +58,7 @@ _AT_RISK = np.array([0.003, 0.003, 0.002, 0.0, 0.3, 0.02, 0.25, 0.0, 0.0, 0.01])
 _SESSION = np.array([4, 5, 6, 3, 14, 8, 6, 4, 8, 4], dtype=np.float64)
 _GAP_S = np.array([70, 40, 50, 200, 18, 45, 60, 150, 30, 80], dtype=np.float64)
 _WORK = np.array([0, 0, 0, 1, 1, 1, 1, 1, 0, 0], dtype=bool)
-_RATE_MULT = np.array([1, 1, 1, 1, 6, 5, 4, 4, 2.5, 1], dtype=np.float64)
+_RATE_MULT = np.array([1, 1, 1, 1, 6, 5, 4, 4, 6, 1], dtype=np.float64)
 
 _LEISURE = cdf(
     [3, 2, 1.2, 0.8, 0.7, 1, 2, 3.5, 4.5, 5, 5, 5.5, 6, 5.5, 5.5, 5.5, 6, 6.5, 7, 7.5, 8, 8, 7, 5]

@@ -216,6 +216,7 @@ def build_population(cfg: SimulationConfig, rng: np.random.Generator) -> Populat
         mix(idx, 24) % carriers.count[country].astype(np.uint64)
     ).astype(np.int64)
     p_mobile = np.where(account_type == PERSON, rng.beta(2.0, 1.5, n), 0.05)
+    carrier[vpn] = -1  # VPN users tunnel every session, phone included
 
     dev1 = mix(idx, 31)
     dev2 = mix(idx, 32)
