@@ -252,3 +252,22 @@ def test_each_target_is_profiled_before_contact_and_contacted_before_the_link(si
     out_of_order, pairs = row
     assert pairs > 20
     assert out_of_order == 0
+
+
+def test_every_truth_domain_carries_links_to_targets(sim: Path) -> None:
+    con = _db(sim)
+    unused = """select count(*) from domains d where seen_in_events and not exists (
+        select 1 from e join operators o on e.actor_id = o.account_id
+        where o.operation_id = d.operation_id and e.url like 'https://' || d.domain || '/%')"""
+    assert _one(con, "select count(*) from domains") > 10
+    assert _one(con, unused) == 0
+    # operations register more domains than they end up sending; most are used
+    assert _one(con, "select avg(seen_in_events::int) from domains") > 0.6
+    assert (
+        _one(
+            con,
+            """select count(*) from domains d join operations o using (operation_id)
+                        where o.phases not like '%exploitation%'""",
+        )
+        == 0
+    )

@@ -62,12 +62,15 @@ def simulate(
 
     op_batches: list[EventBatch] = []
     reached = []
+    used: list[set[str]] = []
     for i, plan in enumerate(plans):
         b = operation_events(
             pop, plan, config.profile, np.random.default_rng([config.seed, 1, i]), config.seed
         )
         op_batches.append(b)
         reached.append(target_phases(plan, b))
+        hosts = {u.split("/")[2] for u in b.url.drop_null().to_pylist() if u}
+        used.append({d for d, _ in plan.domains if d in hosts})
     extra = concat(op_batches)
     chunk = config.chunk_accounts
     block_of = extra.actor // chunk
@@ -143,7 +146,7 @@ def simulate(
         "counterspy_version": __version__,
         "counts": summary_counts,
     }
-    write_truth(out_dir, plans, reached, confounders, meta)
+    write_truth(out_dir, plans, reached, used, confounders, meta)
     per_firm: dict[str, list[int]] = {}
     for p, r in zip(plans, reached, strict=True):
         row = per_firm.setdefault(p.firm.firm.value, [0, 0, 0])

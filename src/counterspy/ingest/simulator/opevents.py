@@ -73,8 +73,10 @@ def _role_accounts(plan: OperationPlan, *roles: str) -> I64:
     return np.array(picked or list(plan.accounts), dtype=np.int64)
 
 
-def _bad_url(plan: OperationPlan, rng: np.random.Generator) -> str:
-    domain, _ = plan.domains[int(rng.integers(0, len(plan.domains)))]
+def _bad_url(plan: OperationPlan, rng: np.random.Generator, k: int) -> str:
+    """The ``k``-th malicious link: domains are used in turn, then at random."""
+    pick = k if k < len(plan.domains) else int(rng.integers(0, len(plan.domains)))
+    domain, _ = plan.domains[pick]
     paths = web().url_paths
     token = f"{int(rng.integers(0, 36**7)):x}"
     return f"https://{domain}/{paths[int(rng.integers(0, len(paths)))]}/{token}"
@@ -143,6 +145,7 @@ def operation_events(
         hit = pool[rng.random(len(pool)) < b.exploited_share]
         if len(hit) == 0 and len(pool):
             hit = pool[:1]
+        n_links = 0
         for t in hit:
             s = int(exploit[int(rng.integers(0, len(exploit)))])
             for _ in range(max(1, rng.poisson(b.links_per_exploited * min(vol, 1.5)))):
@@ -152,11 +155,12 @@ def operation_events(
                         "link_share",
                         int(t),
                         group=int(pop.community[t]),
-                        url=_bad_url(plan, rng),
+                        url=_bad_url(plan, rng, n_links),
                         phase=3,
                     )
                 else:
-                    rows.add(s, "message", int(t), url=_bad_url(plan, rng), phase=3)
+                    rows.add(s, "message", int(t), url=_bad_url(plan, rng, n_links), phase=3)
+                n_links += 1
                 rows.next_visit()
     return _timed(pop, plan, prof, rows, rng, seed)
 
