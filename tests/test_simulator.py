@@ -229,3 +229,45 @@ def test_cli_simulate_writes_and_reports(
     assert "not empty" in capsys.readouterr().err
     assert main(["simulate", "--out", str(tmp_path / "y"), "--stealth", "9"]) == 2
     assert main(["simulate", "--out", str(tmp_path / "z"), "--start", "yesterday"]) == 2
+
+
+def test_each_target_is_profiled_before_contact_and_contacted_before_the_link(sim: Path) -> None:
+    con = _db(sim)
+    order = """
+    with ev as (
+      select o.operation_id, e.target_id, e.ts,
+        case when e.url is not null and e.event_type in ('message', 'link_share') then 3
+             when e.event_type in ('friend_request', 'message') then 2
+             when e.event_type in ('profile_view', 'friend_list_view') then 1 end as step
+      from e join operators o on e.actor_id = o.account_id where e.target_id is not null
+    ), firsts as (
+      select operation_id, target_id, step, min(ts) as first_ts from ev
+      where step is not null group by all
+    )
+    select count(*) filter (where a.first_ts > b.first_ts), count(*)
+    from firsts a join firsts b using (operation_id, target_id) where a.step < b.step
+    """
+    row = con.sql(order).fetchone()
+    assert row is not None
+    out_of_order, pairs = row
+    assert pairs > 20
+    assert out_of_order == 0
+
+
+def test_every_truth_domain_carries_links_to_targets(sim: Path) -> None:
+    con = _db(sim)
+    unused = """select count(*) from domains d where seen_in_events and not exists (
+        select 1 from e join operators o on e.actor_id = o.account_id
+        where o.operation_id = d.operation_id and e.url like 'https://' || d.domain || '/%')"""
+    assert _one(con, "select count(*) from domains") > 10
+    assert _one(con, unused) == 0
+    # operations register more domains than they end up sending; most are used
+    assert _one(con, "select avg(seen_in_events::int) from domains") > 0.6
+    assert (
+        _one(
+            con,
+            """select count(*) from domains d join operations o using (operation_id)
+                        where o.phases not like '%exploitation%'""",
+        )
+        == 0
+    )

@@ -96,7 +96,8 @@ def accounts_table(pop: Population, names: NameTable, lo: int, hi: int) -> pa.Ta
     locales = pa.array([c.locale for c in pop.countries])
     # a minority use an English interface whatever their country
     english = (mix(idx, 307) % np.uint64(100)).astype(np.int64) < 9
-    locale = pc.if_else(pa.array(english), pa.scalar("en-US"), locales.take(pa.array(country)))
+    own = locales.take(pa.array(pop.locale_country[idx]))
+    locale = pc.if_else(pa.array(english), pa.scalar("en-US"), own)
     risk = pop.at_risk[idx].astype(np.int64)
     at_risk = pa.array(AT_RISK_CATEGORIES).take(pa.array(np.maximum(risk, 0), mask=risk < 0))
     photo = pop.photo[idx]

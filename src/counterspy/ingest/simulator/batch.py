@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from counterspy.ingest.schema import EVENTS
 from counterspy.ingest.simulator.reference import Country, user_agents
-from counterspy.ingest.simulator.vec import hex_ids, ipv4_text, prefixed
+from counterspy.ingest.simulator.vec import account_ids, hex_ids, ipv4_text, prefixed
 
 I64 = npt.NDArray[np.int64]
 
@@ -102,23 +102,23 @@ _TYPE_STR = pa.array(EVENT_TYPES, pa.string())
 _UA_STR = pa.array(UA_TABLE, pa.string())
 
 
-def to_table(
-    b: EventBatch, first_event: int, account_id: pa.Array, countries: tuple[Country, ...]
-) -> pa.Table:
+def to_table(b: EventBatch, first_event: int, countries: tuple[Country, ...]) -> pa.Table:
     """Sort by time and render the batch in the EVENTS contract; ids continue ``first_event``."""
     order = np.argsort(b.ts, kind="stable")
     b = b.take(order)
     n = len(b)
     has_t = b.target >= 0
     has_g = b.group >= 0
-    target = account_id.take(pa.array(np.where(has_t, b.target, 0), mask=~has_t))
+    target = pc.if_else(
+        pa.array(has_t), account_ids(np.maximum(b.target, 0)), pa.scalar(None, pa.string())
+    )
     group = prefixed("g", np.where(has_g, b.group, 0), 7)
     group = pc.if_else(pa.array(has_g), group, pa.scalar(None, pa.string()))
     cc = pa.array([c.code for c in countries], pa.string())
     cols = [
         prefixed("e", np.arange(first_event, first_event + n), 12),
         pa.array(b.ts, pa.timestamp("us", tz="UTC")),
-        account_id.take(pa.array(b.actor)),
+        account_ids(b.actor),
         _TYPE_STR.take(pa.array(b.etype.astype(np.int64))),
         target,
         group,

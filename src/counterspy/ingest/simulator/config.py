@@ -30,14 +30,77 @@ class StealthProfile:
     photo_share: float  # share of operator accounts with a profile photo
     stock_photo_share: float  # share of those photos reused across the operation
     claims_target_country: float  # P(persona claims the target country, vs firm's base)
+    locale_mismatch: float  # P(interface language is the firm's home language, not claimed)
 
 
 STEALTH: tuple[StealthProfile, ...] = (
-    StealthProfile(0, 4, 0.8, "datacenter", 0.95, 0.9, 0.9, 0.0, 3.0, 0.7, 0.9, 0.3, 0.8, 0.2),
-    StealthProfile(1, 45, 0.3, "datacenter", 0.6, 0.5, 0.6, 0.05, 2.0, 0.85, 0.5, 0.6, 0.5, 0.5),
-    StealthProfile(2, 240, 0.05, "mixed", 0.25, 0.2, 0.25, 0.2, 1.0, 1.0, 0.1, 0.85, 0.2, 0.8),
     StealthProfile(
-        3, 720, 0.0, "residential", 0.04, 0.04, 0.03, 0.35, 0.45, 1.4, 0.0, 0.97, 0.03, 0.95
+        level=0,
+        account_age_median_days=4,
+        fresh_share=0.8,
+        infra="datacenter",
+        shared_ip_prob=0.95,
+        shared_device_prob=0.9,
+        burst_share=0.9,
+        cover_rate=0.0,
+        volume=3.0,
+        accounts_factor=0.7,
+        automation_ua_share=0.9,
+        photo_share=0.3,
+        stock_photo_share=0.8,
+        claims_target_country=0.2,
+        locale_mismatch=0.5,
+    ),
+    StealthProfile(
+        level=1,
+        account_age_median_days=45,
+        fresh_share=0.3,
+        infra="datacenter",
+        shared_ip_prob=0.6,
+        shared_device_prob=0.5,
+        burst_share=0.6,
+        cover_rate=0.05,
+        volume=2.0,
+        accounts_factor=0.85,
+        automation_ua_share=0.5,
+        photo_share=0.6,
+        stock_photo_share=0.5,
+        claims_target_country=0.5,
+        locale_mismatch=0.3,
+    ),
+    StealthProfile(
+        level=2,
+        account_age_median_days=240,
+        fresh_share=0.05,
+        infra="mixed",
+        shared_ip_prob=0.25,
+        shared_device_prob=0.2,
+        burst_share=0.25,
+        cover_rate=0.2,
+        volume=1.0,
+        accounts_factor=1.0,
+        automation_ua_share=0.1,
+        photo_share=0.85,
+        stock_photo_share=0.2,
+        claims_target_country=0.8,
+        locale_mismatch=0.08,
+    ),
+    StealthProfile(
+        level=3,
+        account_age_median_days=720,
+        fresh_share=0.0,
+        infra="residential",
+        shared_ip_prob=0.04,
+        shared_device_prob=0.04,
+        burst_share=0.03,
+        cover_rate=0.35,
+        volume=0.45,
+        accounts_factor=1.4,
+        automation_ua_share=0.0,
+        photo_share=0.97,
+        stock_photo_share=0.03,
+        claims_target_country=0.95,
+        locale_mismatch=0.0,
     ),
 )
 
@@ -107,3 +170,32 @@ class SimulationSummary:
     seconds: float
     event_files: int
     per_firm: tuple[tuple[str, int, int, int], ...] = field(default=())  # firm, ops, accts, tgts
+
+
+_STEALTH_DOC = (
+    ("account_age_median_days", "median operator account age at the start (days)"),
+    ("fresh_share", "share of operator accounts registered during the run"),
+    ("infra", "addresses: datacenter / mixed (VPN + residential) / residential proxies"),
+    ("shared_ip_prob", "P(account uses the operation's shared address)"),
+    ("shared_device_prob", "P(account uses one of the operation's shared devices)"),
+    ("burst_share", "share of operational visits in machine-speed bursts"),
+    ("cover_rate", "benign cover actions per account per day"),
+    ("volume", "multiplier on operational actions per target"),
+    ("accounts_factor", "multiplier on accounts per operation"),
+    ("automation_ua_share", "share of WEBINT recon visits with an automation user agent"),
+    ("photo_share", "share of operator accounts with a profile photo"),
+    ("stock_photo_share", "share of those photos reused across the operation"),
+    ("claims_target_country", "P(persona claims a target country, not the firm's)"),
+    ("locale_mismatch", "P(interface language is the firm's home language)"),
+)
+
+
+def stealth_markdown() -> str:
+    """The stealth table as Markdown (``docs/simulator.md`` embeds it; a test compares)."""
+    head = "| parameter | meaning | " + " | ".join(f"{p.level}" for p in STEALTH) + " |"
+    rule = "|---|---|" + "---:|" * len(STEALTH)
+    rows = [
+        f"| `{name}` | {meaning} | " + " | ".join(str(getattr(p, name)) for p in STEALTH) + " |"
+        for name, meaning in _STEALTH_DOC
+    ]
+    return "\n".join([head, rule, *rows]) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,8 @@ from counterspy.ingest.simulator.config import SimulationConfig, SimulationSumma
 from counterspy.ingest.simulator.confounders import assign_confounders
 from counterspy.ingest.simulator.operators import plan_operations
 from counterspy.ingest.simulator.opevents import operation_events
-from counterspy.ingest.simulator.population import build_population
+from counterspy.ingest.simulator.population import Population, build_population
 from counterspy.ingest.simulator.truth import target_phases, write_truth
-from counterspy.ingest.simulator.vec import account_ids
 from counterspy.progress import NULL_PROGRESS, Progress
 
 COMPRESSION = "zstd"
@@ -35,6 +35,12 @@ def _check_out(out_dir: Path) -> None:
             f"{out_dir} is not empty: refusing to mix two simulations",
             hint="choose a new or empty directory for --out",
         )
+
+
+def _write_events(batch: EventBatch, first: int, pop: Population, path: Path) -> int:
+    table = to_table(batch, first, pop.countries)
+    pq.write_table(table, path, compression=COMPRESSION)
+    return int(table.num_rows)
 
 
 def simulate(
@@ -56,12 +62,15 @@ def simulate(
 
     op_batches: list[EventBatch] = []
     reached = []
+    used: list[set[str]] = []
     for i, plan in enumerate(plans):
         b = operation_events(
             pop, plan, config.profile, np.random.default_rng([config.seed, 1, i]), config.seed
         )
         op_batches.append(b)
         reached.append(target_phases(plan, b))
+        hosts = {u.split("/")[2] for u in b.url.drop_null().to_pylist() if u}
+        used.append({d for d, _ in plan.domains if d in hosts})
     extra = concat(op_batches)
     chunk = config.chunk_accounts
     block_of = extra.actor // chunk
@@ -71,7 +80,6 @@ def simulate(
 
     (out_dir / "accounts").mkdir(parents=True)
     (out_dir / "events").mkdir()
-    ids = account_ids(np.arange(pop.n))
     names = name_table(pop)
     n_blocks = (pop.n + chunk - 1) // chunk
     progress.begin("writing accounts", pop.n)
@@ -95,17 +103,26 @@ def simulate(
     viral_sharers = []
     n_events = 0
     progress.begin("generating events (accounts done)", pop.n)
-    for k in range(n_blocks):
-        lo, hi = k * chunk, min(pop.n, (k + 1) * chunk)
-        benign, sharers = generate_block(
-            pop, lo, hi, links, viral, config.seed * 1_000_003 + 17, avoid
-        )
-        viral_sharers.append(sharers)
-        mine = extra.take(np.arange(bounds[k], bounds[k + 1]))
-        table = to_table(concat([benign, mine]), n_events, ids, pop.countries)
-        pq.write_table(table, out_dir / "events" / f"part-{k:05d}.parquet", compression=COMPRESSION)
-        n_events += table.num_rows
-        progress.advance(hi - lo)
+    # Render + write of block k (Arrow/Parquet, GIL mostly released) overlaps generation of
+    # block k+1 (numpy); at most one block waits, which bounds memory.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[int] | None = None
+        for k in range(n_blocks):
+            lo, hi = k * chunk, min(pop.n, (k + 1) * chunk)
+            benign, sharers = generate_block(
+                pop, lo, hi, links, viral, config.seed * 1_000_003 + 17, avoid
+            )
+            viral_sharers.append(sharers)
+            batch = concat([benign, extra.take(np.arange(bounds[k], bounds[k + 1]))])
+            if pending is not None:
+                pending.result()
+                progress.advance(chunk)
+            path = out_dir / "events" / f"part-{k:05d}.parquet"
+            pending = pool.submit(_write_events, batch, n_events, pop, path)
+            n_events += len(batch)
+        if pending is not None:
+            pending.result()
+            progress.advance(pop.n - (n_blocks - 1) * chunk)
 
     confounders["viral_sharer"] = np.unique(np.concatenate(viral_sharers))
     summary_counts = {
@@ -129,7 +146,7 @@ def simulate(
         "counterspy_version": __version__,
         "counts": summary_counts,
     }
-    write_truth(out_dir, plans, reached, confounders, meta)
+    write_truth(out_dir, plans, reached, used, confounders, meta)
     per_firm: dict[str, list[int]] = {}
     for p, r in zip(plans, reached, strict=True):
         row = per_firm.setdefault(p.firm.firm.value, [0, 0, 0])

@@ -161,6 +161,9 @@ def _override_accounts(
     is_page = rng.random(n) < (0.25 if pages.any() else 0.0)
     pop.account_type[a] = np.where(is_page, PAGE_TYPE, PERSON)
     pop.archetype[a] = COVER
+    # careless operators leave the tooling's home language on the persona's interface
+    slip = rng.random(n) < prof.locale_mismatch
+    pop.locale_country[a] = np.where(slip, home, claimed)
     pop.activity[a] = prof.cover_rate * rng.lognormal(0, 0.4, n)
     pop.verified[a] = False
     pop.degree[a] = np.maximum(

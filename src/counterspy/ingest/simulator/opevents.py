@@ -19,7 +19,7 @@ from counterspy.ingest.simulator.config import StealthProfile
 from counterspy.ingest.simulator.operators import OperationPlan
 from counterspy.ingest.simulator.population import US_PER_DAY, Population
 from counterspy.ingest.simulator.reference import web
-from counterspy.ingest.simulator.vec import mix
+from counterspy.ingest.simulator.vec import mix, unit
 from counterspy.model import Phase
 
 I64 = npt.NDArray[np.int64]
@@ -73,8 +73,10 @@ def _role_accounts(plan: OperationPlan, *roles: str) -> I64:
     return np.array(picked or list(plan.accounts), dtype=np.int64)
 
 
-def _bad_url(plan: OperationPlan, rng: np.random.Generator) -> str:
-    domain, _ = plan.domains[int(rng.integers(0, len(plan.domains)))]
+def _bad_url(plan: OperationPlan, rng: np.random.Generator, k: int) -> str:
+    """The ``k``-th malicious link: domains are used in turn, then at random."""
+    pick = k if k < len(plan.domains) else int(rng.integers(0, len(plan.domains)))
+    domain, _ = plan.domains[pick]
     paths = web().url_paths
     token = f"{int(rng.integers(0, 36**7)):x}"
     return f"https://{domain}/{paths[int(rng.integers(0, len(paths)))]}/{token}"
@@ -143,6 +145,7 @@ def operation_events(
         hit = pool[rng.random(len(pool)) < b.exploited_share]
         if len(hit) == 0 and len(pool):
             hit = pool[:1]
+        n_links = 0
         for t in hit:
             s = int(exploit[int(rng.integers(0, len(exploit)))])
             for _ in range(max(1, rng.poisson(b.links_per_exploited * min(vol, 1.5)))):
@@ -152,11 +155,12 @@ def operation_events(
                         "link_share",
                         int(t),
                         group=int(pop.community[t]),
-                        url=_bad_url(plan, rng),
+                        url=_bad_url(plan, rng, n_links),
                         phase=3,
                     )
                 else:
-                    rows.add(s, "message", int(t), url=_bad_url(plan, rng), phase=3)
+                    rows.add(s, "message", int(t), url=_bad_url(plan, rng, n_links), phase=3)
+                n_links += 1
                 rows.next_visit()
     return _timed(pop, plan, prof, rows, rng, seed)
 
@@ -175,16 +179,25 @@ def _timed(
     phase = np.array(rows.phase, dtype=np.int64)
     lo, hi = plan.window
     span = hi - lo
-    # phase sub-windows: recon early, engagement middle, exploitation late (overlapping)
-    p_lo = np.array([0.0, 0.0, 0.2, 0.45])
-    p_hi = np.array([1.0, 0.6, 0.85, 1.0])
+    # Each target moves through the chain in order: profiled first, contacted later,
+    # sent the link last. A target's clock starts at a random point of the window.
+    offset = np.array([0.0, 0.0, 0.25, 0.5])
+    spread = np.array([1.0, 0.35, 0.3, 0.3])
     nv = int(visit.max()) + 1 if n else 0
     v_phase = np.zeros(nv, dtype=np.int64)
     np.maximum.at(v_phase, visit, phase)
-    # the operator is the first actor of each visit (responses come after it)
-    first_actor = actor[np.minimum(np.searchsorted(visit, np.arange(nv)), max(n - 1, 0))]
     burst = rng.random(nv) < prof.burst_share
-    frac = p_lo[v_phase] + rng.random(nv) * (p_hi[v_phase] - p_lo[v_phase])
+    target = np.array(rows.target, dtype=np.int64)
+    first_row = np.minimum(np.searchsorted(visit, np.arange(nv)), max(n - 1, 0))
+    first_actor = actor[first_row]  # the operator; responses come after it
+    v_target = target[first_row] if n else np.zeros(0, dtype=np.int64)
+    t_clock = unit(np.maximum(v_target, 0), seed % 65_536 + 5) * 0.4
+    frac = np.where(
+        v_target >= 0,
+        t_clock + offset[v_phase] + rng.random(nv) * spread[v_phase] * 0.5,
+        rng.random(nv),
+    )
+    frac = np.clip(frac, 0.0, 1.0)
     day = ((lo + frac * span - pop.start_us) // US_PER_DAY).astype(np.int64)
     # bursts follow the tooling's office hours; human visits follow the persona's evenings
     hour_w = np.where(burst[:, None], _WORK, _LEISURE)
@@ -207,13 +220,34 @@ def _timed(
         v_start[chain] = v_start[head_of] + (steps * rng.uniform(2, 12, len(chain)) * 1e6).astype(
             np.int64
         )
+    # keep each target's chain in order even where bursts moved a visit
+    end_us = pop.start_us + pop.days * US_PER_DAY
+    # keep each target's chain in order even where bursts or friend enumeration moved a view
+    has_t = v_target >= 0
+    uniq = np.unique(target)
+    row_slot, v_slot = np.searchsorted(uniq, target), np.searchsorted(uniq, v_target)
+    pos0 = np.arange(n) - np.searchsorted(visit, visit)
+    for ph in (2, 3):
+        row_t = v_start[visit] + pos0 * 90_000_000  # upper bound of each row's time
+        earlier = (target >= 0) & (phase > 0) & (phase < ph) & (v_phase[visit] < ph)
+        latest = np.full(len(uniq) + 1, np.iinfo(np.int64).min)
+        np.maximum.at(latest, row_slot[earlier], row_t[earlier])
+        now = np.flatnonzero(has_t & (v_phase == ph))
+        floor = latest[v_slot[now]] + (rng.uniform(1, 48, len(now)) * 3.6e9).astype(np.int64)
+        v_start[now] = np.minimum(np.maximum(v_start[now], floor), end_us - 3_600_000_000)
+    # within one target and phase, visits happen in the order they were planned
+    # (first contact, then the conversation; first link, then the reminder)
+    idx = np.flatnonzero(has_t)
+    group = v_slot[idx] * 4 + v_phase[idx]
+    by_time = idx[np.lexsort((v_start[idx], group))]
+    by_plan = idx[np.lexsort((idx, group))]
+    v_start[by_plan] = v_start[by_time]
     gap_mean = np.where(burst[visit], 1.5, 45.0)
     pos = np.arange(n) - np.searchsorted(visit, visit)
     ts = v_start[visit] + (pos * gap_mean * rng.uniform(0.5, 1.5, n) * 1e6).astype(np.int64)
     # responses (phase 0) come later: hours for a friend accept, minutes-hours for a reply
     resp = phase == 0
     ts[resp] += (rng.lognormal(np.log(2 * 3600), 1.2, resp.sum()) * 1e6).astype(np.int64)
-    end_us = pop.start_us + pop.days * US_PER_DAY
     ts = np.clip(ts, pop.created_us[actor] + 60_000_000, end_us - 1)
 
     key = mix(visit.astype(np.uint64) + np.uint64(seed % 100_000) * np.uint64(1 << 32), 1234)

@@ -90,6 +90,7 @@ class Population(Layout):
     p_dev2: F64
     ua1: I64
     ua2: I64
+    locale_country: I64  # whose interface language the account uses (normally its own)
     popular: I64  # concatenated per-country lists of popular accounts, most popular first
     popular_off: I64
     carriers: Carriers
@@ -253,6 +254,7 @@ def build_population(cfg: SimulationConfig, rng: np.random.Generator) -> Populat
         p_dev2=p_dev2,
         ua1=ua1,
         ua2=ua2,
+        locale_country=country.astype(np.int64),
         popular=np.concatenate(popular),
         popular_off=popular_off,
         carriers=carriers,

@@ -129,8 +129,8 @@ def user_agents() -> UserAgents:
 
 class Range(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    min: int = Field(ge=1)
-    max: int = Field(ge=1)
+    min: int = Field(ge=0)
+    max: int = Field(ge=0)
 
 
 class OperationCount(BaseModel):
@@ -167,6 +167,8 @@ class Infrastructure(BaseModel):
 
 
 class FirmProfile(BaseModel):
+    """One firm's behaviour, loaded from ``firms/<firm>.yaml``."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
     firm: FirmId
     name: str

@@ -48,13 +48,14 @@ def write_truth(
     out: Path,
     plans: list[OperationPlan],
     reached: list[tuple[I64, I64]],
+    used: list[set[str]],
     confounders: dict[str, I64],
     meta: dict[str, object],
 ) -> None:
     d = out / "truth"
     d.mkdir(parents=True, exist_ok=True)
     ops, tg, dom, oper = [], [], [], []
-    for p, (tgt, ph) in zip(plans, reached, strict=True):
+    for p, (tgt, ph), seen in zip(plans, reached, used, strict=True):
         firm = p.firm.firm.value
         ops.append((p.op_id, firm, ",".join(x.value for x in p.phases), len(p.accounts), len(tgt)))
         for a, r in zip(p.accounts, p.roles, strict=True):
@@ -62,7 +63,7 @@ def write_truth(
         for t, h in zip(tgt, ph, strict=True):
             tg.append((int(t), firm, p.op_id, PHASES[int(h) - 1].value))
         for name, style in p.domains:
-            dom.append((name, firm, p.op_id, style))
+            dom.append((name, firm, p.op_id, style, name in seen))
 
     def ids(values: list[int]) -> pa.Array:
         return account_ids(np.array(values, dtype=np.int64))
@@ -99,6 +100,7 @@ def write_truth(
                 "firm": col(dom, 1),
                 "operation_id": col(dom, 2),
                 "style": col(dom, 3),
+                "seen_in_events": pa.array(col(dom, 4), pa.bool_()),
             }
         ),
         d / "domains.parquet",

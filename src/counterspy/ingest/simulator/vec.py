@@ -29,12 +29,37 @@ def unit(x: npt.ArrayLike, salt: int = 0) -> npt.NDArray[np.float64]:
     return (mix(x, salt) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
+def _fixed_width(chars: npt.NDArray[np.uint8]) -> pa.Array:
+    """A string array from an (n, width) block of ASCII bytes, without per-value objects."""
+    n, width = chars.shape
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    if offsets[-1] < 2**31:
+        return pa.StringArray.from_buffers(
+            n, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(np.ascontiguousarray(chars))
+        )
+    return pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))
+    ).cast(pa.string())
+
+
+_QUADS = np.array([list(f"{i:04d}".encode()) for i in range(10_000)], dtype=np.uint8).view("<u4")[
+    :, 0
+]  # "0000".."9999" as 4 ASCII bytes packed in one uint32
+
+
 def prefixed(prefix: str, numbers: npt.ArrayLike, width: int) -> pa.Array:
-    """``prefix`` + zero-padded decimal, built in Arrow's C++ kernels."""
-    digits = pc.utf8_lpad(
-        pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string()), width, "0"
-    )
-    return pc.binary_join_element_wise(prefix, digits, "")
+    """``prefix`` + zero-padded decimal of each non-negative number (4 digits per lookup)."""
+    v = np.asarray(numbers, dtype=np.int64)
+    n_quads = (width + 3) // 4
+    packed = np.empty((len(v), n_quads), dtype="<u4")
+    for q in range(n_quads):
+        packed[:, n_quads - 1 - q] = _QUADS[(v // 10 ** (4 * q)) % 10_000]
+    digits = packed.view(np.uint8)[:, 4 * n_quads - width :]
+    head = prefix.encode("ascii")
+    out = np.empty((len(v), len(head) + width), dtype=np.uint8)
+    out[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
+    out[:, len(head) :] = digits
+    return _fixed_width(out)
 
 
 # Bijection on [0, 10**10): spreads account ids so the id reveals nothing about roles.
@@ -56,15 +81,17 @@ def ipv4_text(addr: npt.NDArray[np.uint32] | npt.NDArray[np.int64]) -> pa.Array:
     return pc.binary_join_element_wise(*parts, ".")
 
 
-_HEX = np.array([f"{i:02x}" for i in range(256)], dtype="<U2")
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
 def hex_ids(values: U64, nbytes: int = 8) -> pa.Array:
     """Lower-case hex text of the low ``nbytes`` bytes of each value."""
     v = np.ascontiguousarray(np.asarray(values, dtype=np.uint64).astype(">u8"))
     b = v.view(np.uint8).reshape(-1, 8)[:, 8 - nbytes :]
-    chars = np.ascontiguousarray(_HEX[b])
-    return pa.array(chars.view(f"<U{2 * nbytes}").ravel())
+    out = np.empty((len(b), 2 * nbytes), dtype=np.uint8)
+    out[:, 0::2] = _HEX[b >> 4]
+    out[:, 1::2] = _HEX[b & 15]
+    return _fixed_width(out)
 
 
 def choice_cdf(cdf: npt.NDArray[np.float64], u: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
