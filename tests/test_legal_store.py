@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-import hashlib
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,7 +28,7 @@ from counterspy.legal.model import (
 )
 from counterspy.legal.policy import default_policy
 from counterspy.legal.requests import Scope
-from counterspy.legal.targets import NoTargets, StaticTargets, WorkspaceTargets
+from counterspy.legal.targets import NoTargets, WorkspaceTargets
 from counterspy.storage.db import Store
 from counterspy.storage.migrate import upgrade
 from counterspy.workspace import Workspace
@@ -125,16 +125,18 @@ def test_agency_cannot_submit_until_domain_and_callback_verified(store: Store) -
                 agencies.verify_domain_manually(
                     s, agency_id="fr-ocrtis", actor="rev", note="listed on interieur.gouv.fr"
                 )
-    with store.session() as s:
-        with pytest.raises(ConflictError, match="CALLBACK_NUMBER_NOT_INDEPENDENT"):
-            agencies.record_callback(
-                s,
-                agency_id="fr-ocrtis",
-                number="+33 (1) 00-00-00-00",
-                source="their e-mail",
-                confirmed=True,
-                actor="rev",
-            )
+    with (
+        store.session() as s,
+        pytest.raises(ConflictError, match="CALLBACK_NUMBER_NOT_INDEPENDENT"),
+    ):
+        agencies.record_callback(
+            s,
+            agency_id="fr-ocrtis",
+            number="+33 (1) 00-00-00-00",
+            source="their e-mail",
+            confirmed=True,
+            actor="rev",
+        )
     with store.session() as s:
         a = agencies.record_callback(
             s,
@@ -167,7 +169,8 @@ def test_official_domain_is_verified_on_registration(store: Store) -> None:
             actor="r",
             policy=POL,
         )
-        assert a.domain_verified and a.status is AgencyStatus.PENDING
+        assert a.domain_verified
+        assert a.status is AgencyStatus.PENDING
         entry = audit.entries(s, subject_id="uk-nca")[0]
         assert entry.reason == ""
         b = agencies.register_agency(
@@ -201,7 +204,8 @@ def test_full_workflow_is_audited_in_order(store: Store) -> None:
             accounts=["acct-1"],
         )
         v = workflow.produce(s, request_id=rid, actor="rev", categories=[SUB], accounts=["acct-1"])
-        assert v.produced_categories == (SUB,) and v.produced_accounts == ("acct-1",)
+        assert v.produced_categories == (SUB,)
+        assert v.produced_accounts == ("acct-1",)
         v = workflow.close(s, request_id=rid, actor="rev", policy=POL)
         assert v.state is RequestState.CLOSED
         actions = [e.action for e in reversed(audit.entries(s, subject_id=str(rid)))]
@@ -303,11 +307,12 @@ def test_findings_bind_the_decision(store: Store) -> None:
             policy=POL,
         )
         assert v.state is RequestState.REJECTED
-    with store.session() as s, pytest.raises(CounterspyError, match="unknown reason code"):
+    with store.session() as s:
         rid = submit(s)
         workflow.verify(
             s, request_id=rid, actor="r", authentic=True, note="ok", policy=POL, targets=NONE
         )
+    with store.session() as s, pytest.raises(CounterspyError, match="unknown reason code"):
         workflow.decide(
             s,
             request_id=rid,
@@ -517,7 +522,8 @@ def test_document_is_stored_with_its_sha256_and_satisfies_the_legal_basis(store:
         meta, data = requests.get_document(
             s, request_id=rid, document_id=doc.id, scope=Scope.everyone()
         )
-        assert data == b"%PDF-1.7 warrant" and meta.size == len(data)
+        assert data == b"%PDF-1.7 warrant"
+        assert meta.size == len(data)
         entry = audit.entries(s, subject_id=str(rid))[0]
         assert entry.evidence_ref == f"sha256:{doc.sha256}"
 

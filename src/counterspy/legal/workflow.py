@@ -71,6 +71,18 @@ _PERMITTED_BY: dict[Outcome, frozenset[RequestState]] = {
 NOTHING_PRODUCED_CODES = frozenset({"NO_DATA_FOUND", "ACCOUNT_NOT_FOUND", "WITHDRAWN"})
 
 
+def check_move(row: LegalRequestRow, to: RequestState) -> RequestState:
+    """The current state, if ``to`` may follow it; else a ConflictError saying what may."""
+    current = RequestState(row.state)
+    if to not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none (final)"
+        raise ConflictError(
+            f"lawful request {row.id} is {current.value}; it cannot become {to.value}",
+            hint=f"from {current.value} it can become: {allowed}",
+        )
+    return current
+
+
 def _move(
     session: Session,
     row: LegalRequestRow,
@@ -80,13 +92,7 @@ def _move(
     reason: str,
     after: dict[str, object] | None = None,
 ) -> None:
-    current = RequestState(row.state)
-    if to not in TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none (final)"
-        raise ConflictError(
-            f"lawful request {row.id} is {current.value}; it cannot become {to.value}",
-            hint=f"from {current.value} it can become: {allowed}",
-        )
+    current = check_move(row, to)
     row.state = to.value
     audit.record(
         session,
@@ -136,6 +142,7 @@ def verify(
     """Record the check of the legal process document; a request about a notified target then
     goes straight to the senior reviewers."""
     row = get_row(session, request_id, Scope.everyone())
+    check_move(row, S.UNDER_REVIEW)
     if not note.strip():
         raise CounterspyError("say what was verified", hint="e.g. 'warrant checked with clerk'")
     assess(row, policy, targets)
@@ -169,6 +176,7 @@ def decide(
     row = get_row(session, request_id, Scope.everyone())
     if decision not in DECISIONS:
         raise CounterspyError(f"{decision.value} is not a decision")
+    check_move(row, decision)
     _require_handler(session, row, actor)
     if decision is S.ESCALATED:
         row.queue = Queue.SENIOR
@@ -240,6 +248,7 @@ def produce(
 ) -> RequestView:
     """Record exactly what was produced: never more than was approved."""
     row = get_row(session, request_id, Scope.everyone())
+    check_move(row, S.PRODUCED)
     _require_handler(session, row, actor)
     approved_cats = {DataCategory(c) for c in split_codes(row.approved_categories)}
     approved_accs = {a.account_id for a in row.accounts if a.approved}
@@ -306,8 +315,8 @@ def close(
 ) -> RequestView:
     """Close a request; an approved one that produced nothing must say why (``code``)."""
     row = get_row(session, request_id, Scope.everyone())
+    state = check_move(row, S.CLOSED)
     _require_handler(session, row, actor)
-    state = RequestState(row.state)
     open_reviews = [
         t for t in row.tasks if t.kind == TaskKind.EMERGENCY_REVIEW and t.done_at is None
     ]
