@@ -233,3 +233,11 @@ def test_countries_are_cldr_codes() -> None:
     for bad in ("UK", "EU", "001", "USA", "ZZ"):
         with pytest.raises(ValueError, match="unknown country"):
             parse_country(bad)
+
+
+def test_every_reason_code_is_documented() -> None:
+    from tests.conftest import REPO
+
+    page = (REPO / "docs" / "legal.md").read_text(encoding="utf-8")
+    missing = [c for c in default_policy().reason_codes if f"| `{c}` |" not in page]
+    assert not missing, f"reason codes missing from the table in docs/legal.md: {missing}"
