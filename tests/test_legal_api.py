@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from counterspy.api.app import create_app
 from counterspy.auth import users
-from counterspy.legal import agencies
+from counterspy.legal import agencies, workflow
 from counterspy.legal.policy import default_policy
 from counterspy.storage.db import Store
 from counterspy.storage.migrate import upgrade
@@ -106,6 +106,7 @@ def _upload(env: Env, rid: int, who: str = "agent-a") -> int:
 # appears without being added here (and so without being checked).
 OWN_ROUTES = {
     ("GET", "/v1/legal/own/requests/{request_id}"),
+    ("GET", "/v1/legal/own/requests/{request_id}/status"),
     ("POST", "/v1/legal/own/requests/{request_id}/documents"),
     ("GET", "/v1/legal/own/requests/{request_id}/documents/{document_id}"),
 }
@@ -233,7 +234,18 @@ def test_escalation_is_invisible_to_the_agency(env: Env) -> None:
         json={"authentic": True, "note": "ok"},
     )
     assert refused.status_code == 409
+    with env.store.session() as s:
+        workflow.designate_senior(s, name="senior", actor="adm")
+    done = env.client.post(
+        f"/v1/legal/requests/{rid}/verification",
+        headers=env.h["senior"],
+        json={"authentic": True, "note": "ok"},
+    )
+    assert done.json()["state"] == "escalated"
+    status = env.client.get(f"/v1/legal/own/requests/{rid}/status", headers=env.h["agent-a"])
+    assert status.json()["state"] == "under_review"
     own = env.client.get(f"/v1/legal/own/requests/{rid}", headers=env.h["agent-a"]).json()
+    assert own["state"] == "under_review"
     assert own["queue"] == "standard"
     assert own["tasks"] == []
     assert "NOTIFIED_TARGET" not in str(own)

@@ -7,11 +7,20 @@ of another agency is a 404, exactly like one that does not exist.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from counterspy.api.auth import current_principal, db_session, guarded
+from counterspy.api.legal_deps import (
+    download,
+    draft_from,
+    get_policy,
+    get_targets,
+    own_scope,
+    read_upload,
+    submitting_agency,
+)
 from counterspy.api.legal_schemas import (
     AgencyIn,
     AgencyOut,
@@ -23,89 +32,21 @@ from counterspy.api.legal_schemas import (
     ProductionIn,
     RequestIn,
     RequestOut,
+    StatusOut,
     TaskDoneIn,
     TaskOut,
     VerifyIn,
 )
 from counterspy.auth.roles import Permission, Role
 from counterspy.auth.users import Principal
-from counterspy.errors import CounterspyError, NotFoundError
+from counterspy.errors import NotFoundError
 from counterspy.legal import agencies, requests, workflow
-from counterspy.legal.model import Queue, RequestDraft, RequestState
-from counterspy.legal.policy import LegalPolicy, load_policy
-from counterspy.legal.requests import MAX_DOCUMENT_BYTES, Scope
-from counterspy.legal.targets import NotifiedTargets, WorkspaceTargets
+from counterspy.legal.model import Queue, RequestState
+from counterspy.legal.policy import LegalPolicy
+from counterspy.legal.requests import Scope
+from counterspy.legal.targets import NotifiedTargets
 
 router = APIRouter(prefix="/v1/legal", tags=["legal"])
-
-
-def get_policy(request: Request) -> LegalPolicy:
-    state = request.app.state
-    if getattr(state, "legal_policy", None) is None:
-        state.legal_policy = load_policy(state.workspace.home)
-    policy: LegalPolicy = state.legal_policy
-    return policy
-
-
-def get_targets(request: Request) -> NotifiedTargets:
-    state = request.app.state
-    if getattr(state, "legal_targets", None) is None:
-        state.legal_targets = WorkspaceTargets(state.workspace)
-    targets: NotifiedTargets = state.legal_targets
-    return targets
-
-
-def own_scope(principal: Principal = Depends(current_principal)) -> Scope:
-    return Scope.agency(principal.organisation)
-
-
-def submitting_agency(principal: Principal, named: str | None) -> str:
-    """Agencies submit as themselves; staff (admins) entering a mailed request name the agency."""
-    if principal.role is Role.AGENCY:
-        if named is not None and named != principal.organisation:
-            raise CounterspyError("an agency can only submit requests as itself")
-        if principal.organisation is None:
-            raise CounterspyError("this agency user has no organisation")
-        return principal.organisation
-    if named is None:
-        raise CounterspyError("name the agency the request came from", hint='add "agency": ID')
-    return named
-
-
-def draft_from(body: RequestIn) -> RequestDraft:
-    return RequestDraft(
-        process=body.process,
-        country=body.country,
-        categories=frozenset(body.categories),
-        accounts=tuple(body.accounts),
-        legal_basis_ref=body.legal_basis_ref,
-        emergency_risk=body.emergency_risk,
-        emergency_imminent=body.emergency_imminent,
-        emergency_justification=body.emergency_justification,
-        nondisclosure=body.nondisclosure,
-        nondisclosure_until=body.nondisclosure_until,
-    )
-
-
-async def read_upload(upload: UploadFile) -> bytes:
-    data = await upload.read(MAX_DOCUMENT_BYTES + 1)
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise CounterspyError(f"document larger than {MAX_DOCUMENT_BYTES} bytes")
-    return data
-
-
-def _download(data: bytes, filename: str, sha256: str) -> Response:
-    # Always a download, never rendered: an uploaded file must not run in our origin.
-    safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "document"
-    return Response(
-        content=data,
-        media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": f'attachment; filename="{safe}"',
-            "X-Content-Type-Options": "nosniff",
-            "Digest": f"sha-256={sha256}",
-        },
-    )
 
 
 # --- agency-facing -----------------------------------------------------------------------
@@ -157,6 +98,18 @@ def get_own(
     return RequestOut.of(requests.get_request(session, request_id, scope))
 
 
+@router.get(
+    "/own/requests/{request_id}/status",
+    response_model=StatusOut,
+    **guarded(Permission.LEGAL_READ_OWN),
+)
+def own_status(
+    request_id: int, scope: Scope = Depends(own_scope), session: Session = Depends(db_session)
+) -> StatusOut:
+    """Just where one of the caller's agency's requests stands."""
+    return StatusOut.of(requests.get_request(session, request_id, scope))
+
+
 @router.post(
     "/own/requests/{request_id}/documents",
     response_model=DocumentOut,
@@ -201,7 +154,7 @@ def download_own_document(
     meta, data = requests.get_document(
         session, request_id=request_id, document_id=document_id, scope=scope
     )
-    return _download(data, meta.filename, meta.sha256)
+    return download(data, meta.filename, meta.sha256)
 
 
 @router.get("/own/agency", response_model=AgencyOut, **guarded(Permission.LEGAL_READ_OWN))
@@ -246,7 +199,7 @@ def download_document(
     meta, data = requests.get_document(
         session, request_id=request_id, document_id=document_id, scope=Scope.everyone()
     )
-    return _download(data, meta.filename, meta.sha256)
+    return download(data, meta.filename, meta.sha256)
 
 
 @router.post(

@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
 
 from counterspy.api.auth import _bearer, db_session, get_store
-from counterspy.api.legal import get_policy, get_targets, read_upload, submitting_agency
+from counterspy.api.legal_deps import get_policy, get_targets, read_upload, submitting_agency
 from counterspy.auth.roles import Permission
 from counterspy.auth.users import Principal, authenticate_token
 from counterspy.errors import ConflictError, CounterspyError

@@ -153,6 +153,28 @@ class RequestOut(BaseModel):
         return cls(**data)
 
 
+class StatusOut(BaseModel):
+    id: int
+    state: RequestState
+    decision_codes: list[str]
+    received_at: datetime
+    decided_at: datetime | None
+    produced_at: datetime | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, v: RequestView) -> StatusOut:
+        return cls(
+            id=v.id,
+            state=v.state,
+            decision_codes=list(v.decision_codes),
+            received_at=v.received_at,
+            decided_at=v.decided_at,
+            produced_at=v.produced_at,
+            closed_at=v.closed_at,
+        )
+
+
 class VerifyIn(BaseModel):
     authentic: bool = Field(description="Did the legal process document check out?")
     note: str = Field(min_length=1, max_length=2000, description="What was checked, and how")

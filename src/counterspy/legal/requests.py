@@ -187,7 +187,6 @@ def for_agency(v: RequestView) -> RequestView:
         state=RequestState.UNDER_REVIEW if v.state is RequestState.ESCALATED else v.state,
         queue=Queue.STANDARD,
         findings=tuple(f for f in v.findings if f.code not in _HIDDEN_FROM_AGENCY),
-        recommendation=v.state if v.state is not RequestState.ESCALATED else v.state.UNDER_REVIEW,
         decision_codes=tuple(c for c in v.decision_codes if c not in _HIDDEN_FROM_AGENCY),
         decision_note=None,
         decided_by=None,
