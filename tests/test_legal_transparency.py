@@ -273,6 +273,11 @@ def test_disruption_figures_from_results(tmp_path: Path) -> None:
     f = disruption_figures(ws)
     assert (f.operations, f.accounts_removed, f.people_notified, f.countries) == (3, 55, 3, 2)
     assert f.notes == ()
+    (ws.result_dir("targets") / "part-1.parquet").write_bytes(b"not parquet")
+    broken = disruption_figures(ws)
+    assert broken.operations == 3
+    assert broken.people_notified == 0
+    assert any("Could not read targets" in n for n in broken.notes)
 
 
 def test_public_page_needs_no_login_and_lists_no_individuals(tmp_path: Path) -> None:

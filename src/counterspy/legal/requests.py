@@ -251,7 +251,7 @@ def submit_request(
         decision_codes="",
         approved_categories="",
         produced_categories="",
-        received_at=received_at or now(),
+        received_at=(received_at or now()).astimezone(UTC),
     )
     row.accounts = [
         RequestAccountRow(position=i, account_id=a) for i, a in enumerate(draft.accounts)

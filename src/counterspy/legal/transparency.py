@@ -15,8 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib.resources import files
+from pathlib import Path
 
 import jinja2
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import func, select
@@ -203,17 +205,31 @@ def summarise(rows: list[ReportRow]) -> tuple[CountrySummary, ...]:
     return tuple(sorted(out, key=lambda c: c.country))
 
 
+def _read(files: list[Path], notes: list[str]) -> pa.Table | None:
+    try:
+        return pq.read_table(files)
+    except (OSError, pa.ArrowException) as exc:
+        # A public page must not fail on a half-written results folder: say so instead.
+        notes.append(f"Could not read {files[0].parent.name} results ({type(exc).__name__}).")
+        return None
+
+
+def _distinct(table: pa.Table | None, column: str | None) -> int:
+    if table is None or column is None or column not in table.column_names:
+        return 0
+    return len(pc.unique(table.column(column).drop_null()))
+
+
 def disruption_figures(workspace: Workspace) -> DisruptionFigures:
     """Aggregates of the workspace's detection results; never anything about one person."""
-    notes = []
+    notes: list[str] = []
     ops_files = sorted(workspace.result_dir("operations").glob("*.parquet"))
     operations = accounts = 0
     if ops_files:
-        table = pq.read_table(ops_files)
-        if "operation_id" in table.column_names:
-            operations = len(pc.unique(table.column("operation_id").drop_null()))
-        if "n_accounts" in table.column_names:
-            accounts = int(pc.sum(table.column("n_accounts")).as_py() or 0)
+        ops = _read(ops_files, notes)
+        operations = _distinct(ops, "operation_id")
+        if ops is not None and "n_accounts" in ops.column_names:
+            accounts = int(pc.sum(ops.column("n_accounts")).as_py() or 0)
     else:
         notes.append(
             "No operations in this workspace's results yet: operations and accounts are 0."
@@ -221,12 +237,10 @@ def disruption_figures(workspace: Workspace) -> DisruptionFigures:
     tgt_files = sorted(workspace.result_dir("targets").glob("*.parquet"))
     people = countries = 0
     if tgt_files:
-        table = pq.read_table(tgt_files)
-        id_col = next((c for c in ID_COLUMNS if c in table.column_names), None)
-        if id_col is not None:
-            people = len(pc.unique(table.column(id_col).drop_null()))
-        if "country" in table.column_names:
-            countries = len(pc.unique(table.column("country").drop_null()))
+        tgt = _read(tgt_files, notes)
+        names = tgt.column_names if tgt is not None else []
+        people = _distinct(tgt, next((c for c in ID_COLUMNS if c in names), None))
+        countries = _distinct(tgt, "country")
     else:
         notes.append("No target list in this workspace's results yet: people and countries are 0.")
     return DisruptionFigures(operations, accounts, people, countries, tuple(notes))
