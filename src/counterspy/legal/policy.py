@@ -54,6 +54,8 @@ class LegalPolicy:
     labels_foreign: dict[LegalProcess, str]
     reason_codes: dict[str, ReasonCode]
     official_domains: dict[str, tuple[str, ...]]
+    wildcard_re: re.Pattern[str]  # derived: any wildcard character
+    marker_re: re.Pattern[str]  # derived: an unspecific marker (prefix or whole value)
 
     def outcome_of(self, code: str) -> Outcome:
         return self.reason_codes[code].outcome
@@ -119,6 +121,23 @@ def _bundled(name: str) -> dict[str, Any]:
     return _read_yaml((files("counterspy.legal") / "data" / name).read_text("utf-8"), name)
 
 
+def _any_of(chars: frozenset[str]) -> re.Pattern[str]:
+    body = "".join(re.escape(c) for c in sorted(chars))
+    return re.compile(f"[{body}]" if body else r"(?!)")
+
+
+def _marker_re(markers: tuple[str, ...]) -> re.Pattern[str]:
+    """Markers ending in ':' or '#' are prefixes; other markers must match the whole value."""
+    prefixes = [re.escape(m) for m in markers if m[-1:] in (":", "#")]
+    wholes = [re.escape(m) for m in markers if m[-1:] not in (":", "#")]
+    parts = []
+    if prefixes:
+        parts.append("(?:" + "|".join(prefixes) + ")")
+    if wholes:
+        parts.append("(?:" + "|".join(wholes) + ")$")
+    return re.compile("^(?:" + "|".join(parts) + ")" if parts else r"(?!)")
+
+
 def _build(raw: dict[str, Any], domains: dict[str, Any], source: str) -> LegalPolicy:
     try:
         processes = {
@@ -132,14 +151,16 @@ def _build(raw: dict[str, Any], domains: dict[str, Any], source: str) -> LegalPo
         missing = set(LegalProcess) - set(processes)
         if missing:
             raise ValueError(f"processes without a rule: {sorted(missing)}")
+        wildcards = frozenset(str(c) for c in raw["wildcard_chars"])
+        markers = tuple(str(m).lower() for m in raw["unspecific_markers"])
         labels = raw["transparency_labels"]
         emergency = raw["emergency"]
         return LegalPolicy(
             home_country=parse_country(str(raw["home_country"])),
             max_accounts=int(raw["max_accounts"]),
             identifier_pattern=re.compile(str(raw["identifier_pattern"])),
-            wildcard_chars=frozenset(str(c) for c in raw["wildcard_chars"]),
-            unspecific_markers=tuple(str(m).lower() for m in raw["unspecific_markers"]),
+            wildcard_chars=wildcards,
+            unspecific_markers=markers,
             qualifying_risks=frozenset(EmergencyRisk(r) for r in emergency["qualifying_risks"]),
             min_justification_chars=int(emergency["min_justification_chars"]),
             emergency_review_due_days=int(emergency["review_due_days"]),
@@ -154,6 +175,8 @@ def _build(raw: dict[str, Any], domains: dict[str, Any], source: str) -> LegalPo
                 parse_country(str(c)): tuple(str(s).lower().lstrip(".") for s in suffixes)
                 for c, suffixes in domains.items()
             },
+            wildcard_re=_any_of(wildcards),
+            marker_re=_marker_re(markers),
         )
     except (KeyError, TypeError, ValueError, re.error) as exc:
         raise InputError(

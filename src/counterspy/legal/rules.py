@@ -83,20 +83,15 @@ def _too_many(x: RuleInput) -> str | None:
 
 
 def _wildcards(x: RuleInput) -> str | None:
-    bad = [a for a in x.draft.accounts if any(c in x.policy.wildcard_chars for c in a)]
+    bad = [a for a in x.draft.accounts if x.policy.wildcard_re.search(a)]
     return f"{len(bad)} identifier(s) with wildcards, e.g. {bad[0]!r}" if bad else None
 
 
 def is_unspecific(identifier: str, policy: LegalPolicy) -> bool:
     """True when ``identifier`` names a keyword, place or population rather than an account."""
-    low = identifier.strip().lower()
-    for marker in policy.unspecific_markers:
-        if marker[-1:] in (":", "#") or marker == "#":
-            if low.startswith(marker):
-                return True
-        elif low == marker:
-            return True
-    if any(c in policy.wildcard_chars for c in identifier):
+    if policy.marker_re.match(identifier.strip().lower()):
+        return True
+    if policy.wildcard_re.search(identifier):
         return False  # reported as a wildcard instead
     return policy.identifier_pattern.match(identifier) is None
 
