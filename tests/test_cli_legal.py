@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from counterspy.cli.main import main
+from counterspy.errors import CounterspyError
 from counterspy.legal import requests
 from counterspy.legal.model import DataCategory, LegalProcess, RequestDraft
 from counterspy.legal.policy import default_policy
@@ -79,6 +80,14 @@ def test_agency_to_transparency_through_the_cli(
         "+44 370 496 7622",
         "--source",
         "nationalcrimeagency.gov.uk/contact-us",
+    )
+    assert "status verified" in out
+    code, out, _ = _run(capsys, "legal", "agency-suspend", "uk-nca", "--reason", "forged letter")
+    assert "status suspended" in out
+    with pytest.raises(CounterspyError, match="AGENCY_NOT_VERIFIED"):
+        _submit(home, ("acct-1",))
+    code, out, _ = _run(
+        capsys, "legal", "agency-suspend", "uk-nca", "--reason", "cleared", "--reinstate"
     )
     assert "status verified" in out
     rid = _submit(home, ("acct-1", "acct-2"))

@@ -128,6 +128,10 @@ def test_agency_cannot_touch_another_agencys_request_on_any_route(env: Env) -> N
         (m.upper(), p) for p, ops in paths.items() for m in ops if p.startswith("/v1/legal/own/")
     }
     with_ids = {(m, p) for m, p in own if "{request_id}" in p}
+    staff = env.client.get(f"/v1/legal/requests/{rid}/documents/{did}", headers=env.h["aud"])
+    assert staff.content == b"%PDF-1.7 signed warrant"
+    assert staff.headers["content-disposition"].startswith("attachment")
+    assert staff.headers["content-type"] == "application/octet-stream"
     assert with_ids == OWN_ROUTES
     for method, path in sorted(with_ids):
         assert _call(env, "agent-b", method, path, rid, did) == 404, (method, path)

@@ -80,6 +80,6 @@ def download(data: bytes, filename: str, sha256: str) -> Response:
         headers={
             "Content-Disposition": f'attachment; filename="{safe}"',
             "X-Content-Type-Options": "nosniff",
-            "Digest": f"sha-256={sha256}",
+            "X-Content-SHA256": sha256,
         },
     )

@@ -127,6 +127,22 @@ def callback(
     out.print(f"agency {a.id}: call-back {result}; status {a.status.value}")
 
 
+@legal_app.command("agency-suspend")
+def agency_suspend(
+    agency_id: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="Why, for the audit log."),
+    reinstate: bool = typer.Option(False, "--reinstate", help="Lift a suspension instead."),
+    home: Path | None = HOME,
+) -> None:
+    """Suspend an agency (it can no longer submit), or reinstate it."""
+    _, store, _ = _open(home)
+    with store.session() as s:
+        a = agencies.set_suspended(
+            s, agency_id=agency_id, suspended=not reinstate, actor=cli_actor(), reason=reason
+        )
+    out.print(f"agency {a.id}: status {a.status.value}")
+
+
 @legal_app.command("agencies")
 def list_agencies(home: Path | None = HOME) -> None:
     """List agencies with their verification status."""
