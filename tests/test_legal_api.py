@@ -321,6 +321,10 @@ def test_html_form_submits_as_the_tokens_agency(env: Env) -> None:
     code, text = _form(env, "agent-c")
     assert code == 409
     assert "AGENCY_NOT_VERIFIED" in text
+    code, text = _form(env, "agent-a", categories=[])
+    assert code == 400
+    assert "data category" in text
+    assert 'name="api_token"' in text  # the form again, with the error
     code, text = _form(env, "agent-a", accounts="keyword:protest\n")
     assert code == 201
     assert "OVERBROAD_NOT_AN_ACCOUNT" in text

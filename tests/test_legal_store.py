@@ -11,6 +11,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from alembic import command
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from counterspy.audit import log as audit
@@ -30,7 +32,7 @@ from counterspy.legal.policy import default_policy
 from counterspy.legal.requests import Scope
 from counterspy.legal.targets import NoTargets, WorkspaceTargets
 from counterspy.storage.db import Store
-from counterspy.storage.migrate import upgrade
+from counterspy.storage.migrate import _config, upgrade
 from counterspy.workspace import Workspace
 
 POL = default_policy()
@@ -541,3 +543,16 @@ def test_submission_validates_input(store: Store) -> None:
         assert requests.get_request(s, rid, Scope.everyone()).nondisclosure is False
         nd = submit(s, replace(WARRANT, nondisclosure_until=date(2030, 1, 1)))
         assert requests.get_request(s, nd, Scope.everyone()).nondisclosure is True
+
+
+def test_migration_downgrades_and_upgrades_again(store_url: str) -> None:
+    s = Store(store_url)
+    upgrade(s.engine)
+    with s.engine.begin() as conn:
+        cfg = _config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004_service")
+    assert not any(n.startswith("legal_") for n in inspect(s.engine).get_table_names())
+    upgrade(s.engine)
+    assert "legal_requests" in inspect(s.engine).get_table_names()
+    s.dispose()

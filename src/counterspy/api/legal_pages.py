@@ -80,7 +80,7 @@ def request_form() -> HTMLResponse:
 async def submit_form(
     process: LegalProcess = Form(...),
     country: str = Form(..., max_length=2),
-    categories: list[DataCategory] = Form(...),
+    categories: list[DataCategory] = Form(default=[]),
     accounts: str = Form(default="", max_length=200_000, description="One account per line"),
     legal_basis_ref: str = Form(default="", max_length=2000),
     emergency_risk: EmergencyRisk | None = Form(default=None),
