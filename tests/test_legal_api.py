@@ -215,7 +215,9 @@ def test_workflow_over_http(env: Env) -> None:
     )
     assert done.status_code == 200
     assert env.client.post(f"{base}/closure", headers=rev, json={}).json()["state"] == "closed"
-    log = env.client.get("/v1/audit", headers=env.h["adm"], params={"subject_id": str(rid)}).json()
+    log = env.client.get(
+        "/v1/audit", headers=env.h["adm"], params={"subject_id": f"LR-{rid}"}
+    ).json()
     assert {e["actor"] for e in log} == {"agent-a", "rev"}
     assert len(log) == 7
 

@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from counterspy.errors import InputError
 from counterspy.legal.model import (
@@ -241,3 +243,38 @@ def test_every_reason_code_is_documented() -> None:
     page = (REPO / "docs" / "legal.md").read_text(encoding="utf-8")
     missing = [c for c in default_policy().reason_codes if f"| `{c}` |" not in page]
     assert not missing, f"reason codes missing from the table in docs/legal.md: {missing}"
+
+
+_ident = st.one_of(
+    st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,20}", fullmatch=True),
+    st.sampled_from(["*", "all", "#tag", "keyword:x", "a b", "acct%", ""]),
+)
+_drafts = st.builds(
+    RequestDraft,
+    process=st.sampled_from(list(LegalProcess)),
+    country=st.sampled_from(["US", "GB", "FR", "IN"]),
+    categories=st.frozensets(st.sampled_from(list(DataCategory)), min_size=1),
+    accounts=st.lists(_ident, max_size=40).map(tuple),
+    legal_basis_ref=st.one_of(st.none(), st.just("Docket 7")),
+    emergency_risk=st.one_of(st.none(), st.sampled_from(list(EmergencyRisk))),
+    emergency_imminent=st.booleans(),
+    emergency_justification=st.one_of(st.none(), st.text(max_size=80)),
+    nondisclosure=st.booleans(),
+)
+
+
+@given(draft=_drafts, notified=st.frozensets(_ident, max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_rule_outcomes_are_consistent(draft: RequestDraft, notified: frozenset[str]) -> None:
+    pol = default_policy()
+    found = evaluate(draft, pol, notified)
+    codes = {f.code for f in found}
+    outcomes = {f.outcome for f in found}
+    assert len(codes) == len(found)
+    assert ("OVERBROAD_TOO_MANY_ACCOUNTS" in codes) == (len(draft.accounts) > pol.max_accounts)
+    assert ("OVERBROAD_NO_ACCOUNTS" in codes) == (not draft.accounts)
+    assert ("NOTIFIED_TARGET_ESCALATION" in codes) == bool(notified & set(draft.accounts))
+    assert (recommend(found) is RequestState.REJECTED) == (Outcome.REJECT in outcomes)
+    if recommend(found) is RequestState.APPROVED:
+        assert draft.categories <= pol.processes[draft.process].categories
+        assert draft.country == pol.home_country or pol.processes[draft.process].foreign_ok

@@ -210,7 +210,7 @@ def test_full_workflow_is_audited_in_order(store: Store) -> None:
         assert v.produced_accounts == ("acct-1",)
         v = workflow.close(s, request_id=rid, actor="rev", policy=POL)
         assert v.state is RequestState.CLOSED
-        actions = [e.action for e in reversed(audit.entries(s, subject_id=str(rid)))]
+        actions = [e.action for e in reversed(audit.entries(s, subject_id=f"LR-{rid}"))]
         assert actions == [
             "legal.request.submit",
             "legal.request.under_review",
@@ -526,7 +526,7 @@ def test_document_is_stored_with_its_sha256_and_satisfies_the_legal_basis(store:
         )
         assert data == b"%PDF-1.7 warrant"
         assert meta.size == len(data)
-        entry = audit.entries(s, subject_id=str(rid))[0]
+        entry = audit.entries(s, subject_id=f"LR-{rid}")[0]
         assert entry.evidence_ref == f"sha256:{doc.sha256}"
 
 

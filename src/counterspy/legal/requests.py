@@ -59,6 +59,11 @@ class Scope:
         return cls(agency_id=agency_id, staff=False)
 
 
+def audit_subject(request_id: int) -> str:
+    """How a request is named in the audit log (``counterspy audit log --subject LR-12``)."""
+    return f"LR-{request_id}"
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -264,7 +269,7 @@ def submit_request(
         actor=actor,
         action="legal.request.submit",
         subject_type="legal_request",
-        subject_id=str(row.id),
+        subject_id=audit_subject(row.id),
         reason=",".join(f.code for f in findings_of(row)),
         after={
             "state": row.state,
@@ -356,7 +361,7 @@ def add_document(
         actor=actor,
         action="legal.request.document",
         subject_type="legal_request",
-        subject_id=str(row.id),
+        subject_id=audit_subject(row.id),
         evidence_ref=f"sha256:{digest}",
         before={"recommendation": before},
         after={"document": doc.filename, "size": doc.size, "recommendation": row.recommendation},

@@ -34,6 +34,7 @@ from counterspy.legal.policy import LegalPolicy
 from counterspy.legal.requests import (
     Scope,
     assess,
+    audit_subject,
     aware,
     draft_of,
     findings_of,
@@ -99,7 +100,7 @@ def _move(
         actor=actor,
         action=f"legal.request.{to.value}",
         subject_type="legal_request",
-        subject_id=str(row.id),
+        subject_id=audit_subject(row.id),
         reason=reason,
         before={"state": current.value},
         after={"state": to.value, **(after or {})},
@@ -298,7 +299,7 @@ def _add_task(
         actor=actor,
         action="legal.task.create",
         subject_type="legal_request",
-        subject_id=str(row.id),
+        subject_id=audit_subject(row.id),
         reason=code,
         after={"task": task.id, "kind": kind.value, "due_at": due},
     )
@@ -364,7 +365,7 @@ def complete_task(session: Session, *, task_id: int, actor: str, outcome: str) -
         actor=actor,
         action=f"legal.task.{task.kind}.done",
         subject_type="legal_request",
-        subject_id=str(task.request_id),
+        subject_id=audit_subject(task.request_id),
         reason=outcome.strip(),
         after={"task": task.id, "kind": task.kind},
     )
