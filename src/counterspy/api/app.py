@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from counterspy import __version__
-from counterspy.api import admin, verdicts
+from counterspy.api import admin, legal, legal_pages, verdicts
 from counterspy.errors import ConflictError, CounterspyError, NotFoundError
 from counterspy.storage.db import Store
 from counterspy.storage.open import open_store
@@ -62,4 +62,6 @@ def create_app(workspace: Workspace | None = None, store: Store | None = None) -
 
     app.include_router(admin.router)
     app.include_router(verdicts.router)
+    app.include_router(legal.router)
+    app.include_router(legal_pages.router)
     return app

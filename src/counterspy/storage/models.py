@@ -4,3 +4,4 @@
 import counterspy.audit.models
 import counterspy.auth.models
 import counterspy.intel.models
+import counterspy.legal.models
