@@ -88,7 +88,9 @@ def main() -> None:
             print("  miss:", m)
         for f in t.false_alarms:
             print("  false alarm:", f)
-    print(f"screened {sum(t.tp + t.fn + t.tn + len(t.false_alarms) for t in tallies.values())} names in {elapsed:.2f}s")
+    print(
+        f"screened {sum(t.tp + t.fn + t.tn + len(t.false_alarms) for t in tallies.values())} names in {elapsed:.2f}s"
+    )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rapidfuzz.fuzz import ratio
 from rigour.names import NamePartTag, NameTypeTag, analyze_names
 from rigour.text import ascii_text
 
@@ -31,7 +32,10 @@ _EXTRA_LEGAL_FORMS: tuple[tuple[str, str], ...] = (
     (r"(?<!\w)ae(?!\w)", "Greek AE (anonymi etaireia, latinised)"),
     (r"(?<!\w)(дооел|dooel|доо|doo)(?!\w)", "Macedonian/Serbian ДООЕЛ/ДОО"),
     (r"(?<!\w)(ад|ad)\s+(скопје|skopje)(?!\w)", "Macedonian АД + seat"),
-    (r"(?<!\w)(ش\.?\s?م\.?\s?م\.?|ذ\.?\s?م\.?\s?م\.?|ش\.?\s?م\.?\s?ع\.?)(?!\w)", "Arabic legal form"),
+    (
+        r"(?<!\w)(ش\.?\s?م\.?\s?م\.?|ذ\.?\s?م\.?\s?م\.?|ش\.?\s?م\.?\s?ع\.?)(?!\w)",
+        "Arabic legal form",
+    ),
     (r"(?<!\w)(شركة)(?!\w)", "Arabic 'company'"),
     (r"(?<!\w)בע[\"״'׳]?מ(?!\w)", 'Hebrew בע"מ'),
     (r"股份有限公司|有限责任公司|有限責任公司|有限公司|集团|集團", "Chinese legal form"),
@@ -42,22 +46,110 @@ _EXTRA_LEGAL_RE = tuple((re.compile(p), label) for p, label in _EXTRA_LEGAL_FORM
 
 # Words that say what kind of business it is rather than which one: they count little.
 GENERIC_WORDS = frozenset(
-    """
-    technologies technology tech software systems system services service solutions solution
-    holdings holding group international global strategy strategies consulting consultants
-    consultancy intelligence security cyber labs lab infotech info digital data analytics
-    company co corp corporation enterprises enterprise partners associates ventures networks
-    network media research management emea europe israel india hungary macedonia uk usa
-    private public ci the and of alliance consortium
-    tknologiot tknologia tekhnologii tekhnolodzhis teknolodzhis tekhnologiya kholding kholdings
-    kholdingz grupp gruppa grup grop tekhnologiai sistems sistemy servisis
-    tekunorojizu kejijishu keji
-    """.split()
+    {
+        "technologies",
+        "technology",
+        "tech",
+        "software",
+        "systems",
+        "system",
+        "services",
+        "service",
+        "solutions",
+        "solution",
+        "holdings",
+        "holding",
+        "group",
+        "international",
+        "global",
+        "strategy",
+        "strategies",
+        "consulting",
+        "consultants",
+        "consultancy",
+        "intelligence",
+        "security",
+        "cyber",
+        "labs",
+        "lab",
+        "infotech",
+        "info",
+        "digital",
+        "data",
+        "analytics",
+        "company",
+        "co",
+        "corp",
+        "corporation",
+        "enterprises",
+        "enterprise",
+        "partners",
+        "associates",
+        "ventures",
+        "networks",
+        "network",
+        "media",
+        "research",
+        "management",
+        "emea",
+        "europe",
+        "israel",
+        "india",
+        "hungary",
+        "macedonia",
+        "uk",
+        "usa",
+        "private",
+        "public",
+        "ci",
+        "the",
+        "and",
+        "of",
+        "alliance",
+        "consortium",
+        "tknologiot",
+        "tknologia",
+        "tekhnologii",
+        "tekhnolodzhis",
+        "teknolodzhis",
+        "tekhnologiya",
+        "kholding",
+        "kholdings",
+        "kholdingz",
+        "grupp",
+        "gruppa",
+        "grup",
+        "grop",
+        "tekhnologiai",
+        "sistems",
+        "sistemy",
+        "servisis",
+        "tekunorojizu",
+        "kejijishu",
+        "keji",
+    }
 )
 
-_SCRIPT_NAMES = ("LATIN", "CYRILLIC", "GREEK", "HEBREW", "ARABIC", "CJK", "HIRAGANA",
-                 "KATAKANA", "HANGUL", "ARMENIAN", "GEORGIAN", "DEVANAGARI", "THAI")
+_SCRIPT_NAMES = (
+    "LATIN",
+    "CYRILLIC",
+    "GREEK",
+    "HEBREW",
+    "ARABIC",
+    "CJK",
+    "HIRAGANA",
+    "KATAKANA",
+    "HANGUL",
+    "ARMENIAN",
+    "GEORGIAN",
+    "DEVANAGARI",
+    "THAI",
+)
 # Scripts whose romanisation is loose (no vowels written, or syllabic): phonetic keys count more.
+# Abjads write long vowels with consonant letters (Hebrew ו י, Arabic ا و ي): the vowels that
+# *are* written must agree, or Citrix (סיטריקס) would meet Cytrox (סייטרוקס) on consonants.
+ABJADS = frozenset({"HEBREW", "ARABIC"})
+SYLLABIC_SCRIPTS = frozenset({"CJK", "HIRAGANA", "KATAKANA", "HANGUL", "DEVANAGARI", "THAI"})
 LOOSE_SCRIPTS = frozenset(
     {"HEBREW", "ARABIC", "CJK", "HIRAGANA", "KATAKANA", "HANGUL", "DEVANAGARI", "THAI"}
 )
@@ -161,18 +253,84 @@ def skeleton_key(latin: str, *, semivowels: bool = False) -> str:
 # Hebrew spells foreign brand names with matres lectionis: ו is o/u (וו is v/w), י is i/e
 # (יי is ai/ey). Generic transliteration keeps them as consonants (``syytrwqs``), which hides
 # the brand; this table reads them the way Hebrew writers of foreign names mean them.
-_HEBREW_DIGRAPHS = (("וו", "v"), ("יי", "ai"), ("ג׳", "j"), ("ג'", "j"), ("צ׳", "ch"),
-                    ("צ'", "ch"), ("ז׳", "zh"), ("ז'", "zh"))
-_HEBREW_LETTERS = dict(zip("אבגדהוזחטיכךלמםנןסעפףצץקרשת",
-                           ["a", "b", "g", "d", "h", "o", "z", "kh", "t", "i", "k", "k", "l",
-                            "m", "m", "n", "n", "s", "a", "p", "f", "ts", "ts", "k", "r", "sh",
-                            "t"], strict=True))
+_HEBREW_DIGRAPHS = (
+    ("וו", "v"),
+    ("יי", "ai"),
+    ("ג׳", "j"),
+    ("ג'", "j"),
+    ("צ׳", "ch"),
+    ("צ'", "ch"),
+    ("ז׳", "zh"),
+    ("ז'", "zh"),
+)
+_HEBREW_LETTERS = dict(
+    zip(
+        "אבגדהוזחטיכךלמםנןסעפףצץקרשת",
+        [
+            "a",
+            "b",
+            "g",
+            "d",
+            "h",
+            "o",
+            "z",
+            "kh",
+            "t",
+            "i",
+            "k",
+            "k",
+            "l",
+            "m",
+            "m",
+            "n",
+            "n",
+            "s",
+            "a",
+            "p",
+            "f",
+            "ts",
+            "ts",
+            "k",
+            "r",
+            "sh",
+            "t",
+        ],
+        strict=True,
+    )
+)
 
 
 def _romanise_hebrew(form: str) -> str:
     for digraph, latin in _HEBREW_DIGRAPHS:
         form = form.replace(digraph, latin)
     return "".join(_HEBREW_LETTERS.get(ch, ch) for ch in form)
+
+
+def vowel_pattern(latin: str, *, abjad: bool = False) -> str:
+    """The written vowels of a word, coarsely (o~u, e~i; silent final e dropped).
+
+    For abjad romanisations ``w`` and ``y`` are read as the vowels they usually stand for.
+    """
+    if abjad:
+        latin = latin.replace("w", "u").replace("y", "i")
+    key = re.sub(r"(?<=[^aeiou])e$", "", loose_key(latin))
+    return re.sub(r"[^aeiou]", "", key).replace("o", "u").replace("e", "i")
+
+
+@lru_cache(maxsize=1)
+def _generic_keys() -> frozenset[str]:
+    return frozenset(loose_key(w) for w in GENERIC_WORDS if len(w) >= 6)
+
+
+@lru_cache(maxsize=65536)
+def is_generic(latin: str) -> bool:
+    """A generic business word, also when transliterated back (``softver``, ``tekhnologii``)."""
+    if latin in GENERIC_WORDS:
+        return True
+    if len(latin) < 6:
+        return False
+    key = loose_key(latin)
+    return any(ratio(key, g) >= 80 for g in _generic_keys())
 
 
 def _romanise(form: str, script: str) -> str:
@@ -231,6 +389,6 @@ def _token(form: str, comparable: str, latinised: bool, steps: list[str]) -> Tok
         loose=loose_key(latin),
         skeleton=skeleton_key(latin),
         skeleton_sv=skeleton_key(latin, semivowels=True),
-        generic=latin in GENERIC_WORDS,
+        generic=is_generic(latin),
         script=script,
     )

@@ -18,10 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from rapidfuzz.distance import LCSseq
 from rapidfuzz.fuzz import ratio
 
 from counterspy.enforce.entities import Alias, BannedEntity, load_seed
 from counterspy.enforce.names import (
+    ABJADS,
+    SYLLABIC_SCRIPTS,
     LOOSE_SCRIPTS,
     NormalisedName,
     Token,
@@ -29,6 +32,7 @@ from counterspy.enforce.names import (
     normalise,
     skeleton_key,
     strict_key,
+    vowel_pattern,
 )
 
 MATCH_THRESHOLD = 0.85
@@ -121,7 +125,11 @@ def _weight(token: Token) -> float:
 
 def _units(tokens: Sequence[Token]) -> list[_Unit]:
     units = [_Unit((t,), i) for i, t in enumerate(tokens)]
-    units += [_Unit((tokens[i], tokens[i + 1]), i) for i in range(len(tokens) - 1)]
+    units += [  # "Black Cube" ~ "Blackcube"; generic words are never glued on
+        _Unit((tokens[i], tokens[i + 1]), i)
+        for i in range(len(tokens) - 1)
+        if not tokens[i].generic and not tokens[i + 1].generic
+    ]
     return units
 
 
@@ -133,14 +141,29 @@ def word_similarity(q: Token, a: Token) -> tuple[float, str]:
         return 1.0, "exact"
     if min(len(q.latin), len(a.latin)) <= 3:
         return 0.0, "unmatched"  # short words (initials, "CI", "AD") must be exact
-    scores = [(ratio(q.latin, a.latin) / 100, "spelling"), (ratio(q.strict, a.strict) / 100, "phonetic")]
+    scores: list[tuple[float, str]] = []
+    if q.script == "LATIN":
+        scores.append((ratio(q.latin, a.latin) / 100, "spelling"))
+        scores.append((ratio(q.strict, a.strict) / 100, "phonetic"))
     if q.script != "LATIN" or a.script != "LATIN":
-        scores.append((ratio(q.loose, a.loose) / 100, "transliteration"))
+        # Where a script writes its vowels (Cyrillic, Greek; abjads their long vowels), the
+        # written vowels must agree too, or Ситрикс/סיטריקס (Citrix) would meet Cytrox.
+        # Syllabaries and Chinese add vowels of their own: no such check there.
+        vowels = 1.0
+        if q.script not in SYLLABIC_SCRIPTS:
+            written = vowel_pattern(q.latin, abjad=q.script in ABJADS)
+            expected = vowel_pattern(a.latin)
+            if q.script in ABJADS:  # abjads omit vowels: only the written ones must fit
+                agree = LCSseq.similarity(written, expected) / len(written) if written else 1.0
+            else:
+                agree = ratio(written, expected) / 100
+            vowels = 0.7 + 0.3 * agree
+        scores.append((vowels * ratio(q.loose, a.loose) / 100, "transliteration"))
         if q.script in LOOSE_SCRIPTS:
             # Abjads and syllabaries lose or add vowels: trust consonants, discounted.
             for qs, as_ in ((q.skeleton, a.skeleton), (q.skeleton_sv, a.skeleton_sv)):
                 if min(len(qs), len(as_)) >= 3:
-                    scores.append((0.95 * ratio(qs, as_) / 100, "skeleton"))
+                    scores.append((0.95 * vowels * ratio(qs, as_) / 100, "skeleton"))
                 elif qs and qs == as_:
                     scores.append((0.85, "skeleton"))  # two consonants: only when identical
     return max(scores)
@@ -210,10 +233,7 @@ class Screener:
         self.match_threshold = match_threshold
         self.possible_threshold = possible_threshold
         self._aliases: list[tuple[BannedEntity, Alias, NormalisedName]] = [
-            (e, a, normalise(a.name))
-            for e in entities
-            if e.active
-            for a in e.screen_names()
+            (e, a, normalise(a.name)) for e in entities if e.active for a in e.screen_names()
         ]
 
     def screen(self, name: str) -> list[ScreeningMatch]:
