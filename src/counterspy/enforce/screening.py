@@ -24,8 +24,8 @@ from rapidfuzz.fuzz import ratio
 from counterspy.enforce.entities import Alias, BannedEntity, load_seed
 from counterspy.enforce.names import (
     ABJADS,
-    SYLLABIC_SCRIPTS,
     LOOSE_SCRIPTS,
+    SYLLABIC_SCRIPTS,
     NormalisedName,
     Token,
     loose_key,
