@@ -17,7 +17,6 @@ from counterspy.cli.main import app
 from counterspy.enforce import outbox
 from counterspy.enforce.actions import ActionKind, ActionStatus, TargetKind
 from counterspy.enforce.blocklist_seam import blocked
-from counterspy.enforce.simplatform import PlatformState, serve_forever
 from counterspy.enforce.webhook import WebhookAdapter, WebhookConfig, request_body
 from counterspy.enforce.worker import Rollout, run_outbox
 from counterspy.errors import CounterspyError, InputError
@@ -212,6 +211,8 @@ def simulate_platform(
     ),
 ) -> None:
     """Run a simulated platform endpoint on 127.0.0.1 (demo and tests)."""
+    from counterspy.enforce.simplatform import PlatformState, serve_forever
+
     state = PlatformState(secret=_secret(secret_file), fail_first=fail_first, drop_first=drop_first)
     err.print(f"simulated platform on http://127.0.0.1:{port}/enforcement (state: GET /state)")
     serve_forever(state, port)

@@ -8,7 +8,7 @@ the adapter's private ``_do_execute``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from counterspy.enforce.actions import (
     ACCEPTS,
@@ -54,6 +54,12 @@ class PlatformAdapter(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def adapter_class(name: str) -> type[PlatformAdapter]:

@@ -88,11 +88,12 @@ def run_outbox(
     batch: str | None = None,
     progress: Progress = NULL_PROGRESS,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> RunSummary:
     """Deliver due actions until none are left (or the canary fails, or ``limit`` is hit)."""
     worker = worker or default_worker_id()
     summary = RunSummary()
-    pacer = Pacer(rollout.max_per_minute, sleep)
+    pacer = Pacer(rollout.max_per_minute, sleep, clock)
     progress.begin("delivering enforcement actions", None)
     canary_left = rollout.canary
     while True:
