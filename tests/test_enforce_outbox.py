@@ -179,11 +179,15 @@ def test_enqueue_is_idempotent_and_audited(store: Store) -> None:
 
 
 def test_decision_and_outbox_row_roll_back_together(store: Store) -> None:
-    with pytest.raises(RuntimeError), store.session() as s:
-        outbox.enqueue_actions(
-            s, kind=ActionKind.DISABLE_ACCOUNT, targets=["a1"], reason="r", decided_by="rita"
-        )
-        raise RuntimeError("the decision failed after the actions were written")
+    def decide_then_fail() -> None:
+        with store.session() as s:
+            outbox.enqueue_actions(
+                s, kind=ActionKind.DISABLE_ACCOUNT, targets=["a1"], reason="r", decided_by="rita"
+            )
+            raise RuntimeError("the decision failed after the actions were written")
+
+    with pytest.raises(RuntimeError):
+        decide_then_fail()
     with store.session() as s:
         assert outbox.list_actions(s) == []
         assert audit.entries(s) == []
@@ -255,9 +259,8 @@ def test_canary_failure_halts_and_leaves_the_rest_pending(store: Store) -> None:
             decided_by="rita",
         )
     state = PlatformState(secret=SECRET)
-    with serve_in_thread(state) as url:
-        with _adapter(url, secret=b"wrong-secret-xxxxxxxx") as adapter:
-            summary = run_outbox(store, adapter, rollout=Rollout(canary=2))
+    with serve_in_thread(state) as url, _adapter(url, secret=b"wrong-secret-xx") as adapter:
+        summary = run_outbox(store, adapter, rollout=Rollout(canary=2))
     assert summary.failed == 2
     assert summary.halted is not None
     with store.session() as s:
