@@ -101,20 +101,45 @@ def _item(row: EnforcementActionRow) -> OutboxItem:
     )
 
 
-def _latest_account_action(session: Session, target: str) -> EnforcementActionRow | None:
+def _chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _latest_account_actions(session: Session, targets: Sequence[str]) -> dict[str, str]:
+    """The kind of each account's latest live disable/reinstate action."""
     kinds = (ActionKind.DISABLE_ACCOUNT.value, ActionKind.REINSTATE_ACCOUNT.value)
-    return session.execute(
-        select(EnforcementActionRow)
-        .where(
-            EnforcementActionRow.target == target,
-            EnforcementActionRow.kind.in_(kinds),
-            EnforcementActionRow.status.not_in(
-                (ActionStatus.FAILED.value, ActionStatus.CANCELLED.value)
-            ),
+    latest: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(targets):
+        rows = session.execute(
+            select(
+                EnforcementActionRow.target, EnforcementActionRow.id, EnforcementActionRow.kind
+            ).where(
+                EnforcementActionRow.target.in_(chunk),
+                EnforcementActionRow.kind.in_(kinds),
+                EnforcementActionRow.status.not_in(
+                    (ActionStatus.FAILED.value, ActionStatus.CANCELLED.value)
+                ),
+            )
         )
-        .order_by(EnforcementActionRow.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+        for target, row_id, kind in rows:
+            if target not in latest or latest[target][0] < row_id:
+                latest[target] = (row_id, kind)
+    return {t: k for t, (_, k) in latest.items()}
+
+
+def _in_batch(session: Session, batch: str, kind: ActionKind, targets: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(targets):
+        found.update(
+            session.execute(
+                select(EnforcementActionRow.target).where(
+                    EnforcementActionRow.batch == batch,
+                    EnforcementActionRow.kind == kind.value,
+                    EnforcementActionRow.target.in_(chunk),
+                )
+            ).scalars()
+        )
+    return found
 
 
 def enqueue_actions(
@@ -142,6 +167,7 @@ def enqueue_actions(
     created: list[int] = []
     skipped: list[tuple[str, str]] = []
     now = _now()
+    wanted: list[str] = []
     seen: set[str] = set()
     for raw in targets:
         target = raw.strip()
@@ -151,21 +177,16 @@ def enqueue_actions(
             skipped.append((target, "listed twice"))
             continue
         seen.add(target)
-        in_batch = session.execute(
-            select(EnforcementActionRow.id).where(
-                EnforcementActionRow.batch == batch,
-                EnforcementActionRow.kind == kind.value,
-                EnforcementActionRow.target == target,
-            )
-        ).scalar_one_or_none()
-        if in_batch is not None:
+        wanted.append(target)
+    already = _in_batch(session, batch, kind, wanted)
+    latest = _latest_account_actions(session, wanted) if target_kind == TargetKind.ACCOUNT else {}
+    for target in wanted:
+        if target in already:
             skipped.append((target, f"already in batch {batch}"))
             continue
-        if target_kind == TargetKind.ACCOUNT:
-            latest = _latest_account_action(session, target)
-            if latest is not None and latest.kind == kind.value:
-                skipped.append((target, f"already {kind.value} (action {latest.id})"))
-                continue
+        if latest.get(target) == kind.value:
+            skipped.append((target, f"already {kind.value}"))
+            continue
         row = EnforcementActionRow(
             batch=batch,
             kind=kind.value,
