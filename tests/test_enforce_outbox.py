@@ -259,7 +259,7 @@ def test_canary_failure_halts_and_leaves_the_rest_pending(store: Store) -> None:
             decided_by="rita",
         )
     state = PlatformState(secret=SECRET)
-    with serve_in_thread(state) as url, _adapter(url, secret=b"wrong-secret-xx") as adapter:
+    with serve_in_thread(state) as url, _adapter(url, secret=b"wrong-secret-x" * 2) as adapter:
         summary = run_outbox(store, adapter, rollout=Rollout(canary=2))
     assert summary.failed == 2
     assert summary.halted is not None
