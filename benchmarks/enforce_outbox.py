@@ -1,6 +1,6 @@
 """Outbox throughput at Meta's scale: approve 1,500 account disables, deliver them all.
 
-Run: ``python -m benchmarks.enforce_outbox [--accounts N] [--repeat R] [--postgres URL]``.
+Run: ``python -m benchmarks.enforce_outbox [--accounts N] [--repeat R] [--postgres SERVER_URL]``.
 SQLite in a temporary folder by default. The platform is the loopback simulated endpoint
 (HMAC verification, idempotency dedupe), so the numbers are counterspy's own overhead plus a
 local HTTP round trip, not a real platform's latency.
@@ -12,7 +12,13 @@ import argparse
 import statistics
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from counterspy.enforce import outbox
 from counterspy.enforce.actions import ActionKind
@@ -25,9 +31,27 @@ from counterspy.storage.migrate import upgrade
 SECRET = b"benchmark-secret-0123456789abcdef"
 
 
-def once(url: str, accounts: int) -> tuple[float, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store(url or f"sqlite:///{Path(tmp) / 'bench.db'}")
+@contextmanager
+def fresh_database(server_url: str, tmp: Path) -> Iterator[str]:
+    """A new empty database: a SQLite file, or a throwaway database on the given server."""
+    if not server_url:
+        yield f"sqlite:///{tmp / 'bench.db'}"
+        return
+    name = f"cs_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def once(server_url: str, accounts: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp, fresh_database(server_url, Path(tmp)) as url:
+        store = Store(url)
         upgrade(store.engine)
         targets = [f"acct-{i:06d}" for i in range(accounts)]
         start = time.perf_counter()
@@ -53,7 +77,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=1500)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--postgres", default="", help="a database URL to use instead of SQLite")
+    parser.add_argument(
+        "--postgres", default="", help="a PostgreSQL server URL (a fresh database per run)"
+    )
     args = parser.parse_args()
     runs = [once(args.postgres, args.accounts) for _ in range(args.repeat)]
     enq = statistics.median(r[0] for r in runs)
