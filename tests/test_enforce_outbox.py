@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from counterspy.audit import log as audit
 from counterspy.enforce import outbox
@@ -394,3 +396,44 @@ def test_cli_approve_dry_run_and_list(home: Path, capsys: pytest.CaptureFixture[
     assert main(["actions", "run", "--platform-url", "http://127.0.0.1:9/x"]) == 2
     assert "secret" in capsys.readouterr().err
     _ = httpx  # the adapter's transport; imported to keep the dependency explicit
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=st.binary(max_size=200), flip=st.integers(min_value=0, max_value=199))
+def test_any_change_to_a_signed_body_is_detected(body: bytes, flip: int) -> None:
+    headers = sign_headers(SECRET, body, now=5_000)
+    ts, sig = headers["X-Counterspy-Timestamp"], headers["X-Counterspy-Signature"]
+    assert verify(SECRET, body, ts, sig, now=5_000) is None
+    if body:
+        i = flip % len(body)
+        changed = body[:i] + bytes([body[i] ^ 0x01]) + body[i + 1 :]
+        assert verify(SECRET, changed, ts, sig, now=5_000) == "signature mismatch"
+
+
+def test_reinstatement_goes_through_the_same_adapter(store: Store) -> None:
+    state = PlatformState(secret=SECRET)
+    with serve_in_thread(state) as url, _adapter(url) as adapter:
+        with store.session() as s:
+            outbox.enqueue_actions(
+                s, kind=ActionKind.DISABLE_ACCOUNT, targets=["a1"], reason="r", decided_by="rita"
+            )
+        run_outbox(store, adapter)
+        assert state.accounts == {"a1": "disabled"}
+        with store.session() as s:
+            undo = outbox.enqueue_actions(
+                s,
+                kind=ActionKind.REINSTATE_ACCOUNT,
+                targets=["a1"],
+                reason="appeal upheld",
+                decided_by="sam",
+            )
+            assert len(undo.created) == 1
+        run_outbox(store, adapter)
+    assert state.accounts == {"a1": "active"}
+    assert [a["action"] for a in state.applications] == ["disable_account", "reinstate_account"]
+    with store.session() as s:
+        again = outbox.enqueue_actions(
+            s, kind=ActionKind.REINSTATE_ACCOUNT, targets=["a1"], reason="r", decided_by="sam"
+        )
+    assert again.created == ()
+    assert "already reinstate_account" in again.skipped[0][1]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from counterspy.enforce.entities import AliasKind, BanBasis, BannedEntity, load_seed
 from counterspy.enforce.evaluation import evaluate, load_labelled
@@ -131,3 +133,11 @@ def test_evaluation_list_precision_and_recall_hold_on_both_halves() -> None:
         assert tally.precision >= 0.98, (half, tally.false_alarms)
         assert tally.recall >= 0.85, (half, tally.misses)
         assert tally.negatives >= 200, half  # a few hundred negatives in each half
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(min_size=0, max_size=60))
+def test_screening_never_fails_on_arbitrary_text(name: str) -> None:
+    for match in screen(name):
+        assert 0.0 <= match.score <= 1.0
+        assert match.entity_id != "china_unknown"

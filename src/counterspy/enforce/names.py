@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 from rapidfuzz.fuzz import ratio
 from rigour.names import NamePartTag, NameTypeTag, analyze_names
@@ -46,88 +47,12 @@ _EXTRA_LEGAL_RE = tuple((re.compile(p), label) for p, label in _EXTRA_LEGAL_FORM
 
 # Words that say what kind of business it is rather than which one: they count little.
 GENERIC_WORDS = frozenset(
-    {
-        "technologies",
-        "technology",
-        "tech",
-        "software",
-        "systems",
-        "system",
-        "services",
-        "service",
-        "solutions",
-        "solution",
-        "holdings",
-        "holding",
-        "group",
-        "international",
-        "global",
-        "strategy",
-        "strategies",
-        "consulting",
-        "consultants",
-        "consultancy",
-        "intelligence",
-        "security",
-        "cyber",
-        "labs",
-        "lab",
-        "infotech",
-        "info",
-        "digital",
-        "data",
-        "analytics",
-        "company",
-        "co",
-        "corp",
-        "corporation",
-        "enterprises",
-        "enterprise",
-        "partners",
-        "associates",
-        "ventures",
-        "networks",
-        "network",
-        "media",
-        "research",
-        "management",
-        "emea",
-        "europe",
-        "israel",
-        "india",
-        "hungary",
-        "macedonia",
-        "uk",
-        "usa",
-        "private",
-        "public",
-        "ci",
-        "the",
-        "and",
-        "of",
-        "alliance",
-        "consortium",
-        "tknologiot",
-        "tknologia",
-        "tekhnologii",
-        "tekhnolodzhis",
-        "teknolodzhis",
-        "tekhnologiya",
-        "kholding",
-        "kholdings",
-        "kholdingz",
-        "grupp",
-        "gruppa",
-        "grup",
-        "grop",
-        "tekhnologiai",
-        "sistems",
-        "sistemy",
-        "servisis",
-        "tekunorojizu",
-        "kejijishu",
-        "keji",
-    }
+    line.strip()
+    for line in resources.files("counterspy.enforce")
+    .joinpath("data/generic_words.txt")
+    .read_text("utf-8")
+    .splitlines()
+    if line.strip() and not line.startswith("#")
 )
 
 _SCRIPT_NAMES = (
