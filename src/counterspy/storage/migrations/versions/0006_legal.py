@@ -1,7 +1,7 @@
 """Lawful-request channel: agencies, requests, named accounts, documents, tasks, senior reviewers.
 
 Revision ID: 0006_legal
-Revises: 0004_service
+Revises: 0005_enforce
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_legal"
-down_revision: str | None = "0004_service"
+down_revision: str | None = "0005_enforce"
 branch_labels = None
 depends_on = None
 
