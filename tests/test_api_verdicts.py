@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from counterspy.api.app import create_app
+from counterspy.auth.users import create_user, issue_token
 from counterspy.infra.service import VerdictService
 from counterspy.intel.store import add_block, open_store, remove_block
 from counterspy.workspace import Workspace
@@ -16,7 +17,10 @@ def client(home: Path) -> TestClient:
     ws = Workspace.resolve(home)
     app = create_app(ws)
     app.state.verdict_service = VerdictService(ws, check_interval=0.0)
-    return TestClient(app)
+    with app.state.store.session() as s:
+        create_user(s, name="partner", role="partner", organisation="p1", actor="test")
+        _, token = issue_token(s, name="partner", actor="test")
+    return TestClient(app, headers={"Authorization": f"Bearer {token}"})
 
 
 def test_batch_verdicts_carry_reasons(client: TestClient) -> None:
@@ -77,7 +81,7 @@ def test_batch_limit_and_validation(client: TestClient) -> None:
 def test_openapi_documents_the_endpoint(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "/v1/verdicts" in schema["paths"]
-    assert client.get("/v1/health").json()["status"] == "ok"
+    assert client.get("/healthz").json()["status"] == "ok"
 
 
 def test_expired_blocklist_entries_stop_matching(home: Path) -> None:

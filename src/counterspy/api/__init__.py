@@ -1,1 +1,1 @@
-"""HTTP API (FastAPI): an app factory that features extend with their routers."""
+"""FastAPI service: one app, routers mounted per feature, every route guarded by a permission."""

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from counterspy.api.auth import guarded
+from counterspy.auth.roles import Permission
 from counterspy.infra.service import VerdictService
 from counterspy.model.verdict import Reason, Verdict
 
@@ -123,7 +125,9 @@ def get_service(request: Request) -> VerdictService:
         with _SERVICE_LOCK:
             svc = getattr(request.app.state, "verdict_service", None)
             if svc is None:
-                svc = VerdictService(request.app.state.workspace)
+                svc = VerdictService(
+                    request.app.state.workspace, store=getattr(request.app.state, "store", None)
+                )
                 request.app.state.verdict_service = svc
     return svc
 
@@ -131,7 +135,7 @@ def get_service(request: Request) -> VerdictService:
 @router.post(
     "/verdicts",
     response_model=VerdictResponse,
-    responses={413: {"description": f"more than {MAX_BATCH:,} URLs"}},
+    **guarded(Permission.VERDICTS_CHECK, {413: {"description": f"more than {MAX_BATCH:,} URLs"}}),
 )
 def post_verdicts(
     body: VerdictRequest, service: Annotated[VerdictService, Depends(get_service)]

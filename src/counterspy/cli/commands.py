@@ -1,3 +1,13 @@
 """Imports every CLI module so its commands register on the root app. One line per feature."""
 
-from counterspy.cli import intel_cmd  # noqa: F401
+# ruff: noqa: F401
+from counterspy.cli import (
+    actions_cmd,
+    audit_cmd,
+    entities_cmd,
+    intel_cmd,
+    legal_cmd,
+    letters_cmd,
+    simulate_cmd,
+    users_cmd,
+)

@@ -328,7 +328,7 @@ def serve(
         return
     os.environ[HOME_ENV] = str(ws.home)  # each worker process builds its app from it
     uvicorn.run(
-        "counterspy.api.app:create_app_from_env",
+        "counterspy.api.app:create_app",
         factory=True,
         host=host,
         port=port,

@@ -18,6 +18,7 @@ from counterspy.infra.brands import load_brands
 from counterspy.infra.lookalike import LookalikeIndex
 from counterspy.infra.verdict import VerdictEngine
 from counterspy.intel.store import current_version, load_index, open_store
+from counterspy.storage.db import Store
 from counterspy.workspace import Workspace
 
 BRANDS_DIR = "brands.d"  # workspace folder of brand-list extension files (*.csv, *.yaml)
@@ -41,9 +42,11 @@ class VerdictService:
         extra_brand_files: Sequence[Path] = (),
         first_seen: Mapping[str, datetime] | None = None,
         check_interval: float = 1.0,
+        store: Store | None = None,
     ) -> None:
         self.workspace = workspace
-        self.store = open_store(workspace)
+        self._owns_store = store is None
+        self.store = store if store is not None else open_store(workspace)
         self.lookalikes = LookalikeIndex(load_brands(brand_files(workspace, extra_brand_files)))
         self.first_seen = first_seen
         self.check_interval = check_interval
@@ -75,4 +78,5 @@ class VerdictService:
         return self._version
 
     def close(self) -> None:
-        self.store.dispose()
+        if self._owns_store:
+            self.store.dispose()

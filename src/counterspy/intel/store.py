@@ -15,7 +15,7 @@ from counterspy.intel.importer import ImportPlan
 from counterspy.intel.models import BlocklistEntry, Indicator, IntelState, Technique
 from counterspy.intel.values import BadValueError, normalise_value
 from counterspy.storage.db import Store
-from counterspy.storage.migrate import upgrade
+from counterspy.storage.open import open_store as open_workspace_store
 from counterspy.workspace import Workspace
 
 BATCH = 5_000
@@ -23,10 +23,7 @@ BATCH = 5_000
 
 def open_store(workspace: Workspace) -> Store:
     """The workspace's operational store, migrated to the newest schema."""
-    workspace.home.mkdir(parents=True, exist_ok=True)
-    store = Store(workspace.database_url)
-    upgrade(store.engine)
-    return store
+    return open_workspace_store(workspace)
 
 
 def _now() -> datetime:

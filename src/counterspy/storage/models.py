@@ -1,3 +1,8 @@
 """Imports every model module so ``Base.metadata`` knows all tables (used by migrations)."""
 
-from counterspy.intel import models as _intel_models  # noqa: F401
+# ruff: noqa: F401
+import counterspy.audit.models
+import counterspy.auth.models
+import counterspy.enforce.models
+import counterspy.intel.models
+import counterspy.legal.models
