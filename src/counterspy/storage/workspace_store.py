@@ -1,0 +1,99 @@
+"""The operational store of a workspace: where it is, and whether its schema is current."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from counterspy.errors import CounterspyError
+from counterspy.storage.db import Store
+from counterspy.storage.migrate import current_revision, head_revision, upgrade
+from counterspy.workspace import DATABASE_URL_ENV, Workspace
+
+
+def mask_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return "<unparseable database URL>"
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    url: str  # password masked
+    dialect: str
+    current: str | None
+    head: str | None
+    is_default: bool  # the SQLite file inside the workspace, not $COUNTERSPY_DATABASE_URL
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+def _is_default(ws: Workspace) -> bool:
+    return ws.database_url == f"sqlite:///{ws.home / 'counterspy.db'}"
+
+
+def connect(url: str) -> Store:
+    try:
+        return Store(url)
+    except (SQLAlchemyError, ValueError, ImportError) as exc:
+        raise CounterspyError(
+            f"cannot use database URL {mask_url(url)} ({exc})",
+            hint=f"check ${DATABASE_URL_ENV}, e.g. postgresql+psycopg://user:pw@host/db",
+        ) from None
+
+
+def store_status(store: Store, is_default: bool) -> StoreStatus:
+    try:
+        current = current_revision(store.engine)
+    except SQLAlchemyError as exc:
+        raise CounterspyError(
+            f"cannot reach the operational store at {mask_url(store.url)} "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0]})",
+            hint="check that the database server runs and the URL, user and password are right",
+        ) from None
+    return StoreStatus(
+        mask_url(store.url), store.engine.dialect.name, current, head_revision(), is_default
+    )
+
+
+def upgrade_store(store: Store) -> tuple[str | None, str | None]:
+    """Migrate to head; returns (revision before, revision after)."""
+    before = current_revision(store.engine)
+    try:
+        upgrade(store.engine)
+    except SQLAlchemyError as exc:
+        raise CounterspyError(
+            f"migration of {mask_url(store.url)} failed ({str(exc).splitlines()[0]})",
+            hint="re-run with --debug for details; the failed step was rolled back",
+        ) from None
+    return before, current_revision(store.engine)
+
+
+def open_store(ws: Workspace) -> Store:
+    """The workspace's store, ready for use.
+
+    The default SQLite file belongs to the workspace and is created or migrated on first use.
+    A store given by ``$COUNTERSPY_DATABASE_URL`` is shared and is only migrated on request.
+    """
+    default = _is_default(ws)
+    if default:
+        ws.home.mkdir(parents=True, exist_ok=True)
+    store = connect(ws.database_url)
+    status = store_status(store, default)
+    if status.up_to_date:
+        return store
+    if default:
+        upgrade_store(store)
+        return store
+    store.dispose()
+    raise CounterspyError(
+        f"the operational store at {status.url} is at revision {status.current or 'none'}, "
+        f"this counterspy needs {status.head}",
+        hint="run `counterspy db upgrade` (back up the database first)",
+    )

@@ -1,0 +1,176 @@
+"""Operational store contract: the same tests on SQLite and PostgreSQL (see conftest.store_url)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import StatementError
+
+import counterspy.storage.models  # noqa: F401
+from counterspy.errors import CounterspyError
+from counterspy.ingest.load import ingest
+from counterspy.ingest.manifest import committed_loads
+from counterspy.ingest.mirror import load_entry, mirror_loads
+from counterspy.storage.db import Base, Store
+from counterspy.storage.loads import (
+    LoadEntry,
+    LoadFileEntry,
+    LoadFileRow,
+    LoadRow,
+    list_loads,
+    loads_with_file,
+    record_loads,
+)
+from counterspy.storage.migrate import current_revision, head_revision, upgrade
+from counterspy.storage.workspace_store import mask_url, open_store, upgrade_store
+from counterspy.workspace import Workspace
+from tests.ingest_helpers import write_dataset
+
+T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+def _entry(load_id: str, n_files: int = 2, sha: str = "ab" * 32) -> LoadEntry:
+    return LoadEntry(
+        load_id=load_id,
+        started_at=T0,
+        committed_at=T0 + timedelta(seconds=42),
+        counterspy_version="0.1.0",
+        sources=("/data/export-1", "/data/export-2"),
+        files=tuple(
+            LoadFileEntry(
+                "events", f"events/part-{i:05d}.parquet", f"/data/e{i}.csv", "csv", sha, 10, 7 + i
+            )
+            for i in range(n_files)
+        ),
+    )
+
+
+def test_migrations_reach_head(store_url: str) -> None:
+    s = Store(store_url)
+    assert current_revision(s.engine) is None
+    upgrade(s.engine)
+    assert current_revision(s.engine) == head_revision() == "0002_store"
+    upgrade(s.engine)  # a second run is a no-op
+    assert current_revision(s.engine) == "0002_store"
+    s.dispose()
+
+
+def test_models_match_migrations(store: Store) -> None:
+    with store.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == []
+
+
+def test_load_round_trip_keeps_order_and_utc(store: Store) -> None:
+    entries = [_entry("20260301T093015.000001Z-aaaaaa", 3), _entry("20260301T093016.0Z-bbbbbb", 1)]
+    assert record_loads(store, reversed(entries)) == 2
+    got = list_loads(store)
+    assert got == entries
+    assert got[0].committed_at.tzinfo is not None
+    assert got[0].rows == 7 + 8 + 9
+
+
+def test_recording_is_idempotent(store: Store) -> None:
+    assert record_loads(store, [_entry("L1")]) == 1
+    assert record_loads(store, [_entry("L1"), _entry("L2")]) == 1
+    assert [e.load_id for e in list_loads(store)] == ["L1", "L2"]
+
+
+def test_file_lookup_by_hash(store: Store) -> None:
+    record_loads(store, [_entry("L1", sha="11" * 32), _entry("L2", sha="22" * 32)])
+    assert loads_with_file(store, "22" * 32) == ["L2"]
+    assert loads_with_file(store, "33" * 32) == []
+
+
+def test_deleting_a_load_deletes_its_files(store: Store) -> None:
+    record_loads(store, [_entry("L1", 3)])
+    with store.session() as s:
+        s.execute(delete(LoadRow).where(LoadRow.load_id == "L1"))
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(LoadFileRow)) == 0
+
+
+def test_naive_datetimes_are_refused(store: Store) -> None:
+    bad = LoadEntry("L1", T0.replace(tzinfo=None), T0, "0.1.0", (), ())
+    with pytest.raises(StatementError, match="naive datetime"):
+        record_loads(store, [bad])
+    assert list_loads(store) == []
+
+
+def test_ingest_is_mirrored_into_the_store(store: Store, tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "home")
+    ingest(ws, [write_dataset(tmp_path / "sim")])
+    assert mirror_loads(store, ws) == 1
+    assert mirror_loads(store, ws) == 0
+    assert list_loads(store) == [load_entry(m) for m in committed_loads(ws)]
+
+
+def test_sqlite_store_uses_wal(tmp_path: Path) -> None:
+    s = Store(f"sqlite:///{tmp_path / 'wal.db'}")
+    upgrade(s.engine)
+    with s.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    s.dispose()
+
+
+def test_sqlite_concurrent_writers_all_commit(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    setup = Store(url)
+    upgrade(setup.engine)
+    setup.dispose()
+    errors: list[BaseException] = []
+
+    def writer(k: int) -> None:
+        s = Store(url)  # own engine, own connections: like a second process
+        try:
+            for i in range(15):
+                record_loads(s, [_entry(f"W{k}-{i:03d}", 4)])
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            s.dispose()
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    check = Store(url)
+    assert len(list_loads(check)) == 60
+    check.dispose()
+
+
+def test_default_workspace_store_is_created_and_migrated(home: Path) -> None:
+    ws = Workspace(home)
+    s = open_store(ws)
+    assert (home / "counterspy.db").is_file()
+    assert current_revision(s.engine) == head_revision()
+    s.dispose()
+
+
+def test_external_store_behind_head_is_not_migrated_silently(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    s = Store(url)
+    upgrade(s.engine, "0001_base")
+    monkeypatch.setenv("COUNTERSPY_DATABASE_URL", url)
+    with pytest.raises(CounterspyError, match="0001_base") as info:
+        open_store(Workspace(tmp_path / "home"))
+    assert "counterspy db upgrade" in info.value.hint
+    assert upgrade_store(s) == ("0001_base", "0002_store")
+    s.dispose()
+
+
+def test_url_password_is_masked() -> None:
+    masked = mask_url("postgresql+psycopg://spy:s3cr3t@db.example:5432/counterspy")
+    assert "s3cr3t" not in masked
+    assert masked == "postgresql+psycopg://spy:***@db.example:5432/counterspy"
