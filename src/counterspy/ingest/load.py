@@ -123,19 +123,41 @@ def _write_batch(writer: pq.ParquetWriter, batch: pa.RecordBatch) -> None:
     writer.write_batch(batch)
 
 
-def sha256_of(path: Path) -> str:
+@dataclass(frozen=True)
+class FileScan:
+    """One pass over a source file's bytes: its digest and, for plain text, a row estimate."""
+
+    sha256: str
+    lines: int
+    ends_with_newline: bool
+
+
+def scan_file(path: Path) -> FileScan:
     h = hashlib.sha256()
+    lines, last = 0, b"\n"
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(1 << 20):
                 h.update(chunk)
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
     except OSError as exc:
         raise InputError(
             f"cannot read the file ({exc.strerror or exc})",
             file=str(path),
             hint="check that the file exists and that you may read it",
         ) from None
-    return h.hexdigest()
+    return FileScan(h.hexdigest(), lines, last == b"\n")
+
+
+def estimated_rows(src: SourceFile, scan: FileScan) -> int | None:
+    """Rows to expect, for the progress bar: exact for Parquet, close for plain CSV/JSONL."""
+    if src.format is FileFormat.PARQUET:
+        return parquet_rows(src)
+    if src.path.suffix.lower() not in (".csv", ".jsonl", ".ndjson"):
+        return None  # compressed: the byte scan says nothing about lines
+    lines = scan.lines + (0 if scan.ends_with_newline else 1)
+    return max(lines - 1, 0) if src.format is FileFormat.CSV else lines
 
 
 @dataclass(frozen=True)
@@ -201,10 +223,12 @@ def _clear_stale_staging(ws: Workspace) -> list[str]:
     return notes
 
 
-def _refuse_reloaded(files: Sequence[SourceFile], hashes: dict[Path, str], ws: Workspace) -> None:
+def _refuse_reloaded(
+    files: Sequence[SourceFile], scans: dict[Path, FileScan], ws: Workspace
+) -> None:
     known = {f.sha256: (m.load_id, f.source) for m in committed_loads(ws) for f in m.files}
     for src in files:
-        hit = known.get(hashes[src.path])
+        hit = known.get(scans[src.path].sha256)
         if hit is not None:
             raise InputError(
                 f"this file was already loaded in load {hit[0]} (as {hit[1]}; same sha256)",
@@ -225,9 +249,9 @@ def _committed_parts(ws: Workspace) -> tuple[dict[str, list[Path]], dict[str, Pa
 
 
 def _stage_all(
-    files: Sequence[SourceFile], hashes: dict[Path, str], stage: Path, progress: Progress
+    files: Sequence[SourceFile], scans: dict[Path, FileScan], stage: Path, progress: Progress
 ) -> list[_Staged]:
-    counts = [parquet_rows(f) for f in files]
+    counts = [estimated_rows(f, scans[f.path]) for f in files]
     total = None if any(c is None for c in counts) else sum(c or 0 for c in counts)
     progress.begin("validating and staging rows", total)
     staged: list[_Staged] = []
@@ -237,12 +261,12 @@ def _stage_all(
         index[src.table] = n + 1
         (stage / src.table).mkdir(exist_ok=True)
         part = stage / src.table / f"part-{n:05d}.parquet"
-        staged.append(_stage_file(src, part, hashes[src.path], progress))
+        staged.append(_stage_file(src, part, scans[src.path].sha256, progress))
     return staged
 
 
 def _check_across(ws: Workspace, staged: Sequence[_Staged], tmp: Path, progress: Progress) -> None:
-    progress.begin("checking ids and account references", None)
+    progress.begin("checking ids and account references", len(TABLES) + 1)
     committed, origins = _committed_parts(ws)
     for s in staged:
         origins[str(s.part)] = PartOrigin(
@@ -255,8 +279,10 @@ def _check_across(ws: Workspace, staged: Sequence[_Staged], tmp: Path, progress:
     new = {t: [s.part for s in staged if s.source.table == t] for t in TABLES}
     for t in TABLES:
         check_unique_keys(t, new[t], committed[t], origins, tmp)
+        progress.advance(1)
     accounts = [*committed[ACCOUNTS.name], *new[ACCOUNTS.name]]
     check_account_references(new[EVENTS.name], accounts, origins, tmp)
+    progress.advance(1)
 
 
 def _last_load_id(ws: Workspace) -> str | None:
@@ -287,12 +313,12 @@ def ingest(ws: Workspace, paths: Sequence[Path], progress: Progress = NULL_PROGR
             guard.make(ws.loads_dir)
             guard.make(ws.staging_dir)
             notes.extend(_clear_stale_staging(ws))
-            hashes = {f.path: sha256_of(f.path) for f in files}
-            _refuse_reloaded(files, hashes, ws)
+            scans = {f.path: scan_file(f.path) for f in files}
+            _refuse_reloaded(files, scans, ws)
             load_id = new_load_id(started, after=_last_load_id(ws))
             stage, tmp = ws.staging_dir / load_id, ws.staging_dir / f"{load_id}.duckdb-tmp"
             stage.mkdir()
-            staged = _stage_all(files, hashes, stage, progress)
+            staged = _stage_all(files, scans, stage, progress)
             _check_across(ws, staged, tmp, progress)
             manifest = _manifest(load_id, started, paths, staged, stage)
             write_manifest(stage, manifest)

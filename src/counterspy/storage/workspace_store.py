@@ -34,7 +34,8 @@ class StoreStatus:
         return self.current == self.head
 
 
-def _is_default(ws: Workspace) -> bool:
+def is_default_store(ws: Workspace) -> bool:
+    """True when the store is the SQLite file inside the workspace."""
     return ws.database_url == f"sqlite:///{ws.home / 'counterspy.db'}"
 
 
@@ -81,7 +82,7 @@ def open_store(ws: Workspace) -> Store:
     The default SQLite file belongs to the workspace and is created or migrated on first use.
     A store given by ``$COUNTERSPY_DATABASE_URL`` is shared and is only migrated on request.
     """
-    default = _is_default(ws)
+    default = is_default_store(ws)
     if default:
         ws.home.mkdir(parents=True, exist_ok=True)
     store = connect(ws.database_url)

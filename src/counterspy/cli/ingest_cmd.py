@@ -1,0 +1,124 @@
+"""``counterspy ingest`` and ``counterspy workspace info``."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from counterspy.cli.console import err, out, progress
+from counterspy.cli.main import app
+from counterspy.errors import CounterspyError
+from counterspy.ingest.info import WorkspaceInfo, workspace_info
+from counterspy.ingest.load import LoadSummary, ingest
+from counterspy.ingest.mirror import mirror_loads
+from counterspy.storage.db import Store
+from counterspy.storage.workspace_store import mask_url, open_store
+from counterspy.workspace import DATABASE_URL_ENV, Workspace
+
+HOME_HELP = "Workspace folder (default: $COUNTERSPY_HOME, else ./counterspy-home)."
+
+workspace_app = typer.Typer(help="Inspect the workspace.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: list[Path] = typer.Argument(  # noqa: B008
+        ..., help="Files or folders holding accounts/events tables (Parquet, CSV, JSON Lines)."
+    ),
+    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),  # noqa: B008
+) -> None:
+    """Validate platform telemetry and add it to the workspace as one atomic load."""
+    ws = Workspace.resolve(home)
+    # A shared store is checked before any work; the workspace's own SQLite file is created only
+    # after a successful load, so a rejected load leaves the workspace exactly as it was.
+    store: Store | None = open_store(ws) if os.environ.get(DATABASE_URL_ENV) else None
+    with progress() as bar:
+        summary = ingest(ws, paths, bar)
+    store_line = _mirror(ws, store)
+    _print_summary(summary, store_line)
+
+
+def _mirror(ws: Workspace, store: Store | None) -> str:
+    try:
+        store = store or open_store(ws)
+        added = mirror_loads(store, ws)
+    except CounterspyError as exc:
+        err.print(
+            f"[yellow]warning:[/] load committed, but the operational store was not updated: "
+            f"{exc.message}",
+            markup=True,
+        )
+        return "operational store: not updated (the next ingest or `counterspy db upgrade` will)"
+    finally:
+        if store is not None:
+            store.dispose()
+    return f"operational store: {mask_url(store.url)} (+{added} load{'s' if added != 1 else ''})"
+
+
+def _print_summary(s: LoadSummary, store_line: str) -> None:
+    t = Table(title=f"load {s.load_id}", title_justify="left")
+    t.add_column("table")
+    t.add_column("files", justify="right")
+    t.add_column("rows", justify="right")
+    for c in s.tables:
+        t.add_row(c.table, str(c.files), f"{c.rows:,}")
+    out.print(t)
+    rate = s.rows / s.seconds if s.seconds > 0 else 0.0
+    out.print(
+        f"committed {s.rows:,} rows from {s.files} file{'s' if s.files != 1 else ''} "
+        f"in {s.seconds:.1f} s ({rate:,.0f} rows/s) to {s.folder}"
+    )
+    for note in s.notes:
+        out.print(f"note: {note}")
+    out.print(store_line)
+
+
+@workspace_app.command("info")
+def workspace_info_command(
+    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),  # noqa: B008
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Show loads, rows per table and the time range covered."""
+    info = workspace_info(Workspace.resolve(home))
+    if as_json:
+        out.print_json(json.dumps(asdict(info), default=str))
+        return
+    _print_info(info)
+
+
+def _print_info(info: WorkspaceInfo) -> None:
+    if not info.exists:
+        out.print(f"workspace {info.home} does not exist yet: run `counterspy ingest PATH`")
+        return
+    out.print(f"workspace {info.home}: {len(info.loads)} load{'s' if len(info.loads) != 1 else ''}")
+    t = Table(title="tables", title_justify="left")
+    for name in ("table", "loads", "files", "rows", "from", "to"):
+        t.add_column(name, justify="left" if name in ("table", "from", "to") else "right")
+    for tab in info.tables:
+        span = [f"{d:%Y-%m-%d %H:%M:%S}Z" if d else "-" for d in (tab.first, tab.last)]
+        t.add_row(tab.table, str(tab.loads), str(tab.files), f"{tab.rows:,}", *span)
+    out.print(t)
+    if info.loads:
+        lt = Table(title="loads", title_justify="left")
+        for name in ("load id", "committed (UTC)", "files", "rows", "from"):
+            lt.add_column(name, justify="right" if name in ("files", "rows") else "left")
+        for ld in info.loads:
+            lt.add_row(
+                ld.load_id,
+                f"{ld.committed_at:%Y-%m-%d %H:%M:%S}",
+                str(ld.files),
+                f"{ld.rows:,}",
+                ", ".join(ld.sources),
+            )
+        out.print(lt)
+    if info.staging_leftovers:
+        out.print(
+            f"note: staging/ holds {', '.join(info.staging_leftovers)} from an interrupted "
+            "ingest; the next ingest removes it"
+        )
