@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ import counterspy.storage.models  # noqa: F401
 from counterspy.errors import CounterspyError
 from counterspy.ingest.load import ingest
 from counterspy.ingest.manifest import committed_loads
-from counterspy.ingest.mirror import load_entry, mirror_loads
+from counterspy.ingest.mirror import MirrorResult, load_entry, mirror_loads
 from counterspy.storage.db import Base, Store
 from counterspy.storage.loads import (
     LoadEntry,
@@ -107,9 +108,12 @@ def test_naive_datetimes_are_refused(store: Store) -> None:
 def test_ingest_is_mirrored_into_the_store(store: Store, tmp_path: Path) -> None:
     ws = Workspace(tmp_path / "home")
     ingest(ws, [write_dataset(tmp_path / "sim")])
-    assert mirror_loads(store, ws) == 1
-    assert mirror_loads(store, ws) == 0
+    assert mirror_loads(store, ws) == MirrorResult(1, 0)
+    assert mirror_loads(store, ws) == MirrorResult(0, 0)
     assert list_loads(store) == [load_entry(m) for m in committed_loads(ws)]
+    shutil.rmtree(ws.loads_dir / list_loads(store)[0].load_id)
+    assert mirror_loads(store, ws) == MirrorResult(0, 1)
+    assert list_loads(store) == []
 
 
 def test_sqlite_store_uses_wal(tmp_path: Path) -> None:

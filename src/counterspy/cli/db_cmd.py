@@ -45,7 +45,7 @@ def db_upgrade(
         out.print(f"store {url}: already at {after}")
     else:
         out.print(f"store {url}: upgraded {before or '(empty)'} -> {after}")
-    out.print(f"mirrored {added} load{'s' if added != 1 else ''} from {ws.home}")
+    out.print(f"mirrored the loads of {ws.home} ({added.describe()})")
 
 
 @db_app.command("status")

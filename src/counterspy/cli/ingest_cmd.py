@@ -58,7 +58,7 @@ def _mirror(ws: Workspace, store: Store | None) -> str:
     finally:
         if store is not None:
             store.dispose()
-    return f"operational store: {mask_url(store.url)} (+{added} load{'s' if added != 1 else ''})"
+    return f"operational store: {mask_url(store.url)} ({added.describe()})"
 
 
 def _print_summary(s: LoadSummary, store_line: str) -> None:

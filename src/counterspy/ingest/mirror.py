@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from counterspy.ingest.manifest import LoadManifest, committed_loads
 from counterspy.storage.db import Store
-from counterspy.storage.loads import LoadEntry, LoadFileEntry, record_loads
+from counterspy.storage.loads import LoadEntry, LoadFileEntry, forget_loads_except, record_loads
 from counterspy.workspace import Workspace
 
 
@@ -22,9 +24,22 @@ def load_entry(m: LoadManifest) -> LoadEntry:
     )
 
 
-def mirror_loads(store: Store, ws: Workspace) -> int:
-    """Record every committed load the store does not know yet; returns how many were added.
+@dataclass(frozen=True)
+class MirrorResult:
+    added: int
+    removed: int
 
-    Idempotent, so a crash between commit and mirror is repaired by the next call.
+    def describe(self) -> str:
+        return f"+{self.added} / -{self.removed} load(s)"
+
+
+def mirror_loads(store: Store, ws: Workspace) -> MirrorResult:
+    """Make the store's list of loads match the workspace's committed loads.
+
+    Adds loads the store does not know and drops loads whose folder was deleted. Idempotent, so
+    a crash between commit and mirror is repaired by the next call.
     """
-    return record_loads(store, (load_entry(m) for m in committed_loads(ws)))
+    entries = [load_entry(m) for m in committed_loads(ws)]
+    added = record_loads(store, entries)
+    removed = forget_loads_except(store, (e.load_id for e in entries))
+    return MirrorResult(added, removed)

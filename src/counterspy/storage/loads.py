@@ -124,6 +124,16 @@ def record_loads(store: Store, entries: Iterable[LoadEntry]) -> int:
     return len(new)
 
 
+def forget_loads_except(store: Store, keep: Iterable[str]) -> int:
+    """Delete the loads whose id is not in ``keep`` (their folders are gone); returns how many."""
+    keep = set(keep)
+    with store.session() as s:
+        gone = [r for r in s.scalars(select(LoadRow)) if r.load_id not in keep]
+        for r in gone:
+            s.delete(r)
+    return len(gone)
+
+
 def list_loads(store: Store) -> list[LoadEntry]:
     """Every load the store knows, oldest first."""
     with store.session() as s:
