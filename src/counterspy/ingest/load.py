@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from counterspy import __version__
 from counterspy.errors import CounterspyError, InputError
+from counterspy.ingest.batches import EMPTY_HINT
 from counterspy.ingest.checks import PartOrigin, check_account_references, check_unique_keys
 from counterspy.ingest.convert import to_canonical
 from counterspy.ingest.discover import Discovery, FileFormat, SourceFile, discover
@@ -34,7 +35,7 @@ from counterspy.ingest.manifest import (
     new_load_id,
     write_manifest,
 )
-from counterspy.ingest.readers import EMPTY_HINT, parquet_rows, read_batches
+from counterspy.ingest.readers import parquet_rows, read_batches
 from counterspy.ingest.schema import ACCOUNTS, EVENTS, TABLES
 from counterspy.progress import NULL_PROGRESS, Progress
 from counterspy.workspace import Workspace
@@ -47,6 +48,14 @@ ROW_UNITS: dict[FileFormat, str] = {
     FileFormat.PARQUET: "row",
     FileFormat.CSV: "data row",
     FileFormat.JSONL: "record",
+}
+
+
+# Low-cardinality columns worth dictionary-encoding in the staged Parquet. Trying a dictionary on
+# id columns first and then falling back costs more time than it saves space.
+DICTIONARY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accounts": ("account_type", "country", "locale", "at_risk"),
+    "events": ("event_type", "asn", "user_agent", "country"),
 }
 
 
@@ -179,7 +188,12 @@ def _stage_file(src: SourceFile, part: Path, sha: str, progress: Progress) -> _S
         for raw in read_batches(src, table):
             batch = to_canonical(raw.data, table, raw.origin)
             if writer is None:
-                writer = pq.ParquetWriter(part, table.schema, compression="zstd")
+                writer = pq.ParquetWriter(
+                    part,
+                    table.schema,
+                    compression="zstd",
+                    use_dictionary=list(DICTIONARY_COLUMNS.get(table.name, ())),
+                )
             _write_batch(writer, batch)
             for line in raw.origin.lines or ():
                 blanks.extend(range(last_line + 1, line))
