@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import subprocess
 import sys
 import textwrap
@@ -208,6 +210,27 @@ def test_crash_leaves_only_staging_which_the_next_run_removes(tmp_path: Path) ->
     assert any(leftover.name in n for n in summary.notes)
     assert list(ws.staging_dir.iterdir()) == []
     assert [m.load_id for m in committed_loads(ws)] == [summary.load_id]
+
+
+def test_excel_style_csv_with_bom_and_crlf_loads(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "home")
+    p = write_csv(tmp_path / "accounts.csv", accounts(3))
+    p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes().replace(b"\n", b"\r\n"))
+    load_mod.ingest(ws, [p])
+    assert _read(ws, "accounts").equals(typed(accounts(3), ACCOUNTS))
+
+
+def test_a_second_ingest_into_a_busy_workspace_is_refused(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "home")
+    ws.home.mkdir()
+    fd = os.open(ws.home, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # what a running ingest holds
+        with pytest.raises(CounterspyError, match="another ingest is running"):
+            load_mod.ingest(ws, [write_dataset(tmp_path / "sim")])
+    finally:
+        os.close(fd)
+    assert list(ws.home.iterdir()) == []
 
 
 def test_single_file_with_unknown_name_is_explained(tmp_path: Path) -> None:

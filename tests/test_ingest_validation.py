@@ -87,6 +87,17 @@ def _broken_link(d: Path) -> Path:
     return d / "in"
 
 
+def _latin1(d: Path) -> Path:
+    p = write_csv(d / "accounts.csv", accounts(3, 10))
+    p.write_bytes(p.read_bytes().replace(b"Person 11", "Pérson 11".encode("latin-1")))
+    return p
+
+
+def _empty_parquet(d: Path) -> Path:
+    pq.write_table(typed([], EVENTS), d / "events.parquet")
+    return d / "events.parquet"
+
+
 def _no_tables(d: Path) -> Path:
     (d / "in").mkdir()
     (d / "in" / "notes.txt").write_text("hello")
@@ -260,6 +271,8 @@ CASES: dict[str, Bad] = {
         "url",
         "JSON object",
     ),
+    "not utf-8": Bad(_latin1, "accounts.csv", 2, "display_name", "not valid UTF-8"),
+    "empty parquet": Bad(_empty_parquet, "events.parquet", None, None, "no data rows"),
     "unreadable file": Bad(_broken_link, "events.csv", None, None, "cannot read"),
     "folder without table files": Bad(_no_tables, None, None, None, "no recognisable table"),
 }

@@ -7,6 +7,9 @@ holds more than one batch in memory.
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from collections.abc import Callable, Iterator, Sequence
 
 import pyarrow as pa
@@ -24,6 +27,8 @@ PARQUET_BATCH_ROWS = 128 * 1024
 CSV_BLOCK_BYTES = 16 << 20
 
 CSV_UNIT = "data row, the header line not counted"
+# Arrow's CSV errors say "In CSV column #2: Row #3: ..." (0-based column, row counts the header).
+_ARROW_CSV_PLACE = re.compile(r"column #(\d+): Row #(\d+)")
 
 
 def check_columns(names: Sequence[str], table: Table, file: str, what: str = "header") -> None:
@@ -103,12 +108,24 @@ def _read_parquet(src: SourceFile, table: Table) -> Iterator[RawBatch]:
 # --- CSV ----------------------------------------------------------------------------------------
 
 
+def _csv_header(src: SourceFile) -> list[str]:
+    """Column names from the first line, for errors raised before Arrow reports its schema."""
+    try:
+        with pa.input_stream(str(src.path), compression="detect") as stream:
+            first = io.BufferedReader(stream).readline().decode("utf-8-sig", errors="replace")
+    except (pa.ArrowException, OSError):
+        return []
+    return next(csv.reader([first]), [])
+
+
 def _read_csv(src: SourceFile, table: Table) -> Iterator[RawBatch]:
     invalid: list[pacsv.InvalidRow] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         invalid.append(row)
         return "error"
+
+    header: list[str] = []
 
     def parse_error(exc: BaseException) -> InputError:
         if invalid:
@@ -123,6 +140,17 @@ def _read_csv(src: SourceFile, table: Table) -> Iterator[RawBatch]:
             )
         if "Empty CSV file" in str(exc):
             return InputError("empty file (no header line)", file=src.display, hint=EMPTY_HINT)
+        where = _ARROW_CSV_PLACE.search(str(exc))
+        if where is not None and "UTF8" in str(exc):
+            col, row = int(where.group(1)), int(where.group(2))
+            names = header or _csv_header(src)
+            return InputError(
+                f"text is not valid UTF-8 ({CSV_UNIT})",
+                file=src.display,
+                row=row - 1,
+                column=names[col] if col < len(names) else None,
+                hint="save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv)",
+            )
         return InputError(
             f"not a readable CSV file ({exc})",
             file=src.display,
@@ -145,7 +173,8 @@ def _read_csv(src: SourceFile, table: Table) -> Iterator[RawBatch]:
         raise unreadable(src, exc) from None
     except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
         raise parse_error(exc) from None
-    check_columns(reader.schema.names, table, src.display)
+    header.extend(reader.schema.names)
+    check_columns(header, table, src.display)
     row = 1
     while True:
         try:
