@@ -125,3 +125,18 @@ def test_ingest_refuses_a_shared_store_behind_head_before_any_work(
     s = Store(url)
     assert len(list_loads(s)) == 1
     s.dispose()
+
+
+def test_check_validates_without_committing(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write_dataset(tmp_path / "sim", 4, 6)
+    assert main(["ingest", "--check", str(src)]) == 0
+    out = capsys.readouterr().out
+    assert "checked 10 rows from 2 files" in out
+    assert "nothing committed" in out
+    assert not home.exists()
+    bad = write_csv(tmp_path / "bad" / "events.csv", events(3, 9, start=100))  # targets a000004
+    assert main(["ingest", "--check", str(src), str(bad)]) == 2
+    assert "unknown account 'a000004'" in capsys.readouterr().err
+    assert not home.exists()

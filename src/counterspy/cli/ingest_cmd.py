@@ -32,9 +32,17 @@ def ingest_command(
         ..., help="Files or folders holding accounts/events tables (Parquet, CSV, JSON Lines)."
     ),
     home: Path | None = typer.Option(None, "--home", help=HOME_HELP),  # noqa: B008
+    check: bool = typer.Option(
+        False, "--check", help="Run every check but commit nothing (validate an export)."
+    ),
 ) -> None:
     """Validate platform telemetry and add it to the workspace as one atomic load."""
     ws = Workspace.resolve(home)
+    if check:
+        with progress() as bar:
+            summary = ingest(ws, paths, bar, commit=False)
+        _print_summary(summary, "nothing committed (--check): the workspace is unchanged")
+        return
     # A shared store is checked before any work; the workspace's own SQLite file is created only
     # after a successful load, so a rejected load leaves the workspace exactly as it was.
     store: Store | None = open_store(ws) if os.environ.get(DATABASE_URL_ENV) else None
@@ -62,7 +70,8 @@ def _mirror(ws: Workspace, store: Store | None) -> str:
 
 
 def _print_summary(s: LoadSummary, store_line: str) -> None:
-    t = Table(title=f"load {s.load_id}", title_justify="left")
+    title = f"load {s.load_id}" if s.folder is not None else "would load"
+    t = Table(title=title, title_justify="left")
     t.add_column("table")
     t.add_column("files", justify="right")
     t.add_column("rows", justify="right")
@@ -70,9 +79,11 @@ def _print_summary(s: LoadSummary, store_line: str) -> None:
         t.add_row(c.table, str(c.files), f"{c.rows:,}")
     out.print(t)
     rate = s.rows / s.seconds if s.seconds > 0 else 0.0
+    verb = "committed" if s.folder is not None else "checked"
+    dest = f" to {s.folder}" if s.folder is not None else ""
     out.print(
-        f"committed {s.rows:,} rows from {s.files} file{'s' if s.files != 1 else ''} "
-        f"in {s.seconds:.1f} s ({rate:,.0f} rows/s) to {s.folder}"
+        f"{verb} {s.rows:,} rows from {s.files} file{'s' if s.files != 1 else ''} "
+        f"in {s.seconds:.1f} s ({rate:,.0f} rows/s){dest}"
     )
     for note in s.notes:
         out.print(f"note: {note}")

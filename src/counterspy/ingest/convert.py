@@ -111,7 +111,9 @@ def _ts_naive_utc(text: pa.Array) -> pa.Array:
 
 
 def _parse_timestamp(text: pa.Array, col: Column, origin: BatchOrigin) -> pa.Array:
-    text = pc.replace_substring_regex(pc.utf8_trim_whitespace(text), _FRACTION_BEYOND_US, r"\1")
+    # RFC 3339 allows lower-case "t" and "z"; Arrow's parser wants upper case.
+    text = pc.utf8_upper(pc.utf8_trim_whitespace(text))
+    text = pc.replace_substring_regex(text, _FRACTION_BEYOND_US, r"\1")
     has_offset = pc.fill_null(pc.match_substring_regex(text, _OFFSET), False)
     # ISO dates without a time ("2021-10-02") carry a hyphenated tail that looks like an offset.
     date_only = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), False)

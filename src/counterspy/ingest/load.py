@@ -71,7 +71,7 @@ class LoadSummary:
     """What one ingest committed."""
 
     load_id: str
-    folder: Path
+    folder: Path | None  # None when only checked (commit=False)
     tables: tuple[TableCount, ...]
     seconds: float
     notes: tuple[str, ...]
@@ -314,19 +314,39 @@ def _fsync_dir(d: Path) -> None:
         os.close(fd)
 
 
-def ingest(ws: Workspace, paths: Sequence[Path], progress: Progress = NULL_PROGRESS) -> LoadSummary:
-    """Validate the table files under ``paths`` and commit them as one new load of ``ws``."""
+def _discard(stage: Path | None, tmp: Path | None, guard: _Guard) -> None:
+    for d in (stage, tmp):
+        if d is not None:
+            shutil.rmtree(d, ignore_errors=True)
+    guard.rollback()
+
+
+def ingest(
+    ws: Workspace,
+    paths: Sequence[Path],
+    progress: Progress = NULL_PROGRESS,
+    *,
+    commit: bool = True,
+) -> LoadSummary:
+    """Validate the table files under ``paths`` and commit them as one new load of ``ws``.
+
+    With ``commit=False`` every check runs but nothing is kept: the workspace is left as it was
+    (leftovers of an interrupted ingest included), and the summary describes the load that
+    would have been committed.
+    """
     t0 = time.perf_counter()
     started = datetime.now(UTC)
     files, notes = _gather(paths)
     guard = _Guard()
+    target: Path | None = None
     with _locked(ws, guard):
         stage: Path | None = None
         tmp: Path | None = None
         try:
             guard.make(ws.loads_dir)
             guard.make(ws.staging_dir)
-            notes.extend(_clear_stale_staging(ws))
+            if commit:
+                notes.extend(_clear_stale_staging(ws))
             scans = {f.path: scan_file(f.path) for f in files}
             _refuse_reloaded(files, scans, ws)
             load_id = new_load_id(started, after=_last_load_id(ws))
@@ -335,18 +355,18 @@ def ingest(ws: Workspace, paths: Sequence[Path], progress: Progress = NULL_PROGR
             staged = _stage_all(files, scans, stage, progress)
             _check_across(ws, staged, tmp, progress)
             manifest = _manifest(load_id, started, paths, staged, stage)
-            write_manifest(stage, manifest)
-            target = ws.loads_dir / load_id
-            stage.rename(target)  # the commit: one atomic rename
-            _fsync_dir(ws.loads_dir)
+            if commit:
+                write_manifest(stage, manifest)
+                target = ws.loads_dir / load_id
+                stage.rename(target)  # the commit: one atomic rename
+                _fsync_dir(ws.loads_dir)
         except BaseException:
-            if stage is not None:
-                shutil.rmtree(stage, ignore_errors=True)
-            if tmp is not None:
-                shutil.rmtree(tmp, ignore_errors=True)
-            guard.rollback()
+            _discard(stage, tmp, guard)
             raise
-        shutil.rmtree(tmp, ignore_errors=True)
+        if commit:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            _discard(stage, tmp, guard)
     tables = tuple(
         TableCount(t, sum(1 for s in staged if s.source.table == t), manifest.rows(t))
         for t in TABLES

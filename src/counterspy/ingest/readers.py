@@ -161,7 +161,10 @@ def _read_csv(src: SourceFile, table: Table) -> Iterator[RawBatch]:
         reader = pacsv.open_csv(
             src.path,
             read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=False),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+            # Quoted fields may span lines (display names, user agents exported by Excel).
+            parse_options=pacsv.ParseOptions(
+                invalid_row_handler=on_invalid, newlines_in_values=True
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in table.names},
                 null_values=[""],
