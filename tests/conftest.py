@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -42,43 +42,42 @@ POSTGRES_URL_ENV = "COUNTERSPY_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "COUNTERSPY_REQUIRE_POSTGRES"
 
 
-def _postgres_schema_url(base: str) -> Iterator[str]:
-    """A URL whose connections use a fresh, empty schema; the schema is dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base)
+def _fresh_postgres_database(base: str) -> Iterator[str]:
+    """URL of a new, empty database on the server at ``base``; dropped afterwards."""
+    name = f"cs_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     except OperationalError as exc:
         admin.dispose()
-        pytest.fail(f"PostgreSQL at {POSTGRES_URL_ENV} is unreachable: {exc}")
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        pytest.fail(f"PostgreSQL at ${POSTGRES_URL_ENV} is unusable: {exc}".splitlines()[0])
     try:
-        yield url.render_as_string(hide_password=False)
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database URL, once on SQLite (a temp file) and once on PostgreSQL.
+    """A URL of an empty operational store, on SQLite (a temp file) and on PostgreSQL.
 
-    PostgreSQL comes from ``$COUNTERSPY_TEST_POSTGRES_URL`` and each test gets its own schema.
-    Without that variable the PostgreSQL case is skipped, unless
-    ``$COUNTERSPY_REQUIRE_POSTGRES=1`` (as in CI), where it fails instead.
+    PostgreSQL tests get a fresh database each, on the server at
+    ``$COUNTERSPY_TEST_POSTGRES_URL``. Without that variable they are skipped, unless
+    ``$COUNTERSPY_REQUIRE_POSTGRES=1`` (CI sets it), where they fail instead.
     """
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
     base = os.environ.get(POSTGRES_URL_ENV)
     if not base:
-        reason = f"PostgreSQL contract tests need ${POSTGRES_URL_ENV} (a throwaway server URL)"
+        reason = f"PostgreSQL not configured (set ${POSTGRES_URL_ENV} to a throwaway server)"
         if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
-            pytest.fail(f"{reason}, and ${REQUIRE_POSTGRES_ENV}=1 forbids skipping")
+            pytest.fail(f"{reason}; ${REQUIRE_POSTGRES_ENV}=1 forbids skipping")
         pytest.skip(reason)
-    yield from _postgres_schema_url(base)
+    yield from _fresh_postgres_database(base)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from counterspy.cli import console
 from counterspy.cli.main import main
 from counterspy.storage.db import Store
 from counterspy.storage.loads import list_loads
-from counterspy.storage.migrate import upgrade
+from counterspy.storage.migrate import head_revision
 from counterspy.workspace import Workspace
 from tests.ingest_helpers import accounts, events, listing, write_csv, write_dataset
 
@@ -88,10 +88,10 @@ def test_db_status_and_upgrade_on_the_workspace_store(
     assert main(["db", "status"]) == 0
     assert "not created yet" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "upgraded (empty) -> 0002_store" in capsys.readouterr().out
+    assert f"upgraded (empty) -> {head_revision()}" in capsys.readouterr().out
     assert main(["db", "status"]) == 0
     out = capsys.readouterr().out
-    assert "current: 0002_store" in out
+    assert f"current: {head_revision()}" in out
     assert "up to date" in out
 
 
@@ -109,22 +109,27 @@ def test_db_status_masks_password_when_server_unreachable(
     assert "s3cr3t" not in err
 
 
-def test_ingest_refuses_a_shared_store_behind_head_before_any_work(
-    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_ingest_records_loads_in_a_shared_store(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"sqlite:///{tmp_path / 'shared.db'}"
-    s = Store(url)
-    upgrade(s.engine, "0001_base")
-    s.dispose()
     monkeypatch.setenv("COUNTERSPY_DATABASE_URL", url)
-    assert main(["ingest", str(write_dataset(tmp_path / "sim"))]) == 2
-    assert "counterspy db upgrade" in capsys.readouterr().err
-    assert not home.exists()
-    assert main(["db", "upgrade"]) == 0
-    assert main(["ingest", str(tmp_path / "sim")]) == 0
+    assert main(["ingest", str(write_dataset(tmp_path / "sim"))]) == 0
+    assert not (home / "counterspy.db").exists()
     s = Store(url)
     assert len(list_loads(s)) == 1
     s.dispose()
+
+
+def test_unreachable_shared_store_stops_ingest_before_any_work(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(
+        "COUNTERSPY_DATABASE_URL", "postgresql+psycopg://spy:pw@127.0.0.1:9/x?connect_timeout=2"
+    )
+    assert main(["ingest", str(write_dataset(tmp_path / "sim"))]) == 2
+    assert "operational store" in capsys.readouterr().err
+    assert not home.exists()
 
 
 def test_check_validates_without_committing(

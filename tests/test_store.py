@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.exc import StatementError
 
 import counterspy.storage.models  # noqa: F401
-from counterspy.errors import CounterspyError
 from counterspy.ingest.load import ingest
 from counterspy.ingest.manifest import committed_loads
 from counterspy.ingest.mirror import MirrorResult, load_entry, mirror_loads
@@ -29,7 +28,7 @@ from counterspy.storage.loads import (
     record_loads,
 )
 from counterspy.storage.migrate import current_revision, head_revision, upgrade
-from counterspy.storage.workspace_store import mask_url, open_store, upgrade_store
+from counterspy.storage.workspace_store import mask_url, upgrade_store
 from counterspy.workspace import Workspace
 from tests.ingest_helpers import write_dataset
 
@@ -56,9 +55,12 @@ def test_migrations_reach_head(store_url: str) -> None:
     s = Store(store_url)
     assert current_revision(s.engine) is None
     upgrade(s.engine)
-    assert current_revision(s.engine) == head_revision() == "0002_store"
+    assert current_revision(s.engine) == head_revision()
     upgrade(s.engine)  # a second run is a no-op
-    assert current_revision(s.engine) == "0002_store"
+    assert current_revision(s.engine) == head_revision()
+    with s.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+    assert {"loads", "load_files"} <= tables
     s.dispose()
 
 
@@ -152,25 +154,11 @@ def test_sqlite_concurrent_writers_all_commit(tmp_path: Path) -> None:
     check.dispose()
 
 
-def test_default_workspace_store_is_created_and_migrated(home: Path) -> None:
-    ws = Workspace(home)
-    s = open_store(ws)
-    assert (home / "counterspy.db").is_file()
-    assert current_revision(s.engine) == head_revision()
-    s.dispose()
-
-
-def test_external_store_behind_head_is_not_migrated_silently(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
-    s = Store(url)
+def test_upgrade_store_reports_revisions(tmp_path: Path) -> None:
+    s = Store(f"sqlite:///{tmp_path / 'shared.db'}")
     upgrade(s.engine, "0001_base")
-    monkeypatch.setenv("COUNTERSPY_DATABASE_URL", url)
-    with pytest.raises(CounterspyError, match="0001_base") as info:
-        open_store(Workspace(tmp_path / "home"))
-    assert "counterspy db upgrade" in info.value.hint
-    assert upgrade_store(s) == ("0001_base", "0002_store")
+    assert upgrade_store(s) == ("0001_base", head_revision())
+    assert upgrade_store(s) == (head_revision(), head_revision())
     s.dispose()
 
 

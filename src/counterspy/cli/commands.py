@@ -1,6 +1,9 @@
 """Imports every CLI module so its commands register on the root app. One line per feature."""
 
-from counterspy.cli import (
-    db_cmd,  # noqa: F401  (db upgrade, db status)
-    ingest_cmd,  # noqa: F401  (ingest, workspace info)
+# ruff: noqa: F401
+from counterspy.cli import (  # db upgrade/status; ingest, workspace info
+    audit_cmd,
+    db_cmd,
+    ingest_cmd,
+    users_cmd,
 )

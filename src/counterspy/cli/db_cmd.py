@@ -27,7 +27,7 @@ app.add_typer(db_app, name="db")
 
 @db_app.command("upgrade")
 def db_upgrade(
-    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),  # noqa: B008
+    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
 ) -> None:
     """Create or migrate the store to this version's schema, then mirror the workspace's loads."""
     ws = Workspace.resolve(home)
@@ -50,7 +50,7 @@ def db_upgrade(
 
 @db_app.command("status")
 def db_status(
-    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),  # noqa: B008
+    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
 ) -> None:
     """Show the store URL (password masked) and its revision against this version's head."""
     ws = Workspace.resolve(home)

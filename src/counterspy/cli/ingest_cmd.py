@@ -17,7 +17,8 @@ from counterspy.ingest.info import WorkspaceInfo, workspace_info
 from counterspy.ingest.load import LoadSummary, ingest
 from counterspy.ingest.mirror import mirror_loads
 from counterspy.storage.db import Store
-from counterspy.storage.workspace_store import mask_url, open_store
+from counterspy.storage.open import open_store
+from counterspy.storage.workspace_store import mask_url
 from counterspy.workspace import DATABASE_URL_ENV, Workspace
 
 HOME_HELP = "Workspace folder (default: $COUNTERSPY_HOME, else ./counterspy-home)."
@@ -28,10 +29,10 @@ app.add_typer(workspace_app, name="workspace")
 
 @app.command("ingest")
 def ingest_command(
-    paths: list[Path] = typer.Argument(  # noqa: B008
+    paths: list[Path] = typer.Argument(
         ..., help="Files or folders holding accounts/events tables (Parquet, CSV, JSON Lines)."
     ),
-    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),  # noqa: B008
+    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
     check: bool = typer.Option(
         False, "--check", help="Run every check but commit nothing (validate an export)."
     ),
@@ -43,8 +44,8 @@ def ingest_command(
             summary = ingest(ws, paths, bar, commit=False)
         _print_summary(summary, "nothing committed (--check): the workspace is unchanged")
         return
-    # A shared store is checked before any work; the workspace's own SQLite file is created only
-    # after a successful load, so a rejected load leaves the workspace exactly as it was.
+    # A shared store is opened (reached, migrated) before any work; the workspace's own SQLite
+    # file is created only after a successful load, so a rejected load changes nothing.
     store: Store | None = open_store(ws) if os.environ.get(DATABASE_URL_ENV) else None
     with progress() as bar:
         summary = ingest(ws, paths, bar)
@@ -92,7 +93,7 @@ def _print_summary(s: LoadSummary, store_line: str) -> None:
 
 @workspace_app.command("info")
 def workspace_info_command(
-    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),  # noqa: B008
+    home: Path | None = typer.Option(None, "--home", help=HOME_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Show loads, rows per table and the time range covered."""

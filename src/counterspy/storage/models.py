@@ -1,3 +1,6 @@
 """Imports every model module so ``Base.metadata`` knows all tables (used by migrations)."""
 
-import counterspy.storage.loads  # noqa: F401
+# ruff: noqa: F401
+import counterspy.audit.models
+import counterspy.auth.models
+import counterspy.storage.loads

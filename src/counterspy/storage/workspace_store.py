@@ -1,4 +1,7 @@
-"""The operational store of a workspace: where it is, and whether its schema is current."""
+"""Where a workspace's operational store is, whether its schema is current, and migrating it.
+
+Opening the store for use is :func:`counterspy.storage.open.open_store`.
+"""
 
 from __future__ import annotations
 
@@ -74,27 +77,3 @@ def upgrade_store(store: Store) -> tuple[str | None, str | None]:
             hint="re-run with --debug for details; the failed step was rolled back",
         ) from None
     return before, current_revision(store.engine)
-
-
-def open_store(ws: Workspace) -> Store:
-    """The workspace's store, ready for use.
-
-    The default SQLite file belongs to the workspace and is created or migrated on first use.
-    A store given by ``$COUNTERSPY_DATABASE_URL`` is shared and is only migrated on request.
-    """
-    default = is_default_store(ws)
-    if default:
-        ws.home.mkdir(parents=True, exist_ok=True)
-    store = connect(ws.database_url)
-    status = store_status(store, default)
-    if status.up_to_date:
-        return store
-    if default:
-        upgrade_store(store)
-        return store
-    store.dispose()
-    raise CounterspyError(
-        f"the operational store at {status.url} is at revision {status.current or 'none'}, "
-        f"this counterspy needs {status.head}",
-        hint="run `counterspy db upgrade` (back up the database first)",
-    )
