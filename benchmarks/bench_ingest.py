@@ -105,6 +105,15 @@ def events_table(n: int, n_accounts: int, rng: np.random.Generator, first: int =
     )
 
 
+def generate_increment(root: Path, n_events: int, n_accounts: int, first: int) -> Path:
+    """Events with new ids (from ``first`` on) referring to the same accounts."""
+    rng = np.random.default_rng(11)
+    d = root / "increment" / "events"
+    d.mkdir(parents=True)
+    pq.write_table(events_table(n_events, n_accounts, rng, first=first), d / "part-00000.parquet")
+    return d.parent
+
+
 def generate(root: Path, n_events: int, n_accounts: int, text_events: int) -> dict[str, Path]:
     rng = np.random.default_rng(7)
     acc = accounts_table(n_accounts, rng)
@@ -136,10 +145,11 @@ def _write_jsonl(t: pa.Table, path: Path) -> None:
                 fh.write(json.dumps(rec) + "\n")
 
 
-def run_once(src: Path, work: Path) -> tuple[int, float, float]:
+def run_once(src: Path, work: Path, fresh: bool = True) -> tuple[int, float, float]:
     """(rows, seconds inside ``ingest``, peak RSS MiB) of one ingest in a fresh child process."""
     home = work / "home"
-    shutil.rmtree(home, ignore_errors=True)
+    if fresh:
+        shutil.rmtree(home, ignore_errors=True)
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, str(home), str(src)],
         capture_output=True,
@@ -157,6 +167,9 @@ def main() -> None:
     ap.add_argument("--text-events", type=int, default=1_000_000, help="events in CSV/JSONL runs")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--formats", default="parquet,csv,jsonl")
+    ap.add_argument(
+        "--increment", type=int, default=500_000, help="events appended to a full workspace"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         root = Path(tmp)
@@ -174,6 +187,19 @@ def main() -> None:
             peak = max(r[2] for r in runs)
             rate = rows / secs
             print(f"| {fmt} | {rows:,} | {size:,.0f} | {secs:.1f} | {rate:,.0f} | {peak:,.0f} |")
+        if args.increment:
+            inc = generate_increment(root / "data", args.increment, args.accounts, args.events)
+            runs = []
+            for _ in range(args.repeat):
+                run_once(sets["parquet"], root)  # workspace holding the full Parquet set
+                runs.append(run_once(inc, root, fresh=False))
+            rows = runs[0][0]
+            secs = statistics.median(r[1] for r in runs)
+            peak = max(r[2] for r in runs)
+            print(
+                f"| parquet, appended to {args.events + args.accounts:,} loaded rows | {rows:,} "
+                f"| - | {secs:.1f} | {rows / secs:,.0f} | {peak:,.0f} |"
+            )
 
 
 if __name__ == "__main__":

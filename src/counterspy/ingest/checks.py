@@ -61,6 +61,31 @@ def _connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
     )
 
 
+_SCAN = "read_parquet({files}, filename = true, file_row_number = true)"
+
+# Keys repeated inside the new load: first and second occurrence of the earliest repeat.
+_DUPLICATES_WITHIN = """
+    WITH d AS (SELECT {key} AS id, filename AS f, file_row_number AS r FROM {scan}),
+    dups AS (SELECT id FROM d GROUP BY id HAVING count(*) > 1),
+    occ AS (
+        SELECT d.id, d.f, d.r, row_number() OVER (PARTITION BY d.id ORDER BY d.f, d.r) AS k
+        FROM d SEMI JOIN dups ON d.id = dups.id)
+    SELECT a.id, a.f, a.r, b.f, b.r, (SELECT count(*) FROM dups)
+    FROM occ a JOIN occ b ON a.id = b.id AND a.k = 1 AND b.k = 2
+    ORDER BY b.f, b.r LIMIT 1
+"""
+
+# Keys of the new load already in a committed load. The join's hash table holds the new load's
+# keys only, so memory follows the size of the load, not of the workspace.
+_DUPLICATES_BEFORE = """
+    WITH s AS (SELECT {key} AS id, filename AS f, file_row_number AS r FROM {staged}),
+    c AS (SELECT {key} AS id, filename AS f, file_row_number AS r FROM {committed})
+    SELECT s.id, c.f, c.r, s.f, s.r, count(DISTINCT s.id) OVER ()
+    FROM c JOIN s ON c.id = s.id
+    ORDER BY s.f, s.r LIMIT 1
+"""
+
+
 def check_unique_keys(
     table: str,
     staged: Sequence[Path],
@@ -72,29 +97,25 @@ def check_unique_keys(
     if not staged:
         return
     key = TABLES[table].key
-    files = [str(p) for p in (*committed, *staged)]
-    staged_prefix = str(staged[0].parent.parent)
-    sql = f"""
-        WITH d AS (
-            SELECT {key} AS id, filename AS f, file_row_number AS r
-            FROM read_parquet($files, filename = true, file_row_number = true)),
-        dups AS (
-            SELECT id FROM d GROUP BY id
-            HAVING count(*) > 1 AND bool_or(starts_with(f, $staged))),
-        occ AS (
-            SELECT d.id, d.f, d.r, row_number() OVER (PARTITION BY d.id ORDER BY d.f, d.r) AS k
-            FROM d SEMI JOIN dups ON d.id = dups.id)
-        SELECT a.id, a.f, a.r, b.f, b.r, (SELECT count(*) FROM dups)
-        FROM occ a JOIN occ b ON a.id = b.id AND a.k = 1 AND b.k = 2
-        ORDER BY b.f, b.r LIMIT 1
-    """  # noqa: S608 - key comes from the fixed schema
+    params = {"staged": [str(p) for p in staged], "committed": [str(p) for p in committed]}
+    hits = []
     with _connect(temp_dir) as con:
-        hit = con.execute(sql, {"files": files, "staged": staged_prefix}).fetchone()
-    if hit is None:
+        within = _DUPLICATES_WITHIN.format(key=key, scan=_SCAN.format(files="$staged"))
+        hits.append(con.execute(within, {"staged": params["staged"]}).fetchone())
+        if committed:
+            before = _DUPLICATES_BEFORE.format(
+                key=key,
+                staged=_SCAN.format(files="$staged"),
+                committed=_SCAN.format(files="$committed"),
+            )
+            hits.append(con.execute(before, params).fetchone())
+    found = [h for h in hits if h is not None]
+    if not found:
         return
-    ident, first_f, first_r, f, r, n = hit
+    # Report the repeat that comes first in the new load.
+    ident, first_f, first_r, f, r, n = min(found, key=lambda h: (h[3], h[4]))
     first, second = origins[first_f], origins[f]
-    more = f"; {n - 1} more duplicated {key}(s) in this load" if n > 1 else ""
+    more = f"; {n - 1} more duplicated {key}(s) of this kind in this load" if n > 1 else ""
     seen = (
         f"already loaded in {first.place(first_r + 1)}"
         if first.load_id is not None
