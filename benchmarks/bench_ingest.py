@@ -156,7 +156,7 @@ def run_once(src: Path, work: Path, fresh: bool = True) -> tuple[int, float, flo
         text=True,
         check=True,
     )
-    rows, secs, rss_kib = proc.stdout.split()
+    rows, secs, rss_kib = proc.stdout.split()[-3:]
     return int(rows), float(secs), int(rss_kib) / 1024
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from counterspy.errors import CounterspyError, InputError
 from counterspy.ingest import load as load_mod
+from counterspy.ingest.info import workspace_info
 from counterspy.ingest.manifest import committed_loads, new_load_id
 from counterspy.ingest.schema import ACCOUNTS, EVENTS
 from counterspy.workspace import Workspace
@@ -243,3 +244,37 @@ def test_single_file_with_unknown_name_is_explained(tmp_path: Path) -> None:
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(CounterspyError, match="no such file"):
         load_mod.ingest(Workspace(tmp_path / "home"), [tmp_path / "nope"])
+
+
+def test_permission_denied_is_a_clear_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = write_csv(tmp_path / "accounts.csv", accounts(2))
+    real_open = Path.open
+
+    def denying_open(self: Path, *args: object, **kwargs: object) -> object:
+        if self == p:
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", denying_open)
+    ws = Workspace(tmp_path / "home")
+    with pytest.raises(InputError, match="Permission denied") as info:
+        load_mod.ingest(ws, [p])
+    assert info.value.file == str(p)
+    assert not ws.home.exists()
+
+
+def test_workspace_info_counts_rows_and_mentions_leftovers(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "home")
+    load_mod.ingest(ws, [write_dataset(tmp_path / "sim", 4, 6)])
+    load_mod.ingest(ws, [write_csv(tmp_path / "more" / "events.csv", events(3, 4, start=10))])
+    (ws.staging_dir / "20260101T000000.000000Z-dead00").mkdir()
+    info = workspace_info(ws)
+    tables = {t.table: t for t in info.tables}
+    assert (tables["events"].loads, tables["events"].files, tables["events"].rows) == (2, 2, 9)
+    assert tables["accounts"].rows == 4
+    assert tables["events"].first == datetime(2021, 10, 2, 17, 0, 10, tzinfo=UTC)
+    assert tables["events"].last == datetime(2021, 10, 2, 17, 12, 10, tzinfo=UTC)
+    assert [ld.rows for ld in info.loads] == [10, 3]
+    assert info.staging_leftovers == ("20260101T000000.000000Z-dead00",)

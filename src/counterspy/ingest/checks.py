@@ -57,7 +57,11 @@ class PartOrigin:
 
 def _connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(
-        config={"temp_directory": str(temp_dir), "preserve_insertion_order": False}
+        config={
+            "temp_directory": str(temp_dir),
+            "preserve_insertion_order": False,
+            "enable_progress_bar": False,  # it would write to stdout; our progress is on stderr
+        }
     )
 
 
