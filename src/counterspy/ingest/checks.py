@@ -56,13 +56,11 @@ class PartOrigin:
 
 
 def _connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(
-        config={
-            "temp_directory": str(temp_dir),
-            "preserve_insertion_order": False,
-            "enable_progress_bar": False,  # it would write to stdout; our progress is on stderr
-        }
+    con = duckdb.connect(
+        config={"temp_directory": str(temp_dir), "preserve_insertion_order": False}
     )
+    con.execute("SET enable_progress_bar = false")  # it writes to stdout; ours is on stderr
+    return con
 
 
 _SCAN = "read_parquet({files}, filename = true, file_row_number = true)"

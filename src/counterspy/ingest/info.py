@@ -49,8 +49,9 @@ def _span(files: list[Path], column: str) -> tuple[datetime | None, datetime | N
     if not files:
         return None, None
     sql = f"SELECT min({column}), max({column}) FROM read_parquet($files)"  # noqa: S608
-    with duckdb.connect(config={"enable_progress_bar": False}) as con:
+    with duckdb.connect() as con:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         row = con.execute(sql, {"files": [str(f) for f in files]}).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
