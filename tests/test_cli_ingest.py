@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
-from counterspy.cli import console
+from counterspy.cli import console, ingest_cmd
 from counterspy.cli.main import main
+from counterspy.ingest.mirror import mirror_loads
 from counterspy.storage.db import Store
 from counterspy.storage.loads import list_loads
 from counterspy.storage.migrate import head_revision
@@ -145,3 +147,26 @@ def test_check_validates_without_committing(
     assert main(["ingest", "--check", str(src), str(bad)]) == 2
     assert "unknown account 'a000004'" in capsys.readouterr().err
     assert not home.exists()
+
+
+def test_store_failure_after_commit_warns_and_db_upgrade_repairs(
+    home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def locked(*_args: object) -> None:
+        raise OperationalError("INSERT INTO loads", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(ingest_cmd, "mirror_loads", locked)
+    assert main(["ingest", str(write_dataset(tmp_path / "sim"))]) == 0
+    captured = capsys.readouterr()
+    assert "load committed, but the operational store was not updated" in captured.err
+    assert "not updated" in captured.out
+    assert len(list((home / "loads").iterdir())) == 1
+    monkeypatch.setattr(ingest_cmd, "mirror_loads", mirror_loads)
+    assert main(["db", "upgrade"]) == 0
+    assert "+1 / -0" in capsys.readouterr().out
+    store = Store(Workspace(home).database_url)
+    assert len(list_loads(store)) == 1
+    store.dispose()

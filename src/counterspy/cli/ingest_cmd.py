@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from counterspy.cli.console import err, out, progress
 from counterspy.cli.main import app
@@ -57,11 +58,12 @@ def _mirror(ws: Workspace, store: Store | None) -> str:
     try:
         store = store or open_store(ws)
         added = mirror_loads(store, ws)
-    except CounterspyError as exc:
+    except (CounterspyError, SQLAlchemyError) as exc:
+        why = exc.message if isinstance(exc, CounterspyError) else str(exc).splitlines()[0]
         err.print(
-            f"[yellow]warning:[/] load committed, but the operational store was not updated: "
-            f"{exc.message}",
+            f"[yellow]warning:[/] load committed, but the operational store was not updated: {why}",
             markup=True,
+            highlight=False,
         )
         return "operational store: not updated (the next ingest or `counterspy db upgrade` will)"
     finally:
