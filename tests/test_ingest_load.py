@@ -278,3 +278,26 @@ def test_workspace_info_counts_rows_and_mentions_leftovers(tmp_path: Path) -> No
     assert tables["events"].last == datetime(2021, 10, 2, 17, 12, 10, tzinfo=UTC)
     assert [ld.rows for ld in info.loads] == [10, 3]
     assert info.staging_leftovers == ("20260101T000000.000000Z-dead00",)
+
+
+@pytest.mark.parametrize(
+    ("name", "codec"),
+    [
+        ("accounts.csv.gz", "gzip"),
+        ("accounts.csv.zst", "zstd"),
+        ("accounts.jsonl.gz", "gzip"),
+        ("accounts.ndjson.gz", "gzip"),
+        ("accounts.jsonl.zst", "zstd"),
+    ],
+)
+def test_compressed_text_files_load(tmp_path: Path, name: str, codec: str) -> None:
+    plain = tmp_path / "plain"
+    rows = accounts(5)
+    src = write_csv(plain, rows) if ".csv" in name else write_jsonl(plain, rows)
+    packed = tmp_path / name
+    with pa.output_stream(str(packed), compression=codec) as out:
+        out.write(src.read_bytes())
+    ws = Workspace(tmp_path / "home")
+    summary = load_mod.ingest(ws, [packed])
+    assert summary.rows == 5
+    assert _read(ws, "accounts").equals(typed(rows, ACCOUNTS))
