@@ -301,3 +301,12 @@ def test_compressed_text_files_load(tmp_path: Path, name: str, codec: str) -> No
     summary = load_mod.ingest(ws, [packed])
     assert summary.rows == 5
     assert _read(ws, "accounts").equals(typed(rows, ACCOUNTS))
+
+
+def test_files_inside_the_workspace_are_refused(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "home")
+    load_mod.ingest(ws, [write_dataset(tmp_path / "sim")])
+    before = listing(ws.home)
+    with pytest.raises(InputError, match="inside the workspace"):
+        load_mod.ingest(ws, [ws.home])
+    assert listing(ws.home) == before

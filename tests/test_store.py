@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import delete, func, inspect, select
@@ -17,6 +18,7 @@ import counterspy.storage.models  # noqa: F401
 from counterspy.ingest.load import ingest
 from counterspy.ingest.manifest import committed_loads
 from counterspy.ingest.mirror import MirrorResult, load_entry, mirror_loads
+from counterspy.storage import migrate
 from counterspy.storage.db import Base, Store
 from counterspy.storage.loads import (
     LoadEntry,
@@ -166,3 +168,15 @@ def test_url_password_is_masked() -> None:
     masked = mask_url("postgresql+psycopg://spy:s3cr3t@db.example:5432/counterspy")
     assert "s3cr3t" not in masked
     assert masked == "postgresql+psycopg://spy:***@db.example:5432/counterspy"
+
+
+def test_migrations_downgrade_to_base_and_back(store: Store) -> None:
+    record_loads(store, [_entry("L1")])
+    cfg = migrate._config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001_base")
+    with store.engine.connect() as conn:
+        assert not {"loads", "load_files"} & set(inspect(conn).get_table_names())
+    upgrade(store.engine)
+    assert list_loads(store) == []

@@ -225,6 +225,17 @@ def _gather(paths: Sequence[Path]) -> tuple[list[SourceFile], list[str]]:
     return files, notes
 
 
+def _refuse_own_files(ws: Workspace, files: Sequence[SourceFile]) -> None:
+    home = ws.home.resolve()
+    for f in files:
+        if f.path.resolve().is_relative_to(home):
+            raise InputError(
+                "this file is inside the workspace itself",
+                file=f.display,
+                hint=f"give the folder your platform exported, not {ws.home} or a folder in it",
+            )
+
+
 def _clear_stale_staging(ws: Workspace) -> list[str]:
     notes = []
     if ws.staging_dir.is_dir():
@@ -337,6 +348,7 @@ def ingest(
     t0 = time.perf_counter()
     started = datetime.now(UTC)
     files, notes = _gather(paths)
+    _refuse_own_files(ws, files)
     guard = _Guard()
     target: Path | None = None
     with _locked(ws, guard):
