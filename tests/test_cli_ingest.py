@@ -170,3 +170,14 @@ def test_store_failure_after_commit_warns_and_db_upgrade_repairs(
     store = Store(Workspace(home).database_url)
     assert len(list_loads(store)) == 1
     store.dispose()
+
+
+def test_json_summary_is_machine_readable(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", "--json", str(write_dataset(tmp_path / "sim", 3, 5))]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["committed"] is True
+    assert doc["rows"] == 8
+    assert {t["table"]: t["rows"] for t in doc["tables"]} == {"accounts": 3, "events": 5}
+    assert (home / "loads" / doc["load_id"] / "load.json").is_file()

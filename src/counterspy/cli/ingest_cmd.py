@@ -37,21 +37,39 @@ def ingest_command(
     check: bool = typer.Option(
         False, "--check", help="Run every check but commit nothing (validate an export)."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
     """Validate platform telemetry and add it to the workspace as one atomic load."""
     ws = Workspace.resolve(home)
     if check:
         with progress() as bar:
             summary = ingest(ws, paths, bar, commit=False)
-        _print_summary(summary, "nothing committed (--check): the workspace is unchanged")
+        _report(summary, "nothing committed (--check): the workspace is unchanged", as_json)
         return
     # A shared store is opened (reached, migrated) before any work; the workspace's own SQLite
     # file is created only after a successful load, so a rejected load changes nothing.
     store: Store | None = open_store(ws) if os.environ.get(DATABASE_URL_ENV) else None
     with progress() as bar:
         summary = ingest(ws, paths, bar)
-    store_line = _mirror(ws, store)
-    _print_summary(summary, store_line)
+    _report(summary, _mirror(ws, store), as_json)
+
+
+def _report(s: LoadSummary, store_line: str, as_json: bool) -> None:
+    if not as_json:
+        _print_summary(s, store_line)
+        return
+    doc = {
+        "load_id": s.load_id,
+        "committed": s.folder is not None,
+        "folder": str(s.folder) if s.folder is not None else None,
+        "rows": s.rows,
+        "files": s.files,
+        "seconds": round(s.seconds, 3),
+        "tables": [asdict(t) for t in s.tables],
+        "notes": list(s.notes),
+        "store": store_line,
+    }
+    out.print_json(json.dumps(doc))
 
 
 def _mirror(ws: Workspace, store: Store | None) -> str:
