@@ -8,7 +8,6 @@ a crashed one are removed by the next ingest.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import sys
@@ -35,7 +34,8 @@ from counterspy.ingest.manifest import (
     new_load_id,
     write_manifest,
 )
-from counterspy.ingest.readers import parquet_rows, read_batches
+from counterspy.ingest.readers import read_batches
+from counterspy.ingest.scan import FileScan, estimated_rows, scan_file
 from counterspy.ingest.schema import ACCOUNTS, EVENTS, TABLES
 from counterspy.progress import NULL_PROGRESS, Progress
 from counterspy.workspace import Workspace
@@ -130,43 +130,6 @@ def _locked(ws: Workspace, guard: _Guard) -> Iterator[None]:
 
 def _write_batch(writer: pq.ParquetWriter, batch: pa.RecordBatch) -> None:
     writer.write_batch(batch)
-
-
-@dataclass(frozen=True)
-class FileScan:
-    """One pass over a source file's bytes: its digest and, for plain text, a row estimate."""
-
-    sha256: str
-    lines: int
-    ends_with_newline: bool
-
-
-def scan_file(path: Path) -> FileScan:
-    h = hashlib.sha256()
-    lines, last = 0, b"\n"
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
-                lines += chunk.count(b"\n")
-                last = chunk[-1:]
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the file ({exc.strerror or exc})",
-            file=str(path),
-            hint="check that the file exists and that you may read it",
-        ) from None
-    return FileScan(h.hexdigest(), lines, last == b"\n")
-
-
-def estimated_rows(src: SourceFile, scan: FileScan) -> int | None:
-    """Rows to expect, for the progress bar: exact for Parquet, close for plain CSV/JSONL."""
-    if src.format is FileFormat.PARQUET:
-        return parquet_rows(src)
-    if src.path.suffix.lower() not in (".csv", ".jsonl", ".ndjson"):
-        return None  # compressed: the byte scan says nothing about lines
-    lines = scan.lines + (0 if scan.ends_with_newline else 1)
-    return max(lines - 1, 0) if src.format is FileFormat.CSV else lines
 
 
 @dataclass(frozen=True)
