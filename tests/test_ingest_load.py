@@ -310,3 +310,14 @@ def test_files_inside_the_workspace_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="inside the workspace"):
         load_mod.ingest(ws, [ws.home])
     assert listing(ws.home) == before
+
+
+def test_hidden_and_spark_temporary_folders_are_skipped(tmp_path: Path) -> None:
+    src = write_dataset(tmp_path / "sim")
+    write_csv(src / "_temporary" / "0" / "events" / "part-9.csv", events(2))
+    write_csv(src / ".cache" / "accounts.csv", accounts(1))
+    (src / "_SUCCESS").write_text("")
+    summary = load_mod.ingest(Workspace(tmp_path / "home"), [src])
+    assert summary.files == 2
+    assert not any("unrecognised" in n for n in summary.notes)
+    assert sum("truth" in n for n in summary.notes) == 1

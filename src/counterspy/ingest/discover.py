@@ -114,14 +114,9 @@ def discover(path: Path) -> Discovery:
     skipped: list[Path] = []
     notes: list[str] = []
     for p in sorted(path.rglob("*")):
-        rel = p.relative_to(path)
-        ignored = next((d for d in rel.parts[:-1] if d.lower() in IGNORED_DIRS), None)
-        if ignored is not None:
-            if p.is_dir() and p.name.lower() in IGNORED_DIRS:
-                notes.append(
-                    f"ignored folder {p} (simulator ground truth is never loaded as telemetry)"
-                )
-            continue
+        parents = p.relative_to(path).parts[:-1]
+        if any(d.lower() in IGNORED_DIRS or d.startswith((".", "_")) for d in parents):
+            continue  # inside truth/, a hidden folder or a Spark _temporary folder
         if p.is_dir():
             if p.name.lower() in IGNORED_DIRS:
                 notes.append(
