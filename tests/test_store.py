@@ -40,6 +40,7 @@ T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 def _entry(load_id: str, n_files: int = 2, sha: str = "ab" * 32) -> LoadEntry:
     return LoadEntry(
         load_id=load_id,
+        workspace="/srv/counterspy",
         started_at=T0,
         committed_at=T0 + timedelta(seconds=42),
         counterspy_version="0.1.0",
@@ -103,7 +104,7 @@ def test_deleting_a_load_deletes_its_files(store: Store) -> None:
 
 
 def test_naive_datetimes_are_refused(store: Store) -> None:
-    bad = LoadEntry("L1", T0.replace(tzinfo=None), T0, "0.1.0", (), ())
+    bad = LoadEntry("L1", "/w", T0.replace(tzinfo=None), T0, "0.1.0", (), ())
     with pytest.raises(StatementError, match="naive datetime"):
         record_loads(store, [bad])
     assert list_loads(store) == []
@@ -114,10 +115,20 @@ def test_ingest_is_mirrored_into_the_store(store: Store, tmp_path: Path) -> None
     ingest(ws, [write_dataset(tmp_path / "sim")])
     assert mirror_loads(store, ws) == MirrorResult(1, 0)
     assert mirror_loads(store, ws) == MirrorResult(0, 0)
-    assert list_loads(store) == [load_entry(m) for m in committed_loads(ws)]
+    assert list_loads(store) == [load_entry(m, ws) for m in committed_loads(ws)]
     shutil.rmtree(ws.loads_dir / list_loads(store)[0].load_id)
     assert mirror_loads(store, ws) == MirrorResult(0, 1)
     assert list_loads(store) == []
+
+
+def test_mirror_leaves_other_workspaces_alone(store: Store, tmp_path: Path) -> None:
+    a, b = Workspace(tmp_path / "a"), Workspace(tmp_path / "b")
+    ingest(a, [write_dataset(tmp_path / "sim-a")])
+    ingest(b, [write_dataset(tmp_path / "sim-b", 5, 7)])
+    mirror_loads(store, a)
+    assert mirror_loads(store, b) == MirrorResult(1, 0)
+    assert mirror_loads(store, a) == MirrorResult(0, 0)
+    assert len(list_loads(store, str(a.home))) == len(list_loads(store, str(b.home))) == 1
 
 
 def test_sqlite_store_uses_wal(tmp_path: Path) -> None:

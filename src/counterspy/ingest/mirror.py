@@ -10,9 +10,10 @@ from counterspy.storage.loads import LoadEntry, LoadFileEntry, forget_loads_exce
 from counterspy.workspace import Workspace
 
 
-def load_entry(m: LoadManifest) -> LoadEntry:
+def load_entry(m: LoadManifest, ws: Workspace) -> LoadEntry:
     return LoadEntry(
         load_id=m.load_id,
+        workspace=str(ws.home),
         started_at=m.started_at,
         committed_at=m.finished_at,
         counterspy_version=m.counterspy_version,
@@ -39,7 +40,7 @@ def mirror_loads(store: Store, ws: Workspace) -> MirrorResult:
     Adds loads the store does not know and drops loads whose folder was deleted. Idempotent, so
     a crash between commit and mirror is repaired by the next call.
     """
-    entries = [load_entry(m) for m in committed_loads(ws)]
+    entries = [load_entry(m, ws) for m in committed_loads(ws)]
     added = record_loads(store, entries)
-    removed = forget_loads_except(store, (e.load_id for e in entries))
+    removed = forget_loads_except(store, str(ws.home), (e.load_id for e in entries))
     return MirrorResult(added, removed)

@@ -22,6 +22,9 @@ class LoadRow(Base):
     __tablename__ = "loads"
 
     load_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace: Mapped[str] = mapped_column(
+        String(1024), index=True, doc="Absolute path of the workspace folder holding the load."
+    )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     committed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     counterspy_version: Mapped[str] = mapped_column(String(32))
@@ -65,6 +68,7 @@ class LoadEntry:
     """One committed load as the store keeps it."""
 
     load_id: str
+    workspace: str  # absolute path of the workspace folder: one store may serve several
     started_at: datetime
     committed_at: datetime
     counterspy_version: str
@@ -79,6 +83,7 @@ class LoadEntry:
 def _to_row(e: LoadEntry) -> LoadRow:
     return LoadRow(
         load_id=e.load_id,
+        workspace=e.workspace,
         started_at=e.started_at,
         committed_at=e.committed_at,
         counterspy_version=e.counterspy_version,
@@ -103,6 +108,7 @@ def _to_row(e: LoadEntry) -> LoadRow:
 def _from_row(r: LoadRow) -> LoadEntry:
     return LoadEntry(
         load_id=r.load_id,
+        workspace=r.workspace,
         started_at=r.started_at,
         committed_at=r.committed_at,
         counterspy_version=r.counterspy_version,
@@ -124,20 +130,27 @@ def record_loads(store: Store, entries: Iterable[LoadEntry]) -> int:
     return len(new)
 
 
-def forget_loads_except(store: Store, keep: Iterable[str]) -> int:
-    """Delete the loads whose id is not in ``keep`` (their folders are gone); returns how many."""
+def forget_loads_except(store: Store, workspace: str, keep: Iterable[str]) -> int:
+    """Delete ``workspace``'s loads whose id is not in ``keep`` (their folders are gone).
+
+    Loads of other workspaces sharing the store are left alone. Returns how many were deleted.
+    """
     keep = set(keep)
     with store.session() as s:
-        gone = [r for r in s.scalars(select(LoadRow)) if r.load_id not in keep]
+        rows = s.scalars(select(LoadRow).where(LoadRow.workspace == workspace))
+        gone = [r for r in rows if r.load_id not in keep]
         for r in gone:
             s.delete(r)
     return len(gone)
 
 
-def list_loads(store: Store) -> list[LoadEntry]:
-    """Every load the store knows, oldest first."""
+def list_loads(store: Store, workspace: str | None = None) -> list[LoadEntry]:
+    """The loads the store knows (of one workspace, if given), oldest first."""
+    q = select(LoadRow).order_by(LoadRow.load_id)
+    if workspace is not None:
+        q = q.where(LoadRow.workspace == workspace)
     with store.session() as s:
-        return [_from_row(r) for r in s.scalars(select(LoadRow).order_by(LoadRow.load_id))]
+        return [_from_row(r) for r in s.scalars(q)]
 
 
 def loads_with_file(store: Store, sha256: str) -> list[str]:

@@ -19,6 +19,7 @@ def upgrade() -> None:
     op.create_table(
         "loads",
         sa.Column("load_id", sa.String(64), nullable=False),
+        sa.Column("workspace", sa.String(1024), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("committed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("counterspy_version", sa.String(32), nullable=False),
@@ -26,6 +27,7 @@ def upgrade() -> None:
         sa.Column("rows", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("load_id", name=op.f("pk_loads")),
     )
+    op.create_index(op.f("ix_loads_workspace"), "loads", ["workspace"])
     op.create_table(
         "load_files",
         sa.Column("load_id", sa.String(64), nullable=False),
@@ -51,4 +53,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_load_files_sha256"), table_name="load_files")
     op.drop_table("load_files")
+    op.drop_index(op.f("ix_loads_workspace"), table_name="loads")
     op.drop_table("loads")
