@@ -81,7 +81,9 @@ def test_workspace_info_reports_rows_and_time_range(
     assert by_table["accounts"]["rows"] == 4
     assert len(info["loads"]) == 1
     assert main(["workspace", "info"]) == 0
-    assert "2021-10-02 17:05:10Z" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2021-10-02 17:05" in out
+    assert f"{info['loads'][0]['load_id']} from {tmp_path / 'sim'}" in out
 
 
 def test_db_status_and_upgrade_on_the_workspace_store(

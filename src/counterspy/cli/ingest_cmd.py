@@ -22,6 +22,7 @@ from counterspy.storage.open import open_store
 from counterspy.storage.workspace_store import mask_url
 from counterspy.workspace import DATABASE_URL_ENV, Workspace
 
+SHOW_SOURCES = 10  # loads whose source paths `workspace info` prints
 HOME_HELP = "Workspace folder (default: $COUNTERSPY_HOME, else ./counterspy-home)."
 
 workspace_app = typer.Typer(help="Inspect the workspace.", no_args_is_help=True)
@@ -129,26 +130,28 @@ def _print_info(info: WorkspaceInfo) -> None:
         out.print(f"workspace {info.home} does not exist yet: run `counterspy ingest PATH`")
         return
     out.print(f"workspace {info.home}: {len(info.loads)} load{'s' if len(info.loads) != 1 else ''}")
-    t = Table(title="tables", title_justify="left")
+    t = Table(title="tables (times in UTC)", title_justify="left")
     for name in ("table", "loads", "files", "rows", "from", "to"):
-        t.add_column(name, justify="left" if name in ("table", "from", "to") else "right")
+        left = name in ("table", "from", "to")
+        t.add_column(name, justify="left" if left else "right", no_wrap=True)
     for tab in info.tables:
-        span = [f"{d:%Y-%m-%d %H:%M:%S}Z" if d else "-" for d in (tab.first, tab.last)]
+        span = [f"{d:%Y-%m-%d %H:%M}" if d else "-" for d in (tab.first, tab.last)]
         t.add_row(tab.table, str(tab.loads), str(tab.files), f"{tab.rows:,}", *span)
     out.print(t)
     if info.loads:
         lt = Table(title="loads", title_justify="left")
-        for name in ("load id", "committed (UTC)", "files", "rows", "from"):
-            lt.add_column(name, justify="right" if name in ("files", "rows") else "left")
+        for name in ("load id", "committed (UTC)", "files", "rows"):
+            right = name in ("files", "rows")
+            lt.add_column(name, justify="right" if right else "left", no_wrap=True)
         for ld in info.loads:
             lt.add_row(
-                ld.load_id,
-                f"{ld.committed_at:%Y-%m-%d %H:%M:%S}",
-                str(ld.files),
-                f"{ld.rows:,}",
-                ", ".join(ld.sources),
+                ld.load_id, f"{ld.committed_at:%Y-%m-%d %H:%M:%S}", str(ld.files), f"{ld.rows:,}"
             )
         out.print(lt)
+        for ld in info.loads[-SHOW_SOURCES:]:
+            out.print(f"{ld.load_id} from {', '.join(ld.sources)}")
+        if len(info.loads) > SHOW_SOURCES:
+            out.print(f"(sources of the {SHOW_SOURCES} newest loads shown; --json lists all)")
     if info.staging_leftovers:
         out.print(
             f"note: staging/ holds {', '.join(info.staging_leftovers)} from an interrupted "
