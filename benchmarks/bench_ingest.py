@@ -33,9 +33,13 @@ import resource, sys, time
 from pathlib import Path
 from counterspy.ingest.load import ingest
 from counterspy.workspace import Workspace
-t = time.perf_counter()
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+t, c = time.perf_counter(), cpu()
 s = ingest(Workspace(Path(sys.argv[1])), [Path(sys.argv[2])])
-print(s.rows, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(s.rows, time.perf_counter() - t, cpu() - c, rss)
 """
 
 
@@ -145,8 +149,8 @@ def _write_jsonl(t: pa.Table, path: Path) -> None:
                 fh.write(json.dumps(rec) + "\n")
 
 
-def run_once(src: Path, work: Path, fresh: bool = True) -> tuple[int, float, float]:
-    """(rows, seconds inside ``ingest``, peak RSS MiB) of one ingest in a fresh child process."""
+def run_once(src: Path, work: Path, fresh: bool = True) -> tuple[int, float, float, float]:
+    """(rows, wall s and CPU s inside ``ingest``, peak RSS MiB) of one ingest in a child."""
     home = work / "home"
     if fresh:
         shutil.rmtree(home, ignore_errors=True)
@@ -156,8 +160,19 @@ def run_once(src: Path, work: Path, fresh: bool = True) -> tuple[int, float, flo
         text=True,
         check=True,
     )
-    rows, secs, rss_kib = proc.stdout.split()[-3:]
-    return int(rows), float(secs), int(rss_kib) / 1024
+    rows, secs, cpu, rss_kib = proc.stdout.split()[-4:]
+    return int(rows), float(secs), float(cpu), int(rss_kib) / 1024
+
+
+def _row(label: str, size: str, runs: list[tuple[int, float, float, float]]) -> str:
+    rows = runs[0][0]
+    secs = statistics.median(r[1] for r in runs)
+    cpu = statistics.median(r[2] for r in runs)
+    peak = max(r[3] for r in runs)
+    return (
+        f"| {label} | {rows:,} | {size} | {secs:.1f} | {rows / secs:,.0f} | {cpu:.1f} "
+        f"| {rows / cpu:,.0f} | {peak:,.0f} |"
+    )
 
 
 def main() -> None:
@@ -176,30 +191,22 @@ def main() -> None:
         t = time.perf_counter()
         sets = generate(root / "data", args.events, args.accounts, args.text_events)
         print(f"generated data in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-        print("| format | rows | input MiB | median s | rows/s | peak RSS MiB |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        print(
+            "| format | rows | input MiB | median s | rows/s | CPU s | rows/CPU-s | peak RSS MiB |"
+        )
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for fmt in args.formats.split(","):
             src = sets[fmt]
             size = sum(p.stat().st_size for p in src.rglob("*") if p.is_file()) / 2**20
             runs = [run_once(src, root) for _ in range(args.repeat)]
-            rows = runs[0][0]
-            secs = statistics.median(r[1] for r in runs)
-            peak = max(r[2] for r in runs)
-            rate = rows / secs
-            print(f"| {fmt} | {rows:,} | {size:,.0f} | {secs:.1f} | {rate:,.0f} | {peak:,.0f} |")
+            print(_row(fmt, f"{size:,.0f}", runs))
         if args.increment:
             inc = generate_increment(root / "data", args.increment, args.accounts, args.events)
             runs = []
             for _ in range(args.repeat):
                 run_once(sets["parquet"], root)  # workspace holding the full Parquet set
                 runs.append(run_once(inc, root, fresh=False))
-            rows = runs[0][0]
-            secs = statistics.median(r[1] for r in runs)
-            peak = max(r[2] for r in runs)
-            print(
-                f"| parquet, appended to {args.events + args.accounts:,} loaded rows | {rows:,} "
-                f"| - | {secs:.1f} | {rows / secs:,.0f} | {peak:,.0f} |"
-            )
+            print(_row(f"parquet, appended to {args.events + args.accounts:,} rows", "-", runs))
 
 
 if __name__ == "__main__":
