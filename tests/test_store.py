@@ -11,6 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.exc import StatementError
 
@@ -181,12 +182,14 @@ def test_url_password_is_masked() -> None:
     assert masked == "postgresql+psycopg://spy:***@db.example:5432/counterspy"
 
 
-def test_migrations_downgrade_to_base_and_back(store: Store) -> None:
+def test_store_migration_downgrades_and_upgrades_again(store: Store) -> None:
     record_loads(store, [_entry("L1")])
     cfg = migrate._config()
+    below = ScriptDirectory.from_config(cfg).get_revision("0002_store").down_revision
+    assert isinstance(below, str)
     with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0001_base")
+        command.downgrade(cfg, below)
     with store.engine.connect() as conn:
         assert not {"loads", "load_files"} & set(inspect(conn).get_table_names())
     upgrade(store.engine)

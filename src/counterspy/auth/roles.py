@@ -38,6 +38,7 @@ class Permission(StrEnum):
     LEGAL_REVIEW = "legal:review"
     LEGAL_READ_ALL = "legal:read_all"
     AUDIT_READ = "audit:read"
+    ENTITIES_SCREEN = "entities:screen"  # screen names against the entity ban registry
     USERS_MANAGE = "users:manage"
 
 
@@ -55,6 +56,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.VERDICTS_CHECK,
             _P.NOTIFY_PLAN,
             _P.SHARE_EXPORT,
+            _P.ENTITIES_SCREEN,
         }
     ),
     Role.REVIEWER: frozenset(
@@ -69,6 +71,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.NOTIFY_APPROVE,
             _P.LEGAL_REVIEW,
             _P.LEGAL_READ_ALL,
+            _P.ENTITIES_SCREEN,
         }
     ),
     Role.AUDITOR: frozenset({_P.CASES_READ, _P.INTEL_READ, _P.LEGAL_READ_ALL, _P.AUDIT_READ}),

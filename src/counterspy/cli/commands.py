@@ -1,9 +1,15 @@
 """Imports every CLI module so its commands register on the root app. One line per feature."""
 
 # ruff: noqa: F401
-from counterspy.cli import (  # db upgrade/status; ingest, workspace info
+from counterspy.cli import (
+    actions_cmd,
     audit_cmd,
     db_cmd,
+    entities_cmd,
     ingest_cmd,
+    intel_cmd,
+    legal_cmd,
+    letters_cmd,
+    simulate_cmd,
     users_cmd,
 )

@@ -1,7 +1,7 @@
 """Operational store: mirror of committed workspace loads.
 
 Revision ID: 0002_store
-Revises: 0001_base
+Revises: 0006_legal
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_store"
-down_revision: str | None = "0001_base"
+down_revision: str | None = "0006_legal"
 branch_labels = None
 depends_on = None
 
