@@ -210,3 +210,11 @@ def test_benign_activity_follows_local_evenings_not_nights(
 def test_at_risk_population_is_a_small_minority(careful: duckdb.DuckDBPyConnection) -> None:
     share = _val(careful, "select avg((at_risk is not null)::int) from a")
     assert 0.004 <= share <= 0.02
+
+
+def test_docs_show_the_stealth_parameters_the_code_uses() -> None:
+    from counterspy.ingest.simulator.config import stealth_markdown
+    from tests.conftest import REPO
+
+    page = (REPO / "docs" / "simulator.md").read_text(encoding="utf-8")
+    assert stealth_markdown() in page, "docs/simulator.md stealth table differs from STEALTH"
