@@ -239,7 +239,8 @@ def test_each_target_is_profiled_before_contact_and_contacted_before_the_link(si
         case when e.url is not null and e.event_type in ('message', 'link_share') then 3
              when e.event_type in ('friend_request', 'message') then 2
              when e.event_type in ('profile_view', 'friend_list_view') then 1 end as step
-      from e join operators o on e.actor_id = o.account_id where e.target_id is not null
+      from e join operators o on e.actor_id = o.account_id
+      join targets t on t.account_id = e.target_id and t.operation_id = o.operation_id
     ), firsts as (
       select operation_id, target_id, step, min(ts) as first_ts from ev
       where step is not null group by all
@@ -271,3 +272,12 @@ def test_every_truth_domain_carries_links_to_targets(sim: Path) -> None:
         )
         == 0
     )
+
+
+def test_account_parts_are_in_id_order_revealing_no_layout(sim: Path) -> None:
+    ids = [
+        pq.read_table(f, columns=["account_id"]).column(0).to_pylist()
+        for f in sorted((sim / "accounts").glob("part-*.parquet"))
+    ]
+    flat = [i for part in ids for i in part]
+    assert flat == sorted(flat)

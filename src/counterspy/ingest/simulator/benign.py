@@ -350,6 +350,8 @@ def generate_block(
         cover = np.flatnonzero((a_arch == COVER) & (target >= 0))
         clash = np.isin(actor[cover] * pop.n + target[cover], avoid)
         target[cover[clash]] = popular[cover[clash]]
+        again = np.isin(actor[cover] * pop.n + target[cover], avoid)  # popular may be a target
+        target[cover[again]] = -1
         target = np.where(target == actor, -1, target)
     etype[(target < 0) & targeted & ~share_to] = T["login"]
 

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from counterspy import __version__
 from counterspy.errors import CounterspyError
-from counterspy.ingest.simulator.accounts import accounts_table, name_table
+from counterspy.ingest.simulator.accounts import accounts_table, id_order, name_table
 from counterspy.ingest.simulator.batch import EventBatch, concat, to_table
 from counterspy.ingest.simulator.benign import build_links, build_viral, generate_block
 from counterspy.ingest.simulator.config import SimulationConfig, SimulationSummary
@@ -83,10 +83,11 @@ def simulate(
     names = name_table(pop)
     n_blocks = (pop.n + chunk - 1) // chunk
     progress.begin("writing accounts", pop.n)
+    by_id = id_order(pop.n)
     for k in range(n_blocks):
         lo, hi = k * chunk, min(pop.n, (k + 1) * chunk)
         pq.write_table(
-            accounts_table(pop, names, lo, hi),
+            accounts_table(pop, names, by_id[lo:hi]),
             out_dir / "accounts" / f"part-{k:05d}.parquet",
             compression=COMPRESSION,
         )
