@@ -225,6 +225,10 @@ def test_cli_simulate_writes_and_reports(
     assert code == 0
     assert "operations" in capsys.readouterr().out
     assert (out / "truth" / "meta.json").is_file()
+    # even at the minimum size every operation has targets
+    ops = pq.read_table(out / "truth" / "operations.parquet").to_pylist()
+    assert {o["firm"] for o in ops} == {f.value for f in FirmId}
+    assert min(o["n_targets"] for o in ops) > 0
     assert main(["simulate", "--out", str(out), "--accounts", "2000"]) == 2
     assert "not empty" in capsys.readouterr().err
     assert main(["simulate", "--out", str(tmp_path / "y"), "--stealth", "9"]) == 2
