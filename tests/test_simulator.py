@@ -285,3 +285,20 @@ def test_account_parts_are_in_id_order_revealing_no_layout(sim: Path) -> None:
     ]
     flat = [i for part in ids for i in part]
     assert flat == sorted(flat)
+
+
+def test_events_per_account_is_honoured_on_average(sim: Path, tmp_path: Path) -> None:
+    con = _db(sim)
+    per = _one(con, "select count(*) / (select count(*) from a) from e")
+    assert isinstance(per, float)
+    assert 8.5 <= per <= 11.5
+    s = simulate(SimulationConfig(accounts=2_000, days=10, events_per_account=30), tmp_path / "x")
+    assert 25 <= s.events / s.accounts <= 35
+    # heavy tail: the busiest 1 % of accounts produce far more than 1 % of events
+    top = _one(
+        con,
+        """select sum(n) / (select count(*) from e) from (select count(*) n from e
+                       group by actor_id order by n desc limit 30)""",
+    )
+    assert isinstance(top, float)
+    assert top > 0.08
