@@ -13,9 +13,10 @@ from counterspy import __version__
 from counterspy.errors import CounterspyError
 from counterspy.ingest.simulator.accounts import accounts_table, id_order, name_table
 from counterspy.ingest.simulator.batch import EventBatch, concat, to_table
-from counterspy.ingest.simulator.benign import build_links, build_viral, generate_block
+from counterspy.ingest.simulator.benign import generate_block
 from counterspy.ingest.simulator.config import SimulationConfig, SimulationSummary
 from counterspy.ingest.simulator.confounders import assign_confounders
+from counterspy.ingest.simulator.links import build_links, build_viral
 from counterspy.ingest.simulator.operators import plan_operations
 from counterspy.ingest.simulator.opevents import operation_events
 from counterspy.ingest.simulator.population import Population, build_population
