@@ -1,0 +1,190 @@
+"""Reconnaissance: silent profiling of at-risk people (Meta's first phase)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from counterspy.detect.base import (
+    RECON_TYPES,
+    DetectionContext,
+    Detector,
+    fmt,
+    register,
+)
+from counterspy.model import EventType, Phase
+
+
+@register
+@dataclass(frozen=True)
+class AtRiskViewing(Detector):
+    """Profile / friend-list viewing concentrated on at-risk accounts that never answer back.
+
+    Ordinary people look at friends and at popular accounts; an operator's viewing is dominated
+    by at-risk people (journalists, activists, ...) who have never interacted with it.
+    """
+
+    name = "recon.at_risk_viewing"
+    version = 1
+    phase = Phase.RECONNAISSANCE.value
+
+    min_at_risk_targets: int = 4
+    min_at_risk_share: float = 0.3
+    max_reciprocity: float = 0.25
+    weight: float = 0.6
+
+    def run(self, ctx: DetectionContext) -> ir.Table:
+        t = ctx.targeted.filter(ctx.targeted.event_type.isin(RECON_TYPES))
+        pairs = t.group_by("actor_id", "target_id").aggregate(
+            at_risk=t.target_at_risk.max(), first=t.ts.min(), last=t.ts.max()
+        )
+        ans = ctx.answered_pairs
+        pairs = pairs.left_join(
+            ans, (pairs.actor_id == ans.a_id) & (pairs.target_id == ans.b_id)
+        ).mutate(answered=lambda x: x.a_id.notnull())
+        agg = pairs.group_by(account_id=pairs.actor_id).aggregate(
+            n_targets=pairs.count(),
+            n_at_risk=pairs.at_risk.cast("int64").sum(),
+            n_answered_at_risk=(pairs.at_risk & pairs.answered).cast("int64").sum(),
+            first=pairs.first.min(),
+            last=pairs.last.max(),
+        )
+        agg = agg.mutate(
+            share=agg.n_at_risk / agg.n_targets,
+            reciprocity=agg.n_answered_at_risk / ibis.greatest(agg.n_at_risk, 1),
+        )
+        hit = agg.filter(
+            (agg.n_at_risk >= self.min_at_risk_targets)
+            & (agg.share >= self.min_at_risk_share)
+            & (agg.reciprocity <= self.max_reciprocity)
+        )
+        ev = (
+            ibis.literal("viewed ")
+            + fmt(hit.n_at_risk, 0)
+            + " at-risk accounts ("
+            + fmt(hit.share * 100, 0)
+            + "% of the "
+            + fmt(hit.n_targets, 0)
+            + " accounts it viewed; threshold "
+            + str(self.min_at_risk_targets)
+            + " and "
+            + str(round(self.min_at_risk_share * 100))
+            + "%); "
+            + fmt(hit.reciprocity * 100, 0)
+            + "% of them ever interacted back (max "
+            + str(round(self.max_reciprocity * 100))
+            + "%)"
+        )
+        return self.rows(
+            hit,
+            signal="at_risk_concentration",
+            value=hit.n_at_risk,
+            threshold=self.min_at_risk_targets,
+            weight=self.weight,
+            window_start=hit.first,
+            window_end=hit.last,
+            evidence=ev,
+        )
+
+
+@register
+@dataclass(frozen=True)
+class FriendListEnumeration(Detector):
+    """Friend lists of several at-risk people enumerated: mapping a target's circle."""
+
+    name = "recon.friend_list_enumeration"
+    version = 1
+    phase = Phase.RECONNAISSANCE.value
+
+    min_at_risk_lists: int = 3
+    weight: float = 0.4
+
+    def run(self, ctx: DetectionContext) -> ir.Table:
+        t = ctx.targeted.filter(
+            (ctx.targeted.event_type == EventType.FRIEND_LIST_VIEW.value)
+            & ctx.targeted.target_at_risk
+        )
+        ans = ctx.answered_pairs
+        t = t.left_join(ans, (t.actor_id == ans.a_id) & (t.target_id == ans.b_id))
+        t = t.filter(t.a_id.isnull())
+        agg = t.group_by(account_id=t.actor_id).aggregate(
+            n=t.target_id.nunique(), n_views=t.count(), first=t.ts.min(), last=t.ts.max()
+        )
+        hit = agg.filter(agg.n >= self.min_at_risk_lists)
+        ev = (
+            ibis.literal("viewed the friend lists of ")
+            + fmt(hit.n, 0)
+            + " at-risk strangers ("
+            + fmt(hit.n_views, 0)
+            + " views; threshold "
+            + str(self.min_at_risk_lists)
+            + ")"
+        )
+        return self.rows(
+            hit,
+            signal="friend_list_enumeration",
+            value=hit.n,
+            threshold=self.min_at_risk_lists,
+            weight=self.weight,
+            window_start=hit.first,
+            window_end=hit.last,
+            evidence=ev,
+        )
+
+
+@register
+@dataclass(frozen=True)
+class AutomationRegularity(Detector):
+    """Machine-regular pacing: the gaps between an account's actions barely vary.
+
+    WEBINT platforms automate collection; a coefficient of variation of inter-event gaps far
+    below human burstiness (CV around 1 or more) is the tell.
+    """
+
+    name = "recon.automation_regularity"
+    version = 1
+    phase = Phase.RECONNAISSANCE.value
+
+    min_events: int = 30
+    max_cv: float = 0.35
+    weight: float = 0.3
+
+    def run(self, ctx: DetectionContext) -> ir.Table:
+        ev = ctx.events.filter(ctx.events.event_type.isin(RECON_TYPES))
+        w = ibis.window(group_by=ev.actor_id, order_by=[ev.ts, ev.event_id])
+        ev = ev.mutate(prev=ev.ts.lag().over(w))
+        gaps = ev.filter(ev.prev.notnull()).mutate(
+            gap=lambda x: x.ts.epoch_seconds() - x.prev.epoch_seconds()
+        )
+        agg = gaps.group_by(account_id=gaps.actor_id).aggregate(
+            n=gaps.count(),
+            mean=gaps.gap.mean(),
+            sd=gaps.gap.std(),
+            first=gaps.ts.min(),
+            last=gaps.ts.max(),
+        )
+        agg = agg.filter(agg.mean > 0).mutate(cv=lambda x: x.sd / x.mean)
+        hit = agg.filter((agg.n >= self.min_events) & (agg.cv <= self.max_cv))
+        ev_text = (
+            ibis.literal("")
+            + fmt(hit.n + 1, 0)
+            + " viewing actions with near-constant gaps (mean "
+            + fmt(hit.mean, 0)
+            + " s, coefficient of variation "
+            + fmt(hit.cv)
+            + " ≤ "
+            + str(self.max_cv)
+            + ")"
+        )
+        return self.rows(
+            hit,
+            signal="automation_regularity",
+            value=hit.cv,
+            threshold=self.max_cv,
+            weight=self.weight,
+            window_start=hit.first,
+            window_end=hit.last,
+            evidence=ev_text,
+        )
