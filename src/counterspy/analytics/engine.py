@@ -74,3 +74,12 @@ def connect(engine: str = "duckdb", *, threads: int | None = None) -> Any:
             hint=f"choose one of: {', '.join(ENGINES)}",
         ) from None
     return factory(threads)
+
+
+def fetch(expr: Any) -> Any:
+    """Execute an Ibis expression into a pandas DataFrame (through Arrow).
+
+    Going through Arrow avoids the pandas-3 deprecation path in Ibis's own ``to_pandas``.
+    Only the pipeline calls this, on small results; detectors never do.
+    """
+    return expr.to_pyarrow().to_pandas()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import ibis.expr.types as ir
 import pandas as pd
 
+from counterspy.analytics.engine import fetch
 from counterspy.detect.base import CONTACT_TYPES, RECON_TYPES, DetectionContext
 from counterspy.detect.exploitation import bad_link_events
 from counterspy.detect.links import brand_category, brands, lookalike_of
@@ -34,24 +35,18 @@ def operation_features(
     t = ctx.targeted.inner_join(members, ctx.targeted.actor_id == members.account_id)
     recon = t.event_type.isin(RECON_TYPES) & t.target_at_risk
     contact = t.event_type.isin(CONTACT_TYPES) & t.target_at_risk
-    mix = (
-        t.group_by("operation_id")
-        .aggregate(n_recon=recon.cast("int64").sum(), n_contact=contact.cast("int64").sum())
-        .to_pandas()
+    mix = fetch(
+        t.group_by("operation_id").aggregate(
+            n_recon=recon.cast("int64").sum(), n_contact=contact.cast("int64").sum()
+        )
     )
     tc = t.filter(t.target_at_risk)
-    geo = (
-        tc.group_by("operation_id", "target_country")
-        .aggregate(n=tc.target_id.nunique())
-        .to_pandas()
-    )
+    geo = fetch(tc.group_by("operation_id", "target_country").aggregate(n=tc.target_id.nunique()))
     b = bad_link_events(ctx)
     b = b.inner_join(members, b.actor_id == members.account_id)
-    doms = (
-        b.group_by("operation_id", "domain").aggregate(n=b.count(), actor=b.actor.min()).to_pandas()
-    )
+    doms = fetch(b.group_by("operation_id", "domain").aggregate(n=b.count(), actor=b.actor.min()))
     acc = ctx.accounts.inner_join(members, ctx.accounts.account_id == members.account_id)
-    people = acc.select("operation_id", "display_name", "account_type", "country").to_pandas()
+    people = fetch(acc.select("operation_id", "display_name", "account_type", "country"))
 
     refs = brands()
     out = []

@@ -15,6 +15,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from counterspy.analytics.engine import fetch
 from counterspy.analytics.tables import CanonicalTables
 from counterspy.attribute import FirmProfile, attribute_operations, load_profiles
 from counterspy.attribute.features import operation_features
@@ -86,7 +87,7 @@ def run_detection(
     )
 
     progress.begin("judging link domains", total=None)
-    stats = domain_stats(base).to_pandas()
+    stats = fetch(domain_stats(base))
     bad = judge_domains(stats, checker=checker, indicators=indicators, heuristic=config.links)
     ctx = DetectionContext(tables.accounts, tables.events, _memtable(bad, BAD_DOMAIN_SCHEMA))
 
@@ -94,7 +95,7 @@ def run_detection(
     parts = []
     for det in config.detectors:
         parts.append(det.run(ctx))
-    signals = ibis.union(*parts).to_pandas() if parts else _empty(SIGNAL_COLUMNS)
+    signals = fetch(ibis.union(*parts)) if parts else _empty(SIGNAL_COLUMNS)
     progress.advance(len(config.detectors))
 
     progress.begin("coordination", total=None)
@@ -102,9 +103,9 @@ def run_detection(
     candidates = sorted(scores[scores >= config.scoring.candidate_threshold].index)
     seeds = set(scores[scores >= config.scoring.flag_threshold].index)
     actors = _memtable(pd.DataFrame({"account_id": candidates}), {"account_id": "string"})
-    edges = ibis.union(
-        config.co_action.edges(ctx, actors), config.infrastructure.edges(ctx, actors)
-    ).to_pandas()
+    edges = fetch(
+        ibis.union(config.co_action.edges(ctx, actors), config.infrastructure.edges(ctx, actors))
+    )
     if edges.empty:
         edges = _empty(EDGE_COLUMNS)
     window = (
@@ -137,7 +138,7 @@ def run_detection(
         members, {"account_id": "string", "operation_id": "string", "firm": "string"}
     )
     operators = _memtable(members[["account_id"]], {"account_id": "string"})
-    targets = operation_targets(ctx, members_f, operators, config.targets).to_pandas()
+    targets = fetch(operation_targets(ctx, members_f, operators, config.targets))
     targets = targets.sort_values(["operation_id", "target_id"]).reset_index(drop=True)
 
     ops = pd.DataFrame(
