@@ -10,6 +10,7 @@ import importlib.util
 import os
 import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -27,7 +28,7 @@ def _duckdb(threads: int | None) -> BaseBackend:
 
 def _java_available() -> bool:
     java_home = os.environ.get("JAVA_HOME")
-    if java_home and os.path.exists(os.path.join(java_home, "bin", "java")):
+    if java_home and (Path(java_home) / "bin" / "java").exists():
         return True
     return shutil.which("java") is not None
 

@@ -27,7 +27,7 @@ def _read(con: Any, ws: Workspace, table: Table) -> ir.Table:
             f"no {table.name} loaded in workspace {ws.home}",
             hint="load telemetry first (`counterspy ingest ...`) or pass --home",
         )
-    t = con.read_parquet([str(f) for f in files])
+    t = con.read_parquet(ws.table_glob(table.name))
     missing = [c for c in table.names if c not in t.columns]
     if missing:
         raise CounterspyError(

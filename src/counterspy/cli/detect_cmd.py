@@ -16,6 +16,7 @@ from counterspy.detect.run import detect_workspace
 from counterspy.model import Phase
 from counterspy.workspace import Workspace
 
+TRUTH = typer.Option(..., "--truth", help="Simulator ground-truth folder (DIR/truth).")
 HOME = typer.Option(None, "--home", help="Workspace folder (default $COUNTERSPY_HOME).")
 
 
@@ -58,11 +59,10 @@ def detect(
         else tg
     )
     per_phase = best.groupby("phase")["target_id"].nunique().to_dict() if len(tg) else {}
-    per_country = (
-        best.groupby("country")["target_id"].nunique().sort_values(ascending=False).head(10)
-        if len(tg)
-        else {}
-    )
+    per_country: dict[str, int] = {}
+    if len(tg):
+        top = best.groupby("country")["target_id"].nunique().sort_values(ascending=False)
+        per_country = {str(k): int(v) for k, v in top.head(10).items()}
     flagged = int(result.accounts["flagged"].sum()) if len(result.accounts) else 0
     out.print(
         f"{flagged} operator accounts in {len(ops)} operations; "
@@ -84,7 +84,7 @@ def detect(
 
 @app.command(name="evaluate")
 def evaluate_cmd(
-    truth: Path = typer.Option(..., "--truth", help="Simulator ground-truth folder (DIR/truth)."),
+    truth: Path = TRUTH,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     home: Path | None = HOME,
 ) -> None:

@@ -150,7 +150,7 @@ class ClaimedCountryMismatch(Detector):
             n=j.count(),
             n_mismatch=(j.country != j.claimed).cast("int64").sum(),
             claimed=j.claimed.arbitrary(),
-            seen=j.country.mode(),
+            seen=j.country.max(where=j.country != j.claimed),
             first=j.ts.min(),
             last=j.ts.max(),
         )
@@ -163,7 +163,7 @@ class ClaimedCountryMismatch(Detector):
             + fmt(hit.share * 100, 0)
             + "% of "
             + fmt(hit.n, 0)
-            + " actions came from other countries' IPs (mostly "
+            + " actions came from other countries' IPs (e.g. "
             + hit.seen
             + "; threshold "
             + str(round(self.min_mismatch_share * 100))

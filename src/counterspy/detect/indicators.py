@@ -19,7 +19,9 @@ from pathlib import Path
 
 from counterspy.errors import InputError
 
-_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?)+$")
+_HOST = re.compile(
+    r"^[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?)+$"
+)
 
 
 def _norm(value: str) -> str:

@@ -142,8 +142,8 @@ class LinkHeuristic:
                     )
                 )
                 continue
-            n_rec = int(rec.n_recipients)
-            n_ar = int(rec.n_at_risk_recipients)
+            n_rec = int(str(rec.n_recipients))
+            n_ar = int(str(rec.n_at_risk_recipients))
             if (
                 n_ar >= self.min_at_risk_recipients
                 and n_ar >= self.min_at_risk_recipient_share * n_rec

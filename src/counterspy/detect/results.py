@@ -63,4 +63,7 @@ def read_result(ws: Workspace, name: str) -> pd.DataFrame:
             f"no detection results ({name}) in workspace {ws.home}",
             hint="run `counterspy detect` first (or pass --home)",
         )
-    return pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
+    frame: pd.DataFrame = pd.concat(
+        [pq.read_table(f).to_pandas() for f in files], ignore_index=True
+    )
+    return frame
