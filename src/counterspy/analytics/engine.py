@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from counterspy.errors import CounterspyError, MissingExtraError
@@ -83,4 +84,12 @@ def fetch(expr: Any) -> Any:
     Going through Arrow avoids the pandas-3 deprecation path in Ibis's own ``to_pandas``.
     Only the pipeline calls this, on small results; detectors never do.
     """
-    return expr.to_pyarrow().to_pandas()
+    table = expr.to_pyarrow()
+    # Engines disagree on time zones (Spark hands back naive timestamps in its session zone,
+    # which we pin to UTC): make every timestamp UTC-aware so results compare across engines.
+    fields = []
+    for f in table.schema:
+        if pa.types.is_timestamp(f.type) and f.type.tz is None:
+            f = f.with_type(pa.timestamp(f.type.unit, tz="UTC"))
+        fields.append(f)
+    return table.cast(pa.schema(fields)).to_pandas()
