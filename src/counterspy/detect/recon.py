@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import ibis
 import ibis.expr.types as ir
+import yaml
 
 from counterspy.detect.base import (
     RECON_TYPES,
@@ -187,4 +191,124 @@ class AutomationRegularity(Detector):
             window_start=hit.first,
             window_end=hit.last,
             evidence=ev_text,
+        )
+
+
+@cache
+def _networks() -> dict[str, object]:
+    text = resources.files("counterspy.detect").joinpath("data/networks.yaml").read_text("utf-8")
+    raw: dict[str, object] = yaml.safe_load(text)
+    return raw
+
+
+def automation_markers() -> tuple[str, ...]:
+    markers = _networks()["user_agent_markers"]
+    assert isinstance(markers, list)
+    return tuple(str(m).lower() for m in markers)
+
+
+def hosting_asns() -> dict[int, str]:
+    asns = _networks()["hosting_asns"]
+    assert isinstance(asns, dict)
+    return {int(k): str(v) for k, v in asns.items()}
+
+
+@register
+@dataclass(frozen=True)
+class AutomationUserAgent(Detector):
+    """Profile viewing through automation tools (headless browsers, HTTP libraries)."""
+
+    name = "recon.automation_user_agent"
+    version = 1
+    phase = Phase.RECONNAISSANCE.value
+
+    min_events: int = 3
+    min_share: float = 0.2
+    weight: float = 0.4
+
+    def run(self, ctx: DetectionContext) -> ir.Table:
+        ev = ctx.events.filter(ctx.events.event_type.isin(RECON_TYPES))
+        ua = ev.user_agent.fill_null("").lower()
+        pattern = "|".join(re.escape(m) for m in automation_markers())
+        ev = ev.mutate(auto=ua.re_search(pattern))
+        agg = ev.group_by(account_id=ev.actor_id).aggregate(
+            n=ev.count(),
+            n_auto=ev.auto.cast("int64").sum(),
+            example=ev.user_agent.max(where=ev.auto),
+            first=ev.ts.min(),
+            last=ev.ts.max(),
+        )
+        agg = agg.mutate(share=agg.n_auto / agg.n)
+        hit = agg.filter((agg.n_auto >= self.min_events) & (agg.share >= self.min_share))
+        text = (
+            ibis.literal("")
+            + fmt(hit.n_auto, 0)
+            + " of "
+            + fmt(hit.n, 0)
+            + " viewing actions sent an automation user agent (e.g. "
+            + hit.example.substr(0, 60)
+            + "; thresholds "
+            + str(self.min_events)
+            + " and "
+            + str(round(self.min_share * 100))
+            + "%)"
+        )
+        return self.rows(
+            hit,
+            signal="automation_user_agent",
+            value=hit.share,
+            threshold=self.min_share,
+            weight=self.weight,
+            window_start=hit.first,
+            window_end=hit.last,
+            evidence=text,
+        )
+
+
+@register
+@dataclass(frozen=True)
+class HostingNetwork(Detector):
+    """Acting on at-risk people mostly from cloud / hosting networks rather than homes."""
+
+    name = "recon.hosting_network"
+    version = 1
+    phase = Phase.RECONNAISSANCE.value
+
+    min_events: int = 5
+    min_share: float = 0.6
+    weight: float = 0.3
+
+    def run(self, ctx: DetectionContext) -> ir.Table:
+        asns = list(hosting_asns())
+        t = ctx.events.filter(ctx.events.target_id.notnull())
+        t = t.mutate(hosted=t.asn.isin(asns).fill_null(False))
+        agg = t.group_by(account_id=t.actor_id).aggregate(
+            n=t.count(),
+            n_hosted=t.hosted.cast("int64").sum(),
+            example=t.asn.max(where=t.hosted),
+            first=t.ts.min(),
+            last=t.ts.max(),
+        )
+        agg = agg.mutate(share=agg.n_hosted / agg.n)
+        hit = agg.filter((agg.n >= self.min_events) & (agg.share >= self.min_share))
+        text = (
+            ibis.literal("")
+            + fmt(hit.share * 100, 0)
+            + "% of "
+            + fmt(hit.n, 0)
+            + " actions on other accounts came from hosting networks (e.g. AS"
+            + hit.example.cast("string")
+            + "; threshold "
+            + str(round(self.min_share * 100))
+            + "%)"
+        )
+        return self.rows(
+            hit,
+            signal="hosting_network",
+            value=hit.share,
+            threshold=self.min_share,
+            weight=self.weight,
+            window_start=hit.first,
+            window_end=hit.last,
+            evidence=text,
         )
