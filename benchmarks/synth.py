@@ -21,13 +21,31 @@ from counterspy.ingest.schema import ACCOUNTS, EVENTS
 START = int(datetime(2021, 10, 1, tzinfo=UTC).timestamp())
 DAYS = 30
 TYPES = np.array(
-    ["login", "profile_view", "friend_list_view", "search", "friend_request", "friend_accept",
-     "follow", "message", "link_share", "post", "comment", "reaction"]
+    [
+        "login",
+        "profile_view",
+        "friend_list_view",
+        "search",
+        "friend_request",
+        "friend_accept",
+        "follow",
+        "message",
+        "link_share",
+        "post",
+        "comment",
+        "reaction",
+    ]
 )
 TYPE_P = np.array([0.1, 0.3, 0.02, 0.05, 0.03, 0.02, 0.03, 0.15, 0.05, 0.1, 0.1, 0.05])
 DOMAINS = np.array(
-    ["https://www.youtube.com/watch?v=", "https://news.example.org/a/", "https://www.bbc.com/n/",
-     "https://www.instagram.com/p/", "https://shop.example.com/i/", "https://blog.example.net/"]
+    [
+        "https://www.youtube.com/watch?v=",
+        "https://news.example.org/a/",
+        "https://www.bbc.com/n/",
+        "https://www.instagram.com/p/",
+        "https://shop.example.com/i/",
+        "https://blog.example.net/",
+    ]
 )
 
 
@@ -42,8 +60,15 @@ def _ids(prefix: str, idx: np.ndarray, width: int) -> pa.Array:
     return pc.binary_join_element_wise(pa.scalar(prefix), s, "")
 
 
-def generate(home: Path, events: int, *, rings: int = 20, ring_size: int = 10,
-             seed: int = 1, chunk: int = 2_000_000) -> Planted:
+def generate(
+    home: Path,
+    events: int,
+    *,
+    rings: int = 20,
+    ring_size: int = 10,
+    seed: int = 1,
+    chunk: int = 2_000_000,
+) -> Planted:
     rng = np.random.default_rng(seed)
     n_acc = max(2000, events // 10)
     n_risk = max(50, int(n_acc * 0.007))
@@ -90,11 +115,19 @@ def generate(home: Path, events: int, *, rings: int = 20, ring_size: int = 10,
                 ts = START + int(rng.integers(0, DAYS * 86400))
                 etype = ("profile_view", "friend_list_view", "friend_request", "message")[j % 4]
                 url = f"https://instagam-login{r}.click/x" if etype == "message" else None
-                for c, v in (("ts", ts), ("actor_id", f"a{m:09d}"), ("event_type", etype),
-                             ("target_id", f"a{t:09d}"), ("url", url),
-                             ("ip", f"192.0.2.{r}"), ("asn", 16509),
-                             ("device_id", f"ring{r}-{m % 3}"), ("user_agent", "UA-ring"),
-                             ("country", "IL"), ("group_id", None)):
+                for c, v in (
+                    ("ts", ts),
+                    ("actor_id", f"a{m:09d}"),
+                    ("event_type", etype),
+                    ("target_id", f"a{t:09d}"),
+                    ("url", url),
+                    ("ip", f"192.0.2.{r}"),
+                    ("asn", 16509),
+                    ("device_id", f"ring{r}-{m % 3}"),
+                    ("user_agent", "UA-ring"),
+                    ("country", "IL"),
+                    ("group_id", None),
+                ):
                     ring_rows[c].append(v)
     n_ring = len(ring_rows["ts"])
     ring_rows["event_id"] = [f"r{i:010d}" for i in range(n_ring)]
@@ -117,23 +150,32 @@ def generate(home: Path, events: int, *, rings: int = 20, ring_size: int = 10,
             "ts": pa.array(ts * 1_000_000, pa.int64()).cast(pa.timestamp("us", "UTC")),
             "actor_id": _ids("a", actor, 9),
             "event_type": pa.array(etype),
-            "target_id": pc.if_else(pa.array(no_target), pa.scalar(None, pa.string()),
-                                    _ids("a", target, 9)),
+            "target_id": pc.if_else(
+                pa.array(no_target), pa.scalar(None, pa.string()), _ids("a", target, 9)
+            ),
             "group_id": pa.nulls(n, pa.string()),
             "url": pc.if_else(pa.array(has_url), pa.array(url), pa.scalar(None, pa.string())),
             "ip": _ids("10.0.", actor % 65000, 5),
-            "asn": pa.array(rng.choice(np.array([3320, 7922, 2856, 16509]), n,
-                                       p=[0.4, 0.4, 0.19, 0.01])),
+            "asn": pa.array(
+                rng.choice(np.array([3320, 7922, 2856, 16509]), n, p=[0.4, 0.4, 0.19, 0.01])
+            ),
             "device_id": _ids("d", actor, 9),
             "user_agent": pa.array(rng.choice(np.array(["UA-a", "UA-b", "UA-c"]), n)),
             "country": pa.array(countries[actor]),
         }
         if part == 0:
-            ring = pa.table(
-                {**{c: ring_rows[c] for c in EVENTS.names if c != "ts"},
-                 "ts": pa.array(np.array(ring_rows["ts"]) * 1_000_000, pa.int64()).cast(
-                     pa.timestamp("us", "UTC"))}
-            ).select(list(EVENTS.names)).cast(EVENTS.schema)
+            ring = (
+                pa.table(
+                    {
+                        **{c: ring_rows[c] for c in EVENTS.names if c != "ts"},
+                        "ts": pa.array(np.array(ring_rows["ts"]) * 1_000_000, pa.int64()).cast(
+                            pa.timestamp("us", "UTC")
+                        ),
+                    }
+                )
+                .select(list(EVENTS.names))
+                .cast(EVENTS.schema)
+            )
             pq.write_table(ring, ev_dir / "part-ring.parquet")
         tbl = pa.table(cols).cast(EVENTS.schema)
         pq.write_table(tbl, ev_dir / f"part-{part:04d}.parquet")

@@ -32,7 +32,8 @@ def operation_features(
 ) -> list[OperationFeatures]:
     """Features of every operation in ``members`` (account_id, operation_id)."""
     _ = signals
-    t = ctx.targeted.inner_join(members, ctx.targeted.actor_id == members.account_id)
+    tb = ctx.targeted_by(members)
+    t = tb.inner_join(members, tb.actor_id == members.account_id)
     recon = t.event_type.isin(RECON_TYPES) & t.target_at_risk
     contact = t.event_type.isin(CONTACT_TYPES) & t.target_at_risk
     mix = fetch(

@@ -68,15 +68,58 @@ class DetectionContext:
         return self.events.ts.max()
 
     @cached_property
-    def targeted(self) -> ir.Table:
-        """Events naming a target account, with the target's at-risk category and country."""
+    def at_risk_accounts(self) -> ir.Table:
+        """The protection programme's accounts (a small table: well under 1 % of accounts)."""
+        acc = self.accounts.filter(self.accounts.at_risk.notnull())
+        return acc.select(r_id=acc.account_id, target_country=acc.country)
+
+    @cached_property
+    def on_at_risk(self) -> ir.Table:
+        """Events by anyone naming an at-risk target (hash join against the small side)."""
+        ev = self.events.filter(self.events.target_id.notnull())
+        ev = ev.filter(ev.actor_id != ev.target_id)
+        r = self.at_risk_accounts
+        j = ev.inner_join(r, ev.target_id == r.r_id)
+        return j.select(
+            "event_id", "ts", "actor_id", "event_type", "target_id", "url", "target_country"
+        )
+
+    @cached_property
+    def answers(self) -> ir.Table:
+        """(a_id, b_id, b_first): at-risk account ``b_id`` first acted on ``a_id`` at b_first.
+
+        Reciprocity for at-risk targets: did the person ever look back, reply or accept?
+        """
+        r = self.at_risk_accounts.select(x_id=self.at_risk_accounts.r_id)
+        ev = self.events.filter(self.events.target_id.notnull())
+        ev = ev.inner_join(r, ev.actor_id == r.x_id)
+        return ev.group_by(a_id=ev.target_id, b_id=ev.actor_id).aggregate(b_first=ev.ts.min())
+
+    def distinct_targets(self, actors: ir.Table, types: tuple[str, ...]) -> ir.Table:
+        """(account_id, n_targets): distinct accounts each of ``actors`` acted on with ``types``."""
+        ids = actors.select(c_id=actors.account_id)
+        ev = self.events.filter(
+            self.events.event_type.isin(types) & self.events.target_id.notnull()
+        )
+        ev = ev.filter(ev.actor_id != ev.target_id)
+        ev = ev.inner_join(ids, ev.actor_id == ids.c_id)
+        return ev.group_by(account_id=ev.actor_id).aggregate(n_targets=ev.target_id.nunique())
+
+    def events_of(self, actors: ir.Table) -> ir.Table:
+        """Every event by ``actors`` (a small table with column ``account_id``)."""
+        ids = actors.select(c_id=actors.account_id).distinct()
+        ev = self.events.inner_join(ids, self.events.actor_id == ids.c_id)
+        return ev.drop("c_id")
+
+    def targeted_by(self, actors: ir.Table) -> ir.Table:
+        """Events by ``actors`` naming another account, with the target's at-risk flag/country."""
+        ev = self.events_of(actors)
+        ev = ev.filter(ev.target_id.notnull() & (ev.actor_id != ev.target_id))
         acc = self.accounts.select(
             t_id=self.accounts.account_id,
             target_at_risk=self.accounts.at_risk.notnull(),
             target_country=self.accounts.country,
         )
-        ev = self.events.filter(self.events.target_id.notnull())
-        ev = ev.filter(ev.actor_id != ev.target_id)
         j = ev.inner_join(acc, ev.target_id == acc.t_id)
         return j.select(
             "event_id",
@@ -88,12 +131,6 @@ class DetectionContext:
             "target_at_risk",
             "target_country",
         )
-
-    @cached_property
-    def answered_pairs(self) -> ir.Table:
-        """(actor_id, target_id) pairs where the target acted on the actor at any time."""
-        t = self.targeted
-        return t.select(a_id=t.target_id, b_id=t.actor_id).distinct()
 
     @cached_property
     def links(self) -> ir.Table:

@@ -37,19 +37,27 @@ class CoAction:
 
     def edges(self, ctx: DetectionContext, actors: ir.Table) -> ir.Table:
         """Coordinated pairs among ``actors`` (a table with column ``account_id``)."""
-        t = ctx.targeted.filter(ctx.targeted.event_type.isin(RECON_TYPES + CONTACT_TYPES))
+        types = RECON_TYPES + CONTACT_TYPES
         width = int(self.window_hours * 3600)
-        every = t.select(
-            actor=t.actor_id,
-            obj=t.target_id,
-            bucket=(t.ts.epoch_seconds() // width).cast("int64"),
-        ).distinct()
-        # Crowd size counts every account, not only suspects: a crowd is benign evidence.
+
+        def bucketed(ev: ir.Table) -> ir.Table:
+            ev = ev.filter(
+                ev.event_type.isin(types) & ev.target_id.notnull() & (ev.actor_id != ev.target_id)
+            )
+            return ev.select(
+                actor=ev.actor_id,
+                obj=ev.target_id,
+                bucket=(ev.ts.epoch_seconds() // width).cast("int64"),
+            ).distinct()
+
+        acts = bucketed(ctx.events_of(actors))
+        # Crowd size counts every account acting on those objects, not only suspects: a crowd
+        # is benign evidence (a viral story, a celebrity).
+        objs = acts.select(o_id=acts.obj).distinct()
+        on_objs = ctx.events.inner_join(objs, ctx.events.target_id == objs.o_id).drop("o_id")
+        every = bucketed(on_objs)
         sizes = every.group_by("obj", "bucket").aggregate(k=every.count())
         sizes = sizes.filter((sizes.k >= 2) & (sizes.k <= self.max_actors_per_object))
-        acts = every.inner_join(actors, every.actor == actors.account_id).select(
-            "actor", "obj", "bucket"
-        )
         acts_ok = acts.inner_join(sizes, ["obj", "bucket"]).select("actor", "obj", "bucket")
         left = acts_ok.rename(a="actor")
         right = acts_ok.rename(b="actor")
@@ -99,7 +107,10 @@ class SharedInfrastructure:
     ) -> ir.Table:
         # Popularity is counted over every account, so a carrier-grade NAT address shared by
         # thousands never links two suspects; pairs are then formed among ``actors`` only.
-        keyed = keyed.filter(keyed.key.notnull()).distinct()
+        keyed = keyed.filter(keyed.key.notnull())
+        mine = keyed.inner_join(actors, keyed.actor == actors.account_id).select(m_key=keyed.key)
+        mine = mine.distinct()
+        keyed = keyed.inner_join(mine, keyed.key == mine.m_key).select("actor", "key").distinct()
         n = keyed.group_by("key").aggregate(k=keyed.count())
         n = n.filter((n.k >= 2) & (n.k <= limit))
         ok = keyed.inner_join(n, "key").select("actor", "key", "k")

@@ -26,30 +26,26 @@ class AtRiskOutreach(Detector):
     weight: float = 0.6
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        t = ctx.targeted.filter(ctx.targeted.event_type.isin(CONTACT_TYPES))
+        t = ctx.on_at_risk.filter(ctx.on_at_risk.event_type.isin(CONTACT_TYPES))
         # A stranger: the target had never acted on the actor before this contact.
-        back = ctx.targeted.select(
-            b_actor=ctx.targeted.target_id, b_target=ctx.targeted.actor_id, b_ts=ctx.targeted.ts
-        )
-        first_back = back.group_by("b_actor", "b_target").aggregate(b_first=back.b_ts.min())
-        pairs = t.group_by("actor_id", "target_id").aggregate(
-            at_risk=t.target_at_risk.max(), first=t.ts.min(), last=t.ts.max()
-        )
+        back = ctx.answers
+        pairs = t.group_by("actor_id", "target_id").aggregate(first=t.ts.min(), last=t.ts.max())
         pairs = pairs.left_join(
-            first_back,
-            (pairs.actor_id == first_back.b_actor) & (pairs.target_id == first_back.b_target),
+            back, (pairs.actor_id == back.a_id) & (pairs.target_id == back.b_id)
         )
         pairs = pairs.mutate(
             stranger=pairs.b_first.isnull() | (pairs.b_first > pairs.first),
             answered=pairs.b_first.notnull() & (pairs.b_first >= pairs.first),
         )
         agg = pairs.group_by(account_id=pairs.actor_id).aggregate(
-            n_contacts=pairs.count(),
-            n_at_risk=(pairs.at_risk & pairs.stranger).cast("int64").sum(),
-            n_answered=(pairs.at_risk & pairs.stranger & pairs.answered).cast("int64").sum(),
+            n_at_risk=pairs.stranger.cast("int64").sum(),
+            n_answered=(pairs.stranger & pairs.answered).cast("int64").sum(),
             first=pairs.first.min(),
             last=pairs.last.max(),
         )
+        agg = agg.filter(agg.n_at_risk >= self.min_at_risk_strangers)
+        tot = ctx.distinct_targets(agg.select("account_id"), CONTACT_TYPES)
+        agg = agg.inner_join(tot, "account_id").rename(n_contacts="n_targets")
         agg = agg.mutate(
             share=agg.n_at_risk / agg.n_contacts,
             acceptance=agg.n_answered / ibis.greatest(agg.n_at_risk, 1),
@@ -100,11 +96,17 @@ class YoungHeavyPersona(Detector):
     weight: float = 0.2
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        t = ctx.targeted.filter(ctx.targeted.event_type.isin(CONTACT_TYPES))
+        # Only accounts registered shortly before or during the observed period can qualify.
+        start = ctx.events.ts.min()
+        young = ctx.accounts.filter(
+            ctx.accounts.created_at >= start - ibis.interval(days=int(self.max_age_days))
+        ).select("account_id", "created_at")
+        t = ctx.events_of(young)
+        t = t.filter(t.event_type.isin(CONTACT_TYPES) & t.target_id.notnull())
         agg = t.group_by(account_id=t.actor_id).aggregate(
             n=t.target_id.nunique(), first=t.ts.min(), last=t.ts.max()
         )
-        acc = ctx.accounts.select(a_id=ctx.accounts.account_id, created_at=ctx.accounts.created_at)
+        acc = young.select(a_id=young.account_id, created_at=young.created_at)
         j = agg.inner_join(acc, agg.account_id == acc.a_id)
         j = j.mutate(age=(j.first.epoch_seconds() - j.created_at.epoch_seconds()) / 86400.0)
         hit = j.filter((j.age <= self.max_age_days) & (j.n >= self.min_contacts))

@@ -47,6 +47,7 @@ class DetectionConfig:
     links: LinkHeuristic = field(default_factory=LinkHeuristic)
     scoring: ScoringPolicy = field(default_factory=ScoringPolicy)
     targets: TargetPolicy = field(default_factory=TargetPolicy)
+    cache_inputs: bool = True
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,14 @@ def run_detection(
     """Run every step on ``tables`` (any Ibis backend); ``indicators`` maps domain → actor."""
     config = config or DetectionConfig()
     profiles = profiles if profiles is not None else load_profiles()
+    if config.cache_inputs:
+        # Every detector scans the events: decode the Parquet files once into the engine's
+        # own columnar memory (DuckDB temp table / Spark cache) instead of once per detector.
+        progress.begin("caching canonical tables", total=None)
+        tables = CanonicalTables(
+            accounts=tables.accounts.cache(),
+            events=tables.events.drop("group_id").cache(),
+        )
     base = DetectionContext(
         tables.accounts,
         tables.events,

@@ -40,21 +40,22 @@ class AtRiskViewing(Detector):
     weight: float = 0.6
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        t = ctx.targeted.filter(ctx.targeted.event_type.isin(RECON_TYPES))
-        pairs = t.group_by("actor_id", "target_id").aggregate(
-            at_risk=t.target_at_risk.max(), first=t.ts.min(), last=t.ts.max()
-        )
-        ans = ctx.answered_pairs
+        t = ctx.on_at_risk.filter(ctx.on_at_risk.event_type.isin(RECON_TYPES))
+        pairs = t.group_by("actor_id", "target_id").aggregate(first=t.ts.min(), last=t.ts.max())
+        ans = ctx.answers
         pairs = pairs.left_join(
             ans, (pairs.actor_id == ans.a_id) & (pairs.target_id == ans.b_id)
         ).mutate(answered=lambda x: x.a_id.notnull())
         agg = pairs.group_by(account_id=pairs.actor_id).aggregate(
-            n_targets=pairs.count(),
-            n_at_risk=pairs.at_risk.cast("int64").sum(),
-            n_answered_at_risk=(pairs.at_risk & pairs.answered).cast("int64").sum(),
+            n_at_risk=pairs.count(),
+            n_answered_at_risk=pairs.answered.cast("int64").sum(),
             first=pairs.first.min(),
             last=pairs.last.max(),
         )
+        # Only accounts with enough at-risk targets pay for the denominator.
+        agg = agg.filter(agg.n_at_risk >= self.min_at_risk_targets)
+        tot = ctx.distinct_targets(agg.select("account_id"), RECON_TYPES)
+        agg = agg.inner_join(tot, "account_id")
         agg = agg.mutate(
             share=agg.n_at_risk / agg.n_targets,
             reciprocity=agg.n_answered_at_risk / ibis.greatest(agg.n_at_risk, 1),
@@ -106,13 +107,9 @@ class FriendListEnumeration(Detector):
     weight: float = 0.4
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        t = ctx.targeted.filter(
-            (ctx.targeted.event_type == EventType.FRIEND_LIST_VIEW.value)
-            & ctx.targeted.target_at_risk
-        )
-        ans = ctx.answered_pairs
-        t = t.left_join(ans, (t.actor_id == ans.a_id) & (t.target_id == ans.b_id))
-        t = t.filter(t.a_id.isnull())
+        t = ctx.on_at_risk.filter(ctx.on_at_risk.event_type == EventType.FRIEND_LIST_VIEW.value)
+        ans = ctx.answers
+        t = t.anti_join(ans, (t.actor_id == ans.a_id) & (t.target_id == ans.b_id))
         agg = t.group_by(account_id=t.actor_id).aggregate(
             n=t.target_id.nunique(), n_views=t.count(), first=t.ts.min(), last=t.ts.max()
         )
@@ -157,6 +154,9 @@ class AutomationRegularity(Detector):
 
     def run(self, ctx: DetectionContext) -> ir.Table:
         ev = ctx.events.filter(ctx.events.event_type.isin(RECON_TYPES))
+        busy = ev.group_by(account_id=ev.actor_id).aggregate(n=ev.count())
+        busy = busy.filter(busy.n > self.min_events)
+        ev = ctx.events_of(busy).filter(lambda e: e.event_type.isin(RECON_TYPES))
         w = ibis.window(group_by=ev.actor_id, order_by=[ev.ts, ev.event_id])
         ev = ev.mutate(prev=ev.ts.lag().over(w))
         gaps = ev.filter(ev.prev.notnull()).mutate(
@@ -228,9 +228,11 @@ class AutomationUserAgent(Detector):
 
     def run(self, ctx: DetectionContext) -> ir.Table:
         ev = ctx.events.filter(ctx.events.event_type.isin(RECON_TYPES))
-        ua = ev.user_agent.fill_null("").lower()
+        # Judge each distinct user agent once, not each event.
+        uas = ev.select("user_agent").distinct()
         pattern = "|".join(re.escape(m) for m in automation_markers())
-        ev = ev.mutate(auto=ua.re_search(pattern))
+        uas = uas.mutate(auto=uas.user_agent.fill_null("").lower().re_search(pattern))
+        ev = ev.left_join(uas, "user_agent").mutate(auto=lambda x: x.auto.fill_null(False))
         agg = ev.group_by(account_id=ev.actor_id).aggregate(
             n=ev.count(),
             n_auto=ev.auto.cast("int64").sum(),

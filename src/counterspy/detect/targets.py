@@ -30,7 +30,7 @@ def operation_targets(
     ``members``: (account_id, operation_id, firm) of every flagged account;
     ``operators``: (account_id) of every flagged account — never listed as targets.
     """
-    t = ctx.targeted
+    t = ctx.targeted_by(members)
     t = t.inner_join(members, t.actor_id == members.account_id)
     t = t.anti_join(operators, t.target_id == operators.account_id)
     bad = ctx.bad_domains.select(b_domain=ctx.bad_domains.domain)
