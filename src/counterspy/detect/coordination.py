@@ -32,8 +32,12 @@ class CoAction:
 
     window_hours: float = 24.0 * 30
     max_actors_per_object: int = 50
-    min_shared: int = 3
-    min_jaccard: float = 0.1
+    min_shared: int = 2
+    full_shared: int = 3
+    min_jaccard: float = 0.2
+    # Ordinary friends share many acquaintances; operators share *at-risk* targets. Matching
+    # only on at-risk objects keeps benign friend circles out of the co-action graph.
+    at_risk_objects_only: bool = True
 
     def edges(self, ctx: DetectionContext, actors: ir.Table) -> ir.Table:
         """Coordinated pairs among ``actors`` (a table with column ``account_id``)."""
@@ -51,6 +55,9 @@ class CoAction:
             ).distinct()
 
         acts = bucketed(ctx.events_of(actors))
+        if self.at_risk_objects_only:
+            r = ctx.at_risk_accounts.select(o_r=ctx.at_risk_accounts.r_id)
+            acts = acts.inner_join(r, acts.obj == r.o_r).drop("o_r")
         # Crowd size counts every account acting on those objects, not only suspects: a crowd
         # is benign evidence (a viral story, a celebrity).
         objs = acts.select(o_id=acts.obj).distinct()
@@ -75,7 +82,8 @@ class CoAction:
             a=j.a,
             b=j.b,
             kind=ibis.literal("co_action"),
-            strength=j.jaccard,
+            # Similarity, discounted while the evidence is thin (fewer than full_shared targets).
+            strength=j.jaccard * ibis.least(j.shared / self.full_shared, 1.0),
             evidence=ibis.literal("acted on ")
             + j.shared.cast("string")
             + " of the same accounts within "
@@ -98,9 +106,12 @@ class SharedInfrastructure:
     version = 1
 
     max_accounts_per_device: int = 20
-    max_accounts_per_ip: int = 10
+    max_accounts_per_ip: int = 6
     max_accounts_per_fingerprint: int = 10
     max_accounts_per_photo: int = 20
+    # ASN + user agent is shared by every user of one VPN exit with a common browser: kept as
+    # evidence in the edge table but off for scoring unless asked for.
+    use_fingerprint: bool = False
 
     def _pairs(
         self, keyed: ir.Table, actors: ir.Table, kind: str, limit: int, label: str
@@ -151,17 +162,19 @@ class SharedInfrastructure:
                 self.max_accounts_per_ip,
                 "IP",
             ),
-            self._pairs(
-                ev.select(
-                    actor=ev.actor_id,
-                    key=ev.asn.cast("string") + " | " + ev.user_agent,
-                ),
-                actors,
-                "shared_fingerprint",
-                self.max_accounts_per_fingerprint,
-                "ASN + user agent",
-            ),
         ]
+        if self.use_fingerprint:
+            parts.append(
+                self._pairs(
+                    ev.select(
+                        actor=ev.actor_id, key=ev.asn.cast("string") + " | " + ev.user_agent
+                    ),
+                    actors,
+                    "shared_fingerprint",
+                    self.max_accounts_per_fingerprint,
+                    "ASN + user agent",
+                )
+            )
         acc = ctx.accounts
         parts.append(
             self._pairs(

@@ -142,7 +142,7 @@ class ClaimedCountryMismatch(Detector):
 
     min_events: int = 5
     min_mismatch_share: float = 0.9
-    weight: float = 0.2
+    weight: float = 0.1  # weak: travellers and VPN users look the same
 
     def run(self, ctx: DetectionContext) -> ir.Table:
         ev = ctx.events.filter(ctx.events.country.notnull())

@@ -85,10 +85,13 @@ def lookalike_of(host: str, references: Mapping[str, frozenset[str]]) -> str | N
     for brand, official in references.items():
         if reg in official or host in official:
             continue
-        limit = 0 if len(brand) < 4 else (1 if len(brand) < 8 else 2)
+        # Typosquats keep the brand's first letter (instagam, gmaol, iclod); without that rule
+        # ordinary words one edit from a short brand (mail ~ gmail, cloud ~ icloud) would match.
+        limit = 0 if len(brand) < 5 else (1 if len(brand) < 10 else 2)
         for tok in toks:
             if tok == brand or (
                 limit
+                and tok[0] == brand[0]
                 and abs(len(tok) - len(brand)) <= limit
                 and Levenshtein.distance(tok, brand, score_cutoff=limit) <= limit
             ):

@@ -109,8 +109,11 @@ def run_detection(
 
     progress.begin("coordination", total=None)
     scores = account_scores(signals)
-    candidates = sorted(scores[scores >= config.scoring.candidate_threshold].index)
-    seeds = set(scores[scores >= config.scoring.flag_threshold].index)
+    protected = set(fetch(ctx.at_risk_accounts.select("r_id"))["r_id"])
+    candidates = sorted(
+        set(scores[scores >= config.scoring.candidate_threshold].index) - protected
+    )
+    peers = set(scores[scores >= config.scoring.peer_threshold].index) - protected
     actors = _memtable(pd.DataFrame({"account_id": candidates}), {"account_id": "string"})
     edges = fetch(
         ibis.union(config.co_action.edges(ctx, actors), config.infrastructure.edges(ctx, actors))
@@ -120,15 +123,14 @@ def run_detection(
     window = (
         (signals["window_start"].min(), signals["window_end"].max())
         if len(signals)
-        else (
-            None,
-            None,
-        )
+        else (None, None)
     )
-    coord = coordination_signals(edges, seeds, config.scoring, window)
+    coord = coordination_signals(edges, peers, config.scoring, window)
     if len(coord):
         signals = pd.concat([signals, coord], ignore_index=True)
     scores = account_scores(signals)
+    # Accounts in the protection programme are the people we protect: never auto-flagged.
+    scores = scores[~scores.index.isin(protected)]
     flagged = sorted(scores[scores >= config.scoring.flag_threshold].index)
     membership = operations(flagged, edges)
 

@@ -278,7 +278,7 @@ class HostingNetwork(Detector):
 
     min_events: int = 5
     min_share: float = 0.6
-    weight: float = 0.3
+    weight: float = 0.1  # weak: VPN users look the same
 
     def run(self, ctx: DetectionContext) -> ir.Table:
         asns = list(hosting_asns())
@@ -310,6 +310,64 @@ class HostingNetwork(Detector):
             value=hit.share,
             threshold=self.min_share,
             weight=self.weight,
+            window_start=hit.first,
+            window_end=hit.last,
+            evidence=text,
+        )
+
+
+@register
+@dataclass(frozen=True)
+class AtRiskStrangers(Detector):
+    """Acting on several at-risk people who had never acted on this account first.
+
+    Weak alone (a curious reader may look up two journalists), it grows with the number of
+    at-risk strangers and is what coordination evidence builds on.
+    """
+
+    name = "recon.at_risk_strangers"
+    version = 1
+    phase = Phase.RECONNAISSANCE.value
+
+    min_strangers: int = 2
+    weight_per_stranger: float = 0.15
+    max_weight: float = 0.6
+    max_strangers_per_target: int = 30
+
+    def run(self, ctx: DetectionContext) -> ir.Table:
+        t = ctx.on_at_risk
+        pairs = t.group_by("actor_id", "target_id").aggregate(first=t.ts.min(), last=t.ts.max())
+        ans = ctx.answers
+        pairs = pairs.left_join(
+            ans, (pairs.actor_id == ans.a_id) & (pairs.target_id == ans.b_id)
+        )
+        pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
+        # A famous journalist looked up by a crowd says nothing about any one visitor.
+        crowd = pairs.group_by(c_id=pairs.target_id).aggregate(k=pairs.count())
+        crowd = crowd.filter(crowd.k > self.max_strangers_per_target)
+        pairs = pairs.anti_join(crowd, pairs.target_id == crowd.c_id)
+        agg = pairs.group_by(account_id=pairs.actor_id).aggregate(
+            n=pairs.count(), first=pairs.first.min(), last=pairs.last.max()
+        )
+        hit = agg.filter(agg.n >= self.min_strangers)
+        weight = ibis.least(hit.n * self.weight_per_stranger, self.max_weight)
+        text = (
+            ibis.literal("acted on ")
+            + fmt(hit.n, 0)
+            + " at-risk accounts that had not interacted with it first (threshold "
+            + str(self.min_strangers)
+            + "; weight "
+            + str(self.weight_per_stranger)
+            + " each, at most "
+            + str(self.max_weight)
+            + ")"
+        )
+        return self.rows(
+            hit,
+            signal="at_risk_strangers",
+            value=hit.n,
+            threshold=self.min_strangers,
+            weight=weight,
             window_start=hit.first,
             window_end=hit.last,
             evidence=text,

@@ -14,29 +14,47 @@ import pandas as pd
 from counterspy.detect.base import SIGNAL_COLUMNS
 
 
+PHASE_CAPS = {
+    "reconnaissance": 0.8,
+    "engagement": 0.8,
+    "exploitation": 1.0,
+    "coordination": 0.8,
+}
+"""Most one kind of evidence can add. Below 1.0, no account is flagged on one kind alone:
+a lone researcher who reads many journalists' profiles (reconnaissance only) is not an
+operator until engagement, exploitation or coordination evidence corroborates it. A link to
+known-bad infrastructure is the exception: it is enough on its own."""
+
+
 @dataclass(frozen=True)
 class ScoringPolicy:
     """How signals add up to a verdict on an account."""
 
     flag_threshold: float = 1.0  # an account is an operator at this score
-    candidate_threshold: float = 0.2  # below this, an account is not considered at all
-    co_action_weight: float = 0.5  # acted in lockstep with flagged accounts
-    infrastructure_weight: float = 0.5  # shares device / rare IP / fingerprint / photo with them
+    candidate_threshold: float = 0.2  # accounts below this are not considered for coordination
+    peer_threshold: float = 0.4  # a coordination peer must itself score this much
+    # Co-action weighs the summed Jaccard similarity to suspicious peers: two shared targets
+    # out of ten with one peer count little; lockstep with several peers counts fully.
+    co_action_weight: float = 1.0
+    infrastructure_weight: float = 0.4  # per suspicious peer sharing device / IP / photo
     min_coordinated_peers: int = 1
 
 
 def account_scores(signals: pd.DataFrame) -> pd.Series:
-    """Sum of signal weights per account (each signal name counted once)."""
+    """Per account: per phase the sum of its signals' weights (capped), summed over phases."""
     if signals.empty:
         return pd.Series(dtype="float64")
-    best = signals.groupby(["account_id", "signal"])["weight"].max()
-    return best.groupby(level="account_id").sum()
+    best = signals.groupby(["account_id", "phase", "signal"])["weight"].max()
+    per_phase = best.groupby(level=["account_id", "phase"]).sum().reset_index()
+    caps = per_phase["phase"].map(PHASE_CAPS).fillna(1.0)
+    per_phase["weight"] = per_phase["weight"].clip(upper=caps)
+    return per_phase.groupby("account_id")["weight"].sum()
 
 
 def coordination_signals(
     edges: pd.DataFrame, seeds: set[str], policy: ScoringPolicy, window: tuple[object, object]
 ) -> pd.DataFrame:
-    """Signal rows for candidates coordinated with already-flagged (seed) accounts."""
+    """Signal rows for accounts coordinated with suspicious peers (``seeds``)."""
     if edges.empty:
         return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
     both = pd.concat(
@@ -63,10 +81,17 @@ def coordination_signals(
                 "signal": str(kind),
                 "value": float(len(peers)),
                 "threshold": float(policy.min_coordinated_peers),
-                "weight": policy.co_action_weight if is_co else policy.infrastructure_weight,
+                "weight": min(
+                    (
+                        policy.co_action_weight * float(grp.groupby("peer")["strength"].max().sum())
+                        if is_co
+                        else policy.infrastructure_weight * len(peers)
+                    ),
+                    PHASE_CAPS["coordination"],
+                ),
                 "window_start": window[0],
                 "window_end": window[1],
-                "evidence": f"{kind} with {len(peers)} flagged accounts, e.g. {first['peer']}: "
+                "evidence": f"{kind} with {len(peers)} suspicious accounts, e.g. {first['peer']}: "
                 f"{first['evidence']}",
                 "params": "{}",
             }
