@@ -8,7 +8,7 @@ import ibis
 import ibis.expr.types as ir
 
 from counterspy.detect.base import CONTACT_TYPES, DetectionContext, url_domain
-from counterspy.model import Phase
+from counterspy.model import EventType, Phase
 
 PHASE_BY_RANK = {p.rank: p.value for p in Phase}
 
@@ -17,9 +17,20 @@ PHASE_BY_RANK = {p.rank: p.value for p in Phase}
 class TargetPolicy:
     """Which touched accounts count as targets (operators also act on cover accounts)."""
 
-    # A non-at-risk account counts when contacted (engagement or beyond) or when at least
-    # this many operators of the operation profiled it.
-    min_operators_for_recon_only: int = 2
+    # Operators also act on ordinary accounts as cover (a reaction here, a comment there).
+    # An account outside the protection programme counts as a target when it received a bad
+    # link or at least this many targeting actions (views, friend-list views, searches,
+    # friend requests, messages) from the operation.
+    min_targeting_actions: int = 2
+
+
+TARGETING_TYPES = (
+    EventType.PROFILE_VIEW.value,
+    EventType.FRIEND_LIST_VIEW.value,
+    EventType.SEARCH.value,
+    EventType.FRIEND_REQUEST.value,
+    EventType.MESSAGE.value,
+)
 
 
 def operation_targets(
@@ -50,9 +61,12 @@ def operation_targets(
         n_recon=(t.rank == 1).cast("int64").sum(),
         n_contact=(t.rank == 2).cast("int64").sum(),
         n_bad_links=(t.rank == 3).cast("int64").sum(),
+        n_targeting=t.event_type.isin(TARGETING_TYPES).cast("int64").sum(),
         example_operator=t.actor_id.min(),
     )
-    g = g.filter(g.at_risk | (g.rank >= 2) | (g.n_operators >= policy.min_operators_for_recon_only))
+    g = g.filter(
+        g.at_risk | (g.n_bad_links > 0) | (g.n_targeting >= policy.min_targeting_actions)
+    )
     phase = ibis.cases(*((g.rank == r, v) for r, v in PHASE_BY_RANK.items()), else_="unknown")
     evidence = (
         ibis.literal("")
