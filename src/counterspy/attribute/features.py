@@ -35,7 +35,8 @@ def operation_features(
     tb = ctx.targeted_by(members)
     t = tb.inner_join(members, tb.actor_id == members.account_id)
     recon = t.event_type.isin(RECON_TYPES) & t.target_at_risk
-    contact = t.event_type.isin(CONTACT_TYPES) & t.target_at_risk
+    # Engagement is contact without a bad link; messages carrying one are exploitation.
+    contact = t.event_type.isin(CONTACT_TYPES) & t.target_at_risk & t.url.isnull()
     mix = fetch(
         t.group_by("operation_id").aggregate(
             n_recon=recon.cast("int64").sum(), n_contact=contact.cast("int64").sum()

@@ -30,7 +30,7 @@ class AttributionPolicy:
     geography_weight: float = 2.0
     persona_weight: float = 1.5
     infrastructure_weight: float = 1.5
-    min_phase_share: float = 0.05  # a phase counts when it is this share of phase actions
+    min_phase_share: float = 0.15  # a phase counts when it is this share of phase actions
     min_phase_actions: int = 3
     min_score: float = 2.0
     min_margin: float = 0.25
@@ -93,6 +93,15 @@ def _score(
         score += pol.geography_weight * share
         if share > 0:
             parts.append(f"{share:.0%} of at-risk targets in its reported countries")
+    n_personas = sum(f.claimed_countries.values())
+    if prof.target_countries and n_personas:
+        # Personas usually claim the target's country (or the firm's own base).
+        places = prof.target_countries | {prof.base}
+        inside = sum(n for c, n in f.claimed_countries.items() if c in places)
+        share = inside / n_personas
+        score += pol.geography_weight * 0.5 * share
+        if share > 0:
+            parts.append(f"{share:.0%} of personas claim its base or reported countries")
     if prof.persona_keywords and f.persona_names:
         match = sum(1 for n in f.persona_names if _words(n) & prof.persona_keywords)
         share = match / len(f.persona_names)

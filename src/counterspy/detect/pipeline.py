@@ -23,6 +23,9 @@ from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, Detector, a
 from counterspy.detect.coordination import EDGE_COLUMNS, CoAction, SharedInfrastructure
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
 from counterspy.detect.scoring import (
+    Clustering,
+    OperationMerge,
+    merge_operations,
     ScoringPolicy,
     account_scores,
     coordination_signals,
@@ -47,6 +50,8 @@ class DetectionConfig:
     links: LinkHeuristic = field(default_factory=LinkHeuristic)
     scoring: ScoringPolicy = field(default_factory=ScoringPolicy)
     targets: TargetPolicy = field(default_factory=TargetPolicy)
+    clustering: Clustering = field(default_factory=Clustering)
+    merge: OperationMerge = field(default_factory=OperationMerge)
     cache_inputs: bool = True
 
 
@@ -132,7 +137,15 @@ def run_detection(
     # Accounts in the protection programme are the people we protect: never auto-flagged.
     scores = scores[~scores.index.isin(protected)]
     flagged = sorted(scores[scores >= config.scoring.flag_threshold].index)
-    membership = operations(flagged, edges)
+    membership = operations(flagged, edges, config.clustering)
+    flagged_t = _memtable(pd.DataFrame({"account_id": flagged}), {"account_id": "string"})
+    oar = ctx.on_at_risk
+    touched = fetch(
+        oar.inner_join(flagged_t, oar.actor_id == flagged_t.account_id)
+        .select("actor_id", "target_id")
+        .distinct()
+    )
+    membership = merge_operations(membership, touched, config.merge)
 
     progress.begin("attribution", total=None)
     members = pd.DataFrame(
