@@ -49,3 +49,11 @@ class MissingExtraError(CounterspyError):
         if detail:
             msg += f" ({detail})"
         super().__init__(msg, hint=f"pip install 'counterspy[{extra}]'")
+
+
+class NotFoundError(CounterspyError):
+    """Something named by the caller does not exist (HTTP 404)."""
+
+
+class ConflictError(CounterspyError):
+    """The request clashes with the current state, e.g. a duplicate name (HTTP 409)."""

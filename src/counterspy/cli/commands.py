@@ -1,3 +1,5 @@
 """Imports every CLI module so its commands register on the root app. One line per feature."""
 
-from counterspy.cli import detect_cmd  # noqa: F401
+# ruff: noqa: F401
+from counterspy.cli import audit_cmd, intel_cmd, legal_cmd, simulate_cmd, users_cmd
+from counterspy.cli import detect_cmd

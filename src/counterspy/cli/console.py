@@ -19,7 +19,7 @@ from rich.progress import (
 # Results go to stdout; progress, summaries' decoration and errors go to stderr so that
 # machine-readable output (``--json``) stays clean.
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @dataclass

@@ -45,7 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _register_commands()
     STATE.debug = "--debug" in args
     try:
-        app(args=args, prog_name="counterspy", standalone_mode=False)
+        # Outside standalone mode, typer returns the code of a ``typer.Exit`` instead of raising.
+        rv = app(args=args, prog_name="counterspy", standalone_mode=False)
     except CounterspyError as exc:
         if STATE.debug:
             raise
@@ -72,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", markup=True)
         err.print("[dim]hint:[/] re-run with --debug for the traceback and report it", markup=True)
         return 1
-    return 0
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

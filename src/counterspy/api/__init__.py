@@ -1,0 +1,1 @@
+"""FastAPI service: one app, routers mounted per feature, every route guarded by a permission."""
