@@ -12,7 +12,7 @@ from rich.table import Table
 from counterspy.cli.console import err, out, progress
 from counterspy.cli.main import app
 from counterspy.detect.evaluate import evaluate
-from counterspy.detect.run import detect_workspace
+from counterspy.detect.run import detect_workspace, workspace_link_checker
 from counterspy.model import Phase
 from counterspy.workspace import Workspace
 
@@ -28,12 +28,23 @@ def detect(
         [], "--indicators", help="Indicator file (Meta CSV/JSON, domain,actor CSV, or text)."
     ),
     threads: int | None = typer.Option(None, "--threads", help="Engine threads (default all)."),
+    link_engine: str = typer.Option(
+        "builtin",
+        "--link-engine",
+        help="Link verdicts: builtin heuristic, or verdict (the workspace's intel store).",
+    ),
 ) -> None:
     """Find operator accounts, group them into operations, attribute them, list targets."""
     ws = Workspace.resolve(home)
+    checker = workspace_link_checker(ws, link_engine)
     with progress() as p:
         result, info = detect_workspace(
-            ws, engine=engine, indicator_files=indicators, threads=threads, progress=p
+            ws,
+            engine=engine,
+            indicator_files=indicators,
+            checker=checker,
+            threads=threads,
+            progress=p,
         )
     ops = result.operations
     table = Table(title=f"operations ({len(ops)})")

@@ -170,6 +170,7 @@ def judge_domains(
     indicators: Mapping[str, str] | None = None,
     heuristic: LinkHeuristic | None = None,
 ) -> pd.DataFrame:
+    rare_senders = (heuristic or LinkHeuristic()).max_senders
     """Bad domains (columns of :data:`BAD_DOMAIN_SCHEMA`), strongest evidence kept per domain."""
     frames: list[pd.DataFrame] = []
     indicators = {k.lower().rstrip("."): v for k, v in (indicators or {}).items()}
@@ -190,8 +191,11 @@ def judge_domains(
                 "; ".join(r.detail for r in v.reasons) or v.label.value,
                 v.actor,
             )
-            for d, v in zip(stats["domain"], verdicts, strict=True)
-            if v.label != VerdictLabel.CLEAN
+            for d, v, n in zip(stats["domain"], verdicts, stats["n_senders"], strict=True)
+            # A merely suspicious domain that many accounts share is benign traffic (a viral
+            # link on a cheap TLD); malicious verdicts (indicators, owned lookalikes) always count.
+            if v.label == VerdictLabel.MALICIOUS
+            or (v.label == VerdictLabel.SUSPICIOUS and int(n) <= rare_senders)
         ]
         frames.append(pd.DataFrame(rows, columns=list(BAD_DOMAIN_SCHEMA.names)))
     else:

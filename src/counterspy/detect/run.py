@@ -10,9 +10,27 @@ from counterspy.analytics import connect, load_tables
 from counterspy.detect.indicators import load_indicators
 from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
 from counterspy.detect.results import RunInfo, write_results
+from counterspy.errors import CounterspyError
 from counterspy.model import LinkChecker
 from counterspy.progress import NULL_PROGRESS, Progress
 from counterspy.workspace import Workspace
+
+
+LINK_ENGINES = ("builtin", "verdict")
+
+
+def workspace_link_checker(ws: Workspace, name: str) -> LinkChecker | None:
+    """The link checker called ``name``: the built-in heuristic (None) or the verdict engine
+    built from the workspace's intelligence store (indicators, blocklist, brand lists)."""
+    if name == "builtin":
+        return None
+    if name == "verdict":
+        from counterspy.infra.service import VerdictService
+
+        return VerdictService(ws).engine()
+    raise CounterspyError(
+        f"unknown link engine {name!r}", hint=f"choose one of: {', '.join(LINK_ENGINES)}"
+    )
 
 
 def detect_workspace(
