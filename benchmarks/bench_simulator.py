@@ -54,10 +54,12 @@ def _one_run(args: argparse.Namespace, out: Path) -> dict[str, float]:
     s = simulate(cfg, out)
     seconds = time.perf_counter() - t0
     size = sum(f.stat().st_size for f in out.rglob("*.parquet"))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "seconds": seconds,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "events": float(s.events),
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
         "parquet_mib": size / 2**20,
     }
 
@@ -100,6 +102,11 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"runs: {', '.join(f'{s:.1f}s' for s in secs)}; median {med:.1f}s "
         f"({ev / med / 1e6:.2f} M events/s)"
+    )
+    cpu = statistics.median(r["cpu_seconds"] for r in results)
+    print(
+        f"CPU time (user+sys, whole process incl. imports) median {cpu:.1f}s; "
+        f"load average at end {psutil.getloadavg()[0]:.1f} on {psutil.cpu_count()} CPUs"
     )
     print(
         f"peak RSS (max over runs): {max(r['peak_rss_mib'] for r in results):,.0f} MiB; "

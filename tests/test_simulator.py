@@ -225,6 +225,10 @@ def test_cli_simulate_writes_and_reports(
     assert code == 0
     assert "operations" in capsys.readouterr().out
     assert (out / "truth" / "meta.json").is_file()
+    # even at the minimum size every operation has targets
+    ops = pq.read_table(out / "truth" / "operations.parquet").to_pylist()
+    assert {o["firm"] for o in ops} == {f.value for f in FirmId}
+    assert min(o["n_targets"] for o in ops) > 0
     assert main(["simulate", "--out", str(out), "--accounts", "2000"]) == 2
     assert "not empty" in capsys.readouterr().err
     assert main(["simulate", "--out", str(tmp_path / "y"), "--stealth", "9"]) == 2
@@ -239,7 +243,8 @@ def test_each_target_is_profiled_before_contact_and_contacted_before_the_link(si
         case when e.url is not null and e.event_type in ('message', 'link_share') then 3
              when e.event_type in ('friend_request', 'message') then 2
              when e.event_type in ('profile_view', 'friend_list_view') then 1 end as step
-      from e join operators o on e.actor_id = o.account_id where e.target_id is not null
+      from e join operators o on e.actor_id = o.account_id
+      join targets t on t.account_id = e.target_id and t.operation_id = o.operation_id
     ), firsts as (
       select operation_id, target_id, step, min(ts) as first_ts from ev
       where step is not null group by all
@@ -271,3 +276,29 @@ def test_every_truth_domain_carries_links_to_targets(sim: Path) -> None:
         )
         == 0
     )
+
+
+def test_account_parts_are_in_id_order_revealing_no_layout(sim: Path) -> None:
+    ids = [
+        pq.read_table(f, columns=["account_id"]).column(0).to_pylist()
+        for f in sorted((sim / "accounts").glob("part-*.parquet"))
+    ]
+    flat = [i for part in ids for i in part]
+    assert flat == sorted(flat)
+
+
+def test_events_per_account_is_honoured_on_average(sim: Path, tmp_path: Path) -> None:
+    con = _db(sim)
+    per = _one(con, "select count(*) / (select count(*) from a) from e")
+    assert isinstance(per, float)
+    assert 8.5 <= per <= 11.5
+    s = simulate(SimulationConfig(accounts=2_000, days=10, events_per_account=30), tmp_path / "x")
+    assert 25 <= s.events / s.accounts <= 35
+    # heavy tail: the busiest 1 % of accounts produce far more than 1 % of events
+    top = _one(
+        con,
+        """select sum(n) / (select count(*) from e) from (select count(*) n from e
+                       group by actor_id order by n desc limit 30)""",
+    )
+    assert isinstance(top, float)
+    assert top > 0.08

@@ -210,3 +210,43 @@ def test_benign_activity_follows_local_evenings_not_nights(
 def test_at_risk_population_is_a_small_minority(careful: duckdb.DuckDBPyConnection) -> None:
     share = _val(careful, "select avg((at_risk is not null)::int) from a")
     assert 0.004 <= share <= 0.02
+
+
+def test_docs_show_the_stealth_parameters_the_code_uses() -> None:
+    from counterspy.ingest.simulator.config import stealth_markdown
+    from tests.conftest import REPO
+
+    page = (REPO / "docs" / "simulator.md").read_text(encoding="utf-8")
+    assert stealth_markdown() in page, "docs/simulator.md stealth table differs from STEALTH"
+
+
+def test_shared_photos_and_devices_occur_among_ordinary_users_too(
+    careful: duckdb.DuckDBPyConnection,
+) -> None:
+    photo = _val(
+        careful,
+        """select count(*) from (select photo_hash from a
+        where photo_hash is not null and account_id not in (select account_id from operators)
+        group by 1 having count(*) > 1)""",
+    )
+    assert photo > 5
+    device = _val(
+        careful,
+        """select count(*) from (select device_id from e
+        where actor_id not in (select account_id from operators)
+        and actor_id not in (select account_id from confounders)
+        group by 1 having count(distinct actor_id) > 1)""",
+    )
+    assert device > 5
+
+
+def test_blatant_operators_slip_their_home_language(
+    blatant: duckdb.DuckDBPyConnection, careful: duckdb.DuckDBPyConnection
+) -> None:
+    from counterspy.ingest.simulator.reference import countries
+
+    pairs = ", ".join(f"('{c.code}', '{c.locale}')" for c in countries())
+    sql = f"""select avg((a.locale not in (l.locale, 'en-US'))::int) from operators o
+        join a using (account_id) join (values {pairs}) l(code, locale) on l.code = a.country"""
+    assert _val(blatant, sql) > 0.2
+    assert _val(careful, sql) == 0

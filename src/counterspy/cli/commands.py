@@ -4,7 +4,10 @@
 from counterspy.cli import (
     actions_cmd,
     audit_cmd,
+    db_cmd,
+    detect_cmd,
     entities_cmd,
+    ingest_cmd,
     intel_cmd,
     legal_cmd,
     letters_cmd,

@@ -6,3 +6,4 @@ import counterspy.auth.models
 import counterspy.enforce.models
 import counterspy.intel.models
 import counterspy.legal.models
+import counterspy.storage.loads

@@ -20,7 +20,7 @@ from counterspy.ingest.simulator.population import (
     PAGE_TYPE,
     Population,
 )
-from counterspy.ingest.simulator.vec import account_ids, hex_ids, mix
+from counterspy.ingest.simulator.vec import account_ids, account_ids_numeric, hex_ids, mix
 
 I64 = npt.NDArray[np.int64]
 _PAGE_TOPICS = ("News", "Today", "Community", "Updates", "Daily", "Sports", "Events", "Voice")
@@ -72,8 +72,14 @@ def _pick(table: I64, country: I64, key: npt.NDArray[np.uint64]) -> I64:
     return picked
 
 
-def accounts_table(pop: Population, names: NameTable, lo: int, hi: int) -> pa.Table:
-    idx = np.arange(lo, hi, dtype=np.int64)
+def id_order(n: int) -> I64:
+    """Account positions in account-id order (parts are written in id order, like an export,
+    so a file's rows say nothing about country or community)."""
+    order: I64 = np.argsort(np.asarray(account_ids_numeric(np.arange(n, dtype=np.int64))))
+    return order
+
+
+def accounts_table(pop: Population, names: NameTable, idx: I64) -> pa.Table:
     country = pop.country[idx].astype(np.int64)
     s = names.strings
     first = s.take(pa.array(_pick(names.first, country, mix(idx, 301))))

@@ -39,10 +39,14 @@ def assign_confounders(
     ordinary = np.isin(pop.archetype, [REGULAR, LURKER, CHATTER]) & (pop.account_type == PERSON)
     out: dict[str, I64] = {}
 
+    typical = float(np.median(pop.activity))
+
     def take(mask: npt.NDArray[np.bool_], k: int) -> I64:
         pool = np.flatnonzero(mask & ordinary)
         got = rng.choice(pool, min(k, len(pool)), replace=False) if len(pool) else pool
         ordinary[got] = False
+        # their work keeps them at least as busy as a typical user (before the archetype boost)
+        pop.activity[got] = np.maximum(pop.activity[got], typical)
         return np.sort(got).astype(np.int64)
 
     journalists = pop.at_risk == AT_RISK_CATEGORIES.index("journalist")

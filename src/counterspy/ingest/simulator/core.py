@@ -11,11 +11,12 @@ import pyarrow.parquet as pq
 
 from counterspy import __version__
 from counterspy.errors import CounterspyError
-from counterspy.ingest.simulator.accounts import accounts_table, name_table
+from counterspy.ingest.simulator.accounts import accounts_table, id_order, name_table
 from counterspy.ingest.simulator.batch import EventBatch, concat, to_table
-from counterspy.ingest.simulator.benign import build_links, build_viral, generate_block
+from counterspy.ingest.simulator.benign import generate_block
 from counterspy.ingest.simulator.config import SimulationConfig, SimulationSummary
 from counterspy.ingest.simulator.confounders import assign_confounders
+from counterspy.ingest.simulator.links import build_links, build_viral
 from counterspy.ingest.simulator.operators import plan_operations
 from counterspy.ingest.simulator.opevents import operation_events
 from counterspy.ingest.simulator.population import Population, build_population
@@ -83,10 +84,11 @@ def simulate(
     names = name_table(pop)
     n_blocks = (pop.n + chunk - 1) // chunk
     progress.begin("writing accounts", pop.n)
+    by_id = id_order(pop.n)
     for k in range(n_blocks):
         lo, hi = k * chunk, min(pop.n, (k + 1) * chunk)
         pq.write_table(
-            accounts_table(pop, names, lo, hi),
+            accounts_table(pop, names, by_id[lo:hi]),
             out_dir / "accounts" / f"part-{k:05d}.parquet",
             compression=COMPRESSION,
         )

@@ -103,6 +103,10 @@ def _pick_targets(
         in_c & np.isin(cat, cats) & reuse_ok,
         in_c & (cat != family) & reuse_ok,
         np.isin(cat, cats) & reuse_ok,
+        # small platforms run out of fresh principals: prominent people are targeted twice
+        in_c & np.isin(cat, cats),
+        np.isin(cat, cats),
+        cat != family,
     ]
     chosen: list[int] = []
     for mask in tiers:

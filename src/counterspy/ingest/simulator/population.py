@@ -167,7 +167,7 @@ def build_population(cfg: SimulationConfig, rng: np.random.Generator) -> Populat
 
     # Heavy-tailed activity (events/day), lognormal, normalised to the requested mean.
     sigma = 1.25
-    base = cfg.events_per_account / cfg.days / 1.09
+    base = cfg.events_per_account / cfg.days / 1.23  # responses and confounders add ~23 %
     activity = rng.lognormal(np.log(base) - sigma**2 / 2, sigma, n)
     activity[account_type != PERSON] *= 2.5
     activity[at_risk >= 0] *= 2.0
@@ -176,6 +176,9 @@ def build_population(cfg: SimulationConfig, rng: np.random.Generator) -> Populat
         (at_risk == 0) | (at_risk == 4)
     ) & (rng.random(n) < 0.15)
     photo = np.where(rng.random(n) < np.where(person, 0.86, 0.97), mix(idx, 7), np.uint64(0))
+    # some people use a popular picture (a flag, a celebrity, a meme) instead of their own
+    popular_pic = person & (photo != 0) & (rng.random(n) < 0.015)
+    photo[popular_pic] = mix(rng.integers(0, 200, int(popular_pic.sum())), 8)
     degree = np.clip(rng.lognormal(np.log(60), 0.95, n), 1, 4000).astype(np.int64)
     degree[account_type != PERSON] = 3
 
@@ -222,6 +225,11 @@ def build_population(cfg: SimulationConfig, rng: np.random.Generator) -> Populat
     dev1 = mix(idx, 31)
     dev2 = mix(idx, 32)
     p_dev2 = np.where(rng.random(n) < 0.35, rng.random(n) * 0.5, 0.0)
+    # a third of shared households also share a tablet or laptop
+    tablet = same & (rng.random(n) < 0.33)
+    dev2[tablet] = mix(key[tablet], 32)  # the household member whose position is key owns it
+    p_dev2[tablet] = np.maximum(p_dev2[tablet], 0.25)
+    p_dev2[key[tablet]] = np.maximum(p_dev2[key[tablet]], 0.25)
     uas = user_agents()
     ua_cdf = np.cumsum(uas.weights)
     ua1 = np.minimum(np.searchsorted(ua_cdf, rng.random(n)), len(uas.benign) - 1).astype(np.int64)

@@ -67,12 +67,16 @@ _ID_SPACE = 10**10
 _ID_MULT = 7_919_147_131  # coprime with 10
 
 
-def account_ids(index: npt.ArrayLike) -> pa.Array:
+def account_ids_numeric(index: npt.ArrayLike) -> I64:
+    """The number inside each account id: (i * m + c) mod 10^10, computed without overflow."""
     idx = np.asarray(index, dtype=np.int64)
-    # (i * m + c) mod 10^10 without overflow: split m into high/low halves.
     hi, lo = divmod(_ID_MULT, 100_000)
-    v = ((idx * hi) % _ID_SPACE * 100_000 + idx * lo + 1_000_003) % _ID_SPACE
-    return prefixed("a", v, 10)
+    v: I64 = ((idx * hi) % _ID_SPACE * 100_000 + idx * lo + 1_000_003) % _ID_SPACE
+    return v
+
+
+def account_ids(index: npt.ArrayLike) -> pa.Array:
+    return prefixed("a", account_ids_numeric(index), 10)
 
 
 def ipv4_text(addr: npt.NDArray[np.uint32] | npt.NDArray[np.int64]) -> pa.Array:
