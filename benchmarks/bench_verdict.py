@@ -193,6 +193,7 @@ def bench_http(
     domains: Sequence[str], urls: Sequence[str], batches: int, workers: int, clients: int
 ) -> tuple[float, int]:
     """URLs/s through ``counterspy serve`` (a separate process) over loopback."""
+    from counterspy.auth.users import create_user, issue_token
     from counterspy.intel.importer import prepare_import
     from counterspy.intel.store import apply_import, open_store
     from counterspy.workspace import Workspace
@@ -203,6 +204,9 @@ def bench_http(
         lst.write_text("\n".join(domains) + "\n", encoding="utf-8")
         store = open_store(Workspace(tmp / "home"))
         apply_import(store, prepare_import([lst], source="bench"))
+        with store.session() as s:
+            create_user(s, name="bench", role="partner", organisation="bench", actor="bench")
+            _info, token = issue_token(s, name="bench", actor="bench")
         store.dispose()
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -227,10 +231,11 @@ def bench_http(
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            with httpx.Client(base_url=base, timeout=120) as client:
+            auth = {"Authorization": f"Bearer {token}"}
+            with httpx.Client(base_url=base, timeout=120, headers=auth) as client:
                 for _ in range(600):
                     try:
-                        if client.get("/v1/health").status_code == 200:
+                        if client.get("/healthz").status_code == 200:
                             break
                     except httpx.TransportError:
                         time.sleep(0.1)
