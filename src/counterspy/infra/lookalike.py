@@ -8,6 +8,7 @@ dozen dict probes and one automaton pass, independent of the number of brands.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,10 +47,17 @@ EDIT_WORDS = {
 }
 MIN_KEY = 3  # keys shorter than this never match (two-letter names collide with everything)
 _AFFIX_WORDS = AFFIXES
+_AFFIX_FIRST = frozenset(w[0] for w in AFFIXES) | frozenset("0123456789")
+_AFFIX_LAST = frozenset(w[-1] for w in AFFIXES) | frozenset("0123456789")
 # Subdomain labels that are ordinary service names, never half of a split brand name.
 _NOT_SPLIT = frozenset({"www", "m", "mobile", "en", "web", "mail", "api", "cdn", "static", "img"})
 _SYSTEM_WORDS = SYSTEM_VOCAB | FILLER
 _SHORT_WORDS = SHORTENER_VOCAB | FILLER | frozenset({"promo", "in", "it"})
+# Cheap necessary conditions checked before segmenting a name (one C-level regex search each).
+_SYSTEM_STRONG_RE = re.compile("|".join(sorted(SYSTEM_STRONG, key=len, reverse=True)))
+_SHORTENER_RE = re.compile(
+    "|".join(sorted((w for w in SHORTENER_VOCAB if len(w) >= 3), key=len, reverse=True))
+)
 
 
 def _is_cc_suffix(suffix: str) -> bool:
@@ -359,14 +367,26 @@ class LookalikeIndex:
                         )
         if plain in f.keys:
             return
-        hits = list(self.automaton.iter(plain))
+        hits = []
+        for end, key in self.automaton.iter(plain):
+            start = end - len(key) + 1
+            # Cheap necessary condition before segmenting: the text around the brand must
+            # start and end like attacker vocabulary (or be empty, or shared with the brand).
+            if start and (plain[0] not in _AFFIX_FIRST or plain[start - 1] not in _AFFIX_LAST):
+                continue
+            if end + 1 < len(plain) and plain[-1] not in _AFFIX_LAST:
+                continue
+            if end + 1 < len(plain) and not (
+                plain[end + 1] in _AFFIX_FIRST or plain[end] in _AFFIX_FIRST
+            ):
+                continue
+            hits.append((start, end, key))
         if not hits:
             return
         left, right = reachable(plain, AFFIXES)
-        for end, key in hits:
+        for start, end, key in hits:
             if key == plain or f.has_key(key):
                 continue
-            start = end - len(key) + 1
             if start not in left or (end + 1 not in right and end not in right):
                 continue  # not brand + attacker vocabulary only
             pre, post = plain[:start], plain[end + 1 :]
@@ -387,7 +407,7 @@ class LookalikeIndex:
 
     def _vocabulary(self, plain: str, f: _Findings) -> None:
         """Names made only of system-endpoint or shortener vocabulary (no brand involved)."""
-        words = segments(plain, _SYSTEM_WORDS)
+        words = segments(plain, _SYSTEM_WORDS) if _SYSTEM_STRONG_RE.search(plain) else None
         if (
             words is not None
             and sum(1 for w in words if w in SYSTEM_VOCAB) >= 2
@@ -399,7 +419,7 @@ class LookalikeIndex:
                 "time-sync and connectivity-check hosts of operating systems",
             )
             return
-        words = segments(plain, _SHORT_WORDS)
+        words = segments(plain, _SHORT_WORDS) if _SHORTENER_RE.search(plain) else None
         if (
             words is not None
             and len(words) >= 2
