@@ -66,7 +66,9 @@ def test_odd_urls_are_flagged(url: str, code: str) -> None:
 def test_fast_path_only_takes_plain_urls() -> None:
     assert fast_host("https://Example.COM/x") == "example.com"
     assert fast_host("https://a@b.com/") is None
-    assert fast_host("http://xn--zz.com/") == "xn--zz.com"  # engine sends xn-- to the careful path
+    assert fast_host("http://xn--zz.com/") is None  # punycode is validated on the careful path
+    assert fast_host("http://192.0.2.1/") is None  # IPs too
+    assert fast_host("http://a..b.com/") is None
     assert fast_host("http://ex%61mple.com") is None
 
 

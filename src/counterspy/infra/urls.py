@@ -23,10 +23,25 @@ WEB_SCHEMES = frozenset({"http", "https", "ftp", "ws", "wss", ""})
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]{0,31}):")
 # Fast path: a plain ASCII http(s) URL with a simple host. Anything else takes the careful path.
 FAST_RE = re.compile(
-    r"(?:[hH][tT][tT][pP][sS]?://)?"
-    r"((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)"
-    r"(?::\d{1,5})?(?:[/?#]|$)"
+    r"(?:[hH][tT][tT][pP][sS]?://)?([a-zA-Z0-9][a-zA-Z0-9.-]{0,252})(?::\d{1,5})?(?:[/?#]|$)"
 )
+
+
+def plain_host(host: str) -> bool:
+    """Whether a lower-cased FAST_RE host is an ordinary name the fast path may judge directly
+    (not an IP, no punycode to validate, no empty or hyphen-edged labels)."""
+    last = host[-1]
+    return not (
+        last.isdigit()
+        or last == "."
+        or last == "-"
+        or "xn--" in host
+        or ".." in host
+        or "-." in host
+        or ".-" in host
+    )
+
+
 _IPV4_LIKE = re.compile(r"^[0-9a-fA-Fx.]+$")
 
 
@@ -56,7 +71,10 @@ class ParsedUrl:
 def fast_host(url: str) -> str | None:
     """The host of an ordinary ASCII web URL in one regex, or None to ask :func:`parse_url`."""
     m = FAST_RE.match(url)
-    return None if m is None else m.group(1).lower()
+    if m is None:
+        return None
+    host = m.group(1).lower()
+    return host if plain_host(host) else None
 
 
 def _parse_ipv4_lenient(host: str) -> ipaddress.IPv4Address | None:

@@ -16,13 +16,13 @@ dropped whenever the engine is rebuilt, so indicator changes are never masked by
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from counterspy.infra.indicator_index import IndicatorIndex, Match
 from counterspy.infra.lookalike import LookalikeIndex
-from counterspy.infra.urls import FAST_RE, MAX_URL_CHARS, ParsedUrl, parse_url
+from counterspy.infra.urls import FAST_RE, MAX_URL_CHARS, ParsedUrl, parse_url, plain_host
 from counterspy.model.verdict import Reason, Verdict, VerdictLabel
 
 _SEVERITY = {VerdictLabel.CLEAN: 0, VerdictLabel.SUSPICIOUS: 1, VerdictLabel.MALICIOUS: 2}
@@ -96,6 +96,19 @@ class VerdictEngine:
                 self._memo.clear()
             j = self._memo[host] = self._judge_host(host)
         return j
+
+    def _indicator_judge(self) -> Callable[[str], HostJudgement]:
+        """A judge for engines without lookalike or first-seen checks (one call level less)."""
+        match_host = self.indicators.match_host
+        malicious = VerdictLabel.MALICIOUS
+
+        def judge(host: str) -> HostJudgement:
+            m = match_host(host)
+            if m is None:
+                return CLEAN_JUDGEMENT
+            return HostJudgement(malicious, (_match_reason(m),), m.provenance.actor)
+
+        return judge
 
     def _judge_host(self, host: str) -> HostJudgement:
         m = self.indicators.match_host(host)
@@ -202,13 +215,15 @@ class VerdictEngine:
         memo = self._memo
         match = FAST_RE.match
         judge = self._judge_host
+        if self.lookalikes is None and not self.first_seen:
+            judge = self._indicator_judge()
         fast_ok = not self.indicators.urls
         for url in urls:
             if fast_ok and len(url) <= MAX_URL_CHARS:
                 m = match(url)
                 if m is not None:
                     host = m.group(1).lower()
-                    if "xn--" not in host:
+                    if plain_host(host):
                         j = memo.get(host)
                         if j is None:
                             if len(memo) >= self.MEMO_LIMIT:
