@@ -214,7 +214,7 @@ class VerdictEngine:
         append = out.append
         memo = self._memo
         match = FAST_RE.match
-        judge = self._judge_host
+        judge: Callable[[str], HostJudgement] = self._judge_host
         if self.lookalikes is None and not self.first_seen:
             judge = self._indicator_judge()
         fast_ok = not self.indicators.urls
