@@ -5,6 +5,7 @@ from counterspy.cli import (
     actions_cmd,
     audit_cmd,
     db_cmd,
+    demo_cmd,
     detect_cmd,
     entities_cmd,
     ingest_cmd,
