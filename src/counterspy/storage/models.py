@@ -3,3 +3,4 @@
 # ruff: noqa: F401
 import counterspy.audit.models
 import counterspy.auth.models
+import counterspy.notify.models
