@@ -11,8 +11,9 @@ import gettext
 import io
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -29,11 +30,11 @@ def _po_path(locale: str) -> str:
     return f"{locale}/LC_MESSAGES/{DOMAIN}.po"
 
 
-def _locale_root():  # type: ignore[no-untyped-def]
+def _locale_root() -> Traversable:
     return files("counterspy.notify") / "data" / "locale"
 
 
-@lru_cache(maxsize=None)
+@cache
 def read_catalog(locale: str) -> Catalog | None:
     """The parsed ``.po`` catalog of ``locale``, or None when none is shipped."""
     res = _locale_root() / _po_path(locale)
@@ -43,7 +44,7 @@ def read_catalog(locale: str) -> Catalog | None:
         return read_po(fh, locale=locale, domain=DOMAIN)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _own_translations(locale: str) -> gettext.NullTranslations:
     catalog = read_catalog(locale)
     if catalog is None:
@@ -54,7 +55,7 @@ def _own_translations(locale: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buf)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(locale: str) -> gettext.NullTranslations:
     """Translations for ``locale`` with its fallback chain attached (English last)."""
     chain = [c for c in fallback_chain(locale) if c != SOURCE_LOCALE]
@@ -126,7 +127,9 @@ def check_catalogs(locales: tuple[str, ...] = SHIPPED) -> list[CatalogProblem]:
             want = placeholders(msg.text) | (placeholders(msg.plural) if msg.plural else set())
             if msg.plural and len(forms) != rule.nplurals:
                 problems.append(
-                    CatalogProblem(locale, msg.key, f"{len(forms)} plural forms, want {rule.nplurals}")
+                    CatalogProblem(
+                        locale, msg.key, f"{len(forms)} plural forms, want {rule.nplurals}"
+                    )
                 )
             for i, form in enumerate(forms):
                 if not form.strip():

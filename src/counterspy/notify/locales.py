@@ -9,6 +9,7 @@ three gettext forms are one / few / many, not one / few / other.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -127,7 +128,7 @@ def resolve_locale(tag: str | None) -> str:
         return SOURCE_LOCALE
     script = loc.script
     if script is None:
-        likely: dict[str, str] = get_global("likely_subtags")
+        likely: Mapping[str, str] = get_global("likely_subtags")
         key = f"{loc.language}_{loc.territory}" if loc.territory else loc.language
         full = likely.get(key) or likely.get(loc.language) or ""
         bits = full.split("_")
@@ -149,7 +150,7 @@ def text_direction(locale: str) -> str:
     loc = Locale.parse(locale)
     script = loc.script
     if script is None:
-        likely: dict[str, str] = get_global("likely_subtags")
+        likely: Mapping[str, str] = get_global("likely_subtags")
         full = likely.get(loc.language, "")
         bits = full.split("_")
         script = bits[1] if len(bits) > 1 else None
@@ -166,7 +167,7 @@ class Coverage:
 
 def official_countries(language: str) -> tuple[str, ...]:
     """Territories where ``language`` is official or de facto official, per CLDR."""
-    data: dict[str, dict[str, dict[str, object]]] = get_global("territory_languages")
+    data: Mapping[str, Mapping[str, Mapping[str, object]]] = get_global("territory_languages")
     found = []
     for territory, languages in data.items():
         # Two letters only: skip the numeric UN regions (001, 419, ...).
