@@ -15,6 +15,7 @@ of no return:
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -22,8 +23,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
+from email.header import Header
 from email.utils import format_datetime
 from functools import lru_cache
 from typing import ClassVar
@@ -31,7 +31,7 @@ from typing import ClassVar
 import aiosmtplib
 import httpx
 from sqlalchemy import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from counterspy.model import Phase
 from counterspy.notify.config import NotifyConfig
@@ -41,7 +41,7 @@ from counterspy.notify.helplines import helplines
 from counterspy.notify.models import FeedRow
 from counterspy.notify.outbox import Delivery
 
-Commit = Callable[[Callable[[Session], None] | None], bool]
+Commit = Callable[[Callable[[Connection], None] | None], bool]
 
 
 class DeliveryError(Exception):
@@ -106,7 +106,7 @@ class InProductChannel(Channel):
         r = render_in_product(n)
         assert r.html is not None
 
-        def add_feed_row(s: Session) -> None:
+        def add_feed_row(s: Connection) -> None:
             s.execute(
                 insert(FeedRow).values(
                     idempotency_key=d.idempotency_key,
@@ -139,21 +139,45 @@ def message_id(idempotency_key: str, sender: str) -> str:
     return f"<{digest}@{domain}>"
 
 
+def _b64(text: str) -> bytes:
+    return base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n")
+
+
 def build_email(d: Delivery, to: str, sender: str) -> bytes:
+    """The message as SMTP bytes: plain text plus a link-free HTML copy, UTF-8, base64.
+
+    Built by hand (headers are few and fixed): the ``email`` package's header registry cost
+    more than everything else per message.
+    """
     n = text_for(d)
     r = render_email(n)
-    msg = EmailMessage(policy=SMTP_POLICY)
-    msg["From"] = sender
-    msg["To"] = to
-    msg["Subject"] = r.subject
-    msg["Date"] = format_datetime(datetime.now(UTC))
-    msg["Message-ID"] = message_id(d.idempotency_key, sender)
-    msg["Content-Language"] = d.locale.replace("_", "-")
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(r.text)
     assert r.html is not None
-    msg.add_alternative(r.html, subtype="html")
-    return msg.as_bytes(policy=SMTP_POLICY)
+    boundary = "cs-" + hashlib.sha256(d.idempotency_key.encode()).hexdigest()[:32]
+    headers = [
+        f"From: {sender}",
+        f"To: {to}",
+        "Subject: " + Header(r.subject, "utf-8").encode(maxlinelen=76),
+        f"Date: {format_datetime(datetime.now(UTC))}",
+        f"Message-ID: {message_id(d.idempotency_key, sender)}",
+        f"Content-Language: {d.locale.replace('_', '-')}",
+        "Auto-Submitted: auto-generated",
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+    ]
+    part = "Content-Type: text/{}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    return b"".join(
+        (
+            "\r\n".join(headers).encode("ascii"),
+            b"\r\n\r\n",
+            f"--{boundary}\r\n".encode(),
+            part.format("plain").encode(),
+            _b64(r.text),
+            f"--{boundary}\r\n".encode(),
+            part.format("html").encode(),
+            _b64(r.html),
+            f"--{boundary}--\r\n".encode(),
+        )
+    )
 
 
 _DOT_LINE = re.compile(rb"(?m)^\.")

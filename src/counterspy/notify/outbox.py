@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from counterspy.model import Phase
@@ -102,12 +103,13 @@ def claim(
 
 
 def mark_sent(
-    store: Store, delivery_id: int, owner: str, also: Callable[[Session], None] | None = None
+    store: Store, delivery_id: int, owner: str, also: Callable[[Connection], None] | None = None
 ) -> bool:
     """The fence: record the delivery as handed over, only if ``owner`` still holds it.
     ``also`` runs in the same transaction (the in-product feed insert)."""
-    with store.session() as s:
-        hit = s.execute(  # type: ignore[attr-defined]
+    # Core on a bare connection: this runs once per message, on the hot path.
+    with store.engine.begin() as s:
+        hit = s.execute(
             update(OutboxRow)
             .where(
                 OutboxRow.id == delivery_id,
@@ -124,13 +126,15 @@ def mark_sent(
     return True
 
 
-def mark_confirmed(store: Store, delivery_id: int) -> None:
-    with store.session() as s:
+def mark_confirmed(store: Store, delivery_ids: list[int]) -> None:
+    """Record receivers' acknowledgements (batched: losing one only leaves it unconfirmed)."""
+    if not delivery_ids:
+        return
+    with store.engine.begin() as s:
         s.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == delivery_id, OutboxRow.status == "sent")
+            .where(OutboxRow.id.in_(delivery_ids), OutboxRow.status == "sent")
             .values(confirmed_at=datetime.now(UTC))
-            .execution_options(synchronize_session=False)
         )
 
 

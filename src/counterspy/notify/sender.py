@@ -114,12 +114,15 @@ async def _worker(
             if channel.needs_contact and cipher is not None:
                 with store.session() as s:
                     contacts = contacts_for(s, [d.account_id for d in batch], cipher)
+            confirmed: list[int] = []
             for d in batch:
                 await limiter.acquire()
-                await _deliver_one(
+                if await _deliver_one(
                     store, config, channel, d, contacts.get(d.account_id), owner, stats
-                )
+                ):
+                    confirmed.append(d.id)
                 progress.advance(1)
+            mark_confirmed(store, confirmed)
     finally:
         await channel.close()
 
@@ -132,7 +135,9 @@ async def _deliver_one(
     contact: Contact | None,
     owner: str,
     stats: ChannelStats,
-) -> None:
+) -> bool:
+    """Deliver one row and record its outcome; True when the receiver acknowledged it."""
+
     def commit(also):  # type: ignore[no-untyped-def]
         return mark_sent(store, d.id, owner, also)
 
@@ -154,19 +159,19 @@ async def _deliver_one(
         await channel.deliver(d, contact, commit)
     except FenceLostError:
         stats.fenced += 1
-        return
+        return False
     except AmbiguousDeliveryError as exc:
         stats.unconfirmed += 1
         stats.errors[str(exc)[:80]] += 1
-        return
+        return False
     except RejectedAfterDataError as exc:
         failed(exc, from_status="sent")
-        return
+        return False
     except (DeliveryError, SkipError) as exc:
         failed(exc)
-        return
-    mark_confirmed(store, d.id)
+        return False
     stats.sent += 1
+    return True
 
 
 async def send_all(
