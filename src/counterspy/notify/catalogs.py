@@ -94,9 +94,7 @@ def placeholders(text: str) -> frozenset[str]:
 
 
 def check_catalogs(locales: tuple[str, ...] = SHIPPED) -> list[CatalogProblem]:
-    """Every problem that must fail the build: a missing or fuzzy message, a placeholder set
-    that differs from the English source, a plural message with the wrong number of forms, or
-    a Plural-Forms header that disagrees with the locale's rule."""
+    """Every problem that must fail the build, over the shipped catalogs."""
     problems: list[CatalogProblem] = []
     for locale in locales:
         if locale == SOURCE_LOCALE:
@@ -105,48 +103,55 @@ def check_catalogs(locales: tuple[str, ...] = SHIPPED) -> list[CatalogProblem]:
         if catalog is None:
             problems.append(CatalogProblem(locale, "*", "no catalog file"))
             continue
-        rule = plural_rule(locale)
-        if catalog.num_plurals != rule.nplurals or catalog.plural_expr != rule.expr:
-            problems.append(
-                CatalogProblem(
-                    locale, "Plural-Forms", f"header {catalog.plural_forms!r}, want {rule.header!r}"
-                )
+        problems.extend(check_catalog(locale, catalog))
+    return problems
+
+
+def check_catalog(locale: str, catalog: Catalog) -> list[CatalogProblem]:
+    """A missing or fuzzy message, a placeholder set that differs from the English source, a
+    plural message with the wrong number of forms, a Plural-Forms header that disagrees with
+    the locale's rule, or a message the source no longer has."""
+    problems: list[CatalogProblem] = []
+    rule = plural_rule(locale)
+    if catalog.num_plurals != rule.nplurals or catalog.plural_expr != rule.expr:
+        problems.append(
+            CatalogProblem(
+                locale, "Plural-Forms", f"header {catalog.plural_forms!r}, want {rule.header!r}"
             )
-        for msg in MESSAGES:
-            mid: str | tuple[str, str] = (msg.text, msg.plural) if msg.plural else msg.text
-            entry = catalog.get(mid, context=msg.key)
-            if entry is None or entry.fuzzy or not entry.string or not any(_forms(entry.string)):
-                # A regional catalog may leave a message to its parent, unless the message is
-                # plural and the region counts differently from the parent language.
-                parent_rule = plural_rule(locale.split("_")[0])
-                if locale in PARTIAL and not (msg.plural and parent_rule != rule):
-                    continue
-                problems.append(CatalogProblem(locale, msg.key, "missing or fuzzy"))
+        )
+    for msg in MESSAGES:
+        mid: str | tuple[str, str] = (msg.text, msg.plural) if msg.plural else msg.text
+        entry = catalog.get(mid, context=msg.key)
+        if entry is None or entry.fuzzy or not entry.string or not any(_forms(entry.string)):
+            # A regional catalog may leave a message to its parent, unless the message is
+            # plural and the region counts differently from the parent language.
+            parent_rule = plural_rule(locale.split("_")[0])
+            if locale in PARTIAL and not (msg.plural and parent_rule != rule):
                 continue
-            forms = _forms(entry.string)
-            want = placeholders(msg.text) | (placeholders(msg.plural) if msg.plural else set())
-            if msg.plural and len(forms) != rule.nplurals:
+            problems.append(CatalogProblem(locale, msg.key, "missing or fuzzy"))
+            continue
+        forms = _forms(entry.string)
+        want = placeholders(msg.text) | (placeholders(msg.plural) if msg.plural else set())
+        if msg.plural and len(forms) != rule.nplurals:
+            problems.append(
+                CatalogProblem(locale, msg.key, f"{len(forms)} plural forms, want {rule.nplurals}")
+            )
+        for i, form in enumerate(forms):
+            if not form.strip():
+                problems.append(CatalogProblem(locale, msg.key, f"form {i} is empty"))
+            got = placeholders(form)
+            if got != want:
                 problems.append(
                     CatalogProblem(
-                        locale, msg.key, f"{len(forms)} plural forms, want {rule.nplurals}"
+                        locale,
+                        msg.key,
+                        f"placeholders {sorted(got)} differ from source {sorted(want)}",
                     )
                 )
-            for i, form in enumerate(forms):
-                if not form.strip():
-                    problems.append(CatalogProblem(locale, msg.key, f"form {i} is empty"))
-                got = placeholders(form)
-                if got != want:
-                    problems.append(
-                        CatalogProblem(
-                            locale,
-                            msg.key,
-                            f"placeholders {sorted(got)} differ from source {sorted(want)}",
-                        )
-                    )
-        known = {m.key for m in MESSAGES}
-        for entry in catalog:
-            if entry.id and entry.context not in known:
-                problems.append(CatalogProblem(locale, str(entry.context), "obsolete message"))
+    known = {m.key for m in MESSAGES}
+    for entry in catalog:
+        if entry.id and entry.context not in known:
+            problems.append(CatalogProblem(locale, str(entry.context), "obsolete message"))
     return problems
 
 

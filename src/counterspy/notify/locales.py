@@ -70,7 +70,7 @@ PLURALS: dict[str, PluralRule] = {
     "bn": _ZERO_ONE_OTHER,
     "id": _OTHER,
     "ms": _OTHER,
-    "vi": _OTHER,
+    "vi": _ZERO_ONE_OTHER,  # CLDR 47 gives Vietnamese "one" for 0 and 1
     "th": _OTHER,
     "zh": _OTHER,
     "ja": _OTHER,
@@ -80,8 +80,9 @@ PLURALS: dict[str, PluralRule] = {
     "am": _ZERO_ONE_OTHER,
     "hu": _ONE_OTHER,
     "el": _ONE_OTHER,
+    # CLDR: "few" is 0 and n%100 in 1..19 except 1 itself, so 101 is few ("101 zile").
     "ro": PluralRule(
-        3, "(n==1 ? 0 : n==0 || (n%100>=2 && n%100<=19) ? 1 : 2)", ("one", "few", "other")
+        3, "(n==1 ? 0 : n==0 || (n%100>=1 && n%100<=19) ? 1 : 2)", ("one", "few", "other")
     ),
 }
 
@@ -185,3 +186,20 @@ def coverage() -> Coverage:
     by_locale = {loc: official_countries(loc.split("_")[0]) for loc in SHIPPED}
     countries = sorted({c for cs in by_locale.values() for c in cs})
     return Coverage(by_locale=by_locale, countries=tuple(countries))
+
+
+def plural_mismatches(
+    locale: str, rule: PluralRule, upto: int = 10_000
+) -> list[tuple[int, str, str]]:
+    """Counts where ``rule`` picks a different CLDR category than CLDR itself does:
+    (n, gettext's category, CLDR's category)."""
+    import gettext
+
+    pick = gettext.c2py(rule.expr)
+    cldr = Locale.parse(locale).plural_form
+    out = []
+    for n in range(upto + 1):
+        mine = rule.categories[int(pick(n))]
+        if mine != cldr(n):
+            out.append((n, mine, cldr(n)))
+    return out
