@@ -76,9 +76,7 @@ def test_import_names_the_bad_row(store: Store, tmp_path: Path, body: str, match
         assert c.execute(text("select count(*) from notify_contacts")).scalar() == 0
 
 
-def test_keys_come_from_configuration_only(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_keys_come_from_configuration_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COUNTERSPY_CONTACT_KEYS", raising=False)
     with pytest.raises(CounterspyError, match="no contact-encryption key"):
         contact_keys(NotifyConfig())
