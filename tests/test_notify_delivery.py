@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from cryptography.fernet import Fernet
-from sqlalchemy import select
-
 from benchmarks.notify_data import write_inputs
 from benchmarks.smtp_sink import start as start_sink
 from benchmarks.smtp_sink import tally
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
 from counterspy.notify import planning
 from counterspy.notify.config import ChannelLimits, NotifyConfig
 from counterspy.notify.contacts import ContactCipher, import_contacts
@@ -82,7 +82,8 @@ def test_send_delivers_each_notice_once_and_rerun_sends_nothing(
     prepare(store, ws, 40, monkeypatch)
     cfg = NotifyConfig(smtp_port=port, limits=FAST)
     first = asyncio.run(send_all(store, cfg))
-    assert first.by_channel["email"].sent == 40 and first.by_channel["in_product"].sent == 40
+    assert first.by_channel["email"].sent == 40
+    assert first.by_channel["in_product"].sent == 40
     second = asyncio.run(send_all(store, cfg))
     assert second.sent == 0
     t = tally(out)
@@ -90,10 +91,13 @@ def test_send_delivers_each_notice_once_and_rerun_sends_nothing(
     with store.session() as s:
         feed = s.execute(select(FeedRow)).scalars().all()
         statuses = {r.status for r in s.execute(select(OutboxRow)).scalars()}
-    assert len(feed) == 40 and statuses == {"sent"}
+    assert len(feed) == 40
+    assert statuses == {"sent"}
     # The server's copies: no links, no firm, the Message-ID from the idempotency key.
     body = next((out / "maildir" / "new").iterdir()).read_bytes()
-    assert b"Message-ID: <" in body and b"http" not in body.lower() and b"<a " not in body
+    assert b"Message-ID: <" in body
+    assert b"http" not in body.lower()
+    assert b"<a " not in body
 
 
 class Flaky:
@@ -123,7 +127,8 @@ def test_temporary_refusals_are_retried_with_backoff_and_permanent_ones_fail(
     try:
         cfg = NotifyConfig(smtp_port=port, limits=FAST, backoff_seconds=3600, channels=("email",))
         first = asyncio.run(send_all(store, cfg))
-        assert first.by_channel["email"].retry == 2 and first.by_channel["email"].sent == 4
+        assert first.by_channel["email"].retry == 2
+        assert first.by_channel["email"].sent == 4
         with store.session() as s:
             waiting = s.execute(
                 select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.channel == "email")
@@ -136,7 +141,8 @@ def test_temporary_refusals_are_retried_with_backoff_and_permanent_ones_fail(
             for r in s.execute(select(OutboxRow).where(OutboxRow.status == "pending")).scalars():
                 r.next_attempt_at = r.created_at
         second = asyncio.run(send_all(store, cfg))
-        assert second.by_channel["email"].sent == 2 and handler.got == 6
+        assert second.by_channel["email"].sent == 2
+        assert handler.got == 6
         handler.fail, handler.code = 100, "550 no such user"
         with store.session() as s:  # one more notice, refused for good
             row = s.execute(select(OutboxRow).where(OutboxRow.channel == "email")).scalars().first()
@@ -177,7 +183,8 @@ def test_sigkill_midway_then_resume_delivers_each_message_exactly_once(
     key = prepare(store, Workspace(home), 500, monkeypatch)
     store.dispose()
     (home / "notify.yaml").write_text(
-        f"smtp_port: {port}\nchannels: [email]\nlimits:\n  email: {{per_second: 10000, concurrency: 4}}\n",
+        f"smtp_port: {port}\nchannels: [email]\n"
+        "limits:\n  email: {per_second: 10000, concurrency: 4}\n",
         encoding="utf-8",
     )
     env = {**os.environ, "COUNTERSPY_HOME": str(home), "COUNTERSPY_CONTACT_KEYS": key.decode(),

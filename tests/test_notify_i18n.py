@@ -16,9 +16,9 @@ from counterspy.notify.helplines import helplines
 from counterspy.notify.locales import (
     PARTIAL,
     SHIPPED,
+    PluralRule,
     coverage,
     fallback_chain,
-    PluralRule,
     plural_mismatches,
     plural_rule,
     resolve_locale,
@@ -60,7 +60,8 @@ def test_check_flags_a_changed_placeholder() -> None:
     assert entry is not None
     entry.string = "Contactez %(helpline)s (%(kontakt)s)."
     problems = check_catalog("fr", cat)
-    assert len(problems) == 1 and problems[0].key == "helpline"
+    assert len(problems) == 1
+    assert problems[0].key == "helpline"
     assert "kontakt" in problems[0].problem
 
 
@@ -85,7 +86,8 @@ def test_gettext_plural_forms_agree_with_cldr(locale: str) -> None:
 def test_agreement_check_catches_the_one_other_mistake_for_russian() -> None:
     naive = PluralRule(2, "(n != 1)", ("one", "other"))
     wrong = plural_mismatches("ru", naive, upto=30)
-    assert (2, "other", "few") in wrong and (21, "other", "one") in wrong
+    assert (2, "other", "few") in wrong
+    assert (21, "other", "one") in wrong
 
 
 @pytest.mark.parametrize(
@@ -114,7 +116,8 @@ def test_coverage_is_at_least_30_locales_and_100_countries() -> None:
     # Without English the bar still holds: coverage is not one language doing all the work.
     without_en = {c for loc, cs in cov.by_locale.items() if loc != "en" for c in cs}
     assert len(without_en) >= 100
-    assert "BR" in cov.by_locale["pt"] and "SA" in cov.by_locale["ar"]
+    assert "BR" in cov.by_locale["pt"]
+    assert "SA" in cov.by_locale["ar"]
 
 
 @pytest.mark.parametrize(
@@ -157,9 +160,11 @@ def test_fallback_chain_and_partial_regional_catalog() -> None:
 def test_dates_and_numbers_are_localised() -> None:
     h = helplines().default
     de = compose(Phase.ENGAGEMENT, "de", h, DAY, retention_days=1000)
-    assert "29. November 2026" in de.date_line and "1.000 Tage" in de.retention
+    assert "29. November 2026" in de.date_line
+    assert "1.000 Tage" in de.retention
     en = compose(Phase.ENGAGEMENT, "en", h, DAY, retention_days=1000)
-    assert "November 29, 2026" in en.date_line and "1,000 days" in en.retention
+    assert "November 29, 2026" in en.date_line
+    assert "1,000 days" in en.retention
     ja = compose(Phase.ENGAGEMENT, "ja", h, DAY)
     assert "2026年11月29日" in ja.date_line
 
@@ -184,8 +189,10 @@ def test_every_locale_renders_every_variant(locale: str) -> None:
             n = compose(phase, locale, helplines().for_country(country), DAY)
             for name, render in RENDERERS.items():
                 r = render(n)
-                assert r.subject and r.text.strip()
-                assert "%(" not in r.text and "%(" not in (r.html or "")
+                assert r.subject
+                assert r.text.strip()
+                assert "%(" not in r.text
+                assert "%(" not in (r.html or "")
                 if name in ("email", "sms"):
                     assert not _LINKISH.search(r.text), f"{locale} {name} text has a link"
                     assert not _LINKISH.search(r.html or ""), f"{locale} {name} html has a link"
@@ -202,7 +209,8 @@ def test_phase_variants_differ_and_say_only_the_phase() -> None:
     h = helplines().default
     texts = {p: compose(p, "en", h, DAY).lead[0] for p in Phase}
     assert len(set(texts.values())) == 3
-    assert "link" in texts[Phase.EXPLOITATION] and "fake account" in texts[Phase.ENGAGEMENT]
+    assert "link" in texts[Phase.EXPLOITATION]
+    assert "fake account" in texts[Phase.ENGAGEMENT]
 
 
 def test_content_has_confidence_steps_and_verification() -> None:

@@ -133,7 +133,8 @@ def test_plan_applies_every_rule(store: Store, ws: Workspace) -> None:
 def test_nothing_is_eligible_before_takedown(store: Store, ws: Workspace) -> None:
     with store.session() as s:
         summary = planning.plan_batch(s, ws, actor="ina")
-    assert summary.batch_id is None and summary.notices == 0
+    assert summary.batch_id is None
+    assert summary.notices == 0
     with store.session() as s:
         assert s.execute(select(NoticeRow)).first() is None
 
@@ -150,7 +151,8 @@ def test_nobody_is_planned_twice(store: Store, ws: Workspace) -> None:
     assert second.notices == 2  # carol and erin, now that op-c is down
     with store.session() as s:
         again = planning.plan_batch(s, ws, actor="ina")
-    assert again.batch_id is None and again.already_notified == 5
+    assert again.batch_id is None
+    assert again.already_notified == 5
 
 
 def test_approval_needs_a_second_person_and_queues_deliveries(store: Store, ws: Workspace) -> None:
@@ -190,7 +192,8 @@ def test_rejected_people_can_be_planned_again(store: Store, ws: Workspace) -> No
     with store.session() as s:
         again = planning.plan_batch(s, ws, actor="ina")
         info = planning.batch_info(s, bid)
-    assert again.notices == 3 and again.batch_id != bid
+    assert again.notices == 3
+    assert again.batch_id != bid
     assert info.status == "rejected"
 
 
@@ -207,5 +210,5 @@ def test_plan_names_the_problem_in_bad_target_files(store: Store, tmp_path: Path
     with store.session() as s, pytest.raises(CounterspyError, match="no detection targets"):
         planning.plan_batch(s, w, actor="ina")
     write_targets(w, [("a", "op", "cytrox", "phishing")])
-    with store.session() as s, pytest.raises(InputError, match="row 1.*phase"):
+    with store.session() as s, pytest.raises(InputError, match=r"row 1.*phase"):
         planning.plan_batch(s, w, actor="ina")
