@@ -12,16 +12,17 @@ import argparse
 import json
 import mailbox
 import os
+import re
 import signal
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from email import message_from_bytes
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+_MESSAGE_ID = re.compile(rb"(?im)^Message-ID:[ \t]*(<[^>\r\n]*>)")
 
 
 class SinkHandler:
@@ -34,11 +35,16 @@ class SinkHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         raw: bytes = envelope.original_content or envelope.content
-        msg = message_from_bytes(raw, policy=default_policy)
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        found = _MESSAGE_ID.search(head)
         with self._lock:
             if self._box is not None:
                 self._box.add(raw)
-            line = {"message_id": msg["Message-ID"], "rcpt": envelope.rcpt_tos, "bytes": len(raw)}
+            line = {
+                "message_id": found.group(1).decode("ascii", "replace") if found else None,
+                "rcpt": envelope.rcpt_tos,
+                "bytes": len(raw),
+            }
             self._log.write(json.dumps(line) + "\n")
             self._log.flush()
             self.count += 1

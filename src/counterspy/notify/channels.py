@@ -139,6 +139,11 @@ def message_id(idempotency_key: str, sender: str) -> str:
     return f"<{digest}@{domain}>"
 
 
+@lru_cache(maxsize=1024)
+def _encoded_subject(subject: str) -> str:
+    return Header(subject, "utf-8").encode(maxlinelen=76)
+
+
 def _b64(text: str) -> bytes:
     return base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n")
 
@@ -156,7 +161,7 @@ def build_email(d: Delivery, to: str, sender: str) -> bytes:
     headers = [
         f"From: {sender}",
         f"To: {to}",
-        "Subject: " + Header(r.subject, "utf-8").encode(maxlinelen=76),
+        "Subject: " + _encoded_subject(r.subject),
         f"Date: {format_datetime(datetime.now(UTC))}",
         f"Message-ID: {message_id(d.idempotency_key, sender)}",
         f"Content-Language: {d.locale.replace('_', '-')}",
