@@ -22,8 +22,8 @@ def store(tmp_path: Path) -> Store:
     return s
 
 
-def _csv(tmp_path: Path, body: str) -> Path:
-    p = tmp_path / "contacts.csv"
+def _csv(tmp_path: Path, body: str, name: str = "contacts.csv") -> Path:
+    p = tmp_path / name
     p.write_text("account_id,email,phone\n" + body, encoding="utf-8")
     return p
 
@@ -40,6 +40,13 @@ def test_contacts_are_encrypted_at_rest(store: Store, tmp_path: Path) -> None:
         blobs = c.execute(text("select ciphertext, has_email from notify_contacts")).all()
     assert all(b"example.org" not in bytes(b) for b, _ in blobs)
     assert sorted(bool(h) for _, h in blobs) == [False, True]
+    with store.session() as s:  # re-import replaces
+        import_contacts(s, _csv(tmp_path, "a1,new@example.org,\n", "b.csv"), cipher, actor="ops")
+    with store.session() as s:
+        assert read_contact(s, "a1", cipher, actor="rita").email == "new@example.org"
+        assert read_contact(s, "a2", cipher, actor="rita").phone == "+33123456789"
+    with store.session() as s:
+        import_contacts(s, path, cipher, actor="ops")
     with store.session() as s:
         got = read_contact(s, "a1", cipher, actor="rita")
         assert (got.email, got.phone) == ("lena@example.org", "+4930123456")

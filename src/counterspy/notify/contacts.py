@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from counterspy.audit import log as audit
@@ -98,32 +98,39 @@ def _validated_rows(path: Path) -> Iterable[tuple[str, str | None, str | None]]:
 
 def import_contacts(session: Session, path: Path, cipher: ContactCipher, *, actor: str) -> int:
     """Insert or replace contacts from a CSV; validates the whole file before writing."""
-    rows = list(_validated_rows(path))
+    rows = {acc: (email, phone) for acc, email, phone in _validated_rows(path)}  # last wins
     now = datetime.now(UTC)
-    for acc, email, phone in rows:
-        token = cipher.seal(email, phone)
-        row = session.get(ContactRow, acc)
-        if row is None:
-            session.add(
-                ContactRow(
-                    account_id=acc,
-                    ciphertext=token,
-                    has_email=email is not None,
-                    has_phone=phone is not None,
-                    updated_at=now,
-                )
-            )
-        else:
-            row.ciphertext, row.has_email, row.has_phone, row.updated_at = (
-                token, email is not None, phone is not None, now,
-            )  # fmt: skip
+    ids = list(rows)
+    existing: set[str] = set()
+    for i in range(0, len(ids), 500):
+        q = select(ContactRow.account_id).where(ContactRow.account_id.in_(ids[i : i + 500]))
+        existing.update(session.execute(q).scalars())
+    values = [
+        {
+            "account_id": acc,
+            "ciphertext": cipher.seal(email, phone),
+            "has_email": email is not None,
+            "has_phone": phone is not None,
+            "updated_at": now,
+        }
+        for acc, (email, phone) in rows.items()
+    ]
+    fresh = [v for v in values if v["account_id"] not in existing]
+    changed = [v for v in values if v["account_id"] in existing]
+    for i in range(0, len(fresh), 2000):
+        session.execute(insert(ContactRow), fresh[i : i + 2000])
+    if changed:
+        session.execute(update(ContactRow), changed)  # bulk UPDATE by primary key
     audit.record(
         session,
         actor=actor,
         action="contacts.import",
         subject_type="contacts",
         subject_id=path.name,
-        after={"contacts": len(rows)},  # counts only: addresses never enter the audit log
+        after={
+            "contacts": len(rows),
+            "replaced": len(changed),
+        },  # counts only: addresses never enter the audit log
     )
     return len(rows)
 
