@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -213,3 +216,75 @@ def tally_count(out: Path) -> int:
         return 0
     with log.open("rb") as fh:
         return fh.read().count(b"\n")
+
+
+def test_two_senders_at_once_never_send_one_message_twice(
+    store: Store, tmp_path: Path, sink: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, out = sink
+    prepare(store, Workspace(tmp_path / "home"), 60, monkeypatch)
+    cfg = NotifyConfig(smtp_port=port, limits=FAST, channels=("email",))
+
+    async def both() -> list[int]:
+        a, b = await asyncio.gather(
+            send_all(store, cfg, owner="sender-a"), send_all(store, cfg, owner="sender-b")
+        )
+        return [a.sent, b.sent]
+
+    counts = asyncio.run(both())
+    assert sum(counts) == 60
+    t = tally(out)
+    assert (t.received, t.unique) == (60, 60)
+
+
+class Hook(BaseHTTPRequestHandler):
+    seen: ClassVar[list[tuple[str, str, dict[str, Any]]]] = []
+    fail_first: ClassVar[int] = 0
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if Hook.fail_first > 0:
+            Hook.fail_first -= 1
+            self.send_response(503)
+        else:
+            Hook.seen.append((self.path, self.headers.get("Idempotency-Key", ""), body))
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_webhook_channel_sends_idempotency_keys_and_retries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    upgrade(store.engine)
+    facts = write_inputs(Workspace(tmp_path / "home"), 5, seed=9)
+    with store.session() as s:
+        for op in facts["operations"]:  # type: ignore[attr-defined]
+            planning.record_takedown(s, op, actor="enf", reason="down")
+        bid = planning.plan_batch(s, Workspace(tmp_path / "home"), actor="ina").batch_id
+    assert bid is not None
+    with store.session() as s:
+        planning.approve_batch(s, bid, actor="rita", reason="ok", channels=("webhook",))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    Hook.seen, Hook.fail_first = [], 1
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        one = {"webhook": ChannelLimits(per_second=1e4, concurrency=1)}
+        cfg = NotifyConfig(webhook_url=url, channels=("webhook",), backoff_seconds=0, limits=one)
+        summary = asyncio.run(send_all(store, cfg))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert summary.by_channel["webhook"].sent == 5
+    assert summary.by_channel["webhook"].retry == 1  # the 503, retried in the same run
+    keys = [k for _, k, _ in Hook.seen]
+    assert len(keys) == 5
+    assert len(set(keys)) == 5
+    assert all(k.endswith(".webhook") for k in keys)
+    assert all(set(b) >= {"notice", "locale", "direction", "html"} for _, _, b in Hook.seen)
+    store.dispose()
