@@ -21,7 +21,7 @@ from counterspy.notify.config import contact_keys, load_config
 from counterspy.notify.content import RENDERERS, compose
 from counterspy.notify.helplines import helplines
 from counterspy.notify.locales import SHIPPED, coverage, resolve_locale, text_direction
-from counterspy.notify.outbox import counts
+from counterspy.notify.outbox import ChannelStatus, channel_status
 from counterspy.notify.sender import send_all
 from counterspy.storage.open import open_store
 from counterspy.workspace import Workspace
@@ -129,13 +129,18 @@ def batches(home: Path | None = HOME) -> None:
 
 @notify_app.command("status")
 def status(home: Path | None = HOME) -> None:
-    """Delivery counts per channel and status, across all batches."""
+    """Delivery counts per channel: ready, backing off, claimed, sent, unconfirmed, failed."""
     store = open_store(Workspace.resolve(home))
     with store.session() as s:
-        c = counts(s)
-    table = Table("channel", "pending", "sending", "sent", "failed")
-    for ch, st in sorted(c.items()):
-        table.add_row(ch, *(str(st.get(k, 0)) for k in ("pending", "sending", "sent", "failed")))
+        rows = channel_status(s)
+    _print_status(rows)
+
+
+def _print_status(rows: list[ChannelStatus]) -> None:
+    table = Table("channel", "ready", "backing off", "claimed", "sent", "unconfirmed", "failed")
+    for r in rows:
+        table.add_row(r.channel, *(str(x) for x in (r.pending, r.backing_off, r.sending, r.sent,
+                                                    r.unconfirmed, r.failed)))  # fmt: skip
     out.print(table)
 
 
@@ -174,6 +179,13 @@ def send(
     for ch, st in summary.by_channel.items():
         for msg, n in st.errors.most_common(3):
             err.print(f"{ch}: {n}× {msg}")
+    with store.session() as s:
+        left = [r for r in channel_status(s) if r.backing_off or r.sending]
+    for r in left:
+        err.print(
+            f"{r.channel}: {r.backing_off} waiting to retry, {r.sending} claimed by another "
+            "sender; run `counterspy notify send` again later"
+        )
 
 
 @contacts_app.command("import")

@@ -200,6 +200,17 @@ def release(store: Store, delivery: Delivery, owner: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class ChannelStatus:
+    channel: str
+    pending: int  # claimable now
+    backing_off: int  # pending, but waiting for next_attempt_at
+    sending: int
+    sent: int
+    unconfirmed: int  # sent, but the receiver's acknowledgement was not recorded
+    failed: int
+
+
 def counts(session: Session) -> dict[str, dict[str, int]]:
     """channel → status → rows, over the whole outbox."""
     out: dict[str, dict[str, int]] = {}
@@ -209,3 +220,34 @@ def counts(session: Session) -> dict[str, dict[str, int]]:
     for ch, st, n in session.execute(q).all():
         out.setdefault(ch, {})[st] = int(n)
     return out
+
+
+def channel_status(session: Session) -> list[ChannelStatus]:
+    now = datetime.now(UTC)
+    by = counts(session)
+    waiting = dict(
+        session.execute(
+            select(OutboxRow.channel, func.count())
+            .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at > now)
+            .group_by(OutboxRow.channel)
+        ).all()
+    )
+    unconfirmed = dict(
+        session.execute(
+            select(OutboxRow.channel, func.count())
+            .where(OutboxRow.status == "sent", OutboxRow.confirmed_at.is_(None))
+            .group_by(OutboxRow.channel)
+        ).all()
+    )
+    return [
+        ChannelStatus(
+            channel=ch,
+            pending=st.get("pending", 0) - int(waiting.get(ch, 0)),
+            backing_off=int(waiting.get(ch, 0)),
+            sending=st.get("sending", 0),
+            sent=st.get("sent", 0),
+            unconfirmed=int(unconfirmed.get(ch, 0)),
+            failed=st.get("failed", 0),
+        )
+        for ch, st in sorted(by.items())
+    ]
