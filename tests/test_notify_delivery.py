@@ -29,7 +29,7 @@ from counterspy.notify.config import ChannelLimits, NotifyConfig
 from counterspy.notify.contacts import ContactCipher, import_contacts
 from counterspy.notify.models import FeedRow, OutboxRow
 from counterspy.notify.outbox import claim, mark_sent
-from counterspy.notify.sender import send_all
+from counterspy.notify.sender import RateLimiter, send_all
 from counterspy.storage.db import Store
 from counterspy.storage.migrate import upgrade
 from counterspy.workspace import Workspace
@@ -287,4 +287,45 @@ def test_webhook_channel_sends_idempotency_keys_and_retries(
     assert len(set(keys)) == 5
     assert all(k.endswith(".webhook") for k in keys)
     assert all(set(b) >= {"notice", "locale", "direction", "html"} for _, _, b in Hook.seen)
+    store.dispose()
+
+
+def test_rate_limiter_spaces_sends_across_workers() -> None:
+    limiter = RateLimiter(per_second=40)
+
+    async def worker(n: int) -> None:
+        for _ in range(n):
+            await limiter.acquire()
+
+    async def three() -> None:
+        await asyncio.gather(worker(7), worker(7), worker(7))
+
+    started = time.monotonic()
+    asyncio.run(three())
+    # 21 acquisitions at 40/s: the first is free, the other 20 are 25 ms apart.
+    assert time.monotonic() - started >= 0.49
+
+
+def test_in_product_push_nudges_the_platform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    upgrade(store.engine)
+    prepare(store, Workspace(tmp_path / "home"), 4, monkeypatch)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    Hook.seen, Hook.fail_first = [], 1  # a failed nudge must not fail the delivery
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/push"
+        cfg = NotifyConfig(in_product_push_url=url, channels=("in_product",), limits=FAST)
+        summary = asyncio.run(send_all(store, cfg))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert summary.by_channel["in_product"].sent == 4
+    assert len(Hook.seen) == 3
+    assert all(path == "/push" and key.endswith(".in_product") for path, key, _ in Hook.seen)
+    with store.session() as s:
+        assert len(s.execute(select(FeedRow)).scalars().all()) == 4
     store.dispose()
