@@ -286,7 +286,8 @@ def test_webhook_channel_sends_idempotency_keys_and_retries(
     assert len(keys) == 5
     assert len(set(keys)) == 5
     assert all(k.endswith(".webhook") for k in keys)
-    assert all(set(b) >= {"notice", "locale", "direction", "html"} for _, _, b in Hook.seen)
+    assert all(set(b) >= {"notice", "locale", "direction", "html", "sms"} for _, _, b in Hook.seen)
+    assert all("http" not in b["sms"] for _, _, b in Hook.seen)
     store.dispose()
 
 

@@ -36,7 +36,13 @@ from sqlalchemy.engine import Connection
 from counterspy.model import Phase
 from counterspy.notify.config import NotifyConfig
 from counterspy.notify.contacts import Contact
-from counterspy.notify.content import NoticeText, compose, render_email, render_in_product
+from counterspy.notify.content import (
+    NoticeText,
+    compose,
+    render_email,
+    render_in_product,
+    render_sms,
+)
 from counterspy.notify.helplines import helplines
 from counterspy.notify.models import FeedRow
 from counterspy.notify.outbox import Delivery
@@ -312,6 +318,8 @@ class WebhookChannel(Channel):
             "title": r.subject,
             "text": r.text,
             "html": r.html,
+            # For an SMS gateway behind the webhook: the short, link-free copy.
+            "sms": render_sms(n).text,
         }
         try:
             resp = await self._http.post(
