@@ -222,3 +222,18 @@ def test_content_has_confidence_steps_and_verification() -> None:
         assert must in text, must
     assert "without using any link" not in render_in_product(n).text  # in-product needs none
     assert len(MESSAGES) == len({m.key for m in MESSAGES})
+
+
+def test_translation_template_matches_the_source_messages() -> None:
+    from importlib.resources import files
+
+    from babel.messages.pofile import read_po
+
+    pot = files("counterspy.notify") / "data" / "locale" / "notices.pot"
+    with pot.open("rb") as fh:
+        template = read_po(fh)
+    got = {(m.context, m.id if isinstance(m.id, str) else tuple(m.id)) for m in template if m.id}
+    want = {(m.key, (m.text, m.plural) if m.plural else m.text) for m in MESSAGES}
+    assert got == want, (
+        "notices.pot is stale: python -m counterspy.notify.catalogs > .../locale/notices.pot"
+    )

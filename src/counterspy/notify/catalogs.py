@@ -157,3 +157,20 @@ def check_catalog(locale: str, catalog: Catalog) -> list[CatalogProblem]:
 
 def _forms(string: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return (string,) if isinstance(string, str) else tuple(string)
+
+
+def template() -> Catalog:
+    """The translation template (``notices.pot``) built from the source messages."""
+    pot = Catalog(project="counterspy notices", fuzzy=False, charset="utf-8")
+    for m in MESSAGES:
+        flags = ["python-format"] if "%(" in m.text else []
+        pot.add((m.text, m.plural) if m.plural else m.text, context=m.key, flags=flags)
+    return pot
+
+
+if __name__ == "__main__":  # python -m counterspy.notify.catalogs > notices.pot
+    import sys
+
+    from babel.messages.pofile import write_po
+
+    write_po(sys.stdout.buffer, template(), width=0)
