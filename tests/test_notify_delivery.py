@@ -330,3 +330,25 @@ def test_in_product_push_nudges_the_platform(
     with store.session() as s:
         assert len(s.execute(select(FeedRow)).scalars().all()) == 4
     store.dispose()
+
+
+def test_accounts_disabled_after_approval_get_nothing(
+    tmp_path: Path, sink: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, out = sink
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    upgrade(store.engine)
+    prepare(store, Workspace(tmp_path / "home"), 5, monkeypatch)
+    with store.session() as s:
+        planning.set_account_disabled(
+            s, "t0000002", disabled=True, actor="enf", reason="taken over"
+        )
+    summary = asyncio.run(send_all(store, NotifyConfig(smtp_port=port, limits=FAST)))
+    assert summary.by_channel["email"].sent == 4
+    assert summary.by_channel["in_product"].sent == 4
+    with store.session() as s:
+        failed = s.execute(select(OutboxRow).where(OutboxRow.status == "failed")).scalars().all()
+    assert len(failed) == 2
+    assert {r.last_error for r in failed} == {"account disabled since approval"}
+    assert tally(out).received == 4
+    store.dispose()

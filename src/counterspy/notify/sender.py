@@ -28,6 +28,7 @@ from counterspy.notify.channels import (
 )
 from counterspy.notify.config import NotifyConfig, contact_keys
 from counterspy.notify.contacts import Contact, ContactCipher, contacts_for
+from counterspy.notify.inputs import StoreAccountStates
 from counterspy.notify.models import OutboxRow
 from counterspy.notify.outbox import (
     Delivery,
@@ -110,6 +111,7 @@ async def _worker(
             if not batch:
                 return
             budget[0] -= len(batch)
+            batch = _drop_disabled(store, config, batch, owner, stats)
             contacts: dict[str, Contact] = {}
             if channel.needs_contact and cipher is not None:
                 with store.session() as s:
@@ -125,6 +127,23 @@ async def _worker(
             mark_confirmed(store, confirmed)
     finally:
         await channel.close()
+
+
+def _drop_disabled(
+    store: Store, config: NotifyConfig, batch: list[Delivery], owner: str, stats: ChannelStats
+) -> list[Delivery]:
+    """Accounts disabled since approval get nothing (a disabled account may now be in the
+    attackers' hands); their rows fail with the reason."""
+    with store.session() as s:
+        disabled = StoreAccountStates().disabled(s, [d.account_id for d in batch])
+    for d in batch:
+        if d.account_id in disabled:
+            mark_failed_attempt(
+                store, d, owner, "account disabled since approval", permanent=True,
+                max_attempts=config.max_attempts, base=0, cap=0,
+            )  # fmt: skip
+            stats.skipped += 1
+    return [d for d in batch if d.account_id not in disabled]
 
 
 async def _deliver_one(
