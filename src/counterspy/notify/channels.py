@@ -22,7 +22,7 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.header import Header
 from email.utils import format_datetime
 from functools import lru_cache
@@ -65,8 +65,8 @@ class SkipError(Exception):
 
 
 @lru_cache(maxsize=4096)
-def notice_text(phase: Phase, locale: str, helpline: str, day: object) -> NoticeText:
-    return compose(phase, locale, helplines().get(helpline), day)  # type: ignore[arg-type]
+def notice_text(phase: Phase, locale: str, helpline: str, day: date) -> NoticeText:
+    return compose(phase, locale, helplines().get(helpline), day)
 
 
 def text_for(d: Delivery) -> NoticeText:

@@ -13,9 +13,11 @@ import socket
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from counterspy.notify.channels import (
     CHANNELS,
@@ -157,7 +159,7 @@ async def _deliver_one(
 ) -> bool:
     """Deliver one row and record its outcome; True when the receiver acknowledged it."""
 
-    def commit(also):  # type: ignore[no-untyped-def]
+    def commit(also: Callable[[Connection], None] | None) -> bool:
         return mark_sent(store, d.id, owner, also)
 
     def failed(exc: DeliveryError | SkipError, *, from_status: str = "sending") -> None:
