@@ -12,6 +12,7 @@ from counterspy.cli import (
     intel_cmd,
     legal_cmd,
     letters_cmd,
+    notify_cmd,
     simulate_cmd,
     users_cmd,
 )
