@@ -22,6 +22,7 @@ from counterspy.enforce import outbox
 from counterspy.enforce.actions import (
     ActionKind,
     ActionRequest,
+    ActionResult,
     ActionStatus,
     Outcome,
     TargetKind,
@@ -437,3 +438,21 @@ def test_reinstatement_goes_through_the_same_adapter(store: Store) -> None:
         )
     assert again.created == ()
     assert "already reinstate_account" in again.skipped[0][1]
+
+
+def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_owner(store: Store) -> None:
+    with store.session() as s:
+        outbox.enqueue_actions(
+            s, kind=ActionKind.DISABLE_ACCOUNT, targets=["a1"], reason="r", decided_by="rita"
+        )
+    with store.session() as s:
+        (old,) = outbox.claim(s, worker="slow", limit=1, lease=timedelta(seconds=-1))
+    with store.session() as s:
+        (new,) = outbox.claim(s, worker="fast", limit=1, lease=timedelta(seconds=60))
+    assert new.idempotency_key == old.idempotency_key
+    with store.session() as s:
+        outbox.finish(s, new, ActionResult(Outcome.ACKED, 1, 200, "ref-1"), actor="fast")
+    with store.session() as s:
+        late = outbox.finish(s, old, ActionResult(Outcome.FAILED, 1, 400), actor="slow")
+        assert late == ActionStatus.ACKED
+        assert outbox.list_actions(s)[0].status == ActionStatus.ACKED

@@ -153,6 +153,7 @@ def run(
         err.print(f"failed: {f} (see `counterspy actions list --status failed`)")
     if summary.halted:
         err.print(f"[bold yellow]halted:[/] {summary.halted}", markup=True)
+    if summary.halted or summary.failed:
         raise typer.Exit(1)
 
 

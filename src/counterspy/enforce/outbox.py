@@ -68,6 +68,7 @@ class OutboxItem:
     last_error: str | None
     reason: str
     evidence_ref: str | None
+    claim_token: str | None = None
 
     def request(self) -> ActionRequest:
         return ActionRequest(
@@ -98,6 +99,7 @@ def _item(row: EnforcementActionRow) -> OutboxItem:
         last_error=row.last_error,
         reason=row.reason,
         evidence_ref=row.evidence_ref,
+        claim_token=row.claim_token,
     )
 
 
@@ -305,6 +307,10 @@ def finish(session: Session, item: OutboxItem, result: ActionResult, *, actor: s
     row = session.get(EnforcementActionRow, item.id)
     if row is None:  # pragma: no cover - rows are never deleted
         raise CounterspyError(f"outbox row {item.id} vanished")
+    if item.claim_token is not None and row.claim_token != item.claim_token:
+        # Our lease ran out and another worker re-claimed the row: it will deliver again with
+        # the same idempotency key and record the outcome; writing ours could overwrite it.
+        return ActionStatus(row.status)
     now = _now()
     row.response_code = result.status_code
     row.claim_token = None
