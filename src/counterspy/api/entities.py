@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -10,8 +10,10 @@ from counterspy.api.auth import current_principal, db_session, guarded
 from counterspy.auth.roles import Permission
 from counterspy.auth.users import Principal
 from counterspy.enforce import registry
+from counterspy.enforce.entities import Alias, AliasKind, BanBasis, BannedEntity
 from counterspy.enforce.screening import POSSIBLE_THRESHOLD, Band, Screener
 from counterspy.errors import InputError
+from counterspy.model.firms import FirmId
 
 router = APIRouter(prefix="/v1/entities", tags=["enforcement"])
 
@@ -128,18 +130,111 @@ def list_entities(
 ) -> list[EntityOut]:
     """Banned entities with their aliases and sources."""
     registry.ensure_seeded(session, actor=principal.name)
-    return [
-        EntityOut(
-            id=e.id,
-            name=e.name,
-            firm=e.firm.value if e.firm else None,
-            country=e.country,
-            basis=e.basis.value,
-            source=e.source,
-            related=e.related,
-            active=e.active,
-            notes=e.notes,
-            aliases=[AliasOut(name=a.name, kind=a.kind.value, source=a.source) for a in e.aliases],
-        )
-        for e in registry.list_entities(session)
-    ]
+    return [_entity_out(e) for e in registry.list_entities(session)]
+
+
+def _entity_out(e: BannedEntity) -> EntityOut:
+    return EntityOut(
+        id=e.id,
+        name=e.name,
+        firm=e.firm.value if e.firm else None,
+        country=e.country,
+        basis=e.basis.value,
+        source=e.source,
+        related=e.related,
+        active=e.active,
+        notes=e.notes,
+        aliases=[AliasOut(name=a.name, kind=a.kind.value, source=a.source) for a in e.aliases],
+    )
+
+
+class BanIn(BaseModel):
+    id: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9_]+$")
+    name: str = Field(min_length=1, max_length=300)
+    legal_entities: list[str] = Field(default_factory=list, max_length=100)
+    aliases: list[str] = Field(default_factory=list, max_length=100)
+    firm: FirmId | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    source: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AliasIn(BaseModel):
+    name: str = Field(min_length=1, max_length=300)
+    kind: AliasKind = AliasKind.OTHER
+    source: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class LiftIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post(
+    "",
+    response_model=EntityOut,
+    status_code=status.HTTP_201_CREATED,
+    **guarded(Permission.CASES_REVIEW),
+)
+def ban_entity(
+    body: BanIn,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> EntityOut:
+    """Ban a new entity (a reviewer's decision; audited)."""
+    registry.ensure_seeded(session, actor=principal.name)
+    aliases = [Alias(n, AliasKind.LEGAL, body.source) for n in body.legal_entities]
+    aliases += [Alias(n, AliasKind.OTHER, body.source) for n in body.aliases]
+    entity = registry.add_entity(
+        session,
+        entity_id=body.id,
+        name=body.name,
+        aliases=aliases,
+        firm=body.firm,
+        country=body.country,
+        basis=BanBasis.INVESTIGATION,
+        source=body.source,
+        reason=body.reason,
+        actor=principal.name,
+    )
+    return _entity_out(entity)
+
+
+@router.post(
+    "/{entity_id}/aliases",
+    response_model=EntityOut,
+    status_code=status.HTTP_201_CREATED,
+    **guarded(Permission.CASES_REVIEW),
+)
+def add_alias(
+    entity_id: str,
+    body: AliasIn,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> EntityOut:
+    """Add an alias or legal entity to a banned entity (audited)."""
+    registry.ensure_seeded(session, actor=principal.name)
+    entity = registry.add_alias(
+        session,
+        entity_id=entity_id,
+        name=body.name,
+        kind=body.kind,
+        source=body.source,
+        reason=body.reason,
+        actor=principal.name,
+    )
+    return _entity_out(entity)
+
+
+@router.post("/{entity_id}/lift", response_model=EntityOut, **guarded(Permission.CASES_REVIEW))
+def lift_ban(
+    entity_id: str,
+    body: LiftIn,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> EntityOut:
+    """Lift a ban: kept on record, no longer screened (audited)."""
+    registry.ensure_seeded(session, actor=principal.name)
+    return _entity_out(
+        registry.lift_ban(session, entity_id=entity_id, reason=body.reason, actor=principal.name)
+    )
