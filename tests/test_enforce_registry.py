@@ -201,3 +201,10 @@ def test_api_ban_alias_lift_need_review_permission_and_are_audited(tmp_path: Pat
             ("entity.ban", "rita"),
         ]
     store.dispose()
+
+
+def test_control_characters_are_refused_before_the_database(store: Store) -> None:
+    with store.session() as s, pytest.raises(CounterspyError, match="control characters"):
+        registry.add_entity(
+            s, entity_id="nul_co", name="Nul\x00Co", source="s", reason="r", actor="t"
+        )

@@ -84,7 +84,7 @@ def screen_names(
 ) -> list[ScreenResultOut]:
     """Screen account, page or business names against the active bans, with explanations."""
     for i, name in enumerate(body.names):
-        if not name.strip() or len(name) > 500:
+        if not name.strip() or len(name) > 500 or "\x00" in name:
             raise InputError("each name must be 1-500 characters", column=f"names[{i}]")
     registry.ensure_seeded(session, actor=principal.name)
     screener = Screener(

@@ -163,7 +163,7 @@ def enqueue_actions(
     """
     if target_kind not in ACCEPTS[kind]:
         raise CounterspyError(f"{kind.value} cannot target a {target_kind.value}")
-    if not reason.strip():
+    if not reason.strip() or "\x00" in reason or "\x00" in (evidence_ref or ""):
         raise CounterspyError("an enforcement action needs a reason (policy reason code)")
     batch = batch or f"b-{_now():%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
     created: list[int] = []
@@ -173,8 +173,10 @@ def enqueue_actions(
     seen: set[str] = set()
     for raw in targets:
         target = raw.strip()
-        if not target or len(target) > 500:
-            raise CounterspyError(f"invalid target {raw[:60]!r}", hint="1-500 characters")
+        if not target or len(target) > 500 or any(ord(c) < 32 for c in target):
+            raise CounterspyError(
+                f"invalid target {raw[:60]!r}", hint="1-500 characters, no control characters"
+            )
         if target in seen:
             skipped.append((target, "listed twice"))
             continue
