@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from counterspy.api.auth import current_principal, db_session, guarded
@@ -17,12 +19,41 @@ from counterspy.model.firms import FirmId
 
 router = APIRouter(prefix="/v1/entities", tags=["enforcement"])
 
+# Request bodies refuse unknown fields; free text must have a visible character and no control
+# characters (the registry refuses them too), and the schema says so, so clients can know.
+_STRICT = ConfigDict(extra="forbid")
+_CTL = r"[^\x00-\x08\x0b\x0c\x0e-\x1f]"
+TEXT_PATTERN = rf"^{_CTL}*[^\s\x00-\x1f]{_CTL}*$"  # one visible character
+
+
+def _text(max_length: int) -> Any:
+    return Field(min_length=1, max_length=max_length, pattern=TEXT_PATTERN)
+
+
+Name = Annotated[str, _text(500)]
+
+_ERRORS = {
+    400: "Invalid input (the message names the field)",
+    404: "No such entity",
+    409: "Conflicts with the registry's state (duplicate, already lifted)",
+}
+
+
+def _route(permission: Permission, *codes: int) -> dict[str, Any]:
+    """``guarded`` plus the error responses this route can give."""
+    kw = guarded(permission)
+    kw["responses"] = {**kw["responses"], **{c: {"description": _ERRORS[c]} for c in codes}}
+    return kw
+
 
 class ScreenIn(BaseModel):
-    names: list[str] = Field(min_length=1, max_length=1000)
-    min_score: float = Field(default=POSSIBLE_THRESHOLD, ge=0.0, le=1.0)
+    names: list[Name] = Field(min_length=1, max_length=1000)
+    # strict: "0.5" is not a number and false is not a score
+    min_score: float = Field(default=POSSIBLE_THRESHOLD, ge=0.0, le=1.0, strict=True)
 
-    model_config = {"json_schema_extra": {"examples": [{"names": ["Цитрокс АД"]}]}}
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"names": ["Цитрокс АД"]}]}
+    )
 
 
 class TokenScoreOut(BaseModel):
@@ -76,7 +107,9 @@ class EntityOut(BaseModel):
     aliases: list[AliasOut]
 
 
-@router.post("/screen", response_model=list[ScreenResultOut], **guarded(Permission.ENTITIES_SCREEN))
+@router.post(
+    "/screen", response_model=list[ScreenResultOut], **_route(Permission.ENTITIES_SCREEN, 400)
+)
 def screen_names(
     body: ScreenIn,
     principal: Principal = Depends(current_principal),
@@ -149,32 +182,38 @@ def _entity_out(e: BannedEntity) -> EntityOut:
 
 
 class BanIn(BaseModel):
+    model_config = _STRICT
+
     id: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9_]+$")
-    name: str = Field(min_length=1, max_length=300)
-    legal_entities: list[str] = Field(default_factory=list, max_length=100)
-    aliases: list[str] = Field(default_factory=list, max_length=100)
+    name: str = _text(300)
+    legal_entities: list[Annotated[str, _text(300)]] = Field(default_factory=list, max_length=100)
+    aliases: list[Annotated[str, _text(300)]] = Field(default_factory=list, max_length=100)
     firm: FirmId | None = None
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
-    source: str = Field(min_length=1, max_length=2000)
-    reason: str = Field(min_length=1, max_length=2000)
+    source: str = _text(2000)
+    reason: str = _text(2000)
 
 
 class AliasIn(BaseModel):
-    name: str = Field(min_length=1, max_length=300)
+    model_config = _STRICT
+
+    name: str = _text(300)
     kind: AliasKind = AliasKind.OTHER
-    source: str = Field(min_length=1, max_length=2000)
-    reason: str = Field(min_length=1, max_length=2000)
+    source: str = _text(2000)
+    reason: str = _text(2000)
 
 
 class LiftIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    model_config = _STRICT
+
+    reason: str = _text(2000)
 
 
 @router.post(
     "",
     response_model=EntityOut,
     status_code=status.HTTP_201_CREATED,
-    **guarded(Permission.CASES_REVIEW),
+    **_route(Permission.CASES_REVIEW, 400, 409),
 )
 def ban_entity(
     body: BanIn,
@@ -204,7 +243,7 @@ def ban_entity(
     "/{entity_id}/aliases",
     response_model=EntityOut,
     status_code=status.HTTP_201_CREATED,
-    **guarded(Permission.CASES_REVIEW),
+    **_route(Permission.CASES_REVIEW, 400, 404, 409),
 )
 def add_alias(
     entity_id: str,
@@ -226,7 +265,9 @@ def add_alias(
     return _entity_out(entity)
 
 
-@router.post("/{entity_id}/lift", response_model=EntityOut, **guarded(Permission.CASES_REVIEW))
+@router.post(
+    "/{entity_id}/lift", response_model=EntityOut, **_route(Permission.CASES_REVIEW, 400, 404, 409)
+)
 def lift_ban(
     entity_id: str,
     body: LiftIn,

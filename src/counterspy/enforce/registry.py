@@ -22,7 +22,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_]{1,63}$")
 def _check_text(**fields: str | None) -> None:
     """Refuse control characters (PostgreSQL cannot even store NUL in text)."""
     for name, value in fields.items():
-        if value is not None and any(ord(c) < 32 and c not in "\t\n" for c in value):
+        if value is not None and any(ord(c) < 32 and c not in "\t\n\r" for c in value):
             raise CounterspyError(f"{name} contains control characters", hint="remove them")
 
 
