@@ -134,9 +134,13 @@ def test_api_screen_route(tmp_path: Path) -> None:
         assert first["candidates"][0]["entity_id"] == "cytrox"
         assert first["candidates"][0]["query_legal_forms"] == ["zrt"]
         assert second["matched"] is False
-        bad = client.post("/v1/entities/screen", headers=auth, json={"names": [" "]})
-        assert bad.status_code == 400
-        assert "names[0]" in bad.json()["detail"]
+        bad = client.post("/v1/entities/screen", headers=auth, json={"names": ["ok", " "]})
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["loc"] == ["body", "names", 1]
+        nul = client.post("/v1/entities/screen", headers=auth, json={"names": ["a\u0000b"]})
+        assert nul.status_code == 422
+        text_score = {"names": ["x"], "min_score": "0.5"}
+        assert client.post("/v1/entities/screen", headers=auth, json=text_score).status_code == 422
         assert (
             client.post("/v1/entities/screen", headers=auth, json={"names": []}).status_code == 422
         )
