@@ -340,9 +340,7 @@ def test_crash_mid_batch_and_resume_disables_each_approved_account_once(
         )
     with store.session() as s:  # a reviewer cancelled this one before delivery
         row = outbox.list_actions(s)[-1]
-        from counterspy.enforce.models import EnforcementActionRow
-
-        s.get(EnforcementActionRow, row.id).status = ActionStatus.CANCELLED.value  # type: ignore[union-attr]
+        assert outbox.cancel_actions(s, actor="sam", reason="mistake", ids=[row.id])[0]
     secret_file = tmp_path / "secret"
     secret_file.write_bytes(SECRET)
     env = {
@@ -456,3 +454,25 @@ def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_owner(store: St
         late = outbox.finish(s, old, ActionResult(Outcome.FAILED, 1, 400), actor="slow")
         assert late == ActionStatus.ACKED
         assert outbox.list_actions(s)[0].status == ActionStatus.ACKED
+
+
+def test_only_pending_actions_can_be_cancelled(store: Store) -> None:
+    with store.session() as s:
+        outbox.enqueue_actions(
+            s,
+            kind=ActionKind.DISABLE_ACCOUNT,
+            targets=["a1", "a2"],
+            reason="r",
+            decided_by="rita",
+            batch="b",
+        )
+    with store.session() as s:
+        outbox.claim(s, worker="w", limit=1, lease=timedelta(seconds=60))
+    with store.session() as s:
+        done, refused = outbox.cancel_actions(s, actor="sam", reason="wrong batch", batch="b")
+    assert len(done) == 1
+    assert refused[0][1] == "is claimed"
+    with store.session() as s:
+        assert audit.entries(s, subject_id="a2")[0].action == "action.cancel"
+    with store.session() as s, pytest.raises(CounterspyError, match="no such"):
+        outbox.cancel_actions(s, actor="sam", reason="x", ids=[999])

@@ -354,6 +354,53 @@ def finish(session: Session, item: OutboxItem, result: ActionResult, *, actor: s
     return status
 
 
+def cancel_actions(
+    session: Session,
+    *,
+    actor: str,
+    reason: str,
+    ids: Sequence[int] = (),
+    batch: str | None = None,
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """Cancel approved actions that no worker has picked up yet (audited).
+
+    Returns (cancelled ids, [(id, why not)]). Claimed or sent actions may already be at the
+    platform: undo those with the reverse action instead.
+    """
+    if not reason.strip():
+        raise CounterspyError("cancelling needs a reason")
+    if not ids and batch is None:
+        raise CounterspyError("name the actions to cancel", hint="pass ids or a batch")
+    q = select(EnforcementActionRow).order_by(EnforcementActionRow.id)
+    q = q.where(EnforcementActionRow.batch == batch) if batch else q
+    q = q.where(EnforcementActionRow.id.in_(list(ids))) if ids else q
+    rows = list(session.execute(q.with_for_update()).scalars())
+    missing = set(ids) - {r.id for r in rows}
+    if missing:
+        raise CounterspyError(f"no such action(s): {sorted(missing)}")
+    done: list[int] = []
+    refused: list[tuple[int, str]] = []
+    for row in rows:
+        if row.status != ActionStatus.PENDING.value:
+            refused.append((row.id, f"is {row.status}"))
+            continue
+        row.status = ActionStatus.CANCELLED.value
+        row.finished_at = _now()
+        session.flush()
+        record(
+            session,
+            actor=actor,
+            action="action.cancel",
+            subject_type=row.target_kind,
+            subject_id=row.target,
+            reason=reason,
+            before={"action_id": row.id, "kind": row.kind, "status": "pending"},
+            after={"action_id": row.id, "kind": row.kind, "status": "cancelled"},
+        )
+        done.append(row.id)
+    return done, refused
+
+
 def list_actions(
     session: Session,
     *,
