@@ -112,8 +112,10 @@ def test_dropped_connection_after_apply_is_retried_and_deduped() -> None:
     with serve_in_thread(state) as url, _adapter(url) as adapter:
         result = adapter.execute(_request())
     assert result.outcome == Outcome.ACKED
-    assert result.attempts == 2
+    # The client may also trip over the dead keep-alive connection once before reconnecting.
+    assert result.attempts in (2, 3)
     assert [c["status"] for c in state.calls] == ["dropped", 200]
+    assert result.detail == "duplicate"
     assert len(state.applications) == 1
 
 
