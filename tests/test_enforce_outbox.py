@@ -351,21 +351,31 @@ def test_crash_mid_batch_and_resume_disables_each_approved_account_once(
         "COUNTERSPY_DATABASE_URL": store_url,
         "COUNTERSPY_ACTOR": "worker-test",
     }
-    state = PlatformState(secret=SECRET, drop_first=0, delay_s=0.02)
+    # The platform answers each call 0.3 s after applying it, and the worker is killed as soon
+    # as the 8th account is applied: at that moment its request is in flight, its row is
+    # "sent", and the answer is never read. That is the hard case: on resume the row must be
+    # sent again with the same idempotency key and deduplicated, not applied twice.
+    state = PlatformState(secret=SECRET, delay_s=0.3)
     with serve_in_thread(state) as url:
         proc = subprocess.Popen(
-            _worker_cmd(url, secret_file, tmp_path / "home", "--max-per-minute", "1200"),
+            _worker_cmd(url, secret_file, tmp_path / "home"),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 120  # a loaded CI machine starts Python slowly
-        while len(state.calls) < 8 and time.monotonic() < deadline and proc.poll() is None:
+        while len(state.applications) < 8 and time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break
             time.sleep(0.005)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-        killed_after = len(state.calls)
+        killed_after = len(state.applications)
         assert 8 <= killed_after < len(approved), "the kill must land mid-batch"
+        state.delay_s = 0.0
+        with store.session() as s:
+            in_flight = [i for i in outbox.list_actions(s) if i.status == ActionStatus.SENT]
+        assert len(in_flight) == 1, "the applied-but-unanswered action is recorded as sent"
         time.sleep(1.2)  # let the dead worker's lease run out
         with _adapter(url) as adapter:  # resume in this process: same outbox, same keys
             resumed = run_outbox(store, adapter, rollout=Rollout(lease=timedelta(seconds=5)))
@@ -374,6 +384,8 @@ def test_crash_mid_batch_and_resume_disables_each_approved_account_once(
         applied = Counter(a["target"] for a in state.applications)
     assert sorted(applied) == approved
     assert set(applied.values()) == {1}
+    duplicates = [c for c in state.calls if c.get("duplicate")]
+    assert [c["target"] for c in duplicates] == [in_flight[0].target]
     assert "acct-rejected" not in state.accounts
     with store.session() as s:
         statuses = Counter(i.status for i in outbox.list_actions(s))
