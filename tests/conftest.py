@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from counterspy.storage.db import Store
+from counterspy.storage.migrate import upgrade
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -28,40 +36,56 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return h
 
 
-def _postgres_url() -> str | None:
-    import os
+# --- operational store: one contract suite, SQLite and PostgreSQL -----------------------------
 
-    return os.environ.get("COUNTERSPY_TEST_POSTGRES_URL")
+POSTGRES_URL_ENV = "COUNTERSPY_TEST_POSTGRES_URL"
+REQUIRE_POSTGRES_ENV = "COUNTERSPY_REQUIRE_POSTGRES"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty operational store, on SQLite and on PostgreSQL.
-
-    PostgreSQL tests use a fresh database each; they skip when COUNTERSPY_TEST_POSTGRES_URL is
-    unset, and fail instead when COUNTERSPY_REQUIRE_POSTGRES=1 (CI sets it).
-    """
-    import os
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    base = _postgres_url()
-    if not base:
-        if os.environ.get("COUNTERSPY_REQUIRE_POSTGRES") == "1":
-            pytest.fail("COUNTERSPY_REQUIRE_POSTGRES=1 but COUNTERSPY_TEST_POSTGRES_URL is unset")
-        pytest.skip("PostgreSQL not configured (set COUNTERSPY_TEST_POSTGRES_URL)")
+def _fresh_postgres_database(base: str) -> Iterator[str]:
+    """URL of a new, empty database on the server at ``base``; dropped afterwards."""
     name = f"cs_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.fail(f"PostgreSQL at ${POSTGRES_URL_ENV} is unusable: {exc}".splitlines()[0])
     try:
         yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty operational store, on SQLite (a temp file) and on PostgreSQL.
+
+    PostgreSQL tests get a fresh database each, on the server at
+    ``$COUNTERSPY_TEST_POSTGRES_URL``. Without that variable they are skipped, unless
+    ``$COUNTERSPY_REQUIRE_POSTGRES=1`` (CI sets it), where they fail instead.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    base = os.environ.get(POSTGRES_URL_ENV)
+    if not base:
+        reason = f"PostgreSQL not configured (set ${POSTGRES_URL_ENV} to a throwaway server)"
+        if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+            pytest.fail(f"{reason}; ${REQUIRE_POSTGRES_ENV}=1 forbids skipping")
+        pytest.skip(reason)
+    yield from _fresh_postgres_database(base)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """A store migrated to head, on each database of :func:`store_url`."""
+    s = Store(store_url)
+    upgrade(s.engine)
+    try:
+        yield s
+    finally:
+        s.dispose()

@@ -17,7 +17,15 @@ from counterspy.workspace import Workspace
 
 # Routes any signed-in caller may use, and routes anyone may use.
 AUTHENTICATED_ONLY = {"/v1/me"}
-PUBLIC_PREFIXES = ("/healthz", "/openapi.json", "/docs", "/redoc")
+PUBLIC_PREFIXES = (
+    "/healthz",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+    # The public transparency report (aggregates only) and the empty lawful-request form.
+    "/transparency",
+    "/legal/request-form",
+)
 
 
 @pytest.fixture

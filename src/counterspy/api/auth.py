@@ -65,7 +65,9 @@ def require(permission: Permission) -> Callable[..., Principal]:
     return check
 
 
-def guarded(permission: Permission) -> dict[str, Any]:
+def guarded(
+    permission: Permission, responses: dict[int | str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """Keyword arguments for a route decorator: enforce ``permission`` and document it."""
     return {
         "dependencies": [Depends(require(permission))],
@@ -73,5 +75,6 @@ def guarded(permission: Permission) -> dict[str, Any]:
         "responses": {
             401: {"description": "Missing, invalid, expired or revoked token"},
             403: {"description": f"Caller lacks permission {permission.value!r}"},
+            **(responses or {}),
         },
     }

@@ -1,4 +1,18 @@
 """Imports every CLI module so its commands register on the root app. One line per feature."""
 
 # ruff: noqa: F401
-from counterspy.cli import audit_cmd, simulate_cmd, users_cmd
+from counterspy.cli import (
+    actions_cmd,
+    audit_cmd,
+    db_cmd,
+    demo_cmd,
+    detect_cmd,
+    entities_cmd,
+    ingest_cmd,
+    intel_cmd,
+    legal_cmd,
+    letters_cmd,
+    notify_cmd,
+    simulate_cmd,
+    users_cmd,
+)

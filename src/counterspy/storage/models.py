@@ -3,3 +3,8 @@
 # ruff: noqa: F401
 import counterspy.audit.models
 import counterspy.auth.models
+import counterspy.enforce.models
+import counterspy.intel.models
+import counterspy.legal.models
+import counterspy.notify.models
+import counterspy.storage.loads

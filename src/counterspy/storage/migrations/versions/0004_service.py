@@ -1,7 +1,7 @@
 """Users, API tokens and the hash-chained audit log.
 
 Revision ID: 0004_service
-Revises: 0001_base
+Revises: 0003_intel
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_service"
-down_revision: str | None = "0001_base"
+down_revision: str | None = "0003_intel"
 branch_labels = None
 depends_on = None
 

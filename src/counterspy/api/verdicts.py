@@ -1,0 +1,94 @@
+"""``POST /v1/verdicts``: link verdicts for a batch of up to 10,000 URLs."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from counterspy.api.auth import guarded
+from counterspy.auth.roles import Permission
+from counterspy.infra.service import VerdictService
+from counterspy.model.verdict import Verdict
+
+MAX_BATCH = 10_000
+MAX_URL_CHARS = 131_072
+
+router = APIRouter(prefix="/v1", tags=["verdicts"])
+
+
+class VerdictRequest(BaseModel):
+    urls: list[Annotated[str, Field(max_length=MAX_URL_CHARS)]] = Field(
+        ..., description=f"URLs to judge (at most {MAX_BATCH:,})"
+    )
+
+
+class ReasonOut(BaseModel):
+    code: str
+    detail: str
+    brand: str | None = None
+    indicator_source: str | None = None
+
+
+class VerdictOut(BaseModel):
+    url: str
+    verdict: str = Field(description="malicious, suspicious or clean")
+    reasons: list[ReasonOut]
+    actor: str | None = None
+    domain: str | None = None
+
+
+class VerdictResponse(BaseModel):
+    verdicts: list[VerdictOut]
+    intel_version: int = Field(description="store version the verdicts were computed against")
+
+
+def verdict_json(v: Verdict) -> dict[str, object]:
+    """The same shape as :class:`VerdictOut`, built without model validation (hot path)."""
+    return {
+        "url": v.url,
+        "verdict": v.label.value,
+        "actor": v.actor,
+        "domain": v.domain,
+        "reasons": [
+            {
+                "code": r.code,
+                "detail": r.detail,
+                "brand": r.brand,
+                "indicator_source": r.indicator_source,
+            }
+            for r in v.reasons
+        ],
+    }
+
+
+def get_service(request: Request) -> VerdictService:
+    svc = getattr(request.app.state, "verdict_service", None)
+    if svc is None:
+        svc = VerdictService(request.app.state.workspace)
+        request.app.state.verdict_service = svc
+    return svc
+
+
+@router.post(
+    "/verdicts",
+    response_model=VerdictResponse,
+    **guarded(Permission.VERDICTS_CHECK, {413: {"description": f"more than {MAX_BATCH:,} URLs"}}),
+)
+def post_verdicts(
+    body: VerdictRequest, service: Annotated[VerdictService, Depends(get_service)]
+) -> Response:
+    """Judge every URL; each verdict carries its reasons (which brand, which indicator)."""
+    if len(body.urls) > MAX_BATCH:
+        raise HTTPException(
+            status_code=413, detail=f"batch of {len(body.urls):,} URLs; the limit is {MAX_BATCH:,}"
+        )
+    engine = service.engine()
+    payload = {
+        "verdicts": [verdict_json(v) for v in engine.check_many(body.urls)],
+        "intel_version": service.version,
+    }
+    return Response(json.dumps(payload, separators=(",", ":")), media_type="application/json")

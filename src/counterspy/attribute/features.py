@@ -1,0 +1,87 @@
+"""What an operation looks like: the observed behaviour attribution compares with profiles."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from counterspy.analytics.engine import fetch
+from counterspy.detect.base import CONTACT_TYPES, RECON_TYPES, DetectionContext
+from counterspy.detect.exploitation import bad_link_events
+from counterspy.detect.links import brand_category, brands, lookalike_of
+
+
+@dataclass(frozen=True)
+class OperationFeatures:
+    operation_id: str
+    n_accounts: int
+    phase_counts: dict[str, int]  # at-risk profiling, at-risk contacts, bad links sent
+    target_countries: Counter[str]  # distinct targets per country
+    persona_names: tuple[str, ...]
+    page_share: float
+    claimed_countries: Counter[str]
+    domains: dict[str, str | None]  # bad domain → actor named by an indicator, if any
+    domain_styles: Counter[str]  # news / platform / shortener / webmail / unknown
+
+
+def operation_features(
+    ctx: DetectionContext, members: ir.Table, signals: pd.DataFrame
+) -> list[OperationFeatures]:
+    """Features of every operation in ``members`` (account_id, operation_id)."""
+    _ = signals
+    tb = ctx.targeted_by(members)
+    t = tb.inner_join(members, tb.actor_id == members.account_id)
+    recon = t.event_type.isin(RECON_TYPES) & t.target_at_risk
+    # Engagement is contact without a bad link; messages carrying one are exploitation.
+    contact = t.event_type.isin(CONTACT_TYPES) & t.target_at_risk & t.url.isnull()
+    mix = fetch(
+        t.group_by("operation_id").aggregate(
+            n_recon=recon.cast("int64").sum(), n_contact=contact.cast("int64").sum()
+        )
+    )
+    tc = t.filter(t.target_at_risk)
+    geo = fetch(tc.group_by("operation_id", "target_country").aggregate(n=tc.target_id.nunique()))
+    b = bad_link_events(ctx)
+    b = b.inner_join(members, b.actor_id == members.account_id)
+    doms = fetch(b.group_by("operation_id", "domain").aggregate(n=b.count(), actor=b.actor.min()))
+    acc = ctx.accounts.inner_join(members, ctx.accounts.account_id == members.account_id)
+    people = fetch(acc.select("operation_id", "display_name", "account_type", "country"))
+
+    refs = brands()
+    out = []
+    for op, grp in people.groupby("operation_id", sort=True):
+        m = mix[mix["operation_id"] == op]
+        d = doms[doms["operation_id"] == op]
+        g = geo[geo["operation_id"] == op]
+        dom_actor: dict[str, str | None] = {
+            str(r.domain): (None if pd.isna(r.actor) else str(r.actor))
+            for r in d.itertuples(index=False)
+        }
+        styles: Counter[str] = Counter()
+        for dom in dom_actor:
+            brand = lookalike_of(dom, refs)
+            styles[brand_category(brand) if brand else "unknown"] += 1
+        phase_counts = {
+            "reconnaissance": int(m["n_recon"].sum()),
+            "engagement": int(m["n_contact"].sum()),
+            "exploitation": int(d["n"].sum()),
+        }
+        out.append(
+            OperationFeatures(
+                operation_id=str(op),
+                n_accounts=len(grp),
+                phase_counts=phase_counts,
+                target_countries=Counter(
+                    {str(c): int(n) for c, n in zip(g["target_country"], g["n"], strict=True)}
+                ),
+                persona_names=tuple(str(x) for x in grp["display_name"]),
+                page_share=float((grp["account_type"] != "person").mean()),
+                claimed_countries=Counter(str(c) for c in grp["country"]),
+                domains=dom_actor,
+                domain_styles=styles,
+            )
+        )
+    return out

@@ -1,0 +1,208 @@
+"""Detectors as configured steps: a frozen dataclass of parameters, a stable name, a version.
+
+A detector is a function from Ibis tables to an Ibis table of *signals*: one row per account
+and fired signal, carrying the evidence a reviewer needs (the measured value, the threshold it
+crossed, the time window and a sentence). Detectors never execute queries and never loop over
+rows in Python; the pipeline materialises everything once at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import Any, ClassVar, TypeVar
+
+import ibis
+import ibis.expr.types as ir
+
+from counterspy.model import EventType
+
+SIGNAL_COLUMNS: tuple[str, ...] = (
+    "account_id",
+    "detector",
+    "version",
+    "phase",
+    "signal",
+    "value",
+    "threshold",
+    "weight",
+    "window_start",
+    "window_end",
+    "evidence",
+    "params",
+)
+
+RECON_TYPES = (
+    EventType.PROFILE_VIEW.value,
+    EventType.FRIEND_LIST_VIEW.value,
+    EventType.SEARCH.value,
+    EventType.FOLLOW.value,
+)
+CONTACT_TYPES = (EventType.FRIEND_REQUEST.value, EventType.MESSAGE.value)
+LINK_TYPES = (EventType.MESSAGE.value, EventType.LINK_SHARE.value)
+
+_DOMAIN_RE = r"^[A-Za-z][A-Za-z0-9+.\-]*://([^/?#:@]+)"
+
+
+def url_domain(url: ir.StringValue) -> ir.StringValue:
+    """Lower-case host of a URL without a leading ``www.``; empty when none can be parsed."""
+    host = url.re_extract(_DOMAIN_RE, 1).lower()
+    return host.re_replace(r"^www\.", "").re_replace(r"\.$", "")
+
+
+@dataclass(frozen=True)
+class DetectionContext:
+    """The canonical tables plus derived views every detector shares (all lazy expressions)."""
+
+    accounts: ir.Table
+    events: ir.Table
+    # domain, label ('malicious' | 'suspicious'), reason, actor: only judged-bad domains.
+    bad_domains: ir.Table
+
+    @cached_property
+    def as_of(self) -> ir.TimestampScalar:
+        """End of the observed period: ages are measured against the data, not the clock."""
+        return self.events.ts.max()
+
+    @cached_property
+    def at_risk_accounts(self) -> ir.Table:
+        """The protection programme's accounts (a small table: well under 1 % of accounts)."""
+        acc = self.accounts.filter(self.accounts.at_risk.notnull())
+        return acc.select(r_id=acc.account_id, target_country=acc.country)
+
+    @cached_property
+    def on_at_risk(self) -> ir.Table:
+        """Events by anyone naming an at-risk target (hash join against the small side)."""
+        ev = self.events.filter(self.events.target_id.notnull())
+        ev = ev.filter(ev.actor_id != ev.target_id)
+        r = self.at_risk_accounts
+        j = ev.inner_join(r, ev.target_id == r.r_id)
+        return j.select(
+            "event_id", "ts", "actor_id", "event_type", "target_id", "url", "target_country"
+        )
+
+    @cached_property
+    def answers(self) -> ir.Table:
+        """(a_id, b_id, b_first): at-risk account ``b_id`` first acted on ``a_id`` at b_first.
+
+        Reciprocity for at-risk targets: did the person ever look back, reply or accept?
+        """
+        r = self.at_risk_accounts.select(x_id=self.at_risk_accounts.r_id)
+        ev = self.events.filter(self.events.target_id.notnull())
+        ev = ev.inner_join(r, ev.actor_id == r.x_id)
+        return ev.group_by(a_id=ev.target_id, b_id=ev.actor_id).aggregate(b_first=ev.ts.min())
+
+    def distinct_targets(self, actors: ir.Table, types: tuple[str, ...]) -> ir.Table:
+        """(account_id, n_targets): distinct accounts each of ``actors`` acted on with ``types``."""
+        ids = actors.select(c_id=actors.account_id)
+        ev = self.events.filter(
+            self.events.event_type.isin(types) & self.events.target_id.notnull()
+        )
+        ev = ev.filter(ev.actor_id != ev.target_id)
+        ev = ev.inner_join(ids, ev.actor_id == ids.c_id)
+        return ev.group_by(account_id=ev.actor_id).aggregate(n_targets=ev.target_id.nunique())
+
+    def events_of(self, actors: ir.Table) -> ir.Table:
+        """Every event by ``actors`` (a small table with column ``account_id``)."""
+        ids = actors.select(c_id=actors.account_id).distinct()
+        ev = self.events.inner_join(ids, self.events.actor_id == ids.c_id)
+        return ev.drop("c_id")
+
+    def targeted_by(self, actors: ir.Table) -> ir.Table:
+        """Events by ``actors`` naming another account, with the target's at-risk flag/country."""
+        ev = self.events_of(actors)
+        ev = ev.filter(ev.target_id.notnull() & (ev.actor_id != ev.target_id))
+        acc = self.accounts.select(
+            t_id=self.accounts.account_id,
+            target_at_risk=self.accounts.at_risk.notnull(),
+            target_country=self.accounts.country,
+        )
+        j = ev.inner_join(acc, ev.target_id == acc.t_id)
+        return j.select(
+            "event_id",
+            "ts",
+            "actor_id",
+            "event_type",
+            "target_id",
+            "url",
+            "target_at_risk",
+            "target_country",
+        )
+
+    @cached_property
+    def links(self) -> ir.Table:
+        """Events carrying a URL, with its parsed domain."""
+        ev = self.events.filter(self.events.url.notnull() & self.events.event_type.isin(LINK_TYPES))
+        return ev.mutate(domain=url_domain(ev.url)).filter(lambda t: t.domain != "")
+
+
+class Detector(ABC):
+    """A configured detection step. Subclasses are frozen dataclasses holding parameters."""
+
+    name: ClassVar[str]
+    version: ClassVar[int]
+    phase: ClassVar[str]
+
+    @abstractmethod
+    def run(self, ctx: DetectionContext) -> ir.Table:
+        """Signals (columns :data:`SIGNAL_COLUMNS`) for the accounts this detector flags."""
+
+    def params_json(self) -> str:
+        params: dict[str, Any] = asdict(self)  # type: ignore[call-overload]
+        return json.dumps(params, sort_keys=True)
+
+    def rows(
+        self,
+        t: ir.Table,
+        *,
+        signal: str,
+        value: ir.NumericValue,
+        threshold: float,
+        weight: float | ir.NumericValue,
+        window_start: ir.TimestampValue,
+        window_end: ir.TimestampValue,
+        evidence: ir.StringValue,
+    ) -> ir.Table:
+        """Shape ``t`` (one row per account, column ``account_id``) into signal rows."""
+        return t.select(
+            account_id=t.account_id,
+            detector=ibis.literal(self.name),
+            version=ibis.literal(self.version, type="int64"),
+            phase=ibis.literal(self.phase),
+            signal=ibis.literal(signal),
+            value=value.cast("float64"),
+            threshold=ibis.literal(float(threshold), type="float64"),
+            weight=ibis.literal(weight, type="float64")
+            if isinstance(weight, float)
+            else weight.cast("float64"),
+            window_start=window_start,
+            window_end=window_end,
+            evidence=evidence,
+            params=ibis.literal(self.params_json()),
+        )
+
+
+def fmt(x: ir.NumericValue, digits: int = 2) -> ir.StringValue:
+    """A number as text for evidence sentences (rounded)."""
+    if digits == 0:
+        return x.cast("int64").cast("string")
+    return x.cast("float64").round(digits).cast("string")
+
+
+REGISTRY: dict[str, type[Detector]] = {}
+D = TypeVar("D", bound=type[Detector])
+
+
+def register(cls: D) -> D:
+    """Register a detector class under its stable name (a storage key: never reuse one)."""
+    if cls.name in REGISTRY:
+        raise ValueError(f"detector name {cls.name!r} registered twice")
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def all_detectors() -> list[Callable[[], Detector]]:
+    return [REGISTRY[n] for n in sorted(REGISTRY)]

@@ -1,0 +1,207 @@
+"""Judging the domains of links sent on the platform: the exploitation signal's input.
+
+Three sources, strongest first: imported indicators (domain → actor), a
+:class:`~counterspy.model.LinkChecker` (the verdict engine) when one is given, and a built-in
+heuristic so detection works without either: a *rare* domain (sent by few accounts) that looks
+like a protected brand or a popular domain on this platform, or that is sent almost only to
+at-risk people. Judging runs on distinct domains (thousands), not on events.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import tldextract
+import yaml
+from rapidfuzz.distance import Levenshtein
+
+from counterspy.detect.base import DetectionContext
+from counterspy.model import LinkChecker, VerdictLabel
+
+BAD_DOMAIN_SCHEMA = ibis.schema(
+    {"domain": "string", "label": "string", "reason": "string", "actor": "string"}
+)
+
+
+@cache
+def _brand_table() -> dict[str, dict[str, list[str]]]:
+    text = resources.files("counterspy.detect").joinpath("data/brands.yaml").read_text("utf-8")
+    raw: dict[str, dict[str, list[str]]] = yaml.safe_load(text)
+    return raw
+
+
+@cache
+def brands() -> dict[str, frozenset[str]]:
+    """Protected brand token → its official registered domains (bundled list)."""
+    return {b: frozenset(d) for cat in _brand_table().values() for b, d in cat.items()}
+
+
+def brand_category(brand: str) -> str:
+    """news / platform / shortener / webmail for a bundled brand; ``unknown`` otherwise."""
+    for cat, members in _brand_table().items():
+        if brand in members:
+            return cat
+    return "unknown"
+
+
+@cache
+def _extract() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def registered_domain(host: str) -> str:
+    r = _extract()(host)
+    return f"{r.domain}.{r.suffix}" if r.suffix else r.domain
+
+
+def _tokens(host: str) -> set[str]:
+    """Brand-comparable tokens of a host, TLD-agnostic and robust to split hosts.
+
+    ``wha.tsapp.me`` → {"wha", "tsapp", "whatsapp"}; ``bit-ly.org`` → {"bit-ly", "bitly", ...}.
+    """
+    r = _extract()(host)
+    labels = [x for x in (r.subdomain.split(".") if r.subdomain else []) if x] + [r.domain]
+    out = set(labels)
+    out.add("".join(labels))
+    if len(labels) >= 2:
+        out.add(labels[-2] + labels[-1])
+    for lab in list(out):
+        out.add(re.sub(r"[-_]", "", lab))
+        out.update(p for p in re.split(r"[-_]", lab) if p)
+    return {t for t in out if len(t) >= 3}
+
+
+def lookalike_of(host: str, references: Mapping[str, frozenset[str]]) -> str | None:
+    """The brand ``host`` imitates, or None. Official domains of the brand never match."""
+    reg = registered_domain(host)
+    toks = _tokens(host)
+    for brand, official in references.items():
+        if reg in official or host in official:
+            continue
+        # Typosquats keep the brand's first letter (instagam, gmaol, iclod); without that rule
+        # ordinary words one edit from a short brand (mail ~ gmail, cloud ~ icloud) would match.
+        limit = 0 if len(brand) < 5 else (1 if len(brand) < 10 else 2)
+        for tok in toks:
+            if tok == brand or (
+                limit
+                and tok[0] == brand[0]
+                and abs(len(tok) - len(brand)) <= limit
+                and Levenshtein.distance(tok, brand, score_cutoff=limit) <= limit
+            ):
+                return brand
+    return None
+
+
+def domain_stats(ctx: DetectionContext) -> ir.Table:
+    """Per domain: how many accounts send it, to how many (at-risk) people, and a sample URL."""
+    links = ctx.links
+    acc = ctx.accounts.select(t_id=ctx.accounts.account_id, at_risk=ctx.accounts.at_risk.notnull())
+    j = links.left_join(acc, links.target_id == acc.t_id)
+    return j.group_by("domain").aggregate(
+        n_senders=j.actor_id.nunique(),
+        n_events=j.count(),
+        n_recipients=j.target_id.nunique(),
+        n_at_risk_recipients=j.target_id.nunique(where=j.at_risk.fill_null(False)),
+        sample_url=j.url.min(),
+    )
+
+
+@dataclass(frozen=True)
+class LinkHeuristic:
+    """Built-in verdicts used when no verdict engine is plugged in."""
+
+    max_senders: int = 25  # a domain many accounts send is not an operator's
+    popular_top_n: int = 50  # this platform's most-shared domains join the brand list
+    min_at_risk_recipient_share: float = 0.8
+    min_at_risk_recipients: int = 2
+
+    def judge(self, stats: pd.DataFrame) -> pd.DataFrame:
+        popular = stats.sort_values("n_senders", ascending=False).head(self.popular_top_n)
+        refs: dict[str, frozenset[str]] = dict(brands())
+        for dom in popular["domain"]:
+            reg = registered_domain(str(dom))
+            core = _extract()(reg).domain
+            if len(core) >= 4 and core not in refs:
+                refs[core] = frozenset({reg})
+        rare = stats[stats["n_senders"] <= self.max_senders]
+        rows: list[tuple[str, str, str, str | None]] = []
+        for rec in rare.itertuples(index=False):
+            dom = str(rec.domain)
+            brand = lookalike_of(dom, refs)
+            if brand is not None:
+                rows.append(
+                    (
+                        dom,
+                        VerdictLabel.MALICIOUS.value,
+                        f"lookalike of {brand}, sent by only {rec.n_senders} accounts",
+                        None,
+                    )
+                )
+                continue
+            n_rec = int(str(rec.n_recipients))
+            n_ar = int(str(rec.n_at_risk_recipients))
+            if (
+                n_ar >= self.min_at_risk_recipients
+                and n_ar >= self.min_at_risk_recipient_share * n_rec
+            ):
+                rows.append(
+                    (
+                        dom,
+                        VerdictLabel.SUSPICIOUS.value,
+                        f"rare domain ({rec.n_senders} senders) sent almost only to at-risk people "
+                        f"({n_ar} of {n_rec} recipients)",
+                        None,
+                    )
+                )
+        return pd.DataFrame(rows, columns=list(BAD_DOMAIN_SCHEMA.names))
+
+
+def judge_domains(
+    stats: pd.DataFrame,
+    *,
+    checker: LinkChecker | None = None,
+    indicators: Mapping[str, str] | None = None,
+    heuristic: LinkHeuristic | None = None,
+) -> pd.DataFrame:
+    rare_senders = (heuristic or LinkHeuristic()).max_senders
+    """Bad domains (columns of :data:`BAD_DOMAIN_SCHEMA`), strongest evidence kept per domain."""
+    frames: list[pd.DataFrame] = []
+    indicators = {k.lower().rstrip("."): v for k, v in (indicators or {}).items()}
+    if indicators:
+        hits = [
+            (d, VerdictLabel.MALICIOUS.value, "matches an imported indicator", indicators[d])
+            for d in stats["domain"]
+            if d in indicators
+        ]
+        frames.append(pd.DataFrame(hits, columns=list(BAD_DOMAIN_SCHEMA.names)))
+    if checker is not None and len(stats):
+        urls = [str(u) for u in stats["sample_url"]]
+        verdicts = checker.check_many(urls)
+        rows = [
+            (
+                str(d),
+                v.label.value,
+                "; ".join(r.detail for r in v.reasons) or v.label.value,
+                v.actor,
+            )
+            for d, v, n in zip(stats["domain"], verdicts, stats["n_senders"], strict=True)
+            # A merely suspicious domain that many accounts share is benign traffic (a viral
+            # link on a cheap TLD); malicious verdicts (indicators, owned lookalikes) always count.
+            if v.label == VerdictLabel.MALICIOUS
+            or (v.label == VerdictLabel.SUSPICIOUS and int(n) <= rare_senders)
+        ]
+        frames.append(pd.DataFrame(rows, columns=list(BAD_DOMAIN_SCHEMA.names)))
+    else:
+        frames.append((heuristic or LinkHeuristic()).judge(stats))
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in BAD_DOMAIN_SCHEMA.names})
+    allv = pd.concat(frames, ignore_index=True)
+    return allv.drop_duplicates("domain", keep="first").reset_index(drop=True)

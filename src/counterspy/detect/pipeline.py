@@ -1,0 +1,195 @@
+"""The detection pipeline: signals → scores → coordination → operations → attribution → targets.
+
+Every heavy step is an Ibis expression over the canonical tables. Python sees only small,
+already-suspicious data: distinct link domains (to judge them), signal rows, the coordination
+edges among candidate accounts, per-operation profiles, and the final results, which are
+materialised once and written to the workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from counterspy.analytics.engine import fetch
+from counterspy.analytics.tables import CanonicalTables
+from counterspy.attribute import FirmProfile, attribute_operations, load_profiles
+from counterspy.attribute.features import operation_features
+from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, Detector, all_detectors
+from counterspy.detect.coordination import EDGE_COLUMNS, CoAction, SharedInfrastructure
+from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
+from counterspy.detect.scoring import (
+    Clustering,
+    OperationMerge,
+    ScoringPolicy,
+    account_scores,
+    coordination_signals,
+    merge_operations,
+    operations,
+)
+from counterspy.detect.targets import TargetPolicy, operation_targets
+from counterspy.model import LinkChecker
+from counterspy.progress import NULL_PROGRESS, Progress
+
+
+def _default_detectors() -> tuple[Detector, ...]:
+    return tuple(factory() for factory in all_detectors())
+
+
+@dataclass(frozen=True)
+class DetectionConfig:
+    """Every parameter of a detection run (recorded with the results)."""
+
+    detectors: tuple[Detector, ...] = field(default_factory=_default_detectors)
+    co_action: CoAction = field(default_factory=CoAction)
+    infrastructure: SharedInfrastructure = field(default_factory=SharedInfrastructure)
+    links: LinkHeuristic = field(default_factory=LinkHeuristic)
+    scoring: ScoringPolicy = field(default_factory=ScoringPolicy)
+    targets: TargetPolicy = field(default_factory=TargetPolicy)
+    clustering: Clustering = field(default_factory=Clustering)
+    merge: OperationMerge = field(default_factory=OperationMerge)
+    cache_inputs: bool = True
+
+
+@dataclass(frozen=True)
+class DetectionResult:
+    """Materialised results (small tables), ready to write to the workspace."""
+
+    signals: pd.DataFrame
+    accounts: pd.DataFrame
+    operations: pd.DataFrame
+    targets: pd.DataFrame
+    bad_domains: pd.DataFrame
+
+
+def _empty(columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+def _memtable(df: pd.DataFrame, schema: Mapping[str, str]) -> Any:
+    return ibis.memtable(df.astype(dict.fromkeys(schema, "object")), schema=ibis.schema(schema))
+
+
+def run_detection(
+    tables: CanonicalTables,
+    config: DetectionConfig | None = None,
+    *,
+    checker: LinkChecker | None = None,
+    indicators: Mapping[str, str] | None = None,
+    profiles: tuple[FirmProfile, ...] | None = None,
+    progress: Progress = NULL_PROGRESS,
+) -> DetectionResult:
+    """Run every step on ``tables`` (any Ibis backend); ``indicators`` maps domain → actor."""
+    config = config or DetectionConfig()
+    profiles = profiles if profiles is not None else load_profiles()
+    if config.cache_inputs:
+        # Every detector scans the events: decode the Parquet files once into the engine's
+        # own columnar memory (DuckDB temp table / Spark cache) instead of once per detector.
+        progress.begin("caching canonical tables", total=None)
+        tables = CanonicalTables(
+            accounts=tables.accounts.cache(),
+            events=tables.events.drop("group_id").cache(),
+        )
+    base = DetectionContext(
+        tables.accounts,
+        tables.events,
+        _memtable(_empty(BAD_DOMAIN_SCHEMA.names), BAD_DOMAIN_SCHEMA),
+    )
+
+    progress.begin("judging link domains", total=None)
+    stats = fetch(domain_stats(base))
+    bad = judge_domains(stats, checker=checker, indicators=indicators, heuristic=config.links)
+    ctx = DetectionContext(tables.accounts, tables.events, _memtable(bad, BAD_DOMAIN_SCHEMA))
+
+    progress.begin("running detectors", total=len(config.detectors))
+    parts = []
+    for det in config.detectors:
+        parts.append(det.run(ctx))
+    signals = fetch(ibis.union(*parts)) if parts else _empty(SIGNAL_COLUMNS)
+    progress.advance(len(config.detectors))
+
+    progress.begin("coordination", total=None)
+    scores = account_scores(signals)
+    protected = set(fetch(ctx.at_risk_accounts.select("r_id"))["r_id"])
+    candidates = sorted(set(scores[scores >= config.scoring.candidate_threshold].index) - protected)
+    peers = set(scores[scores >= config.scoring.peer_threshold].index) - protected
+    actors = _memtable(pd.DataFrame({"account_id": candidates}), {"account_id": "string"})
+    edges = fetch(
+        ibis.union(config.co_action.edges(ctx, actors), config.infrastructure.edges(ctx, actors))
+    )
+    if edges.empty:
+        edges = _empty(EDGE_COLUMNS)
+    window = (
+        (signals["window_start"].min(), signals["window_end"].max())
+        if len(signals)
+        else (None, None)
+    )
+    coord = coordination_signals(edges, peers, config.scoring, window)
+    if len(coord):
+        signals = pd.concat([signals, coord], ignore_index=True)
+    scores = account_scores(signals)
+    # Accounts in the protection programme are the people we protect: never auto-flagged.
+    scores = scores[~scores.index.isin(protected)]
+    flagged = sorted(scores[scores >= config.scoring.flag_threshold].index)
+    membership = operations(flagged, edges, config.clustering)
+    flagged_t = _memtable(pd.DataFrame({"account_id": flagged}), {"account_id": "string"})
+    oar = ctx.on_at_risk
+    touched = fetch(
+        oar.inner_join(flagged_t, oar.actor_id == flagged_t.account_id)
+        .select("actor_id", "target_id")
+        .distinct()
+    )
+    membership = merge_operations(membership, touched, config.merge)
+
+    progress.begin("attribution", total=None)
+    members = pd.DataFrame(
+        {"account_id": list(membership), "operation_id": list(membership.values())}
+    )
+    members_t = _memtable(members, {"account_id": "string", "operation_id": "string"})
+    features = operation_features(ctx, members_t, signals)
+    attributions = attribute_operations(features, profiles)
+    firm_of = {a.operation_id: a.firm for a in attributions}
+
+    progress.begin("targets", total=None)
+    members["firm"] = members["operation_id"].map(firm_of)
+    members_f = _memtable(
+        members, {"account_id": "string", "operation_id": "string", "firm": "string"}
+    )
+    operators = _memtable(members[["account_id"]], {"account_id": "string"})
+    targets = fetch(operation_targets(ctx, members_f, operators, config.targets))
+    targets = targets.sort_values(["operation_id", "target_id"]).reset_index(drop=True)
+
+    ops = pd.DataFrame(
+        [
+            {
+                "operation_id": a.operation_id,
+                "firm": a.firm,
+                "confidence": a.confidence,
+                "rationale": a.rationale,
+                "n_accounts": int((members["operation_id"] == a.operation_id).sum()),
+                "n_targets": int((targets["operation_id"] == a.operation_id).sum()),
+                "phases": ",".join(a.phases),
+            }
+            for a in attributions
+        ]
+    )
+    accounts = pd.DataFrame({"account_id": scores.index, "score": scores.to_numpy()})
+    accounts["flagged"] = accounts["account_id"].isin(set(flagged))
+    accounts["operation_id"] = accounts["account_id"].map(membership)
+    accounts["firm"] = accounts["operation_id"].map(firm_of)
+    n_sig = signals.groupby("account_id")["signal"].nunique()
+    accounts["n_signals"] = accounts["account_id"].map(n_sig).fillna(0).astype("int64")
+    accounts = accounts.sort_values(
+        ["flagged", "score", "account_id"], ascending=[False, False, True]
+    )
+    return DetectionResult(
+        signals=signals.sort_values(["account_id", "signal"]).reset_index(drop=True),
+        accounts=accounts.reset_index(drop=True),
+        operations=ops,
+        targets=targets,
+        bad_domains=bad,
+    )

@@ -1,0 +1,69 @@
+"""Writing detection results to the workspace and reading them back.
+
+``results/<name>/part-0.parquet`` for signals, accounts, operations, targets and bad_domains,
+plus ``results/detect.json`` describing the run. Each table is written to a temporary folder
+and renamed into place, so a crash never leaves half a result beside an old one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from counterspy.errors import CounterspyError
+from counterspy.workspace import Workspace
+
+RESULT_TABLES = ("signals", "accounts", "operations", "targets", "bad_domains")
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    engine: str
+    n_events: int
+    seconds: float
+    indicator_files: tuple[str, ...]
+    link_checker: str
+
+
+def write_results(ws: Workspace, tables: dict[str, pd.DataFrame], info: RunInfo) -> None:
+    ws.results_dir.mkdir(parents=True, exist_ok=True)
+    for name in RESULT_TABLES:
+        df = tables[name]
+        final = ws.result_dir(name)
+        tmp = ws.results_dir / f".{name}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp / "part-0.parquet")
+        shutil.rmtree(final, ignore_errors=True)
+        tmp.rename(final)
+    manifest = {
+        "finished_at": datetime.now(UTC).isoformat(),
+        "engine": info.engine,
+        "events": info.n_events,
+        "seconds": round(info.seconds, 3),
+        "indicator_files": list(info.indicator_files),
+        "link_checker": info.link_checker,
+        "counts": {n: len(tables[n]) for n in RESULT_TABLES},
+    }
+    (ws.results_dir / "detect.json").write_text(json.dumps(manifest, indent=2), "utf-8")
+
+
+def read_result(ws: Workspace, name: str) -> pd.DataFrame:
+    path: Path = ws.result_dir(name)
+    files = sorted(path.glob("*.parquet"))
+    if not files:
+        raise CounterspyError(
+            f"no detection results ({name}) in workspace {ws.home}",
+            hint="run `counterspy detect` first (or pass --home)",
+        )
+    frame: pd.DataFrame = pd.concat(
+        [pq.read_table(f).to_pandas() for f in files], ignore_index=True
+    )
+    return frame

@@ -1,0 +1,76 @@
+"""Detection over a workspace: bind the tables, run the pipeline, write the results."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from counterspy.analytics import connect, load_tables
+from counterspy.detect.indicators import load_indicators
+from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
+from counterspy.detect.results import RunInfo, write_results
+from counterspy.errors import CounterspyError
+from counterspy.model import LinkChecker
+from counterspy.progress import NULL_PROGRESS, Progress
+from counterspy.workspace import Workspace
+
+LINK_ENGINES = ("builtin", "verdict")
+
+
+def workspace_link_checker(ws: Workspace, name: str) -> LinkChecker | None:
+    """The link checker called ``name``: the built-in heuristic (None) or the verdict engine
+    built from the workspace's intelligence store (indicators, blocklist, brand lists)."""
+    if name == "builtin":
+        return None
+    if name == "verdict":
+        from counterspy.infra.service import VerdictService
+
+        return VerdictService(ws).engine()
+    raise CounterspyError(
+        f"unknown link engine {name!r}", hint=f"choose one of: {', '.join(LINK_ENGINES)}"
+    )
+
+
+def detect_workspace(
+    ws: Workspace,
+    *,
+    engine: str = "duckdb",
+    indicator_files: Sequence[Path] = (),
+    checker: LinkChecker | None = None,
+    config: DetectionConfig | None = None,
+    threads: int | None = None,
+    progress: Progress = NULL_PROGRESS,
+) -> tuple[DetectionResult, RunInfo]:
+    """Run detection on every committed load of ``ws`` and write ``results/``."""
+    indicators: dict[str, str] = {}
+    for f in indicator_files:
+        indicators.update(load_indicators(f))
+    start = time.perf_counter()
+    progress.begin("reading workspace", total=None)
+    con = connect(engine, threads=threads)
+    tables = load_tables(con, ws)
+    n_events = int(tables.events.count().to_pyarrow().as_py())
+    result = run_detection(
+        tables, config, checker=checker, indicators=indicators, progress=progress
+    )
+    progress.begin("writing results", total=None)
+    info = RunInfo(
+        engine=engine,
+        n_events=n_events,
+        seconds=time.perf_counter() - start,
+        indicator_files=tuple(str(f) for f in indicator_files),
+        link_checker=type(checker).__name__ if checker is not None else "built-in heuristic",
+    )
+    write_results(
+        ws,
+        {
+            "signals": result.signals,
+            "accounts": result.accounts,
+            "operations": result.operations,
+            "targets": result.targets,
+            "bad_domains": result.bad_domains,
+        },
+        info,
+    )
+    return result, info

@@ -1,0 +1,209 @@
+"""Account scores, coordination promotion and operations (components of flagged accounts).
+
+Runs in Python on the *small* suspicious subgraph only: the signal rows and the coordination
+edges among candidate accounts, never on events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import igraph as ig
+import pandas as pd
+
+from counterspy.detect.base import SIGNAL_COLUMNS
+
+PHASE_CAPS = {
+    "reconnaissance": 0.8,
+    "engagement": 0.8,
+    "exploitation": 1.0,
+    "coordination": 0.8,
+}
+"""Most one kind of evidence can add. Below 1.0, no account is flagged on one kind alone:
+a lone researcher who reads many journalists' profiles (reconnaissance only) is not an
+operator until engagement, exploitation or coordination evidence corroborates it. A link to
+known-bad infrastructure is the exception: it is enough on its own."""
+
+
+@dataclass(frozen=True)
+class ScoringPolicy:
+    """How signals add up to a verdict on an account."""
+
+    flag_threshold: float = 1.0  # an account is an operator at this score
+    candidate_threshold: float = 0.2  # accounts below this are not considered for coordination
+    peer_threshold: float = 0.4  # a coordination peer must itself score this much
+    # Co-action weighs the summed Jaccard similarity to suspicious peers: two shared targets
+    # out of ten with one peer count little; lockstep with several peers counts fully.
+    co_action_weight: float = 1.0
+    infrastructure_weight: float = 0.4  # per suspicious peer sharing device / IP / photo
+    min_coordinated_peers: int = 1
+
+
+def account_scores(signals: pd.DataFrame) -> pd.Series:
+    """Per account: per phase the sum of its signals' weights (capped), summed over phases."""
+    if signals.empty:
+        return pd.Series(dtype="float64")
+    best = signals.groupby(["account_id", "phase", "signal"])["weight"].max()
+    per_phase = best.groupby(level=["account_id", "phase"]).sum().reset_index()
+    caps = per_phase["phase"].map(PHASE_CAPS).fillna(1.0)
+    per_phase["weight"] = per_phase["weight"].clip(upper=caps)
+    return per_phase.groupby("account_id")["weight"].sum()
+
+
+def coordination_signals(
+    edges: pd.DataFrame, seeds: set[str], policy: ScoringPolicy, window: tuple[object, object]
+) -> pd.DataFrame:
+    """Signal rows for accounts coordinated with suspicious peers (``seeds``)."""
+    if edges.empty:
+        return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+    both = pd.concat(
+        [
+            edges.rename(columns={"a": "account_id", "b": "peer"}),
+            edges.rename(columns={"b": "account_id", "a": "peer"}),
+        ],
+        ignore_index=True,
+    )
+    both = both[both["peer"].isin(seeds)]
+    rows = []
+    for (account, kind), grp in both.groupby(["account_id", "kind"], sort=True):
+        peers = sorted(set(grp["peer"]))
+        if len(peers) < policy.min_coordinated_peers:
+            continue
+        is_co = kind == "co_action"
+        first = grp.sort_values("peer").iloc[0]
+        rows.append(
+            {
+                "account_id": account,
+                "detector": "coordination.co_action" if is_co else "coordination.infrastructure",
+                "version": 1,
+                "phase": "coordination",
+                "signal": str(kind),
+                "value": float(len(peers)),
+                "threshold": float(policy.min_coordinated_peers),
+                "weight": min(
+                    (
+                        policy.co_action_weight * float(grp.groupby("peer")["strength"].max().sum())
+                        if is_co
+                        else policy.infrastructure_weight * len(peers)
+                    ),
+                    PHASE_CAPS["coordination"],
+                ),
+                "window_start": window[0],
+                "window_end": window[1],
+                "evidence": f"{kind} with {len(peers)} suspicious accounts, e.g. {first['peer']}: "
+                f"{first['evidence']}",
+                "params": "{}",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(SIGNAL_COLUMNS))
+
+
+EDGE_WEIGHTS = {
+    "shared_device": 3.0,
+    "shared_photo": 2.0,
+    "shared_ip": 2.0,
+    "shared_fingerprint": 1.0,
+    "co_action": 1.0,  # times the pair's Jaccard similarity
+}
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """Operations are connected components, split by Leiden where they are loosely joined.
+
+    Different firms often watch the same journalists, so co-action alone can bridge two
+    operations; Leiden on the weighted graph (shared devices and IPs weigh most) separates
+    communities that only touch through a few shared targets.
+    """
+
+    refine: bool = True
+    resolution: float = 0.2
+    min_component_for_refinement: int = 6
+    seed: int = 7
+
+
+def operations(
+    flagged: list[str], edges: pd.DataFrame, clustering: Clustering | None = None
+) -> dict[str, str]:
+    """account_id → operation_id over edges among flagged accounts.
+
+    Ids are stable for the same input: ``op-0001`` is the largest operation, ties broken by
+    the smallest account id.
+    """
+    import leidenalg
+
+    cl = clustering or Clustering()
+    names = sorted(flagged)
+    idx = {a: i for i, a in enumerate(names)}
+    weights: dict[tuple[int, int], float] = {}
+    if not edges.empty:
+        e = edges[edges["a"].isin(idx) & edges["b"].isin(idx)]
+        for a, b, kind, strength in zip(e["a"], e["b"], e["kind"], e["strength"], strict=True):
+            key = (idx[a], idx[b]) if idx[a] < idx[b] else (idx[b], idx[a])
+            w = EDGE_WEIGHTS.get(str(kind), 1.0) * float(strength)
+            weights[key] = weights.get(key, 0.0) + w
+    g = ig.Graph(n=len(idx), edges=list(weights))
+    g.es["weight"] = list(weights.values())
+    comps: list[list[str]] = []
+    for comp in g.connected_components():
+        if not cl.refine or len(comp) < cl.min_component_for_refinement:
+            comps.append(sorted(names[i] for i in comp))
+            continue
+        sub = g.subgraph(comp)
+        part = leidenalg.find_partition(
+            sub,
+            leidenalg.RBConfigurationVertexPartition,
+            weights="weight",
+            resolution_parameter=cl.resolution,
+            seed=cl.seed,
+        )
+        for community in part:
+            comps.append(sorted(names[comp[i]] for i in community))
+    comps.sort(key=lambda c: (-len(c), c[0]))
+    return {a: f"op-{n:04d}" for n, comp in enumerate(comps, 1) for a in comp}
+
+
+@dataclass(frozen=True)
+class OperationMerge:
+    """Join pieces of one operation that no account-level edge connects.
+
+    At low volume an operation's accounts rarely all co-act pairwise, but together they keep
+    returning to the same at-risk people. Two pieces are one operation when their at-risk target
+    sets overlap by at least ``min_shared`` people and ``min_jaccard`` similarity.
+    """
+
+    enabled: bool = True
+    min_shared: int = 2
+    min_jaccard: float = 0.15
+
+
+def merge_operations(
+    membership: dict[str, str], touched: pd.DataFrame, policy: OperationMerge
+) -> dict[str, str]:
+    """``touched``: (actor_id, target_id) at-risk targets of flagged accounts."""
+    if not policy.enabled or not membership:
+        return membership
+    t = touched[touched["actor_id"].isin(membership)]
+    sets: dict[str, set[str]] = {}
+    for actor, target in zip(t["actor_id"], t["target_id"], strict=True):
+        sets.setdefault(membership[str(actor)], set()).add(str(target))
+    ops = sorted(set(membership.values()))
+    parent = {o: o for o in ops}
+
+    def find(o: str) -> str:
+        while parent[o] != o:
+            parent[o] = parent[parent[o]]
+            o = parent[o]
+        return o
+
+    for i, a in enumerate(ops):
+        for b in ops[i + 1 :]:
+            sa, sb = sets.get(a, set()), sets.get(b, set())
+            shared = len(sa & sb)
+            if shared >= policy.min_shared and shared / len(sa | sb) >= policy.min_jaccard:
+                parent[find(b)] = find(a)
+    groups: dict[str, list[str]] = {}
+    for account, op in membership.items():
+        groups.setdefault(find(op), []).append(account)
+    comps = sorted((sorted(g) for g in groups.values()), key=lambda c: (-len(c), c[0]))
+    return {a: f"op-{n:04d}" for n, comp in enumerate(comps, 1) for a in comp}

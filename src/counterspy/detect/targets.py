@@ -1,0 +1,96 @@
+"""Targets: every account an operation acted on, with the highest phase of the chain reached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from counterspy.detect.base import CONTACT_TYPES, DetectionContext, url_domain
+from counterspy.model import EventType, Phase
+
+PHASE_BY_RANK = {p.rank: p.value for p in Phase}
+
+
+@dataclass(frozen=True)
+class TargetPolicy:
+    """Which touched accounts count as targets (operators also act on cover accounts)."""
+
+    # Operators also act on ordinary accounts as cover (a reaction here, a comment there).
+    # An account outside the protection programme counts as a target when it received a bad
+    # link or at least this many targeting actions (views, friend-list views, searches,
+    # friend requests, messages) from the operation.
+    min_targeting_actions: int = 2
+
+
+TARGETING_TYPES = (
+    EventType.PROFILE_VIEW.value,
+    EventType.FRIEND_LIST_VIEW.value,
+    EventType.SEARCH.value,
+    EventType.FRIEND_REQUEST.value,
+    EventType.MESSAGE.value,
+)
+
+
+def operation_targets(
+    ctx: DetectionContext, members: ir.Table, operators: ir.Table, policy: TargetPolicy
+) -> ir.Table:
+    """One row per (target, operation).
+
+    ``members``: (account_id, operation_id, firm) of every flagged account;
+    ``operators``: (account_id) of every flagged account — never listed as targets.
+    """
+    t = ctx.targeted_by(members)
+    t = t.inner_join(members, t.actor_id == members.account_id)
+    t = t.anti_join(operators, t.target_id == operators.account_id)
+    bad = ctx.bad_domains.select(b_domain=ctx.bad_domains.domain)
+    t = t.mutate(domain=url_domain(t.url.fill_null("")))
+    t = t.left_join(bad, t.domain == bad.b_domain)
+    rank = ibis.cases((t.b_domain.notnull(), 3), (t.event_type.isin(CONTACT_TYPES), 2), else_=1)
+    t = t.mutate(rank=rank)
+    g = t.group_by(target_id=t.target_id, operation_id=t.operation_id).aggregate(
+        firm=t.firm.min(),
+        at_risk=t.target_at_risk.max(),
+        country=t.target_country.min(),
+        rank=t.rank.max(),
+        first_seen=t.ts.min(),
+        last_seen=t.ts.max(),
+        n_events=t.count(),
+        n_operators=t.actor_id.nunique(),
+        n_recon=(t.rank == 1).cast("int64").sum(),
+        n_contact=(t.rank == 2).cast("int64").sum(),
+        n_bad_links=(t.rank == 3).cast("int64").sum(),
+        n_targeting=t.event_type.isin(TARGETING_TYPES).cast("int64").sum(),
+        example_operator=t.actor_id.min(),
+    )
+    g = g.filter(g.at_risk | (g.n_bad_links > 0) | (g.n_targeting >= policy.min_targeting_actions))
+    phase = ibis.cases(*((g.rank == r, v) for r, v in PHASE_BY_RANK.items()), else_="unknown")
+    evidence = (
+        ibis.literal("")
+        + g.n_events.cast("string")
+        + " actions by "
+        + g.n_operators.cast("string")
+        + " operator accounts (e.g. "
+        + g.example_operator
+        + "): "
+        + g.n_recon.cast("string")
+        + " profiling, "
+        + g.n_contact.cast("string")
+        + " contacts, "
+        + g.n_bad_links.cast("string")
+        + " bad links"
+    )
+    return g.select(
+        "target_id",
+        "operation_id",
+        "firm",
+        phase=phase,
+        at_risk=g.at_risk,
+        country=g.country,
+        first_seen=g.first_seen,
+        last_seen=g.last_seen,
+        n_events=g.n_events,
+        n_operators=g.n_operators,
+        evidence=evidence,
+    )

@@ -1,0 +1,1 @@
+"""Infrastructure verdicts: URL parsing, indicator index, lookalike detection, verdict engine."""

@@ -1,0 +1,195 @@
+"""The link-verdict engine: ``VerdictEngine.verdict(url) -> Verdict``.
+
+Order of judgement for one URL:
+
+1. parse it as a browser would (:mod:`counterspy.infra.urls`); dangerous schemes, userinfo
+   tricks, obfuscated IPs and invalid hosts add reasons of their own;
+2. ``malicious`` when the URL, its host or any parent domain, its IP or a CIDR containing it is
+   on an indicator list or the blocklist;
+3. otherwise ``clean`` for a protected brand's own domains, ``suspicious`` for URL shorteners,
+   lookalikes of protected brands and domains first seen recently on the platform;
+4. otherwise ``clean`` with reason ``clean.no_match``.
+
+Host-level results are memoised (a link shim sees the same hosts over and over); the memo is
+dropped whenever the engine is rebuilt, so indicator changes are never masked by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from counterspy.infra.indicator_index import IndicatorIndex, Match
+from counterspy.infra.lookalike import LookalikeIndex
+from counterspy.infra.urls import MAX_URL_CHARS, ParsedUrl, fast_host, parse_url
+from counterspy.model.verdict import Reason, Verdict, VerdictLabel
+
+_SEVERITY = {VerdictLabel.CLEAN: 0, VerdictLabel.SUSPICIOUS: 1, VerdictLabel.MALICIOUS: 2}
+CLEAN_NO_MATCH = Reason("clean.no_match", "no indicator, blocklist entry or lookalike matched")
+_URL_PROBLEMS: dict[str, tuple[VerdictLabel, str]] = {
+    "url.scheme": (
+        VerdictLabel.SUSPICIOUS,
+        "the URL runs code or embeds content (scheme {scheme}:)",
+    ),
+    "url.no_host": (VerdictLabel.CLEAN, "no web host to judge (scheme {scheme!r})"),
+    "url.invalid_host": (VerdictLabel.SUSPICIOUS, "the host is not a valid domain name"),
+    "url.oversized": (VerdictLabel.SUSPICIOUS, "the URL is longer than a normal link"),
+    "url.userinfo": (VerdictLabel.SUSPICIOUS, "text before '@' ({userinfo}) is not the real host"),
+    "url.obfuscated_ip": (VerdictLabel.SUSPICIOUS, "the host is an IP address in disguise ({ip})"),
+    "url.percent_encoded_host": (VerdictLabel.SUSPICIOUS, "the host name is percent-encoded"),
+    "url.bad_port": (VerdictLabel.CLEAN, "the port is not a number"),
+}
+
+
+@dataclass(frozen=True)
+class HostJudgement:
+    label: VerdictLabel
+    reasons: tuple[Reason, ...]
+    actor: str | None = None
+
+
+def _match_reason(m: Match) -> Reason:
+    p = m.provenance
+    who = f", actor {p.actor}" if p.actor else ""
+    note = f" ({p.note})" if p.note else ""
+    return Reason(
+        m.code, f"{m.value} is on {p.kind} source {p.source}{who}{note}", indicator_source=p.source
+    )
+
+
+class VerdictEngine:
+    """Implements :class:`counterspy.model.verdict.LinkChecker`."""
+
+    MEMO_LIMIT = 500_000
+
+    def __init__(
+        self,
+        indicators: IndicatorIndex,
+        lookalikes: LookalikeIndex | None = None,
+        *,
+        first_seen: Mapping[str, datetime] | None = None,
+        recent: timedelta = timedelta(days=7),
+        now: datetime | None = None,
+    ) -> None:
+        self.indicators = indicators
+        self.lookalikes = lookalikes
+        self.first_seen = dict(first_seen or {})
+        self.recent = recent
+        self.now = now
+        self._memo: dict[str, HostJudgement] = {}
+
+    # -- host level ----------------------------------------------------------------------
+    def judge_host(self, host: str) -> HostJudgement:
+        j = self._memo.get(host)
+        if j is None:
+            if len(self._memo) >= self.MEMO_LIMIT:
+                self._memo.clear()
+            j = self._memo[host] = self._judge_host(host)
+        return j
+
+    def _judge_host(self, host: str) -> HostJudgement:
+        m = self.indicators.match_host(host)
+        if m is not None:
+            return HostJudgement(VerdictLabel.MALICIOUS, (_match_reason(m),), m.provenance.actor)
+        reasons: list[Reason] = []
+        if self.lookalikes is not None:
+            hc = self.lookalikes.check(host)
+            if hc.owned_by is not None:
+                b = hc.owned_by
+                return HostJudgement(
+                    VerdictLabel.CLEAN,
+                    (
+                        Reason(
+                            "clean.brand_domain",
+                            f"{host} belongs to protected brand {b.name}",
+                            brand=b.name,
+                        ),
+                    ),
+                )
+            if hc.shortener is not None:
+                reasons.append(
+                    Reason(
+                        "shortener",
+                        f"{host} is URL shortener {hc.shortener.name}: the destination "
+                        "is hidden until followed",
+                        brand=hc.shortener.name,
+                    )
+                )
+            reasons.extend(hc.reasons)
+        if self.first_seen:
+            reg, seen = self._first_seen(host)
+            if reg is not None and seen is not None:
+                now = self.now or datetime.now(UTC)
+                if now - seen <= self.recent:
+                    reasons.append(
+                        Reason(
+                            "first_seen.recent",
+                            f"{reg} was first seen on the platform {seen:%Y-%m-%d %H:%M} "
+                            f"(within {self.recent.days} days)",
+                        )
+                    )
+        if reasons:
+            return HostJudgement(VerdictLabel.SUSPICIOUS, tuple(reasons))
+        return HostJudgement(VerdictLabel.CLEAN, (CLEAN_NO_MATCH,))
+
+    def _first_seen(self, host: str) -> tuple[str | None, datetime | None]:
+        h = host
+        while True:
+            seen = self.first_seen.get(h)
+            if seen is not None:
+                return h, seen
+            i = h.find(".")
+            if i == -1:
+                return None, None
+            h = h[i + 1 :]
+
+    # -- URL level -----------------------------------------------------------------------
+    def verdict(self, url: str) -> Verdict:
+        if len(url) <= MAX_URL_CHARS and not self.indicators.urls:
+            host = fast_host(url)
+            if host is not None and not host[-1].isdigit() and "xn--" not in host:
+                j = self.judge_host(host)
+                return Verdict(url, j.label, j.reasons, j.actor, host)
+        return self._careful(url, parse_url(url))
+
+    def _careful(self, url: str, p: ParsedUrl) -> Verdict:
+        label = VerdictLabel.CLEAN
+        reasons: list[Reason] = []
+        actor: str | None = None
+        loc = p.location
+        if loc is not None and self.indicators.urls:
+            m = self.indicators.match_url(loc)
+            if m is not None:
+                label, actor = VerdictLabel.MALICIOUS, m.provenance.actor
+                reasons.append(_match_reason(m))
+        if p.ip is not None:
+            m = self.indicators.match_ip(p.ip)
+            if m is not None:
+                label, actor = VerdictLabel.MALICIOUS, actor or m.provenance.actor
+                reasons.append(_match_reason(m))
+        elif p.host is not None:
+            j = self.judge_host(p.host)
+            if _SEVERITY[j.label] > _SEVERITY[label]:
+                label = j.label
+            actor = actor or j.actor
+            if j.label is not VerdictLabel.CLEAN or not reasons:
+                reasons.extend(j.reasons)
+        for code in p.problems:
+            sev, template = _URL_PROBLEMS[code]
+            detail = template.format(scheme=p.scheme, userinfo=(p.userinfo or "")[:80], ip=p.ip)
+            if code == "url.userinfo" and p.userinfo is not None and "." not in p.userinfo:
+                sev = VerdictLabel.CLEAN  # plain credentials (ftp://user:pw@host), not a disguise
+            reasons.append(Reason(code, detail))
+            if _SEVERITY[sev] > _SEVERITY[label]:
+                label = sev
+        if label is not VerdictLabel.CLEAN:
+            reasons = [r for r in reasons if r.code != "clean.no_match"]
+        if not reasons:
+            reasons.append(CLEAN_NO_MATCH)
+        domain = p.host if p.host is not None else (str(p.ip) if p.ip is not None else None)
+        return Verdict(url, label, tuple(reasons), actor, domain)
+
+    def check_many(self, urls: Sequence[str]) -> list[Verdict]:
+        verdict = self.verdict
+        return [verdict(u) for u in urls]

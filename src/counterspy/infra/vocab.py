@@ -1,0 +1,115 @@
+"""Word lists behind the lookalike rules. Kept apart so analysts can read and review them.
+
+Each list is a *vocabulary an attacker uses to dress up a name*, not a list of bad domains.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+def words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``."""
+    return frozenset(text.split())
+
+
+# Words that turn a brand into a combosquat when glued to it (brand-login, secure-brand,
+# brandegypt). A brand plus *only* these words (and digits) is a combosquat.
+AFFIXES = words(
+    """login logon signin signup secure security verify verification account accounts update
+    updates updater support help service services online web app apps mobile official auth id
+    pay payment wallet bank my get go www mail cloud sync api cdn group shop store promo gift
+    gifts bonus watch buy download free
+    egypt egy misr eg gr greece hellas sa ksa uae ae uk us eu global international portal
+    connect arabia arab africa europe"""
+)
+
+# The subset that makes even a common-word brand a combosquat (getsignalapps, secure-orange).
+STRONG_AFFIXES = words(
+    """login logon signin signup secure security verify verification account accounts update
+    updates updater support help official auth wallet pay payment bank app apps egypt misr
+    arabia"""
+)
+
+# Keys that are also everyday words: matched only as a whole name, never inside longer words,
+# never as a bare name on another TLD (live.com's "live", sky.com's "sky").
+COMMON_WORDS = words(
+    """live news mail time times one box sky free star standard bell three post link go web
+    online world daily express today nation mirror sun independent record focus insider vice
+    semana terra stuff tempo wired vox bild stern dawn noon seat bolt grab wise square target
+    delta united discover vanguard orange vivo claro spectrum zain jazz mega signal meta threads
+    intel opera brave medium ledger kraken tiki nova wind viva capital alpha access equity
+    first public china india global city home info save best style index state report digital
+    graphic people sport short inbox trends central point monitor reporter tribune citizen
+    herald observer guardian telegraph times mobile sports express notion money trip scores
+    games game club"""
+)
+
+# Country-code TLDs that are widely sold and used as generic names (.me, .io, .tv ...): a brand
+# name on one of these is not a local business of that country.
+GENERIC_CCTLDS = words(
+    "me io co tv cc ws ly to fm am gg ai sh la pw nu tk ml ga cf gq ps bz vc ms gd st cx"
+)
+
+# Private suffixes that imitate a country code (``zougla.gr.com`` reads as ``zougla.gr``).
+CC_IMITATION_SUFFIXES = words(
+    """gr.com uk.com us.com eu.com de.com br.com cn.com ru.com sa.com za.com jpn.com ar.com
+    hu.com kr.com no.com qc.com se.com uy.com ae.org gb.net jp.net hu.net in.net uk.net
+    se.net us.org co.com"""
+)
+
+# Names built only from these words imitate operating-system and infrastructure endpoints
+# (Android's connectivitycheck, NTP time sync, OTA update servers).
+SYSTEM_VOCAB = words(
+    """update updates updating updater updete sync synced time timestamp stamp clock check
+    checker checks connectivity connection service services server servers
+    statistics stats cloud browser ota ios android system network enterprise telecommunication
+    request requests push notification notifications sms infosms security secure verify
+    verification config configuration settings mobile net api status health ping"""
+)
+
+# At least one of these must appear for a name to count as a system-endpoint imitation.
+SYSTEM_STRONG = words(
+    """update updates updating updater updete sync synced check checker checks connectivity
+    timestamp ota statistics stats status ping api config verify verification"""
+)
+
+# Names built from these words imitate link shorteners and redirectors.
+SHORTENER_VOCAB = words(
+    """short shorten shortener shorturl shorturls shortlink shortlinks link links lnk lnks
+    url urls tiny tinyurl redirect redirecting redir safely go goto cut bit click clicks
+    forward fwd jump hop"""
+)
+
+FILLER = words(
+    """my get go to the a i u you 4 for now quick fast new me we service services app apps
+    online site web mobile s with are is this that it of in on at by and or all your our
+    info"""
+)
+
+
+@lru_cache(maxsize=65_536)
+def segments(s: str, vocab: frozenset[str], max_len: int = 20) -> tuple[str, ...] | None:
+    """Split ``s`` entirely into words of ``vocab`` (digits allowed), fewest words first."""
+    n = len(s)
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for i in range(n):
+        cur = best[i]
+        if cur is None:
+            continue
+        j = i
+        while j < n and s[j].isdigit():
+            j += 1
+        if j > i:
+            cand = (*cur, s[i:j])
+            if best[j] is None or len(cand) < len(best[j] or ()):
+                best[j] = cand
+        for k in range(i + 1, min(n, i + max_len) + 1):
+            w = s[i:k]
+            if w in vocab:
+                cand = (*cur, w)
+                old = best[k]
+                if old is None or len(cand) < len(old):
+                    best[k] = cand
+    return best[n]

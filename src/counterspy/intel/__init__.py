@@ -1,0 +1,1 @@
+"""Indicator intelligence: import, normalisation, provenance and the indicator store."""

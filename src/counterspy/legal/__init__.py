@@ -1,0 +1,1 @@
+"""The lawful-request channel: agencies, requests, due-process rules, workflow, transparency."""
