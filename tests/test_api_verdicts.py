@@ -82,3 +82,35 @@ def test_openapi_documents_the_endpoint(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "/v1/verdicts" in schema["paths"]
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_expired_blocklist_entries_stop_matching(home: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    ws = Workspace.resolve(home)
+    svc = VerdictService(ws, check_interval=0.0)
+    store = open_store(ws)
+    try:
+        add_block(
+            store,
+            "short-lived.example",
+            reason="test",
+            added_by="ana",
+            expires=datetime.now(UTC) + timedelta(seconds=1),
+        )
+        assert svc.engine().verdict("short-lived.example").label.value == "malicious"
+        add_block(
+            store,
+            "gone.example",
+            reason="test",
+            added_by="ana",
+            expires=datetime.now(UTC) - timedelta(seconds=1),
+        )
+        assert svc.engine().verdict("gone.example").label.value == "clean"
+        import time
+
+        time.sleep(1.1)
+        assert svc.engine().verdict("short-lived.example").label.value == "clean"
+    finally:
+        store.dispose()
+        svc.close()

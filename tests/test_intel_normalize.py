@@ -92,3 +92,32 @@ def test_type_inference_for_untyped_lists() -> None:
     assert infer_type("198.51.100.7") == "ip"
     assert infer_type("198.51.100.0/24") == "cidr"
     assert infer_type("d41d8cd98f00b204e9800998ecf8427e") == "md5"
+
+
+def test_compiled_suffix_list_agrees_with_tldextract() -> None:
+    from counterspy.intel import normalize
+    from tests.conftest import REPO
+
+    lines = (REPO / "tests" / "data" / "benign_domains.txt").read_text(encoding="utf-8")
+    hosts = [x.strip() for x in lines.splitlines() if x.strip() and not x.startswith("#")]
+    hosts += [
+        "a.b.c.ck",
+        "www.ck",
+        "x.www.ck",
+        "foo.bar.kawasaki.jp",
+        "city.kawasaki.jp",
+        "x.y.github.io",
+        "amazing.lab",
+        "localhost",
+        "com",
+        "co.uk",
+        "test.xn--p1ai",
+        "a.b.s3.amazonaws.com",
+        "x.bmw.gr.com",
+        "paypal.com.secure-login.tld",
+    ]
+    compiled = normalize.suffix_list()
+    for h in hosts:
+        r = normalize._EXTRACT(h)
+        assert compiled.split(h) == (r.subdomain, r.domain, r.suffix), h
+    assert len(hosts) > 3700

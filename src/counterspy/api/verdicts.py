@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field
 from counterspy.api.auth import guarded
 from counterspy.auth.roles import Permission
 from counterspy.infra.service import VerdictService
-from counterspy.model.verdict import Verdict
+from counterspy.model.verdict import Reason, Verdict
 
 MAX_BATCH = 10_000
 MAX_URL_CHARS = 131_072
@@ -65,11 +66,69 @@ def verdict_json(v: Verdict) -> dict[str, object]:
     }
 
 
+_REASONS_JSON: dict[tuple[Reason, ...], str] = {}
+
+
+def _reasons_json(reasons: tuple[Reason, ...]) -> str:
+    """Serialised reasons, memoised: verdicts of one host share their reasons tuple."""
+    text = _REASONS_JSON.get(reasons)
+    if text is None:
+        if len(_REASONS_JSON) > 100_000:
+            _REASONS_JSON.clear()
+        text = _REASONS_JSON[reasons] = json.dumps(
+            [
+                {
+                    "code": r.code,
+                    "detail": r.detail,
+                    "brand": r.brand,
+                    "indicator_source": r.indicator_source,
+                }
+                for r in reasons
+            ],
+            separators=(",", ":"),
+        )
+    return text
+
+
+_TAILS: dict[tuple[str | None, str, str | None, tuple[Reason, ...]], str] = {}
+
+
+def _tail(v: Verdict) -> str:
+    """Everything of a verdict's JSON object after the URL, memoised per host judgement."""
+    key = (v.domain, v.label.value, v.actor, v.reasons)
+    text = _TAILS.get(key)
+    if text is None:
+        if len(_TAILS) > 200_000:
+            _TAILS.clear()
+        dumps = json.dumps
+        text = _TAILS[key] = (
+            f',"verdict":"{v.label.value}","actor":{dumps(v.actor)},"domain":{dumps(v.domain)},'
+            f'"reasons":{_reasons_json(v.reasons)}}}'
+        )
+    return text
+
+
+def verdicts_payload(verdicts: list[Verdict], intel_version: int) -> str:
+    """The response body of :class:`VerdictResponse`, assembled from memoised pieces."""
+    dumps = json.dumps
+    parts = ['{"url":' + dumps(v.url) + _tail(v) for v in verdicts]
+    return '{"verdicts":[' + ",".join(parts) + '],"intel_version":' + str(intel_version) + "}"
+
+
+_SERVICE_LOCK = threading.Lock()
+
+
 def get_service(request: Request) -> VerdictService:
-    svc = getattr(request.app.state, "verdict_service", None)
+    """The app's verdict service, built on first use (once, even under concurrent requests)."""
+    svc: VerdictService | None = getattr(request.app.state, "verdict_service", None)
     if svc is None:
-        svc = VerdictService(request.app.state.workspace)
-        request.app.state.verdict_service = svc
+        with _SERVICE_LOCK:
+            svc = getattr(request.app.state, "verdict_service", None)
+            if svc is None:
+                svc = VerdictService(
+                    request.app.state.workspace, store=getattr(request.app.state, "store", None)
+                )
+                request.app.state.verdict_service = svc
     return svc
 
 
@@ -87,8 +146,5 @@ def post_verdicts(
             status_code=413, detail=f"batch of {len(body.urls):,} URLs; the limit is {MAX_BATCH:,}"
         )
     engine = service.engine()
-    payload = {
-        "verdicts": [verdict_json(v) for v in engine.check_many(body.urls)],
-        "intel_version": service.version,
-    }
-    return Response(json.dumps(payload, separators=(",", ":")), media_type="application/json")
+    payload = verdicts_payload(engine.check_many(body.urls), service.version)
+    return Response(payload, media_type="application/json")

@@ -306,13 +306,32 @@ def verdict_cmd(
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8080,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Worker processes (one per core is typical).")
+    ] = 1,
     home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
 ) -> None:
     """Run the HTTP API (POST /v1/verdicts, ...) with uvicorn."""
+    import os
+
     import uvicorn
 
     from counterspy.api.app import create_app
+    from counterspy.intel.store import open_store
+    from counterspy.workspace import HOME_ENV
 
     ws = _workspace(home)
-    err.print(f"serving workspace {ws.home} on http://{host}:{port}")
-    uvicorn.run(create_app(ws), host=host, port=port, log_level="info")
+    open_store(ws).dispose()  # migrate once here, not racing in every worker process
+    err.print(f"serving workspace {ws.home} on http://{host}:{port} ({workers} worker(s))")
+    if workers == 1:
+        uvicorn.run(create_app(ws), host=host, port=port, log_level="warning")
+        return
+    os.environ[HOME_ENV] = str(ws.home)  # each worker process builds its app from it
+    uvicorn.run(
+        "counterspy.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )

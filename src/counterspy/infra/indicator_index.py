@@ -97,11 +97,12 @@ class IndicatorIndex:
         if pid is not None:
             p = self._provs[pid]
             return Match(f"{p.kind}.domain", host, p)
+        last = host.rfind(".")
         i = host.find(".")
-        while i != -1:
+        while i != -1 and i < last:  # parents with at least two labels
             parent = host[i + 1 :]
             pid = domains.get(parent)
-            if pid is not None and "." in parent:
+            if pid is not None:
                 p = self._provs[pid]
                 return Match(f"{p.kind}.parent_domain", parent, p)
             i = host.find(".", i + 1)

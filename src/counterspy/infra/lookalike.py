@@ -8,6 +8,7 @@ dozen dict probes and one automaton pass, independent of the number of brands.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ import ahocorasick
 from counterspy.infra.brands import Brand
 from counterspy.infra.risk import cheap_tld_signals, is_abused_tld
 from counterspy.infra.scripts import mixed_script, skeleton
-from counterspy.infra.typos import ascii_fold, classify_edit, deletes, distance
+from counterspy.infra.typos import TypoIndex, ascii_fold
 from counterspy.infra.vocab import (
     AFFIXES,
     CC_IMITATION_SUFFIXES,
@@ -27,6 +28,7 @@ from counterspy.infra.vocab import (
     STRONG_AFFIXES,
     SYSTEM_STRONG,
     SYSTEM_VOCAB,
+    reachable,
     segments,
 )
 from counterspy.intel.normalize import split_host, to_unicode_host
@@ -45,8 +47,17 @@ EDIT_WORDS = {
 }
 MIN_KEY = 3  # keys shorter than this never match (two-letter names collide with everything)
 _AFFIX_WORDS = AFFIXES
+_AFFIX_FIRST = frozenset(w[0] for w in AFFIXES) | frozenset("0123456789")
+_AFFIX_LAST = frozenset(w[-1] for w in AFFIXES) | frozenset("0123456789")
+# Subdomain labels that are ordinary service names, never half of a split brand name.
+_NOT_SPLIT = frozenset({"www", "m", "mobile", "en", "web", "mail", "api", "cdn", "static", "img"})
 _SYSTEM_WORDS = SYSTEM_VOCAB | FILLER
 _SHORT_WORDS = SHORTENER_VOCAB | FILLER | frozenset({"promo", "in", "it"})
+# Cheap necessary conditions checked before segmenting a name (one C-level regex search each).
+_SYSTEM_STRONG_RE = re.compile("|".join(sorted(SYSTEM_STRONG, key=len, reverse=True)))
+_SHORTENER_RE = re.compile(
+    "|".join(sorted((w for w in SHORTENER_VOCAB if len(w) >= 3), key=len, reverse=True))
+)
 
 
 def _is_cc_suffix(suffix: str) -> bool:
@@ -83,18 +94,28 @@ class HostCheck:
 NO_MATCH = HostCheck(None, None, ())
 
 
+@dataclass(frozen=True)
+class _NameFindings:
+    plain: str
+    owner: Brand | None  # a global brand's own ccTLD variant
+    items: tuple[tuple[tuple[str, str], Reason], ...]
+    fallback: tuple[Reason, ...]  # weak-signal reasons, used only if nothing else matched
+
+
 class _Findings:
     def __init__(self, index: LookalikeIndex) -> None:
         self.index = index
         self.items: dict[tuple[str, str], Reason] = {}
+        self.keys: set[str] = set()
 
     def add(self, code: str, key: str, detail: str) -> None:
         brands = self.index.by_key.get(key)
         name = brands[0].name if brands else None
         self.items.setdefault((code, key), Reason(code, detail, brand=name))
+        self.keys.add(key)
 
     def has_key(self, key: str) -> bool:
-        return any(k == key for _c, k in self.items)
+        return key in self.keys
 
 
 class LookalikeIndex:
@@ -107,9 +128,8 @@ class LookalikeIndex:
         self.primary: set[str] = set()
         self.generic_names: set[str] = set()
         self.shortener_keys: set[str] = set()
-        self.neighbours: dict[str, list[str]] = {}
-        self.relaxed: dict[str, list[str]] = {}
         self.folded: dict[str, str] = {}
+        self._names: dict[tuple[str, str], _NameFindings] = {}
         self.automaton = ahocorasick.Automaton()
         for b in self.brands:
             for d in b.domains:
@@ -127,30 +147,17 @@ class LookalikeIndex:
         for k in self.primary:
             if len(k) >= 4:
                 self.folded.setdefault(ascii_fold(k), k)
-            depth = self.max_distance(k)
-            if depth:
-                for v in deletes(k, depth) | {k}:
-                    self.neighbours.setdefault(v, []).append(k)
-            depth = self.max_distance(k, relaxed=True)
-            if depth and not self.generic(k):
-                for v in deletes(k, depth) | {k}:
-                    self.relaxed.setdefault(v, []).append(k)
             self.automaton.add_word(k, k)
         if self.primary:
             self.automaton.make_automaton()
+        self.typos = TypoIndex(
+            self.primary, self.shortener_keys, {k for k in self.primary if self.generic(k)}
+        )
+
+    def clear_memo(self) -> None:
+        self._names.clear()
 
     # -- helpers -------------------------------------------------------------------------
-    def max_distance(self, key: str, *, relaxed: bool = False) -> int:
-        """Edits a typo of ``key`` may have: none for short keys (false positives)."""
-        n = len(key)
-        if relaxed:
-            return 2 if n >= 7 else (1 if n >= 5 else 0)
-        if n >= 10:
-            return 2
-        if n >= 6 or (n == 5 and key in self.shortener_keys):
-            return 1
-        return 0
-
     def generic(self, key: str) -> bool:
         return key in COMMON_WORDS or key in self.generic_names
 
@@ -167,33 +174,10 @@ class LookalikeIndex:
             h = h[i + 1 :]
 
     def typo(self, s: str, *, relaxed: bool = False) -> tuple[str, str] | None:
-        """``(key, edit)`` when ``s`` is a typo of a primary brand key.
-
-        The first letter must match: readers anchor on it, and legitimate names one edit from a
-        brand usually differ there (``xozilla``, ``feng``/``ifeng``). ``relaxed`` (used only
-        together with another weak signal) also admits five-letter keys, edits anywhere and two
-        edits from seven letters on.
-        """
+        """``(key, edit)`` when ``s`` is a typo of a primary brand key (see :class:`TypoIndex`)."""
         if len(s) < 4 or s in COMMON_WORDS:
             return None
-        probes = {s} | deletes(s, 2 if len(s) >= 9 else 1)
-        best: tuple[int, str] | None = None
-        for p in probes:
-            for k in self.neighbours.get(p, ()) if not relaxed else self.relaxed.get(p, ()):
-                if k == s or (k[0] != s[0] and k not in self.shortener_keys and not relaxed):
-                    continue
-                if len(s) == len(k) + 1 and s[-1] == "s" and s[:-1] == k:
-                    continue  # plural: livescores / livescore
-                md = self.max_distance(k, relaxed=relaxed)
-                if abs(len(k) - len(s)) > md:
-                    continue
-                d = distance(s, k, md)
-                if d <= md and (best is None or d < best[0]):
-                    best = (d, k)
-        if best is None:
-            return None
-        key = best[1]
-        return key, classify_edit(s, key) if best[0] == 1 else "double_edit"
+        return self.typos.find(s, relaxed=relaxed)
 
     # -- the check -----------------------------------------------------------------------
     def check(self, host: str) -> HostCheck:
@@ -206,14 +190,17 @@ class LookalikeIndex:
         sub, dom, suf = split_host(host)
         if not dom:
             return NO_MATCH
+        base = self._name_findings(dom, suf)
+        if base.owner is not None:
+            return HostCheck(base.owner, None, ())
         f = _Findings(self)
-        self._scripts(sub, dom, f)
-        plain = dom.replace("-", "")
-        if self._name(dom, plain, suf, f):
-            return HostCheck(self.by_key[dom][0], None, ())
-        self._split(sub, plain, suf, f)
-        self._combos(dom, plain, f)
+        if "xn--" in host:
+            self._scripts(sub, dom, f)
+        for (code, key), reason in base.items:
+            f.items.setdefault((code, key), reason)
+            f.keys.add(key)
         if sub:
+            self._split(sub, base.plain, suf, f)
             for lab in sub.split("."):
                 if len(lab) >= 4 and lab in self.primary and not self.generic(lab):
                     f.add(
@@ -221,8 +208,39 @@ class LookalikeIndex:
                         lab,
                         f"brand {lab} appears as a subdomain of unrelated {_join(dom, suf)}",
                     )
+        else:
+            self._split("", base.plain, suf, f)
         if not f.items:
-            self._vocabulary(plain, f)
+            return HostCheck(None, None, base.fallback) if base.fallback else NO_MATCH
+        return HostCheck(None, None, tuple(f.items.values())[:6])
+
+    def _name_findings(self, dom: str, suf: str) -> _NameFindings:
+        """Everything that depends only on the registered name, memoised per name: subdomains
+        of one site (and the many hosts of one throw-away domain) share the work."""
+        key = (dom, suf)
+        cached = self._names.get(key)
+        if cached is not None:
+            return cached
+        f = _Findings(self)
+        plain = dom.replace("-", "")
+        fallback: tuple[Reason, ...] = ()
+        owned: Brand | None = None
+        if self._name(dom, plain, suf, f):
+            owned = self.by_key[dom][0]
+        else:
+            self._combos(dom, plain, f)
+            if not f.items:
+                fallback = self._weak_signals(dom, plain, suf)
+        result = _NameFindings(plain, owned, tuple(f.items.items()), fallback)
+        if len(self._names) >= 200_000:
+            self._names.clear()
+        self._names[key] = result
+        return result
+
+    def _weak_signals(self, dom: str, plain: str, suf: str) -> tuple[Reason, ...]:
+        """Reasons used only when nothing about a brand matched the host."""
+        f = _Findings(self)
+        self._vocabulary(plain, f)
         if not f.items and is_abused_tld(suf):
             t = self.typo(plain, relaxed=True)
             if t is not None:
@@ -235,10 +253,8 @@ class LookalikeIndex:
         if not f.items:
             r = cheap_tld_signals(plain, suf)
             if r is not None:
-                f.items[(r.code, plain)] = r
-        if not f.items:
-            return NO_MATCH
-        return HostCheck(None, None, tuple(f.items.values())[:6])
+                return (r,)
+        return tuple(f.items.values())
 
     def _scripts(self, sub: str, dom: str, f: _Findings) -> None:
         labels = (*sub.split("."), dom) if sub else (dom,)
@@ -313,6 +329,8 @@ class LookalikeIndex:
         """Labels joined across the dot: wha.tsapp.me → whatsapp, instagr.am-style hosts."""
         if sub:
             labels = sub.split(".")
+            if labels[-1] in _NOT_SPLIT:
+                return
             joins = [labels[-1] + plain]
             if len(labels) > 1:
                 joins.append(labels[-2] + labels[-1] + plain)
@@ -347,20 +365,36 @@ class LookalikeIndex:
                             f"{dom} combines {t} ({typo[0]} with {EDIT_WORDS[typo[1]]}) "
                             f"with {'-'.join(others)}",
                         )
-        if any(k == plain for _c, k in f.items):
+        if plain in f.keys:
             return
+        hits = []
         for end, key in self.automaton.iter(plain):
+            start = end - len(key) + 1
+            # Cheap necessary condition before segmenting: the text around the brand must
+            # start and end like attacker vocabulary (or be empty, or shared with the brand).
+            if start and (plain[0] not in _AFFIX_FIRST or plain[start - 1] not in _AFFIX_LAST):
+                continue
+            if end + 1 < len(plain) and plain[-1] not in _AFFIX_LAST:
+                continue
+            if end + 1 < len(plain) and not (
+                plain[end + 1] in _AFFIX_FIRST or plain[end] in _AFFIX_FIRST
+            ):
+                continue
+            hits.append((start, end, key))
+        if not hits:
+            return
+        left, right = reachable(plain, AFFIXES)
+        for start, end, key in hits:
             if key == plain or f.has_key(key):
                 continue
-            start = end - len(key) + 1
+            if start not in left or (end + 1 not in right and end not in right):
+                continue  # not brand + attacker vocabulary only
             pre, post = plain[:start], plain[end + 1 :]
-            pre_w = _affix_words(pre)
+            pre_w = _affix_words(pre) or ()
             post_w = _affix_words(post)
             if post_w is None and post:
                 post_w = _affix_words(key[-1] + post)  # vodafon(e)gypt shares a letter
-            if pre_w is None or post_w is None:
-                continue
-            words = (*pre_w, *post_w)
+            words = (*pre_w, *(post_w or ()))
             if self.generic(key) and not any(w in STRONG_AFFIXES for w in words):
                 continue
             if len(key) <= 3 and not any(len(w) >= 3 for w in words):
@@ -373,7 +407,7 @@ class LookalikeIndex:
 
     def _vocabulary(self, plain: str, f: _Findings) -> None:
         """Names made only of system-endpoint or shortener vocabulary (no brand involved)."""
-        words = segments(plain, _SYSTEM_WORDS)
+        words = segments(plain, _SYSTEM_WORDS) if _SYSTEM_STRONG_RE.search(plain) else None
         if (
             words is not None
             and sum(1 for w in words if w in SYSTEM_VOCAB) >= 2
@@ -385,7 +419,7 @@ class LookalikeIndex:
                 "time-sync and connectivity-check hosts of operating systems",
             )
             return
-        words = segments(plain, _SHORT_WORDS)
+        words = segments(plain, _SHORT_WORDS) if _SHORTENER_RE.search(plain) else None
         if (
             words is not None
             and len(words) >= 2

@@ -10,26 +10,9 @@ from __future__ import annotations
 
 import re
 
-from counterspy.infra.vocab import FILLER, segments, words
+from counterspy.infra.vocab import ABUSED_TLDS, FILLER, LURE_VOCAB, segments
 from counterspy.model.verdict import Reason
 
-ABUSED_TLDS = words(
-    """xyz top bid icu club online site live shop store quest sbs cfd click link work buzz rest
-    monster cyou fun space website tech digital one ws pw tk ml ga cf gq loan win review
-    download stream racing party science trade date men cam surf uno host press ink lol mom
-    bond pics art services center zone actor army ninja pet cards photos voto"""
-)
-LURE_VOCAB = words(
-    """update updates updating upload uploads download downloads file files share drive doc
-    docs pdf viewer video videos live stream tv news newz sport sports celeb celebr weather
-    wether sms mms message messages chat date dating sex xxx adult covid covid19 vaccine mask
-    masks health job jobs career book books trip trips travel booking hotel flight deal deals
-    offer offers coupon promo sale shop shops store gift gifts bonus prize win free fast quick
-    speed speedy pro best top page pages pg landing site sites web link links app apps apk
-    android ios mobile secure verify login account bank pay wallet crypto bitcoin invest
-    delivery parcel track tracking post support service services check cloud sync time clock
-    group world lifestyle coffee kids games game music photo photos pics cam website"""
-)
 _LURE_WORDS = LURE_VOCAB | FILLER
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
@@ -39,7 +22,12 @@ def _keyboard_walk(name: str) -> bool:
     return any(row[i : i + 5] in name for row in _KEYBOARD_ROWS for i in range(len(row) - 4))
 
 
+_HEX = re.compile(r"[0-9a-f]{16,}")
+
+
 def _machine_made(name: str) -> bool:
+    if _HEX.fullmatch(name):
+        return True  # a hash-like label (fbc8213450838f7ae251d4519c195138)
     letters = [c for c in name if c.isalpha()]
     if len(letters) < 4:
         return False

@@ -11,13 +11,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from counterspy.infra.brands import load_brands
 from counterspy.infra.lookalike import LookalikeIndex
 from counterspy.infra.verdict import VerdictEngine
 from counterspy.intel.store import current_version, load_index, open_store
+from counterspy.storage.db import Store
 from counterspy.workspace import Workspace
 
 BRANDS_DIR = "brands.d"  # workspace folder of brand-list extension files (*.csv, *.yaml)
@@ -41,15 +42,18 @@ class VerdictService:
         extra_brand_files: Sequence[Path] = (),
         first_seen: Mapping[str, datetime] | None = None,
         check_interval: float = 1.0,
+        store: Store | None = None,
     ) -> None:
         self.workspace = workspace
-        self.store = open_store(workspace)
+        self._owns_store = store is None
+        self.store = store if store is not None else open_store(workspace)
         self.lookalikes = LookalikeIndex(load_brands(brand_files(workspace, extra_brand_files)))
         self.first_seen = first_seen
         self.check_interval = check_interval
         self._lock = threading.Lock()
         self._engine: VerdictEngine | None = None
         self._version = -1
+        self._next_expiry: datetime | None = None
         self._checked = 0.0
 
     def engine(self) -> VerdictEngine:
@@ -59,10 +63,14 @@ class VerdictService:
         with self._lock:
             self._checked = now
             version = current_version(self.store)
-            if self._engine is None or version != self._version:
-                index, version = load_index(self.store)
-                self._engine = VerdictEngine(index, self.lookalikes, first_seen=self.first_seen)
-                self._version = version
+            expired = self._next_expiry is not None and datetime.now(UTC) >= self._next_expiry
+            if self._engine is None or version != self._version or expired:
+                loaded = load_index(self.store)
+                self._engine = VerdictEngine(
+                    loaded.index, self.lookalikes, first_seen=self.first_seen
+                )
+                self._version = loaded.version
+                self._next_expiry = loaded.next_expiry
             return self._engine
 
     @property
@@ -70,4 +78,5 @@ class VerdictService:
         return self._version
 
     def close(self) -> None:
-        self.store.dispose()
+        if self._owns_store:
+            self.store.dispose()

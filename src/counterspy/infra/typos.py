@@ -7,6 +7,9 @@ costs a handful of dict probes instead of one comparison per brand.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 VOWELS = frozenset("aeiouy")
@@ -36,6 +39,11 @@ def ascii_fold(s: str) -> str:
     return s.translate(_ASCII_FOLD)
 
 
+def deletes1(s: str) -> set[str]:
+    """Every string one deletion away from ``s``."""
+    return {s[:i] + s[i + 1 :] for i in range(len(s))}
+
+
 def deletes(s: str, depth: int) -> set[str]:
     """Every string obtained from ``s`` by 1..depth single-character deletions."""
     out: set[str] = set()
@@ -48,14 +56,6 @@ def deletes(s: str, depth: int) -> set[str]:
         out |= nxt
         frontier = nxt
     return out
-
-
-def max_distance(key: str) -> int:
-    """How many edits a typo of ``key`` may have: none for short keys (false positives)."""
-    n = len(key)
-    if n < 5:
-        return 0
-    return 1 if n < 9 else 2
 
 
 def distance(a: str, b: str, cutoff: int) -> int:
@@ -93,3 +93,67 @@ def classify_edit(candidate: str, key: str) -> str:
                 return "keyboard_substitution"
             return "substitution"
     return "double_edit"
+
+
+class TypoIndex:
+    """Finds the brand key a string is a typo of, without looking at every key.
+
+    One edit: a deletion-neighbourhood map (every key and its one-deletion variants), probed
+    with the string and its own one-deletion variants: a symmetric-delete lookup. Two edits:
+    keys are bucketed by first letter and length, and one C-level rapidfuzz call scores the few
+    keys of the right bucket.
+
+    Normal mode: keys of six letters or more (five for link shorteners) may be one edit away, of
+    ten or more two edits; the first letter must match. ``relaxed`` mode (only used together
+    with another weak signal) admits five-letter keys with an edit anywhere and two edits from
+    seven letters on.
+    """
+
+    def __init__(
+        self, keys: Collection[str], shortener_keys: Collection[str], generic: Collection[str]
+    ) -> None:
+        self.shortener_keys = frozenset(shortener_keys)
+        self.one: dict[str, list[str]] = {}
+        self.one_relaxed: dict[str, list[str]] = {}
+        two: dict[tuple[str, int], list[str]] = {}
+        two_relaxed: dict[tuple[str, int], list[str]] = {}
+        for k in keys:
+            n = len(k)
+            if n >= 6 or (n == 5 and k in self.shortener_keys):
+                for v in deletes1(k) | {k}:
+                    self.one.setdefault(v, []).append(k)
+            if n >= 5 and k not in generic:
+                for v in deletes1(k) | {k}:
+                    self.one_relaxed.setdefault(v, []).append(k)
+            for length in range(n - 2, n + 3):
+                if n >= 10:
+                    two.setdefault((k[0], length), []).append(k)
+                if n >= 7 and k not in generic:
+                    two_relaxed.setdefault((k[0], length), []).append(k)
+        self.two = {b: tuple(ks) for b, ks in two.items()}
+        self.two_relaxed = {b: tuple(ks) for b, ks in two_relaxed.items()}
+
+    def find(self, s: str, *, relaxed: bool = False) -> tuple[str, str] | None:
+        """``(key, edit)`` for the closest key ``s`` is a typo of, else None."""
+        table = self.one_relaxed if relaxed else self.one
+        probes = deletes1(s)
+        probes.add(s)
+        for p in probes:
+            for k in table.get(p, ()):
+                if k == s or abs(len(k) - len(s)) > 1:
+                    continue
+                if not relaxed and k[0] != s[0] and k not in self.shortener_keys:
+                    continue
+                if len(s) == len(k) + 1 and s[-1] == "s" and s[:-1] == k:
+                    continue  # a plural (livescores) is a name of its own
+                if distance(s, k, 1) <= 1:
+                    return k, classify_edit(s, k)
+        if len(s) < (5 if relaxed else 8):
+            return None
+        bucket = (self.two_relaxed if relaxed else self.two).get((s[0], len(s)))
+        if not bucket:
+            return None
+        hit = process.extractOne(s, bucket, scorer=OSA.distance, score_cutoff=2)
+        if hit is None or hit[0] == s:
+            return None
+        return str(hit[0]), "double_edit"

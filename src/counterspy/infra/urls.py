@@ -22,8 +22,10 @@ WEB_SCHEMES = frozenset({"http", "https", "ftp", "ws", "wss", ""})
 
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]{0,31}):")
 # Fast path: a plain ASCII http(s) URL with a simple host. Anything else takes the careful path.
-_FAST_RE = re.compile(
-    r"^(?:[hH][tT][tT][pP][sS]?://)?([a-zA-Z0-9](?:[a-zA-Z0-9\-.]{0,252}))(?::\d{1,5})?(?:[/?#]|$)"
+FAST_RE = re.compile(
+    r"(?:[hH][tT][tT][pP][sS]?://)?"
+    r"((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)"
+    r"(?::\d{1,5})?(?:[/?#]|$)"
 )
 _IPV4_LIKE = re.compile(r"^[0-9a-fA-Fx.]+$")
 
@@ -53,13 +55,8 @@ class ParsedUrl:
 
 def fast_host(url: str) -> str | None:
     """The host of an ordinary ASCII web URL in one regex, or None to ask :func:`parse_url`."""
-    m = _FAST_RE.match(url)
-    if m is None:
-        return None
-    host = m.group(1)
-    if host.endswith(".") or ".." in host or "-." in host or ".-" in host:
-        return None
-    return host.lower()
+    m = FAST_RE.match(url)
+    return None if m is None else m.group(1).lower()
 
 
 def _parse_ipv4_lenient(host: str) -> ipaddress.IPv4Address | None:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from counterspy.infra.indicator_index import IndicatorIndex, Match
 from counterspy.infra.lookalike import LookalikeIndex
-from counterspy.infra.urls import MAX_URL_CHARS, ParsedUrl, fast_host, parse_url
+from counterspy.infra.urls import FAST_RE, MAX_URL_CHARS, ParsedUrl, parse_url
 from counterspy.model.verdict import Reason, Verdict, VerdictLabel
 
 _SEVERITY = {VerdictLabel.CLEAN: 0, VerdictLabel.SUSPICIOUS: 1, VerdictLabel.MALICIOUS: 2}
@@ -47,6 +47,9 @@ class HostJudgement:
     label: VerdictLabel
     reasons: tuple[Reason, ...]
     actor: str | None = None
+
+
+CLEAN_JUDGEMENT = HostJudgement(VerdictLabel.CLEAN, (CLEAN_NO_MATCH,))
 
 
 def _match_reason(m: Match) -> Reason:
@@ -78,6 +81,12 @@ class VerdictEngine:
         self.recent = recent
         self.now = now
         self._memo: dict[str, HostJudgement] = {}
+
+    def clear_memo(self) -> None:
+        """Forget memoised host results (benchmarks measuring cold hosts call this)."""
+        self._memo.clear()
+        if self.lookalikes is not None:
+            self.lookalikes.clear_memo()
 
     # -- host level ----------------------------------------------------------------------
     def judge_host(self, host: str) -> HostJudgement:
@@ -131,7 +140,7 @@ class VerdictEngine:
                     )
         if reasons:
             return HostJudgement(VerdictLabel.SUSPICIOUS, tuple(reasons))
-        return HostJudgement(VerdictLabel.CLEAN, (CLEAN_NO_MATCH,))
+        return CLEAN_JUDGEMENT
 
     def _first_seen(self, host: str) -> tuple[str | None, datetime | None]:
         h = host
@@ -146,12 +155,7 @@ class VerdictEngine:
 
     # -- URL level -----------------------------------------------------------------------
     def verdict(self, url: str) -> Verdict:
-        if len(url) <= MAX_URL_CHARS and not self.indicators.urls:
-            host = fast_host(url)
-            if host is not None and not host[-1].isdigit() and "xn--" not in host:
-                j = self.judge_host(host)
-                return Verdict(url, j.label, j.reasons, j.actor, host)
-        return self._careful(url, parse_url(url))
+        return self.check_many((url,))[0]
 
     def _careful(self, url: str, p: ParsedUrl) -> Verdict:
         label = VerdictLabel.CLEAN
@@ -191,5 +195,26 @@ class VerdictEngine:
         return Verdict(url, label, tuple(reasons), actor, domain)
 
     def check_many(self, urls: Sequence[str]) -> list[Verdict]:
-        verdict = self.verdict
-        return [verdict(u) for u in urls]
+        """Verdicts in order. The loop is the hot path: plain web URLs are matched with one
+        regex and judged per host from the memo; everything else takes the careful parser."""
+        out: list[Verdict] = []
+        append = out.append
+        memo = self._memo
+        match = FAST_RE.match
+        judge = self._judge_host
+        fast_ok = not self.indicators.urls
+        for url in urls:
+            if fast_ok and len(url) <= MAX_URL_CHARS:
+                m = match(url)
+                if m is not None:
+                    host = m.group(1).lower()
+                    if "xn--" not in host:
+                        j = memo.get(host)
+                        if j is None:
+                            if len(memo) >= self.MEMO_LIMIT:
+                                memo.clear()
+                            j = memo[host] = judge(host)
+                        append(Verdict(url, j.label, j.reasons, j.actor, host))
+                        continue
+            append(self._careful(url, parse_url(url)))
+        return out

@@ -5,7 +5,10 @@ Each list is a *vocabulary an attacker uses to dress up a name*, not a list of b
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+
+import ahocorasick
 
 
 def words(text: str) -> frozenset[str]:
@@ -88,28 +91,91 @@ FILLER = words(
 )
 
 
+# Heavily abused TLDs, after the public "most abused TLDs" rankings (Spamhaus, Interisle).
+ABUSED_TLDS = words(
+    """xyz top bid icu club online site live shop store quest sbs cfd click link work buzz rest
+    monster cyou fun space website tech digital one ws pw tk ml ga cf gq loan win review
+    download stream racing party science trade date men cam surf uno host press ink lol mom
+    bond pics art services center zone actor army ninja pet cards photos voto"""
+)
+# Words of lure names (fastuploads, celebrnewz, covid19masks) for throw-away domains.
+LURE_VOCAB = words(
+    """update updates updating upload uploads download downloads file files share drive doc
+    docs pdf viewer video videos live stream tv news newz sport sports celeb celebr weather
+    wether sms mms message messages chat date dating sex xxx adult covid covid19 vaccine mask
+    masks health job jobs career book books trip trips travel booking hotel flight deal deals
+    offer offers coupon promo sale shop shops store gift gifts bonus prize win free fast quick
+    speed speedy pro best top page pages pg landing site sites web link links app apps apk
+    android ios mobile secure verify login account bank pay wallet crypto bitcoin invest
+    delivery parcel track tracking post support service services check cloud sync time clock
+    group world lifestyle coffee kids games game music photo photos pics cam website"""
+)
+_DIGITS = re.compile(r"\d+")
+
+
+ALL_WORDS = (
+    AFFIXES
+    | SYSTEM_VOCAB
+    | SHORTENER_VOCAB
+    | FILLER
+    | LURE_VOCAB
+    | frozenset({"promo", "in", "it"})
+)
+
+
+@lru_cache(maxsize=1)
+def _automaton() -> ahocorasick.Automaton:
+    a = ahocorasick.Automaton()
+    for w in ALL_WORDS:
+        a.add_word(w, w)
+    a.make_automaton()
+    return a
+
+
 @lru_cache(maxsize=65_536)
-def segments(s: str, vocab: frozenset[str], max_len: int = 20) -> tuple[str, ...] | None:
-    """Split ``s`` entirely into words of ``vocab`` (digits allowed), fewest words first."""
+def word_spans(s: str) -> tuple[tuple[int, int, str], ...]:
+    """Every occurrence of a vocabulary word or digit run in ``s`` as (start, end, word),
+    ordered by end: one Aho-Corasick pass shared by all vocabularies."""
+    spans = [(end - len(w) + 1, end + 1, w) for end, w in _automaton().iter(s)]
+    spans.extend((m.start(), m.end(), m.group()) for m in _DIGITS.finditer(s))
+    spans.sort(key=lambda x: x[1])
+    return tuple(spans)
+
+
+@lru_cache(maxsize=65_536)
+def segments(s: str, vocab: frozenset[str]) -> tuple[str, ...] | None:
+    """Split ``s`` entirely into words of ``vocab`` (digit runs allowed), fewest words first.
+
+    ``vocab`` must be a subset of :data:`ALL_WORDS`. A small dynamic programme over the word
+    occurrences found by :func:`word_spans` picks the covering with the fewest words.
+    """
     n = len(s)
+    if n == 0:
+        return ()
     best: list[tuple[str, ...] | None] = [None] * (n + 1)
     best[0] = ()
-    for i in range(n):
-        cur = best[i]
-        if cur is None:
+    for start, end, w in word_spans(s):
+        cur = best[start]
+        if cur is None or not (w in vocab or w[0].isdigit()):
             continue
-        j = i
-        while j < n and s[j].isdigit():
-            j += 1
-        if j > i:
-            cand = (*cur, s[i:j])
-            if best[j] is None or len(cand) < len(best[j] or ()):
-                best[j] = cand
-        for k in range(i + 1, min(n, i + max_len) + 1):
-            w = s[i:k]
-            if w in vocab:
-                cand = (*cur, w)
-                old = best[k]
-                if old is None or len(cand) < len(old):
-                    best[k] = cand
+        cand = (*cur, w)
+        old = best[end]
+        if old is None or len(cand) < len(old):
+            best[end] = cand
     return best[n]
+
+
+@lru_cache(maxsize=65_536)
+def reachable(s: str, vocab: frozenset[str]) -> tuple[frozenset[int], frozenset[int]]:
+    """Cut positions ``i`` where ``s[:i]`` (first set) or ``s[i:]`` (second set) is made
+    entirely of ``vocab`` words and digit runs."""
+    spans = [(a, b) for a, b, w in word_spans(s) if w in vocab or w[0].isdigit()]
+    left = {0}
+    for start, end in spans:
+        if start in left:
+            left.add(end)
+    right = {len(s)}
+    for start, end in sorted(spans, key=lambda se: -se[0]):
+        if end in right:
+            right.add(start)
+    return frozenset(left), frozenset(right)

@@ -14,6 +14,8 @@ from functools import lru_cache
 import idna
 import tldextract
 
+from counterspy.intel.psl import SuffixList
+
 # Defanging conventions seen in threat reports: example[.]com, example(.)com, example{.}com,
 # example[dot]com, hxxp://, hxxps[:]//, user[@]example.com.
 _DEFANG = (
@@ -83,11 +85,16 @@ def to_unicode_host(ascii_host: str) -> str:
     return ".".join(labels)
 
 
+@lru_cache(maxsize=1)
+def suffix_list() -> SuffixList:
+    """The bundled Public Suffix List (ICANN and private sections), compiled for matching."""
+    return SuffixList(_EXTRACT._get_tld_extractor().tlds_incl_private)
+
+
 @lru_cache(maxsize=262_144)
 def split_host(ascii_host: str) -> tuple[str, str, str]:
-    """``(subdomain, domain, suffix)`` of a host by the bundled Public Suffix List."""
-    r = _EXTRACT(ascii_host)
-    return r.subdomain, r.domain, r.suffix
+    """``(subdomain, domain, suffix)`` of an ASCII host by the bundled Public Suffix List."""
+    return suffix_list().split(ascii_host)
 
 
 def registrable_domain(ascii_host: str) -> str | None:

@@ -305,10 +305,18 @@ def stats(store: Store) -> IntelStats:
         )
 
 
-def load_index(store: Store, now: datetime | None = None) -> tuple[IndicatorIndex, int]:
+@dataclass(frozen=True)
+class LoadedIndex:
+    index: IndicatorIndex
+    version: int
+    next_expiry: datetime | None  # when the next blocklist entry lapses (rebuild then)
+
+
+def load_index(store: Store, now: datetime | None = None) -> LoadedIndex:
     """Build the in-memory index from active indicators and unexpired blocklist entries."""
     now = now or _now()
     index = IndicatorIndex()
+    next_expiry: datetime | None = None
     with store.session() as s:
         version = int(s.scalar(select(IntelState.version).where(IntelState.id == 1)) or 0)
         q = select(
@@ -326,9 +334,11 @@ def load_index(store: Store, now: datetime | None = None) -> tuple[IndicatorInde
                 exp = exp.replace(tzinfo=UTC)
             if exp is not None and exp <= now:
                 continue
+            if exp is not None and (next_expiry is None or exp < next_expiry):
+                next_expiry = exp
             index.add(
                 b.type,
                 b.value,
                 Provenance("blocklist", f"blocklist ({b.added_by})", None, b.reason),
             )
-    return index, version
+    return LoadedIndex(index, version, next_expiry)
