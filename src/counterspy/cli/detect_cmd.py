@@ -24,7 +24,7 @@ HOME = typer.Option(None, "--home", help="Workspace folder (default $COUNTERSPY_
 def detect(
     home: Path | None = HOME,
     engine: str = typer.Option("duckdb", "--engine", help="Analytics engine: duckdb | pyspark."),
-    indicators: list[Path] = typer.Option(  # noqa: B008
+    indicators: list[Path] = typer.Option(
         [], "--indicators", help="Indicator file (Meta CSV/JSON, domain,actor CSV, or text)."
     ),
     threads: int | None = typer.Option(None, "--threads", help="Engine threads (default all)."),

@@ -166,9 +166,7 @@ class SharedInfrastructure:
         if self.use_fingerprint:
             parts.append(
                 self._pairs(
-                    ev.select(
-                        actor=ev.actor_id, key=ev.asn.cast("string") + " | " + ev.user_agent
-                    ),
+                    ev.select(actor=ev.actor_id, key=ev.asn.cast("string") + " | " + ev.user_agent),
                     actors,
                     "shared_fingerprint",
                     self.max_accounts_per_fingerprint,

@@ -25,10 +25,10 @@ from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_sta
 from counterspy.detect.scoring import (
     Clustering,
     OperationMerge,
-    merge_operations,
     ScoringPolicy,
     account_scores,
     coordination_signals,
+    merge_operations,
     operations,
 )
 from counterspy.detect.targets import TargetPolicy, operation_targets
@@ -115,9 +115,7 @@ def run_detection(
     progress.begin("coordination", total=None)
     scores = account_scores(signals)
     protected = set(fetch(ctx.at_risk_accounts.select("r_id"))["r_id"])
-    candidates = sorted(
-        set(scores[scores >= config.scoring.candidate_threshold].index) - protected
-    )
+    candidates = sorted(set(scores[scores >= config.scoring.candidate_threshold].index) - protected)
     peers = set(scores[scores >= config.scoring.peer_threshold].index) - protected
     actors = _memtable(pd.DataFrame({"account_id": candidates}), {"account_id": "string"})
     edges = fetch(

@@ -338,9 +338,7 @@ class AtRiskStrangers(Detector):
         t = ctx.on_at_risk
         pairs = t.group_by("actor_id", "target_id").aggregate(first=t.ts.min(), last=t.ts.max())
         ans = ctx.answers
-        pairs = pairs.left_join(
-            ans, (pairs.actor_id == ans.a_id) & (pairs.target_id == ans.b_id)
-        )
+        pairs = pairs.left_join(ans, (pairs.actor_id == ans.a_id) & (pairs.target_id == ans.b_id))
         pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
         # A famous journalist looked up by a crowd says nothing about any one visitor.
         crowd = pairs.group_by(c_id=pairs.target_id).aggregate(k=pairs.count())

@@ -15,7 +15,6 @@ from counterspy.model import LinkChecker
 from counterspy.progress import NULL_PROGRESS, Progress
 from counterspy.workspace import Workspace
 
-
 LINK_ENGINES = ("builtin", "verdict")
 
 

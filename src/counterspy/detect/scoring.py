@@ -13,7 +13,6 @@ import pandas as pd
 
 from counterspy.detect.base import SIGNAL_COLUMNS
 
-
 PHASE_CAPS = {
     "reconnaissance": 0.8,
     "engagement": 0.8,

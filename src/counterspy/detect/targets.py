@@ -64,9 +64,7 @@ def operation_targets(
         n_targeting=t.event_type.isin(TARGETING_TYPES).cast("int64").sum(),
         example_operator=t.actor_id.min(),
     )
-    g = g.filter(
-        g.at_risk | (g.n_bad_links > 0) | (g.n_targeting >= policy.min_targeting_actions)
-    )
+    g = g.filter(g.at_risk | (g.n_bad_links > 0) | (g.n_targeting >= policy.min_targeting_actions))
     phase = ibis.cases(*((g.rank == r, v) for r, v in PHASE_BY_RANK.items()), else_="unknown")
     evidence = (
         ibis.literal("")
