@@ -92,7 +92,7 @@ def run_detection(
         progress.begin("caching canonical tables", total=None)
         tables = CanonicalTables(
             accounts=tables.accounts.cache(),
-            events=tables.events.drop("group_id").cache(),
+            events=tables.events.drop("group_id", "event_id").cache(),
         )
     base = DetectionContext(
         tables.accounts,
