@@ -150,7 +150,7 @@ def run_detection(
         {"account_id": list(membership), "operation_id": list(membership.values())}
     )
     members_t = _memtable(members, {"account_id": "string", "operation_id": "string"})
-    features = operation_features(ctx, members_t, signals)
+    features = operation_features(ctx, members_t)
     attributions = attribute_operations(features, profiles)
     firm_of = {a.operation_id: a.firm for a in attributions}
 
