@@ -19,7 +19,7 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 setup: $(VENV)/.synced
 
 demo: setup
-	$(RUN)/counterspy demo --home $${COUNTERSPY_HOME:-demo-home}
+	$(RUN)/counterspy demo --home demo-home
 
 lint: setup
 	$(RUN)/ruff check src tests benchmarks

@@ -68,10 +68,11 @@ def generate(
     ring_size: int = 10,
     seed: int = 1,
     chunk: int = 2_000_000,
+    at_risk_share: float = 0.007,
 ) -> Planted:
     rng = np.random.default_rng(seed)
     n_acc = max(2000, events // 10)
-    n_risk = max(50, int(n_acc * 0.007))
+    n_risk = max(50, int(n_acc * at_risk_share))
     acc_dir = home / "loads" / "bench" / "accounts"
     ev_dir = home / "loads" / "bench" / "events"
     acc_dir.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,11 @@ def test_blatant_operations_are_found_and_viral_sharers_are_not(tmp_path: Path) 
     conf = pd.read_parquet(truth / "confounders.parquet")
     acc = pd.read_parquet(ws.result_dir("accounts"))
     flagged = set(acc.loc[acc["flagged"], "account_id"])
-    viral = set(conf.loc[conf["kind"] == "viral_sharer", "account_id"])
+    # Accounts the simulator made viral sharers *only* (some are also NGO staff or researchers,
+    # whose outreach to at-risk people is evidence of its own).
+    kinds = conf.groupby("account_id")["kind"].agg(set)
+    viral = {a for a, k in kinds.items() if k == {"viral_sharer"}}
+    assert viral
     assert not flagged & viral
     # Targets never include an operator, and every listed target has a phase of the chain.
     tg = pd.read_parquet(ws.result_dir("targets"))

@@ -61,3 +61,17 @@ def test_every_cli_option_is_documented() -> None:
 
     walk(root, "")
     assert not undocumented, f"options missing from docs/cli.md: {undocumented}"
+
+
+def test_every_docs_page_is_linked_from_the_index() -> None:
+    index = (REPO / "docs" / "index.md").read_text(encoding="utf-8")
+    pages = sorted(p.name for p in (REPO / "docs").glob("*.md") if p.name != "index.md")
+    unlinked = [p for p in pages if f"]({p})" not in index]
+    assert not unlinked, f"docs pages missing from docs/index.md: {unlinked}"
+
+
+def test_index_links_resolve() -> None:
+    index = (REPO / "docs" / "index.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#]+)\)", index)
+    missing = [t for t in targets if not (REPO / "docs" / t).exists()]
+    assert not missing, f"docs/index.md links to missing pages: {missing}"

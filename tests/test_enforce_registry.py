@@ -134,9 +134,13 @@ def test_api_screen_route(tmp_path: Path) -> None:
         assert first["candidates"][0]["entity_id"] == "cytrox"
         assert first["candidates"][0]["query_legal_forms"] == ["zrt"]
         assert second["matched"] is False
-        bad = client.post("/v1/entities/screen", headers=auth, json={"names": [" "]})
-        assert bad.status_code == 400
-        assert "names[0]" in bad.json()["detail"]
+        bad = client.post("/v1/entities/screen", headers=auth, json={"names": ["ok", " "]})
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["loc"] == ["body", "names", 1]
+        nul = client.post("/v1/entities/screen", headers=auth, json={"names": ["a\u0000b"]})
+        assert nul.status_code == 422
+        text_score = {"names": ["x"], "min_score": "0.5"}
+        assert client.post("/v1/entities/screen", headers=auth, json=text_score).status_code == 422
         assert (
             client.post("/v1/entities/screen", headers=auth, json={"names": []}).status_code == 422
         )
@@ -149,3 +153,62 @@ def test_api_screen_route(tmp_path: Path) -> None:
         listed = client.get("/v1/entities", headers=auth).json()
         assert {"cytrox", "china_unknown"} <= {e["id"] for e in listed}
     store.dispose()
+
+
+def test_api_ban_alias_lift_need_review_permission_and_are_audited(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(store.engine)
+    with store.session() as s:
+        users.create_user(s, name="rita", role="reviewer", actor="t")
+        _, reviewer = users.issue_token(s, name="rita", actor="t")
+        users.create_user(s, name="ivy", role="investigator", actor="t")
+        _, investigator = users.issue_token(s, name="ivy", actor="t")
+    app = create_app(Workspace(tmp_path / "home"), store=store)
+    ban = {
+        "id": "acme_intel",
+        "name": "Acme Intelligence",
+        "legal_entities": ["Acme Intel Ltd"],
+        "source": "case 12",
+        "reason": "fake personas",
+    }
+    with TestClient(app) as client:
+        rev = {"Authorization": f"Bearer {reviewer}"}
+        inv = {"Authorization": f"Bearer {investigator}"}
+        assert client.post("/v1/entities", headers=inv, json=ban).status_code == 403
+        made = client.post("/v1/entities", headers=rev, json=ban)
+        assert made.status_code == 201
+        assert made.json()["aliases"][0] == {
+            "name": "Acme Intel Ltd",
+            "kind": "legal",
+            "source": "case 12",
+        }
+        assert client.post("/v1/entities", headers=rev, json=ban).status_code == 409
+        bad = client.post("/v1/entities", headers=rev, json={**ban, "id": "Bad Id"})
+        assert bad.status_code == 422
+        alias = {"name": "阿克米情报", "kind": "native", "source": "filing", "reason": "zh name"}
+        assert (
+            client.post("/v1/entities/acme_intel/aliases", headers=rev, json=alias).status_code
+            == 201
+        )
+        assert client.post("/v1/entities/nope/aliases", headers=rev, json=alias).status_code == 404
+        hit = client.post("/v1/entities/screen", headers=inv, json={"names": ["阿克米情报"]})
+        assert hit.json()[0]["candidates"][0]["entity_id"] == "acme_intel"
+        lifted = client.post("/v1/entities/acme_intel/lift", headers=rev, json={"reason": "court"})
+        assert lifted.json()["active"] is False
+        again = client.post("/v1/entities/acme_intel/lift", headers=rev, json={"reason": "x"})
+        assert again.status_code == 409
+    with store.session() as s:
+        actions = [(e.action, e.actor) for e in audit.entries(s, subject_id="acme_intel")]
+        assert actions == [
+            ("entity.ban.lift", "rita"),
+            ("entity.alias.add", "rita"),
+            ("entity.ban", "rita"),
+        ]
+    store.dispose()
+
+
+def test_control_characters_are_refused_before_the_database(store: Store) -> None:
+    with store.session() as s, pytest.raises(CounterspyError, match="control characters"):
+        registry.add_entity(
+            s, entity_id="nul_co", name="Nul\x00Co", source="s", reason="r", actor="t"
+        )

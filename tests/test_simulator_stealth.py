@@ -250,3 +250,18 @@ def test_blatant_operators_slip_their_home_language(
         join a using (account_id) join (values {pairs}) l(code, locale) on l.code = a.country"""
     assert _val(blatant, sql) > 0.2
     assert _val(careful, sql) == 0
+
+
+def test_operations_co_act_on_targets_and_share_devices(
+    blatant: duckdb.DuckDBPyConnection, careful: duckdb.DuckDBPyConnection
+) -> None:
+    co_action = """select count(*) from (select operation_id, target_id from oe
+        where event_type = 'profile_view' and target_id in (select account_id from targets)
+        group by all having count(distinct actor_id) >= 2)"""
+    assert _val(blatant, co_action) > 10
+    assert _val(careful, co_action) > 0
+    shared_device = """select avg(s::int) from (select operation_id,
+        max(n) >= 2 as s from (select operation_id, device_id, count(distinct actor_id) n
+        from oe group by all) group by 1)"""
+    assert _val(blatant, shared_device) > 0.8
+    assert _val(careful, shared_device) < _val(blatant, shared_device)

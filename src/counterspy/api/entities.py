@@ -2,25 +2,58 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, status
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from counterspy.api.auth import current_principal, db_session, guarded
 from counterspy.auth.roles import Permission
 from counterspy.auth.users import Principal
 from counterspy.enforce import registry
+from counterspy.enforce.entities import Alias, AliasKind, BanBasis, BannedEntity
 from counterspy.enforce.screening import POSSIBLE_THRESHOLD, Band, Screener
 from counterspy.errors import InputError
+from counterspy.model.firms import FirmId
 
 router = APIRouter(prefix="/v1/entities", tags=["enforcement"])
 
+# Request bodies refuse unknown fields; free text must have a visible character and no control
+# characters (the registry refuses them too), and the schema says so, so clients can know.
+_STRICT = ConfigDict(extra="forbid")
+_CTL = r"[^\x00-\x08\x0b\x0c\x0e-\x1f]"
+TEXT_PATTERN = rf"^{_CTL}*[^\s\x00-\x1f]{_CTL}*$"  # one visible character
+
+
+def _text(max_length: int) -> Any:
+    return Field(min_length=1, max_length=max_length, pattern=TEXT_PATTERN)
+
+
+Name = Annotated[str, _text(500)]
+
+_ERRORS = {
+    400: "Invalid input (the message names the field)",
+    404: "No such entity",
+    409: "Conflicts with the registry's state (duplicate, already lifted)",
+}
+
+
+def _route(permission: Permission, *codes: int) -> dict[str, Any]:
+    """``guarded`` plus the error responses this route can give."""
+    kw = guarded(permission)
+    kw["responses"] = {**kw["responses"], **{c: {"description": _ERRORS[c]} for c in codes}}
+    return kw
+
 
 class ScreenIn(BaseModel):
-    names: list[str] = Field(min_length=1, max_length=1000)
-    min_score: float = Field(default=POSSIBLE_THRESHOLD, ge=0.0, le=1.0)
+    names: list[Name] = Field(min_length=1, max_length=1000)
+    # strict: "0.5" is not a number and false is not a score
+    min_score: float = Field(default=POSSIBLE_THRESHOLD, ge=0.0, le=1.0, strict=True)
 
-    model_config = {"json_schema_extra": {"examples": [{"names": ["Цитрокс АД"]}]}}
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"names": ["Цитрокс АД"]}]}
+    )
 
 
 class TokenScoreOut(BaseModel):
@@ -74,7 +107,9 @@ class EntityOut(BaseModel):
     aliases: list[AliasOut]
 
 
-@router.post("/screen", response_model=list[ScreenResultOut], **guarded(Permission.ENTITIES_SCREEN))
+@router.post(
+    "/screen", response_model=list[ScreenResultOut], **_route(Permission.ENTITIES_SCREEN, 400)
+)
 def screen_names(
     body: ScreenIn,
     principal: Principal = Depends(current_principal),
@@ -82,7 +117,7 @@ def screen_names(
 ) -> list[ScreenResultOut]:
     """Screen account, page or business names against the active bans, with explanations."""
     for i, name in enumerate(body.names):
-        if not name.strip() or len(name) > 500:
+        if not name.strip() or len(name) > 500 or "\x00" in name:
             raise InputError("each name must be 1-500 characters", column=f"names[{i}]")
     registry.ensure_seeded(session, actor=principal.name)
     screener = Screener(
@@ -128,18 +163,119 @@ def list_entities(
 ) -> list[EntityOut]:
     """Banned entities with their aliases and sources."""
     registry.ensure_seeded(session, actor=principal.name)
-    return [
-        EntityOut(
-            id=e.id,
-            name=e.name,
-            firm=e.firm.value if e.firm else None,
-            country=e.country,
-            basis=e.basis.value,
-            source=e.source,
-            related=e.related,
-            active=e.active,
-            notes=e.notes,
-            aliases=[AliasOut(name=a.name, kind=a.kind.value, source=a.source) for a in e.aliases],
-        )
-        for e in registry.list_entities(session)
-    ]
+    return [_entity_out(e) for e in registry.list_entities(session)]
+
+
+def _entity_out(e: BannedEntity) -> EntityOut:
+    return EntityOut(
+        id=e.id,
+        name=e.name,
+        firm=e.firm.value if e.firm else None,
+        country=e.country,
+        basis=e.basis.value,
+        source=e.source,
+        related=e.related,
+        active=e.active,
+        notes=e.notes,
+        aliases=[AliasOut(name=a.name, kind=a.kind.value, source=a.source) for a in e.aliases],
+    )
+
+
+class BanIn(BaseModel):
+    model_config = _STRICT
+
+    id: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9_]+$")
+    name: str = _text(300)
+    legal_entities: list[Annotated[str, _text(300)]] = Field(default_factory=list, max_length=100)
+    aliases: list[Annotated[str, _text(300)]] = Field(default_factory=list, max_length=100)
+    firm: FirmId | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    source: str = _text(2000)
+    reason: str = _text(2000)
+
+
+class AliasIn(BaseModel):
+    model_config = _STRICT
+
+    name: str = _text(300)
+    kind: AliasKind = AliasKind.OTHER
+    source: str = _text(2000)
+    reason: str = _text(2000)
+
+
+class LiftIn(BaseModel):
+    model_config = _STRICT
+
+    reason: str = _text(2000)
+
+
+@router.post(
+    "",
+    response_model=EntityOut,
+    status_code=status.HTTP_201_CREATED,
+    **_route(Permission.CASES_REVIEW, 400, 409),
+)
+def ban_entity(
+    body: BanIn,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> EntityOut:
+    """Ban a new entity (a reviewer's decision; audited)."""
+    registry.ensure_seeded(session, actor=principal.name)
+    aliases = [Alias(n, AliasKind.LEGAL, body.source) for n in body.legal_entities]
+    aliases += [Alias(n, AliasKind.OTHER, body.source) for n in body.aliases]
+    entity = registry.add_entity(
+        session,
+        entity_id=body.id,
+        name=body.name,
+        aliases=aliases,
+        firm=body.firm,
+        country=body.country,
+        basis=BanBasis.INVESTIGATION,
+        source=body.source,
+        reason=body.reason,
+        actor=principal.name,
+    )
+    return _entity_out(entity)
+
+
+@router.post(
+    "/{entity_id}/aliases",
+    response_model=EntityOut,
+    status_code=status.HTTP_201_CREATED,
+    **_route(Permission.CASES_REVIEW, 400, 404, 409),
+)
+def add_alias(
+    entity_id: str,
+    body: AliasIn,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> EntityOut:
+    """Add an alias or legal entity to a banned entity (audited)."""
+    registry.ensure_seeded(session, actor=principal.name)
+    entity = registry.add_alias(
+        session,
+        entity_id=entity_id,
+        name=body.name,
+        kind=body.kind,
+        source=body.source,
+        reason=body.reason,
+        actor=principal.name,
+    )
+    return _entity_out(entity)
+
+
+@router.post(
+    "/{entity_id}/lift", response_model=EntityOut, **_route(Permission.CASES_REVIEW, 400, 404, 409)
+)
+def lift_ban(
+    entity_id: str,
+    body: LiftIn,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> EntityOut:
+    """Lift a ban: kept on record, no longer screened (audited)."""
+    registry.ensure_seeded(session, actor=principal.name)
+    return _entity_out(
+        registry.lift_ban(session, entity_id=entity_id, reason=body.reason, actor=principal.name)
+    )

@@ -27,11 +27,8 @@ class OperationFeatures:
     domain_styles: Counter[str]  # news / platform / shortener / webmail / unknown
 
 
-def operation_features(
-    ctx: DetectionContext, members: ir.Table, signals: pd.DataFrame
-) -> list[OperationFeatures]:
+def operation_features(ctx: DetectionContext, members: ir.Table) -> list[OperationFeatures]:
     """Features of every operation in ``members`` (account_id, operation_id)."""
-    _ = signals
     tb = ctx.targeted_by(members)
     t = tb.inner_join(members, tb.actor_id == members.account_id)
     recon = t.event_type.isin(RECON_TYPES) & t.target_at_risk

@@ -17,6 +17,8 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     PARTNER = "partner"  # another platform or a researcher consuming shared indicators
     AGENCY = "agency"  # a government agency using the lawful-request channel
+    # The platform's own integration service: pulls in-product notices to show them to people.
+    PLATFORM = "platform"
 
 
 class Permission(StrEnum):
@@ -31,6 +33,7 @@ class Permission(StrEnum):
     VERDICTS_CHECK = "verdicts:check"
     NOTIFY_PLAN = "notify:plan"
     NOTIFY_APPROVE = "notify:approve"
+    NOTIFY_FEED = "notify:feed"  # poll and acknowledge the in-product notice feed
     SHARE_EXPORT = "share:export"
     TAXII_READ = "taxii:read"
     LEGAL_SUBMIT = "legal:submit"
@@ -77,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: frozenset({_P.CASES_READ, _P.INTEL_READ, _P.LEGAL_READ_ALL, _P.AUDIT_READ}),
     Role.PARTNER: frozenset({_P.TAXII_READ, _P.VERDICTS_CHECK}),
     Role.AGENCY: frozenset({_P.LEGAL_SUBMIT, _P.LEGAL_READ_OWN}),
+    Role.PLATFORM: frozenset({_P.NOTIFY_FEED}),
 }
 
 

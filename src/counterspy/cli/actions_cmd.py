@@ -99,6 +99,24 @@ def approve(
         err.print("next: `counterspy actions run --platform-url URL` to deliver them")
 
 
+@actions_app.command("cancel")
+def cancel(
+    action_ids: list[int] = typer.Argument(None, help="Action ids (see `actions list`)."),
+    batch: str | None = typer.Option(None, "--batch", help="Every pending action of a batch."),
+    reason: str = typer.Option(..., "--reason", help="Why, for the audit log."),
+    home: Path | None = HOME,
+) -> None:
+    """Cancel approved actions no worker has picked up yet."""
+    store = open_store(Workspace.resolve(home))
+    with store.session() as s:
+        done, refused = outbox.cancel_actions(
+            s, actor=cli_actor(), reason=reason, ids=action_ids or [], batch=batch
+        )
+    for action_id, why in refused:
+        err.print(f"not cancelled: {action_id} {why} (undo it with the reverse action)")
+    out.print(f"cancelled {len(done)} action(s)")
+
+
 @actions_app.command("run")
 def run(
     platform_url: str | None = typer.Option(
@@ -153,6 +171,7 @@ def run(
         err.print(f"failed: {f} (see `counterspy actions list --status failed`)")
     if summary.halted:
         err.print(f"[bold yellow]halted:[/] {summary.halted}", markup=True)
+    if summary.halted or summary.failed:
         raise typer.Exit(1)
 
 

@@ -80,9 +80,7 @@ class DetectionContext:
         ev = ev.filter(ev.actor_id != ev.target_id)
         r = self.at_risk_accounts
         j = ev.inner_join(r, ev.target_id == r.r_id)
-        return j.select(
-            "event_id", "ts", "actor_id", "event_type", "target_id", "url", "target_country"
-        )
+        return j.select("ts", "actor_id", "event_type", "target_id", "url", "target_country")
 
     @cached_property
     def answers(self) -> ir.Table:
@@ -94,6 +92,20 @@ class DetectionContext:
         ev = self.events.filter(self.events.target_id.notnull())
         ev = ev.inner_join(r, ev.actor_id == r.x_id)
         return ev.group_by(a_id=ev.target_id, b_id=ev.actor_id).aggregate(b_first=ev.ts.min())
+
+    @cached_property
+    def suspects(self) -> ir.Table:
+        """Accounts that acted on at-risk people or sent a link on a judged-bad domain.
+
+        Weak per-account signals (country mismatch, hosting networks, machine pacing) cannot
+        flag an account alone; they are computed only for these accounts, which keeps the
+        full-table scans off the hot path.
+        """
+        a = self.on_at_risk.select(account_id=self.on_at_risk.actor_id)
+        links = self.links
+        bad = self.bad_domains.select(b_dom=self.bad_domains.domain)
+        b = links.inner_join(bad, links.domain == bad.b_dom).select(account_id=links.actor_id)
+        return ibis.union(a, b).distinct()
 
     def distinct_targets(self, actors: ir.Table, types: tuple[str, ...]) -> ir.Table:
         """(account_id, n_targets): distinct accounts each of ``actors`` acted on with ``types``."""
@@ -122,7 +134,6 @@ class DetectionContext:
         )
         j = ev.inner_join(acc, ev.target_id == acc.t_id)
         return j.select(
-            "event_id",
             "ts",
             "actor_id",
             "event_type",

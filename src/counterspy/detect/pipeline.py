@@ -92,7 +92,7 @@ def run_detection(
         progress.begin("caching canonical tables", total=None)
         tables = CanonicalTables(
             accounts=tables.accounts.cache(),
-            events=tables.events.drop("group_id").cache(),
+            events=tables.events.drop("group_id", "event_id").cache(),
         )
     base = DetectionContext(
         tables.accounts,
@@ -150,7 +150,7 @@ def run_detection(
         {"account_id": list(membership), "operation_id": list(membership.values())}
     )
     members_t = _memtable(members, {"account_id": "string", "operation_id": "string"})
-    features = operation_features(ctx, members_t, signals)
+    features = operation_features(ctx, members_t)
     attributions = attribute_operations(features, profiles)
     firm_of = {a.operation_id: a.firm for a in attributions}
 

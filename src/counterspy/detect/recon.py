@@ -153,11 +153,11 @@ class AutomationRegularity(Detector):
     weight: float = 0.3
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        ev = ctx.events.filter(ctx.events.event_type.isin(RECON_TYPES))
+        ev = ctx.events_of(ctx.suspects).filter(lambda e: e.event_type.isin(RECON_TYPES))
         busy = ev.group_by(account_id=ev.actor_id).aggregate(n=ev.count())
         busy = busy.filter(busy.n > self.min_events)
         ev = ctx.events_of(busy).filter(lambda e: e.event_type.isin(RECON_TYPES))
-        w = ibis.window(group_by=ev.actor_id, order_by=[ev.ts, ev.event_id])
+        w = ibis.window(group_by=ev.actor_id, order_by=ev.ts)
         ev = ev.mutate(prev=ev.ts.lag().over(w))
         gaps = ev.filter(ev.prev.notnull()).mutate(
             gap=lambda x: x.ts.epoch_seconds() - x.prev.epoch_seconds()
@@ -282,7 +282,8 @@ class HostingNetwork(Detector):
 
     def run(self, ctx: DetectionContext) -> ir.Table:
         asns = list(hosting_asns())
-        t = ctx.events.filter(ctx.events.target_id.notnull())
+        t = ctx.events_of(ctx.suspects)
+        t = t.filter(t.target_id.notnull())
         t = t.mutate(hosted=t.asn.isin(asns).fill_null(False))
         agg = t.group_by(account_id=t.actor_id).aggregate(
             n=t.count(),

@@ -68,6 +68,7 @@ class OutboxItem:
     last_error: str | None
     reason: str
     evidence_ref: str | None
+    claim_token: str | None = None
 
     def request(self) -> ActionRequest:
         return ActionRequest(
@@ -98,6 +99,7 @@ def _item(row: EnforcementActionRow) -> OutboxItem:
         last_error=row.last_error,
         reason=row.reason,
         evidence_ref=row.evidence_ref,
+        claim_token=row.claim_token,
     )
 
 
@@ -161,7 +163,7 @@ def enqueue_actions(
     """
     if target_kind not in ACCEPTS[kind]:
         raise CounterspyError(f"{kind.value} cannot target a {target_kind.value}")
-    if not reason.strip():
+    if not reason.strip() or "\x00" in reason or "\x00" in (evidence_ref or ""):
         raise CounterspyError("an enforcement action needs a reason (policy reason code)")
     batch = batch or f"b-{_now():%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
     created: list[int] = []
@@ -171,8 +173,10 @@ def enqueue_actions(
     seen: set[str] = set()
     for raw in targets:
         target = raw.strip()
-        if not target or len(target) > 500:
-            raise CounterspyError(f"invalid target {raw[:60]!r}", hint="1-500 characters")
+        if not target or len(target) > 500 or any(ord(c) < 32 for c in target):
+            raise CounterspyError(
+                f"invalid target {raw[:60]!r}", hint="1-500 characters, no control characters"
+            )
         if target in seen:
             skipped.append((target, "listed twice"))
             continue
@@ -305,6 +309,10 @@ def finish(session: Session, item: OutboxItem, result: ActionResult, *, actor: s
     row = session.get(EnforcementActionRow, item.id)
     if row is None:  # pragma: no cover - rows are never deleted
         raise CounterspyError(f"outbox row {item.id} vanished")
+    if item.claim_token is not None and row.claim_token != item.claim_token:
+        # Our lease ran out and another worker re-claimed the row: it will deliver again with
+        # the same idempotency key and record the outcome; writing ours could overwrite it.
+        return ActionStatus(row.status)
     now = _now()
     row.response_code = result.status_code
     row.claim_token = None
@@ -344,6 +352,53 @@ def finish(session: Session, item: OutboxItem, result: ActionResult, *, actor: s
             },
         )
     return status
+
+
+def cancel_actions(
+    session: Session,
+    *,
+    actor: str,
+    reason: str,
+    ids: Sequence[int] = (),
+    batch: str | None = None,
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """Cancel approved actions that no worker has picked up yet (audited).
+
+    Returns (cancelled ids, [(id, why not)]). Claimed or sent actions may already be at the
+    platform: undo those with the reverse action instead.
+    """
+    if not reason.strip():
+        raise CounterspyError("cancelling needs a reason")
+    if not ids and batch is None:
+        raise CounterspyError("name the actions to cancel", hint="pass ids or a batch")
+    q = select(EnforcementActionRow).order_by(EnforcementActionRow.id)
+    q = q.where(EnforcementActionRow.batch == batch) if batch else q
+    q = q.where(EnforcementActionRow.id.in_(list(ids))) if ids else q
+    rows = list(session.execute(q.with_for_update()).scalars())
+    missing = set(ids) - {r.id for r in rows}
+    if missing:
+        raise CounterspyError(f"no such action(s): {sorted(missing)}")
+    done: list[int] = []
+    refused: list[tuple[int, str]] = []
+    for row in rows:
+        if row.status != ActionStatus.PENDING.value:
+            refused.append((row.id, f"is {row.status}"))
+            continue
+        row.status = ActionStatus.CANCELLED.value
+        row.finished_at = _now()
+        session.flush()
+        record(
+            session,
+            actor=actor,
+            action="action.cancel",
+            subject_type=row.target_kind,
+            subject_id=row.target,
+            reason=reason,
+            before={"action_id": row.id, "kind": row.kind, "status": "pending"},
+            after={"action_id": row.id, "kind": row.kind, "status": "cancelled"},
+        )
+        done.append(row.id)
+    return done, refused
 
 
 def list_actions(

@@ -19,6 +19,13 @@ from counterspy.model.firms import FirmId
 _ID = re.compile(r"^[a-z0-9][a-z0-9_]{1,63}$")
 
 
+def _check_text(**fields: str | None) -> None:
+    """Refuse control characters (PostgreSQL cannot even store NUL in text)."""
+    for name, value in fields.items():
+        if value is not None and any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+            raise CounterspyError(f"{name} contains control characters", hint="remove them")
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -141,6 +148,9 @@ def add_entity(
     actor: str,
 ) -> BannedEntity:
     """Ban a new entity. ``reason`` and ``source`` are required: a ban is a decision."""
+    _check_text(name=name, source=source, reason=reason, country=country)
+    for alias in aliases:
+        _check_text(alias=alias.name, alias_source=alias.source)
     if not _ID.match(entity_id):
         raise CounterspyError(
             f"invalid entity id {entity_id!r}",
@@ -185,6 +195,7 @@ def add_alias(
     reason: str,
     actor: str,
 ) -> BannedEntity:
+    _check_text(name=name, source=source, reason=reason)
     row = _row(session, entity_id)
     before = _snapshot(_to_entity(row))
     name = " ".join(name.split())
@@ -217,6 +228,7 @@ def add_alias(
 
 def lift_ban(session: Session, *, entity_id: str, reason: str, actor: str) -> BannedEntity:
     """Lift a ban (kept in the registry, no longer screened)."""
+    _check_text(reason=reason)
     if not reason.strip():
         raise CounterspyError("lifting a ban needs a reason")
     row = _row(session, entity_id)

@@ -94,6 +94,7 @@ def create_platform_app(state: PlatformState) -> Any:
                 return JSONResponse({"error": "injected failure"}, status_code=500)
             if key in state.answers:
                 call["status"] = 200
+                call["duplicate"] = True
                 return JSONResponse({**state.answers[key], "status": "duplicate"})
             state.accounts[target] = _APPLY[action]
             state.applications.append({"key": key, "action": action, "target": target})

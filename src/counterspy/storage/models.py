@@ -6,4 +6,5 @@ import counterspy.auth.models
 import counterspy.enforce.models
 import counterspy.intel.models
 import counterspy.legal.models
+import counterspy.notify.models
 import counterspy.storage.loads

@@ -1,0 +1,1 @@
+"""Notifying targets after a takedown: planning, localised content, outbox delivery."""
