@@ -15,6 +15,7 @@ of no return:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -192,6 +193,7 @@ def build_email(d: Delivery, to: str, sender: str) -> bytes:
 
 
 _DOT_LINE = re.compile(rb"(?m)^\.")
+_END_OF_DATA = b"\r\n.\r\n"  # payloads always end in CRLF before the dot
 
 
 class EmailChannel(Channel):
@@ -257,14 +259,25 @@ class EmailChannel(Channel):
         if started.code != 354:
             await self._reset(smtp)
             raise DeliveryError(f"SMTP DATA {started.code}", permanent=started.code >= 500)
+        protocol = smtp.protocol
+        if protocol is None:
+            self._drop()
+            raise DeliveryError("SMTP connection lost after DATA", permanent=False)
+        # The whole message except its terminating dot goes out before the fence, so the only
+        # work between the fence and the point of no return is one five-byte write.
+        protocol.write(payload[: -len(_END_OF_DATA)])
+        # Wait until the body has left asyncio's buffer for the kernel: bytes still buffered in
+        # this process when it is killed never reach the server.
+        try:
+            await _flushed(smtp)
+        except DeliveryError:
+            self._drop()  # mid-DATA: the server discards the partial message
+            raise
         if not commit(None):
             self._drop()  # closing without the final dot: the server discards the message
             raise FenceLostError(d.idempotency_key)
-        protocol = smtp.protocol
-        if protocol is None:
-            raise DeliveryError("SMTP connection lost after DATA", permanent=False)
         # Written synchronously right after the fence: asyncio hands it to the kernel at once.
-        protocol.write(payload)
+        protocol.write(_END_OF_DATA)
         try:
             reply = await protocol.read_response(timeout=60)
         except (aiosmtplib.SMTPException, OSError) as exc:
@@ -280,6 +293,17 @@ class EmailChannel(Channel):
             await smtp.rset()
         except (aiosmtplib.SMTPException, OSError):
             self._drop()
+
+
+async def _flushed(smtp: aiosmtplib.SMTP, timeout: float = 60.0) -> None:
+    transport = smtp.transport
+    if not isinstance(transport, asyncio.WriteTransport):
+        return
+    deadline = asyncio.get_running_loop().time() + timeout
+    while transport.get_write_buffer_size() > 0:
+        if asyncio.get_running_loop().time() > deadline:
+            raise DeliveryError("SMTP server stopped reading the message", permanent=False)
+        await asyncio.sleep(0.001)
 
 
 class AmbiguousDeliveryError(Exception):
