@@ -1,0 +1,24 @@
+"""The shipped migrations form one linear chain, and the docs list it in order."""
+
+from __future__ import annotations
+
+import re
+
+from alembic.script import ScriptDirectory
+
+from counterspy.storage.migrate import _config
+from tests.conftest import REPO
+
+
+def _chain() -> list[str]:
+    script = ScriptDirectory.from_config(_config())
+    heads = script.get_heads()
+    assert len(heads) == 1, f"migrations have several heads: {heads}"
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def test_migrations_form_one_chain_listed_in_docs_storage() -> None:
+    chain = _chain()
+    page = (REPO / "docs" / "storage.md").read_text(encoding="utf-8")
+    documented = re.findall(r"^\| \d+ \| `(\w+)` \|", page, flags=re.M)
+    assert documented == chain
