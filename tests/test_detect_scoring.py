@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import ibis
 import pandas as pd
+import pyarrow as pa
 
 from counterspy.analytics import connect, load_tables
+from counterspy.detect.base import DetectionContext
+from counterspy.detect.coordination import CoAction
 from counterspy.detect.pipeline import run_detection
 from counterspy.detect.scoring import OperationMerge, account_scores, merge_operations
+from counterspy.ingest.schema import ACCOUNTS, EVENTS
 from counterspy.workspace import Workspace
-from tests.detect_fixtures import T0, build_platform
+from tests.detect_fixtures import T0, Platform, build_platform
 
 
 def _signals(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
@@ -70,3 +75,46 @@ def test_protected_accounts_are_never_flagged(tmp_path: Path) -> None:
     flagged = set(r.accounts.loc[r.accounts["flagged"], "account_id"])
     assert "r000" not in flagged
     assert "r000" in set(r.signals["account_id"])  # the evidence is still recorded
+
+
+def test_contacting_at_risk_strangers_counts_once() -> None:
+    # Outreach already counts the strangers it wrote to: the generic strangers signal adds
+    # nothing on top, so a caseworker writing to activists is not flagged on that alone.
+    s = _signals(
+        [
+            ("ngo", "engagement", "at_risk_outreach", 0.6),
+            ("ngo", "reconnaissance", "at_risk_strangers", 0.6),
+            ("op", "reconnaissance", "at_risk_strangers", 0.6),
+            ("op", "coordination", "co_action", 0.5),
+        ]
+    )
+    scores = account_scores(s)
+    assert scores["ngo"] == 0.6
+    assert scores["op"] >= 1.0  # without outreach the strangers signal still counts
+
+
+def _co_action_pairs(views: dict[str, list[str]], n_at_risk: int) -> set[tuple[str, str]]:
+    p = Platform()
+    for i in range(n_at_risk):
+        p.account(f"r{i:03d}", at_risk="journalist")
+    for actor, objs in views.items():
+        p.account(actor)
+        for k, obj in enumerate(objs):
+            p.event(T0 + timedelta(hours=k), actor, "profile_view", obj)
+    acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
+    ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
+    ctx = DetectionContext(acc, ev, ev.limit(0).select(domain="url"))
+    actors = ibis.memtable(pa.table({"account_id": list(views)}))
+    edges = connect("duckdb").to_pyarrow(CoAction().edges(ctx, actors)).to_pylist()
+    return {(str(e["a"]), str(e["b"])) for e in edges}
+
+
+def test_co_action_needs_more_overlap_than_chance() -> None:
+    pool = [f"r{i:03d}" for i in range(40)]
+    # Two broad readers of the same 40 journalists overlap heavily just by being broad;
+    # two narrow accounts that pick the same 3 of 40 do not.
+    broad = {"b1": pool[:30], "b2": pool[10:40]}
+    narrow = {"n1": pool[:3], "n2": [*pool[:3], pool[20]]}
+    pairs = _co_action_pairs({**broad, **narrow}, n_at_risk=40)
+    assert ("n1", "n2") in pairs
+    assert ("b1", "b2") not in pairs

@@ -39,10 +39,28 @@ class ScoringPolicy:
     min_coordinated_peers: int = 1
 
 
+SUBSUMED_BY: dict[str, tuple[str, ...]] = {
+    # Contacting at-risk strangers is one piece of evidence, not two: once the engagement
+    # signal has counted those strangers, the generic "acted on at-risk strangers" signal adds
+    # nothing (an NGO caseworker writing to several activists is not thereby also a profiler).
+    "at_risk_strangers": ("at_risk_outreach",),
+}
+"""signal → signals that already count its evidence; it scores nothing when one of them fired."""
+
+
 def account_scores(signals: pd.DataFrame) -> pd.Series:
-    """Per account: per phase the sum of its signals' weights (capped), summed over phases."""
+    """Per account: per phase the sum of its signals' weights (capped), summed over phases.
+
+    A signal whose evidence another fired signal already counts (``SUBSUMED_BY``) is dropped.
+    """
     if signals.empty:
         return pd.Series(dtype="float64")
+    fired = set(zip(signals["account_id"], signals["signal"], strict=True))
+    keep = [
+        not any((account, by) in fired for by in SUBSUMED_BY.get(str(signal), ()))
+        for account, signal in zip(signals["account_id"], signals["signal"], strict=True)
+    ]
+    signals = signals[keep]
     best = signals.groupby(["account_id", "phase", "signal"])["weight"].max()
     per_phase = best.groupby(level=["account_id", "phase"]).sum().reset_index()
     caps = per_phase["phase"].map(PHASE_CAPS).fillna(1.0)
