@@ -34,8 +34,10 @@ from counterspy.enforce.simplatform import PlatformState, serve_in_thread
 from counterspy.enforce.webhook import WebhookAdapter, WebhookConfig, backoff_delay
 from counterspy.enforce.worker import Rollout, run_outbox
 from counterspy.errors import CounterspyError
+from counterspy.infra.service import VerdictService
 from counterspy.storage.db import Store
 from counterspy.storage.migrate import upgrade
+from counterspy.workspace import Workspace
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 REPO = Path(__file__).resolve().parents[1]
@@ -223,7 +225,9 @@ def test_claims_never_overlap_and_expired_leases_are_reclaimed(store: Store) -> 
     assert again[0].idempotency_key == got1[0].idempotency_key
 
 
-def test_worker_delivers_everything_once_and_blocks_infrastructure(store: Store) -> None:
+def test_worker_delivers_everything_once_and_blocks_infrastructure(
+    store: Store, tmp_path: Path
+) -> None:
     with store.session() as s:
         outbox.enqueue_actions(
             s,
@@ -252,6 +256,10 @@ def test_worker_delivers_everything_once_and_blocks_infrastructure(store: Store)
         assert {i.status for i in outbox.list_actions(s)} == {ActionStatus.ACKED}
         assert len([e for e in audit.entries(s) if e.action == "action.acked"]) == 5
         assert audit.verify(s).ok
+    # The block reaches the link-verdict engine's blocklist in the same transaction.
+    service = VerdictService(Workspace(tmp_path / "ws"), store=store, check_interval=0.0)
+    verdicts = service.engine().check_many(["https://instagam.click/x", "http://198.51.100.7/"])
+    assert [v.label.value for v in verdicts] == ["malicious", "malicious"]
 
 
 def test_canary_failure_halts_and_leaves_the_rest_pending(store: Store) -> None:

@@ -1,9 +1,9 @@
 """Seam to the infrastructure blocklist.
 
 ``block_infrastructure`` is what the ``block_infrastructure`` enforcement action calls, inside
-the transaction that records the action as done. Until the infrastructure blocklist (and the
-link-verdict engine reading it) is connected, it writes to ``enforce_blocklist``; connecting it
-means replacing the body of this one function.
+the transaction that records the action as done. It records the enforcement decision in
+``enforce_blocklist`` and adds the value to the intel blocklist in the same transaction, which
+bumps the intel version so running verdict engines pick it up without a restart.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from counterspy.enforce.models import BlockedInfrastructureRow
+from counterspy.intel.store import block_in_session
 
 
 def block_infrastructure(session: Session, value: str, kind: str, reason: str, actor: str) -> bool:
@@ -28,6 +29,7 @@ def block_infrastructure(session: Session, value: str, kind: str, reason: str, a
     ).scalar_one_or_none()
     if existing is not None:
         return False
+    block_in_session(session, value, reason=reason, added_by=actor)
     session.add(
         BlockedInfrastructureRow(
             kind=kind, value=value, reason=reason, actor=actor, created_at=datetime.now(UTC)

@@ -163,6 +163,23 @@ def add_block(
     expires: datetime | None = None,
     now: datetime | None = None,
 ) -> BlockView:
+    with store.session() as s:
+        return block_in_session(
+            s, value, reason=reason, added_by=added_by, expires=expires, now=now
+        )
+
+
+def block_in_session(
+    session: Session,
+    value: str,
+    *,
+    reason: str,
+    added_by: str,
+    expires: datetime | None = None,
+    now: datetime | None = None,
+) -> BlockView:
+    """Add or refresh a blocklist entry inside the caller's transaction (enforcement actions
+    block infrastructure in the same transaction that records the action)."""
     try:
         norm = normalise_value("auto", value)
     except BadValueError as exc:
@@ -173,26 +190,25 @@ def add_block(
             hint="give a domain, URL, IP or CIDR",
         )
     now = now or _now()
-    with store.session() as s:
-        row = s.scalar(
-            select(BlocklistEntry).where(
-                BlocklistEntry.type == norm.type, BlocklistEntry.value == norm.normalized
-            )
+    row = session.scalar(
+        select(BlocklistEntry).where(
+            BlocklistEntry.type == norm.type, BlocklistEntry.value == norm.normalized
         )
-        if row is None:
-            row = BlocklistEntry(
-                type=norm.type,
-                value=norm.normalized,
-                reason=reason,
-                added_by=added_by,
-                added_at=now,
-                expires=expires,
-            )
-            s.add(row)
-        else:
-            row.reason, row.added_by, row.added_at, row.expires = reason, added_by, now, expires
-        bump_version(s, now)
-        return BlockView(row.type, row.value, row.reason, row.added_by, row.added_at, row.expires)
+    )
+    if row is None:
+        row = BlocklistEntry(
+            type=norm.type,
+            value=norm.normalized,
+            reason=reason,
+            added_by=added_by,
+            added_at=now,
+            expires=expires,
+        )
+        session.add(row)
+    else:
+        row.reason, row.added_by, row.added_at, row.expires = reason, added_by, now, expires
+    bump_version(session, now)
+    return BlockView(row.type, row.value, row.reason, row.added_by, row.added_at, row.expires)
 
 
 def remove_block(store: Store, value: str) -> int:
