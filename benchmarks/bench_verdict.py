@@ -195,7 +195,8 @@ def bench_http(
     """URLs/s through ``counterspy serve`` (a separate process) over loopback."""
     from counterspy.auth.users import create_user, issue_token
     from counterspy.intel.importer import prepare_import
-    from counterspy.intel.store import apply_import, open_store
+    from counterspy.intel.store import apply_import
+    from counterspy.storage.open import open_store
     from counterspy.workspace import Workspace
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-http-"))

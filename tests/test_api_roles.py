@@ -150,3 +150,29 @@ def test_oversized_body_is_413(app_and_tokens: tuple[TestClient, dict[Role, str]
         content=b"x" * (17 * 1024 * 1024),
     )
     assert resp.status_code == 413
+
+
+def test_token_last_use_is_recorded_at_most_once_a_minute(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from counterspy.auth.models import TokenRow
+
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    upgrade(store.engine)
+    with store.session() as s:
+        users.create_user(s, name="ana", role="auditor", actor="t")
+        _, secret = users.issue_token(s, name="ana", actor="t")
+    with store.session() as s:
+        assert users.authenticate_token(s, secret) is not None
+    with store.session() as s:
+        first = s.query(TokenRow).one().last_used_at
+        assert first is not None
+    with store.session() as s:  # a second call within the minute does not write
+        users.authenticate_token(s, secret)
+        assert s.query(TokenRow).one().last_used_at == first
+        row = s.query(TokenRow).one()
+        row.last_used_at = first - timedelta(minutes=2)
+    with store.session() as s:  # an older last use is refreshed
+        users.authenticate_token(s, secret)
+        assert s.query(TokenRow).one().last_used_at > first - timedelta(minutes=2)
+    store.dispose()

@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from counterspy.api.app import create_app
 from counterspy.auth.users import create_user, issue_token
 from counterspy.infra.service import VerdictService
-from counterspy.intel.store import add_block, open_store, remove_block
+from counterspy.intel.store import add_block, remove_block
+from counterspy.storage.open import open_store
 from counterspy.workspace import Workspace
 
 

@@ -8,7 +8,8 @@ import pytest
 from counterspy.errors import InputError
 from counterspy.intel.formats import READERS, SNIFF_ORDER, load_readers
 from counterspy.intel.importer import prepare_import
-from counterspy.intel.store import apply_import, list_indicators, open_store, stats
+from counterspy.intel.store import apply_import, list_indicators, stats
+from counterspy.storage.open import open_store
 from counterspy.workspace import Workspace
 
 META_CSV = "meta/2021_12_taking_action_against_surveillance_for_hire.csv"

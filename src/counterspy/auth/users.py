@@ -25,6 +25,7 @@ from counterspy.errors import ConflictError, CounterspyError, NotFoundError
 TOKEN_PREFIX = "cs"  # noqa: S105 - a label, not a secret
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,119}$")
 _hasher = PasswordHasher()
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -289,5 +290,8 @@ def authenticate_token(session: Session, token: str) -> Principal | None:
         return None
     if not row.user.active:
         return None
-    row.last_used_at = now
+    # Every API call authenticates: write last-use at most once a minute, not once a request.
+    last = _aware(row.last_used_at)
+    if last is None or now - last >= LAST_USED_RESOLUTION:
+        row.last_used_at = now
     return _principal(row.user)

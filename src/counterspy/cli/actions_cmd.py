@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from counterspy.cli.actor import cli_actor
-from counterspy.cli.console import err, out, progress
+from counterspy.cli.console import HOME, err, out, progress
 from counterspy.cli.main import app
 from counterspy.enforce import outbox
 from counterspy.enforce.actions import ActionKind, ActionStatus, TargetKind
@@ -29,7 +29,6 @@ actions_app = typer.Typer(
 )
 app.add_typer(actions_app, name="actions")
 
-HOME = typer.Option(None, "--home", help="Workspace folder (default $COUNTERSPY_HOME).")
 SECRET_ENV = "COUNTERSPY_PLATFORM_SECRET"  # noqa: S105 - the variable's name, not a secret
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from counterspy.audit import log as audit
-from counterspy.cli.console import err, out
+from counterspy.cli.console import HOME, err, out
 from counterspy.cli.main import app
 from counterspy.errors import InputError
 from counterspy.storage.open import open_store
@@ -18,7 +18,6 @@ from counterspy.workspace import Workspace
 audit_app = typer.Typer(help="Read and verify the audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
-HOME = typer.Option(None, "--home", help="Workspace folder (default $COUNTERSPY_HOME).")
 EXIT_TAMPERED = 3
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -15,6 +16,9 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+
+# The ``--home`` option every workspace command takes.
+HOME = typer.Option(None, "--home", help="Workspace folder (default $COUNTERSPY_HOME).")
 
 # Results go to stdout; progress, summaries' decoration and errors go to stderr so that
 # machine-readable output (``--json``) stays clean.

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from counterspy.cli.console import err, out, progress
+from counterspy.cli.console import HOME, err, out, progress
 from counterspy.cli.main import app
 from counterspy.detect.evaluate import evaluate
 from counterspy.detect.run import detect_workspace, workspace_link_checker
@@ -17,7 +17,6 @@ from counterspy.model import Phase
 from counterspy.workspace import Workspace
 
 TRUTH = typer.Option(..., "--truth", help="Simulator ground-truth folder (DIR/truth).")
-HOME = typer.Option(None, "--home", help="Workspace folder (default $COUNTERSPY_HOME).")
 
 
 @app.command()

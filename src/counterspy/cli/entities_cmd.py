@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from counterspy.cli.actor import cli_actor
-from counterspy.cli.console import err, out
+from counterspy.cli.console import HOME, err, out
 from counterspy.cli.main import app
 from counterspy.enforce import registry
 from counterspy.enforce.entities import Alias, AliasKind, BanBasis
@@ -25,8 +25,6 @@ entities_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(entities_app, name="entities")
-
-HOME = typer.Option(None, "--home", help="Workspace folder (default $COUNTERSPY_HOME).")
 
 
 @entities_app.command("seed")

@@ -61,7 +61,8 @@ def intel_import(
 ) -> None:
     """Import indicator files: all of them, or nothing when any row is malformed."""
     from counterspy.intel.importer import prepare_import
-    from counterspy.intel.store import apply_import, open_store
+    from counterspy.intel.store import apply_import
+    from counterspy.storage.open import open_store
 
     with progress() as p:
         plan = prepare_import(files, source=source, fmt=fmt, join_split=join_split, progress=p)
@@ -108,7 +109,8 @@ def intel_list(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """List stored indicators with their provenance."""
-    from counterspy.intel.store import list_indicators, open_store
+    from counterspy.intel.store import list_indicators
+    from counterspy.storage.open import open_store
 
     store = open_store(_workspace(home))
     try:
@@ -140,7 +142,8 @@ def intel_stats(
     home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
 ) -> None:
     """Counts of indicators by type, source and actor, plus blocklist and technique counts."""
-    from counterspy.intel.store import open_store, stats
+    from counterspy.intel.store import stats
+    from counterspy.storage.open import open_store
 
     store = open_store(_workspace(home))
     try:
@@ -191,7 +194,8 @@ def block_add(
     home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
 ) -> None:
     """Block values; running servers pick the change up without a restart."""
-    from counterspy.intel.store import add_block, open_store
+    from counterspy.intel.store import add_block
+    from counterspy.storage.open import open_store
 
     who = added_by or getpass.getuser()
     exp = _parse_expiry(expires)
@@ -213,7 +217,8 @@ def block_remove(
     home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
 ) -> None:
     """Remove blocklist entries."""
-    from counterspy.intel.store import open_store, remove_block
+    from counterspy.intel.store import remove_block
+    from counterspy.storage.open import open_store
 
     store = open_store(_workspace(home))
     try:
@@ -234,7 +239,8 @@ def block_remove(
 @block_app.command("list")
 def block_list(home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None) -> None:
     """Show the blocklist."""
-    from counterspy.intel.store import list_blocks, open_store
+    from counterspy.intel.store import list_blocks
+    from counterspy.storage.open import open_store
 
     store = open_store(_workspace(home))
     try:
@@ -317,7 +323,7 @@ def serve(
     import uvicorn
 
     from counterspy.api.app import create_app
-    from counterspy.intel.store import open_store
+    from counterspy.storage.open import open_store
     from counterspy.workspace import HOME_ENV
 
     ws = _workspace(home)

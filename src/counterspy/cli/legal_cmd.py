@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from counterspy.cli.actor import cli_actor
-from counterspy.cli.console import err, out
+from counterspy.cli.console import HOME, err, out
 from counterspy.cli.main import app
 from counterspy.errors import CounterspyError
 from counterspy.legal import agencies, requests, workflow
@@ -27,7 +27,6 @@ legal_app = typer.Typer(
 )
 app.add_typer(legal_app, name="legal")
 
-HOME = typer.Option(None, "--home", help="Workspace folder (default $COUNTERSPY_HOME).")
 NOTE = typer.Option("", "--note", help="Free text for the record and the audit log.")
 
 

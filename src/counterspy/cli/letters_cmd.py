@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from counterspy.cli.actor import cli_actor
-from counterspy.cli.console import err, out
+from counterspy.cli.console import HOME, err, out
 from counterspy.cli.main import app
 from counterspy.enforce import letters, registry
 from counterspy.storage.open import open_store
@@ -19,8 +19,6 @@ letters_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(letters_app, name="letters")
-
-HOME = typer.Option(None, "--home", help="Workspace folder (default $COUNTERSPY_HOME).")
 
 
 @letters_app.command("draft")

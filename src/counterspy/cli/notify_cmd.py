@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from counterspy.cli.actor import cli_actor
-from counterspy.cli.console import err, out, progress
+from counterspy.cli.console import HOME, err, out, progress
 from counterspy.cli.main import app
 from counterspy.errors import CounterspyError
 from counterspy.model import Phase
@@ -31,7 +31,6 @@ contacts_app = typer.Typer(help="Encrypted contact details of targets.", no_args
 notify_app.add_typer(contacts_app, name="contacts")
 app.add_typer(notify_app, name="notify")
 
-HOME = typer.Option(None, "--home", help="Workspace folder (default $COUNTERSPY_HOME).")
 REASON = typer.Option(..., "--reason", help="Why (written to the audit log).")
 
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from counterspy.auth import users
 from counterspy.auth.roles import ROLE_PERMISSIONS, Role
 from counterspy.cli.actor import cli_actor
-from counterspy.cli.console import err, out
+from counterspy.cli.console import HOME, err, out
 from counterspy.cli.main import app
 from counterspy.errors import CounterspyError
 from counterspy.storage.open import open_store
@@ -20,8 +20,6 @@ from counterspy.workspace import Workspace
 
 users_app = typer.Typer(help="Manage users, roles and API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
-
-HOME = typer.Option(None, "--home", help="Workspace folder (default $COUNTERSPY_HOME).")
 
 
 @users_app.command("add")

@@ -17,8 +17,9 @@ from pathlib import Path
 from counterspy.infra.brands import load_brands
 from counterspy.infra.lookalike import LookalikeIndex
 from counterspy.infra.verdict import VerdictEngine
-from counterspy.intel.store import current_version, load_index, open_store
+from counterspy.intel.store import current_version, load_index
 from counterspy.storage.db import Store
+from counterspy.storage.open import open_store
 from counterspy.workspace import Workspace
 
 BRANDS_DIR = "brands.d"  # workspace folder of brand-list extension files (*.csv, *.yaml)

@@ -15,15 +15,8 @@ from counterspy.intel.importer import ImportPlan
 from counterspy.intel.models import BlocklistEntry, Indicator, IntelState, Technique
 from counterspy.intel.values import BadValueError, normalise_value
 from counterspy.storage.db import Store
-from counterspy.storage.open import open_store as open_workspace_store
-from counterspy.workspace import Workspace
 
 BATCH = 5_000
-
-
-def open_store(workspace: Workspace) -> Store:
-    """The workspace's operational store, migrated to the newest schema."""
-    return open_workspace_store(workspace)
 
 
 def _now() -> datetime:
