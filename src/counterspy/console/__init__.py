@@ -1,0 +1,1 @@
+"""The analyst web console: server-rendered pages under ``/console`` inside ``counterspy serve``."""

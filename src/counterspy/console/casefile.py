@@ -1,0 +1,291 @@
+"""A case as the console shows it: one detected operation with its evidence, timeline, graph
+and the review state of each operator account.
+
+Until the cases library lands, a case is a detected operation (``results/operations``) and an
+account's review state is read from the enforcement outbox (approved) and the audit log
+(rejected by a reviewer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from counterspy.audit import log as audit
+from counterspy.audit.models import AuditRow
+from counterspy.console.graph import Graph, layout_graph, operation_edges
+from counterspy.console.overview import num, results_or_empty
+from counterspy.enforce.actions import ActionKind, ActionStatus
+from counterspy.enforce.models import EnforcementActionRow
+from counterspy.errors import CounterspyError, NotFoundError
+from counterspy.workspace import Workspace
+
+REJECT_ACTION = "review.reject"
+TIMELINE_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class OperationLine:
+    operation_id: str
+    firm: str
+    confidence: float
+    n_accounts: int
+    n_targets: int
+    phases: tuple[str, ...]
+    awaiting: int  # flagged accounts without a decision
+
+
+@dataclass(frozen=True)
+class SignalLine:
+    detector: str
+    phase: str
+    value: float
+    threshold: float
+    weight: float
+    window_start: datetime | None
+    evidence: str
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    account_id: str
+    score: float
+    flagged: bool
+    signals: tuple[SignalLine, ...]
+    decision: str  # awaiting | approved (outbox status) | rejected
+    decision_detail: str
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    target_id: str
+    phase: str
+    country: str
+    at_risk: bool
+    n_events: int
+    first_seen: datetime | None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    operation: OperationLine
+    rationale: str
+    accounts: tuple[AccountLine, ...]
+    targets: tuple[TargetLine, ...]
+    timeline: tuple[TimelineEntry, ...]
+    graph: Graph
+
+
+def _ts(value: object) -> datetime | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return None
+
+
+def _require(frame: pd.DataFrame | None, name: str) -> pd.DataFrame:
+    if frame is None:
+        raise CounterspyError(
+            f"no detection results ({name}) in this workspace", hint="run `counterspy detect`"
+        )
+    return frame
+
+
+def decisions(session: Session, accounts: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """account → (decision, detail) from the outbox and from reviewers' rejections."""
+    out: dict[str, tuple[str, str]] = {}
+    ids = list(accounts)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        rejected = session.execute(
+            select(AuditRow.subject_id, AuditRow.actor, AuditRow.reason)
+            .where(AuditRow.action == REJECT_ACTION, AuditRow.subject_id.in_(chunk))
+            .order_by(AuditRow.seq)
+        ).all()
+        for subject, actor, reason in rejected:
+            out[subject] = ("rejected", f"{reason} (by {actor})")
+        rows = session.execute(
+            select(EnforcementActionRow)
+            .where(
+                EnforcementActionRow.target.in_(chunk),
+                EnforcementActionRow.kind == ActionKind.DISABLE_ACCOUNT.value,
+                EnforcementActionRow.status != ActionStatus.CANCELLED.value,
+            )
+            .order_by(EnforcementActionRow.id)
+        ).scalars()
+        for r in rows:
+            out[r.target] = (f"approved ({r.status})", f"{r.reason} (by {r.decided_by})")
+    return out
+
+
+def list_operations(
+    ws: Workspace, session: Session, firm: str | None = None
+) -> tuple[OperationLine, ...]:
+    ops = results_or_empty(ws, "operations")
+    accounts = results_or_empty(ws, "accounts")
+    if ops is None or accounts is None:
+        return ()
+    if firm:
+        ops = ops[ops["firm"] == firm]
+    flagged = accounts[accounts["flagged"]]
+    decided = decisions(session, list(flagged["account_id"]))
+    awaiting = flagged[~flagged["account_id"].isin(list(decided))].groupby("operation_id").size()
+    lines = [
+        OperationLine(
+            operation_id=str(r.operation_id),
+            firm=str(r.firm),
+            confidence=num(r.confidence),
+            n_accounts=int(num(r.n_accounts)),
+            n_targets=int(num(r.n_targets)),
+            phases=tuple(p for p in str(r.phases).split(",") if p),
+            awaiting=int(awaiting.get(r.operation_id, 0)),
+        )
+        for r in ops.itertuples(index=False)
+    ]
+    return tuple(sorted(lines, key=lambda o: (-o.awaiting, o.operation_id)))
+
+
+def _signals(signals: pd.DataFrame, account: str) -> tuple[SignalLine, ...]:
+    rows = signals[signals["account_id"] == account].sort_values("weight", ascending=False)
+    return tuple(
+        SignalLine(
+            detector=str(r.detector),
+            phase=str(r.phase),
+            value=num(r.value),
+            threshold=num(r.threshold),
+            weight=num(r.weight),
+            window_start=_ts(r.window_start),
+            evidence=str(r.evidence),
+        )
+        for r in rows.itertuples(index=False)
+    )
+
+
+def _timeline(
+    session: Session, accounts: list[AccountLine], targets: tuple[TargetLine, ...]
+) -> tuple[TimelineEntry, ...]:
+    entries: list[TimelineEntry] = []
+    for a in accounts:
+        for s in a.signals:
+            if s.window_start is not None:
+                entries.append(
+                    TimelineEntry(s.window_start, s.phase, f"{a.account_id}: {s.evidence}")
+                )
+    first_by_phase: dict[str, TargetLine] = {}
+    for t in targets:
+        if t.first_seen is None:
+            continue
+        seen = first_by_phase.get(t.phase)
+        if seen is None or (seen.first_seen is not None and t.first_seen < seen.first_seen):
+            first_by_phase[t.phase] = t
+    for phase, t in first_by_phase.items():
+        assert t.first_seen is not None
+        entries.append(TimelineEntry(t.first_seen, phase, f"first target reached {phase}"))
+    ids = [a.account_id for a in accounts]
+    for i in range(0, len(ids), 500):
+        rows = session.execute(
+            select(AuditRow).where(AuditRow.subject_id.in_(ids[i : i + 500]))
+        ).scalars()
+        for r in rows:
+            at = r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC)
+            text = f"{r.action} {r.subject_id} by {r.actor}" + (f": {r.reason}" if r.reason else "")
+            entries.append(TimelineEntry(at, "decision", text))
+    entries.sort(key=lambda e: e.at)
+    return tuple(entries[-TIMELINE_LIMIT:])
+
+
+def case_file(
+    ws: Workspace, session: Session, operation_id: str, *, show_targets: bool
+) -> CaseFile:
+    ops = _require(results_or_empty(ws, "operations"), "operations")
+    match = ops[ops["operation_id"] == operation_id]
+    if match.empty:
+        raise NotFoundError(f"no operation {operation_id!r} in the detection results")
+    op = match.iloc[0]
+    accounts = _require(results_or_empty(ws, "accounts"), "accounts")
+    accounts = accounts[accounts["operation_id"] == operation_id].sort_values(
+        "score", ascending=False
+    )
+    signals = _require(results_or_empty(ws, "signals"), "signals")
+    targets_df = _require(results_or_empty(ws, "targets"), "targets")
+    targets_df = targets_df[targets_df["operation_id"] == operation_id]
+    decided = decisions(session, list(accounts["account_id"]))
+    lines = [
+        AccountLine(
+            account_id=str(r.account_id),
+            score=num(r.score),
+            flagged=bool(r.flagged),
+            signals=_signals(signals, str(r.account_id)),
+            decision=decided.get(str(r.account_id), ("awaiting", ""))[0],
+            decision_detail=decided.get(str(r.account_id), ("awaiting", ""))[1],
+        )
+        for r in accounts.itertuples(index=False)
+    ]
+    targets = tuple(
+        TargetLine(
+            target_id=str(r.target_id),
+            phase=str(r.phase),
+            country=str(r.country),
+            at_risk=bool(r.at_risk),
+            n_events=int(num(r.n_events)),
+            first_seen=_ts(r.first_seen),
+        )
+        for r in targets_df.sort_values("n_events", ascending=False).itertuples(index=False)
+    )
+    operators = [a.account_id for a in lines]
+    edges = operation_edges(ws, operators, [t.target_id for t in targets])
+    # Without targets:read the graph keeps its shape but not who the targets are.
+    labels = {
+        t.target_id: (t.target_id if show_targets else f"target {i + 1}")
+        for i, t in enumerate(targets)
+    }
+    line = OperationLine(
+        operation_id=operation_id,
+        firm=str(op["firm"]),
+        confidence=float(op["confidence"]),
+        n_accounts=int(op["n_accounts"]),
+        n_targets=int(op["n_targets"]),
+        phases=tuple(p for p in str(op["phases"]).split(",") if p),
+        awaiting=sum(1 for a in lines if a.flagged and a.decision == "awaiting"),
+    )
+    return CaseFile(
+        operation=line,
+        rationale=str(op["rationale"]),
+        accounts=tuple(lines),
+        targets=targets if show_targets else (),
+        timeline=_timeline(session, lines, targets if show_targets else ()),
+        graph=layout_graph(operators, edges, labels),
+    )
+
+
+def reject_accounts(
+    session: Session, *, accounts: Sequence[str], reason: str, actor: str, operation_id: str
+) -> int:
+    """Record a reviewer's rejection of proposed actions (audited; nothing is enforced)."""
+    for account in accounts:
+        audit.record(
+            session,
+            actor=actor,
+            action=REJECT_ACTION,
+            subject_type="account",
+            subject_id=account,
+            reason=reason,
+            evidence_ref=f"operation:{operation_id}",
+            after={"decision": "rejected", "operation": operation_id},
+        )
+    return len(accounts)

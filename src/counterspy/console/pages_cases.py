@@ -1,0 +1,171 @@
+"""Case pages: the list of operations, one case with evidence, timeline and graph, the review
+form (approve → enforcement outbox, reject → audit log), and the action outbox."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from counterspy.api.auth import db_session
+from counterspy.auth.roles import Permission
+from counterspy.console.casefile import case_file, list_operations, reject_accounts
+from counterspy.console.reasons import APPROVE_REASONS, REJECT_REASONS, is_approve, reason_text
+from counterspy.console.sessions import ConsoleSession
+from counterspy.console.web import needs, render, signed_in
+from counterspy.enforce import outbox
+from counterspy.enforce.actions import ActionKind, ActionStatus
+from counterspy.errors import CounterspyError, NotFoundError
+
+router = APIRouter(prefix="/console")
+OP_ID = r"^[A-Za-z0-9._:-]{1,100}$"
+
+
+@router.get("/cases", **needs(Permission.CASES_READ))
+def cases(
+    request: Request,
+    firm: str | None = Query(default=None, max_length=64),
+    cs: ConsoleSession = Depends(signed_in),
+    session: Session = Depends(db_session),
+) -> Response:
+    ops = list_operations(request.app.state.workspace, session, firm or None)
+    return render(request, "cases.html.j2", cs, operations=ops, firm=firm or "")
+
+
+@router.get("/cases/{operation_id}", **needs(Permission.CASES_READ))
+def case(
+    request: Request,
+    operation_id: str,
+    done: str | None = Query(default=None, max_length=40),
+    cs: ConsoleSession = Depends(signed_in),
+    session: Session = Depends(db_session),
+) -> Response:
+    try:
+        cf = case_file(
+            request.app.state.workspace,
+            session,
+            operation_id,
+            show_targets=cs.principal.can(Permission.TARGETS_READ),
+        )
+    except NotFoundError as exc:
+        return render(request, "not_found.html.j2", cs, status_code=404, detail=exc.message)
+    return render(
+        request,
+        "case.html.j2",
+        cs,
+        case=cf,
+        can_review=cs.principal.can(Permission.CASES_REVIEW),
+        can_targets=cs.principal.can(Permission.TARGETS_READ),
+        approve_reasons=APPROVE_REASONS,
+        reject_reasons=REJECT_REASONS,
+        done=done,
+    )
+
+
+@router.post("/cases/{operation_id}/review", **needs(Permission.CASES_REVIEW, form=True))
+def review(
+    request: Request,
+    operation_id: str,
+    accounts: list[str] = Form(default=[]),
+    reason_code: str = Form(..., max_length=20),
+    note: str = Form("", max_length=2000),
+    cs: ConsoleSession = Depends(signed_in),
+    session: Session = Depends(db_session),
+) -> Response:
+    ws = request.app.state.workspace
+    try:
+        cf = case_file(ws, session, operation_id, show_targets=False)
+    except NotFoundError as exc:
+        return render(request, "not_found.html.j2", cs, status_code=404, detail=exc.message)
+    members = {a.account_id for a in cf.accounts}
+    chosen = [a for a in dict.fromkeys(accounts) if a in members]
+    reason = reason_text(reason_code, note)
+    error = None
+    if not chosen:
+        error = "Select at least one account of this case."
+    elif reason is None:
+        error = "Pick a reason code."
+    if error is not None:
+        return render(
+            request,
+            "case.html.j2",
+            cs,
+            status_code=400,
+            case=case_file(ws, session, operation_id, show_targets=_targets(cs)),
+            can_review=True,
+            can_targets=_targets(cs),
+            approve_reasons=APPROVE_REASONS,
+            reject_reasons=REJECT_REASONS,
+            error=error,
+            done=None,
+        )
+    assert reason is not None
+    if is_approve(reason_code):
+        result = outbox.enqueue_actions(
+            session,
+            kind=ActionKind.DISABLE_ACCOUNT,
+            targets=chosen,
+            reason=reason,
+            decided_by=cs.principal.name,
+            evidence_ref=f"operation:{operation_id}",
+        )
+        done = f"approved-{len(result.created)}"
+    else:
+        n = reject_accounts(
+            session,
+            accounts=chosen,
+            reason=reason,
+            actor=cs.principal.name,
+            operation_id=operation_id,
+        )
+        done = f"rejected-{n}"
+    return RedirectResponse(f"/console/cases/{operation_id}?done={done}", status_code=303)
+
+
+def _targets(cs: ConsoleSession) -> bool:
+    return cs.principal.can(Permission.TARGETS_READ)
+
+
+@router.get("/actions", **needs(Permission.CASES_READ))
+def actions(
+    request: Request,
+    status: ActionStatus | None = Query(default=None),
+    cs: ConsoleSession = Depends(signed_in),
+    session: Session = Depends(db_session),
+) -> Response:
+    items = outbox.list_actions(session, status=status, limit=500)
+    return render(
+        request,
+        "actions.html.j2",
+        cs,
+        items=list(reversed(items)),
+        status=status.value if status else "",
+        statuses=[s.value for s in ActionStatus],
+        can_review=cs.principal.can(Permission.CASES_REVIEW),
+    )
+
+
+@router.post("/actions/{action_id}/cancel", **needs(Permission.CASES_REVIEW, form=True))
+def cancel_action(
+    request: Request,
+    action_id: int,
+    reason: str = Form(..., max_length=2000),
+    cs: ConsoleSession = Depends(signed_in),
+    session: Session = Depends(db_session),
+) -> Response:
+    try:
+        _done, refused = outbox.cancel_actions(
+            session, actor=cs.principal.name, reason=reason, ids=[action_id]
+        )
+    except CounterspyError as exc:
+        session.rollback()
+        return render(request, "not_found.html.j2", cs, status_code=400, detail=exc.message)
+    if refused:
+        return render(
+            request,
+            "not_found.html.j2",
+            cs,
+            status_code=409,
+            detail=f"not cancelled: {refused[0][1]}",
+        )
+    return RedirectResponse("/console/actions", status_code=303)
