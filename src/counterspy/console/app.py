@@ -9,13 +9,23 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from counterspy.console import pages_audit, pages_auth, pages_cases, pages_legal, public
+from counterspy.console import (
+    pages_audit,
+    pages_auth,
+    pages_cases,
+    pages_intel,
+    pages_legal,
+    pages_notify,
+    public,
+)
 from counterspy.console.web import PageForbiddenError, SignInRequiredError, render, sign_in_url
 
 ROUTERS = (
     pages_auth.router,
     pages_cases.router,
+    pages_notify.router,
     pages_legal.router,
+    pages_intel.router,
     pages_audit.router,
     public.router,
 )

@@ -18,14 +18,12 @@ from sqlalchemy.orm import Session
 
 from counterspy.audit import log as audit
 from counterspy.audit.models import AuditRow
+from counterspy.console.decisions import REJECT_ACTION, decisions
 from counterspy.console.graph import Graph, layout_graph, operation_edges
 from counterspy.console.overview import num, results_or_empty
-from counterspy.enforce.actions import ActionKind, ActionStatus
-from counterspy.enforce.models import EnforcementActionRow
 from counterspy.errors import CounterspyError, NotFoundError
 from counterspy.workspace import Workspace
 
-REJECT_ACTION = "review.reject"
 TIMELINE_LIMIT = 300
 
 
@@ -104,33 +102,6 @@ def _require(frame: pd.DataFrame | None, name: str) -> pd.DataFrame:
             f"no detection results ({name}) in this workspace", hint="run `counterspy detect`"
         )
     return frame
-
-
-def decisions(session: Session, accounts: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """account → (decision, detail) from the outbox and from reviewers' rejections."""
-    out: dict[str, tuple[str, str]] = {}
-    ids = list(accounts)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        rejected = session.execute(
-            select(AuditRow.subject_id, AuditRow.actor, AuditRow.reason)
-            .where(AuditRow.action == REJECT_ACTION, AuditRow.subject_id.in_(chunk))
-            .order_by(AuditRow.seq)
-        ).all()
-        for subject, actor, reason in rejected:
-            out[subject] = ("rejected", f"{reason} (by {actor})")
-        rows = session.execute(
-            select(EnforcementActionRow)
-            .where(
-                EnforcementActionRow.target.in_(chunk),
-                EnforcementActionRow.kind == ActionKind.DISABLE_ACCOUNT.value,
-                EnforcementActionRow.status != ActionStatus.CANCELLED.value,
-            )
-            .order_by(EnforcementActionRow.id)
-        ).scalars()
-        for r in rows:
-            out[r.target] = (f"approved ({r.status})", f"{r.reason} (by {r.decided_by})")
-    return out
 
 
 def list_operations(

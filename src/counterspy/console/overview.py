@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from counterspy.auth.roles import Permission
 from counterspy.auth.users import Principal
+from counterspy.console.decisions import decisions
 from counterspy.detect.results import read_result
-from counterspy.enforce.actions import ActionKind, ActionStatus
+from counterspy.enforce.actions import ActionStatus
 from counterspy.enforce.models import EnforcementActionRow
 from counterspy.errors import CounterspyError
 from counterspy.legal.model import RequestState
@@ -109,19 +110,6 @@ def _country_rows(targets: pd.DataFrame, limit: int) -> tuple[CountryRow, ...]:
     )
 
 
-def actioned_accounts(session: Session) -> set[str]:
-    """Accounts with a live (not failed, not cancelled) disable action in the outbox."""
-    rows = session.execute(
-        select(EnforcementActionRow.target).where(
-            EnforcementActionRow.kind == ActionKind.DISABLE_ACCOUNT.value,
-            EnforcementActionRow.status.not_in(
-                (ActionStatus.FAILED.value, ActionStatus.CANCELLED.value)
-            ),
-        )
-    ).scalars()
-    return set(rows)
-
-
 def _count(session: Session, q: object) -> int:
     return int(session.execute(q).scalar_one())  # type: ignore[call-overload]
 
@@ -132,7 +120,7 @@ def _pending(
     out: list[PendingCount] = []
     if principal.can(Permission.CASES_READ) and accounts is not None:
         flagged = set(accounts.loc[accounts["flagged"], "account_id"])
-        awaiting = len(flagged - actioned_accounts(session))
+        awaiting = len(flagged - set(decisions(session, sorted(flagged))))
         out.append(PendingCount("Flagged accounts awaiting a decision", awaiting, "/console/cases"))
         failed = _count(
             session,

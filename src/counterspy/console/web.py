@@ -43,18 +43,21 @@ _env = Environment(
 class NavItem:
     label: str
     path: str
-    permission: Permission | None  # None: any signed-in user
+    permissions: tuple[Permission, ...]  # any of them opens the page
 
+
+# Planners and approvers both work on notification batches (the API splits list and approve).
+NOTIFY_PAGES = (Permission.NOTIFY_PLAN, Permission.NOTIFY_APPROVE)
 
 NAV: tuple[NavItem, ...] = (
-    NavItem("Dashboard", "/console/", Permission.CASES_READ),
-    NavItem("Cases", "/console/cases", Permission.CASES_READ),
-    NavItem("Actions", "/console/actions", Permission.CASES_READ),
-    NavItem("Notifications", "/console/notifications", Permission.NOTIFY_APPROVE),
-    NavItem("Legal queue", "/console/legal", Permission.LEGAL_READ_ALL),
-    NavItem("My requests", "/console/legal/mine", Permission.LEGAL_READ_OWN),
-    NavItem("Indicators", "/console/intel", Permission.INTEL_READ),
-    NavItem("Audit log", "/console/audit", Permission.AUDIT_READ),
+    NavItem("Dashboard", "/console/", (Permission.CASES_READ,)),
+    NavItem("Cases", "/console/cases", (Permission.CASES_READ,)),
+    NavItem("Actions", "/console/actions", (Permission.CASES_READ,)),
+    NavItem("Notifications", "/console/notifications", NOTIFY_PAGES),
+    NavItem("Legal queue", "/console/legal", (Permission.LEGAL_READ_ALL,)),
+    NavItem("My requests", "/console/legal/mine", (Permission.LEGAL_READ_OWN,)),
+    NavItem("Indicators", "/console/intel", (Permission.INTEL_READ,)),
+    NavItem("Audit log", "/console/audit", (Permission.AUDIT_READ,)),
 )
 
 
@@ -90,12 +93,13 @@ def signed_in(
     return cs
 
 
-def _require(permission: Permission) -> Any:
+def _require(permissions: tuple[Permission, ...]) -> Any:
     def check(cs: ConsoleSession = Depends(signed_in)) -> ConsoleSession:
-        if not cs.principal.can(permission):
+        if not any(cs.principal.can(p) for p in permissions):
+            names = " or ".join(repr(p.value) for p in permissions)
             raise PageForbiddenError(
                 cs,
-                f"This page needs the permission {permission.value!r}, which the role "
+                f"This page needs the permission {names}, which the role "
                 f"{cs.principal.role.value!r} does not have.",
             )
         return cs
@@ -112,11 +116,18 @@ async def _check_csrf(request: Request, cs: ConsoleSession = Depends(signed_in))
         )
 
 
-def needs(access: Permission | str, *, form: bool = False) -> dict[str, Any]:
-    """Route keyword arguments: require ``access`` (a permission, SIGNED_IN or PUBLIC), and for
-    a form POST (``form=True``) a valid CSRF token."""
+def needs(
+    access: Permission | tuple[Permission, ...] | str, *, form: bool = False
+) -> dict[str, Any]:
+    """Route keyword arguments: require ``access`` (a permission, any of several, SIGNED_IN or
+    PUBLIC), and for a form POST (``form=True``) a valid CSRF token.
+
+    The declaration is stored as text: a permission name, names joined by ``|``, or the
+    SIGNED_IN / PUBLIC marker."""
     deps: list[Any] = []
     if isinstance(access, Permission):
+        access = (access,)
+    if isinstance(access, tuple):
         deps.append(Depends(_require(access)))
     elif access == SIGNED_IN:
         deps.append(Depends(signed_in))
@@ -126,7 +137,7 @@ def needs(access: Permission | str, *, form: bool = False) -> dict[str, Any]:
         if access == PUBLIC:
             raise ValueError("public forms have their own CSRF defence")
         deps.append(Depends(_check_csrf))
-    value = access.value if isinstance(access, Permission) else access
+    value = "|".join(p.value for p in access) if isinstance(access, tuple) else access
     return {
         "dependencies": deps,
         "include_in_schema": False,
@@ -138,7 +149,7 @@ def needs(access: Permission | str, *, form: bool = False) -> dict[str, Any]:
 def nav_for(cs: ConsoleSession | None) -> list[NavItem]:
     if cs is None:
         return []
-    return [n for n in NAV if n.permission is None or cs.principal.can(n.permission)]
+    return [n for n in NAV if any(cs.principal.can(p) for p in n.permissions)]
 
 
 def render(

@@ -206,18 +206,22 @@ def block_in_session(
 
 def remove_block(store: Store, value: str) -> int:
     """Remove every blocklist entry for ``value``; returns how many were removed."""
+    with store.session() as s:
+        return unblock_in_session(s, value)
+
+
+def unblock_in_session(session: Session, value: str) -> int:
+    """Remove every blocklist entry for ``value`` inside the caller's transaction."""
     try:
         norm = normalise_value("auto", value).normalized
     except BadValueError:
         norm = value.strip().lower()
-    with store.session() as s:
-        rows = s.scalars(select(BlocklistEntry).where(BlocklistEntry.value == norm)).all()
-        n = len(rows)
-        for r in rows:
-            s.delete(r)
-        if n:
-            bump_version(s)
-    return n
+    rows = session.scalars(select(BlocklistEntry).where(BlocklistEntry.value == norm)).all()
+    for r in rows:
+        session.delete(r)
+    if rows:
+        bump_version(session)
+    return len(rows)
 
 
 def list_blocks(store: Store) -> list[BlockView]:

@@ -1,0 +1,222 @@
+"""What the console pages show and do: case evidence and graph, review decisions, role-shaped
+views, notification batches, the blocklist and the audit viewer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from counterspy.api.app import create_app
+from counterspy.audit.models import AuditRow
+from counterspy.intel.models import BlocklistEntry
+from counterspy.notify import planning
+from tests.console_fixtures import (
+    PASSWORD,
+    ConsoleEnv,
+    clone_env,
+    csrf_token,
+    login_token,
+    make_console_env,
+)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> ConsoleEnv:
+    return make_console_env(tmp_path_factory.mktemp("pages"))
+
+
+@pytest.fixture
+def env(template: ConsoleEnv, tmp_path: Path) -> Iterator[ConsoleEnv]:
+    e = clone_env(template, tmp_path)
+    yield e
+    e.store.dispose()
+
+
+def client_as(env: ConsoleEnv, name: str) -> TestClient:
+    client = TestClient(create_app(env.workspace, store=env.store))
+    form = client.get("/console/sign-in")
+    resp = client.post(
+        "/console/sign-in",
+        data={"name": name, "password": PASSWORD, "login_token": login_token(form.text)},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    return client
+
+
+def audit_actions(env: ConsoleEnv) -> list[str]:
+    with env.store.session() as s:
+        return list(s.execute(select(AuditRow.action).order_by(AuditRow.seq)).scalars())
+
+
+def test_dashboard_counts_firms_phases_countries_and_pending(env: ConsoleEnv) -> None:
+    html = client_as(env, "u-reviewer").get("/console/").text
+    cytrox = re.search(r'cases\?firm=cytrox">cytrox</a></th>(.*?)</tr>', html, re.S)
+    assert cytrox
+    cells = re.findall(r'<td class="num">(\d+)</td>', cytrox.group(1))
+    # ops, reconnaissance, engagement, exploitation, accounts, targets
+    assert cells == ["1", "1", "0", "1", "4", "4"]
+    assert re.search(r'<th scope="row">EG</th><td class="num">2</td><td class="num">1</td>', html)
+    assert re.search(r"<span class=\"count attention\">5</span> Flagged accounts", html)
+
+
+def test_case_page_shows_evidence_graph_and_targets(env: ConsoleEnv) -> None:
+    html = client_as(env, "u-reviewer").get("/console/cases/op-0001").text
+    assert "evidence line 0" in html
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert svg.count("<circle") == 4  # every operator account of the case
+    assert svg.count("<rect") == 4  # t1..t4; the bystander is not a target of the case
+    assert svg.count("<line") == 5  # distinct operator→target pairs
+    assert "bystander" not in html
+    assert "<td>t1</td>" in html
+
+
+def test_auditor_sees_the_graph_shape_but_not_who_was_targeted(env: ConsoleEnv) -> None:
+    html = client_as(env, "u-auditor").get("/console/cases/op-0001").text
+    assert "<td>t1</td>" not in html
+    assert "t1 (" not in html
+    assert "target 1" in html
+    assert 'name="csrf_token"' in html  # sign-out form only
+    assert "/review" not in html  # no decision form without cases:review
+
+
+def test_reject_is_audited_and_takes_the_account_out_of_the_queue(env: ConsoleEnv) -> None:
+    c = client_as(env, "u-reviewer")
+    token = csrf_token(c.get("/console/cases/op-0001").text)
+    resp = c.post(
+        "/console/cases/op-0001/review",
+        data={
+            "accounts": ["op1-c"],
+            "reason_code": "FP-1",
+            "note": "a real journalist",
+            "csrf_token": token,
+        },
+    )
+    assert resp.status_code == 200
+    assert "Rejected: 1 proposed action" in resp.text
+    assert 'value="op1-c"' not in resp.text  # no longer selectable
+    assert "FP-1: a real journalist (by u-reviewer)" in resp.text
+    assert audit_actions(env)[-1] == "review.reject"
+    assert re.search(r'count attention">4</span> Flagged', c.get("/console/").text)
+
+
+def test_review_refuses_foreign_accounts_and_unknown_codes(env: ConsoleEnv) -> None:
+    c = client_as(env, "u-reviewer")
+    token = csrf_token(c.get("/console/cases/op-0001").text)
+    before = audit_actions(env)
+    foreign = c.post(
+        "/console/cases/op-0001/review",
+        data={"accounts": ["op2-a"], "reason_code": "SFH-1", "csrf_token": token},
+    )
+    assert foreign.status_code == 400
+    assert "Select at least one account of this case" in foreign.text
+    unknown = c.post(
+        "/console/cases/op-0001/review",
+        data={"accounts": ["op1-a"], "reason_code": "BECAUSE", "csrf_token": token},
+    )
+    assert unknown.status_code == 400
+    assert "Pick a reason code" in unknown.text
+    missing = c.get("/console/cases/op-9999")
+    assert missing.status_code == 404
+    assert audit_actions(env) == before
+
+
+def test_approved_action_shows_in_the_outbox_and_can_be_cancelled(env: ConsoleEnv) -> None:
+    c = client_as(env, "u-reviewer")
+    token = csrf_token(c.get("/console/cases/op-0002").text)
+    c.post(
+        "/console/cases/op-0002/review",
+        data={"accounts": ["op2-a"], "reason_code": "SFH-2", "csrf_token": token},
+    )
+    page = c.get("/console/actions").text
+    assert "op2-a" in page
+    assert "SFH-2" in page
+    action_id = re.search(r'action="/console/actions/(\d+)/cancel"', page)
+    assert action_id
+    c.post(
+        f"/console/actions/{action_id.group(1)}/cancel",
+        data={"reason": "wrong account", "csrf_token": token},
+    )
+    assert "cancelled" in c.get("/console/actions?status=cancelled").text
+    assert audit_actions(env)[-2:] == ["action.approve", "action.cancel"]
+
+
+def test_notification_batch_two_person_approval(env: ConsoleEnv) -> None:
+    with env.store.session() as s:
+        planning.record_takedown(s, "op-0001", actor="u-investigator", reason="disabled")
+        summary = planning.plan_batch(s, env.workspace, actor="u-reviewer")
+    assert summary.batch_id is not None
+    c = client_as(env, "u-reviewer")
+    page = c.get(f"/console/notifications/{summary.batch_id}").text
+    assert "Decide on this batch" in page
+    token = csrf_token(page)
+    same = c.post(
+        f"/console/notifications/{summary.batch_id}/decision",
+        data={"decision": "approve", "reason": "ok", "csrf_token": token},
+    )
+    assert same.status_code == 409
+    assert "someone else must approve" in same.text
+    admin = client_as(env, "u-admin")
+    token = csrf_token(admin.get("/console/notifications").text)
+    ok = admin.post(
+        f"/console/notifications/{summary.batch_id}/decision",
+        data={"decision": "approve", "reason": "takedown confirmed", "csrf_token": token},
+    )
+    assert ok.status_code == 200
+    assert "approved" in ok.text
+    investigator = client_as(env, "u-investigator").get(
+        f"/console/notifications/{summary.batch_id}"
+    )
+    assert investigator.status_code == 200  # planners may look, not decide
+    assert "Decide on this batch" not in investigator.text
+
+
+@pytest.mark.parametrize(("locale", "direction"), [("ar", "rtl"), ("de", "ltr"), ("pt-BR", "ltr")])
+def test_notice_preview_in_a_locale(env: ConsoleEnv, locale: str, direction: str) -> None:
+    html = client_as(env, "u-reviewer").get(f"/console/notifications/preview?locale={locale}").text
+    assert f'dir="{direction}"' in html
+    notice = html[html.index('<pre class="preview">') :]
+    assert "cytrox" not in notice.lower()
+
+
+def test_blocklist_add_and_lift_are_audited(env: ConsoleEnv) -> None:
+    c = client_as(env, "u-investigator")
+    token = csrf_token(c.get("/console/intel").text)
+    bad = c.post(
+        "/console/intel/blocklist",
+        data={"value": "not a domain at all", "reason": "x", "csrf_token": token},
+    )
+    assert bad.status_code == 400
+    c.post(
+        "/console/intel/blocklist",
+        data={"value": "News-EG.top", "reason": "Cytrox lookalike", "csrf_token": token},
+    )
+    with env.store.session() as s:
+        assert s.execute(select(BlocklistEntry.value)).scalars().all() == ["news-eg.top"]
+    assert "news-eg.top" in c.get("/console/intel").text
+    c.post(
+        "/console/intel/blocklist/remove",
+        data={"value": "news-eg.top", "reason": "sinkholed", "csrf_token": token},
+    )
+    with env.store.session() as s:
+        assert s.execute(select(BlocklistEntry.value)).scalars().all() == []
+    assert audit_actions(env)[-2:] == ["blocklist.add", "blocklist.remove"]
+    reviewer = client_as(env, "u-reviewer").get("/console/intel").text
+    assert 'action="/console/intel/blocklist"' not in reviewer  # intel:read only
+
+
+def test_audit_viewer_filters_and_verifies(env: ConsoleEnv) -> None:
+    c = client_as(env, "u-auditor")
+    page = c.get("/console/audit?action=console.sign_in").text
+    assert "console.sign_in" in page
+    assert "user.create" not in page
+    assert "The chain is intact" in c.get("/console/audit/verify").text
+    with env.store.session() as s:
+        row = s.execute(select(AuditRow).where(AuditRow.seq == 2)).scalar_one()
+        row.reason = "tampered"
+    assert "BROKEN" in c.get("/console/audit/verify").text
