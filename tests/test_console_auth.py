@@ -69,15 +69,15 @@ def _count(env: ConsoleEnv, model: type, **where: str) -> int:
 
 
 def test_anonymous_is_sent_to_sign_in(client: TestClient) -> None:
-    resp = client.get("/console/cases/op-0001", follow_redirects=False)
+    resp = client.get("/console/operations/op-0001", follow_redirects=False)
     assert resp.status_code == 303
-    assert resp.headers["location"] == "/console/sign-in?next=/console/cases/op-0001"
+    assert resp.headers["location"] == "/console/sign-in?next=/console/operations/op-0001"
 
 
 def test_sign_in_sets_a_strict_httponly_cookie_and_lands_on_next(client: TestClient) -> None:
-    resp = sign_in(client, "u-reviewer", next_="/console/cases/op-0001")
+    resp = sign_in(client, "u-reviewer", next_="/console/operations/op-0001")
     assert resp.status_code == 303
-    assert resp.headers["location"] == "/console/cases/op-0001"
+    assert resp.headers["location"] == "/console/operations/op-0001"
     cookie = next(
         v for k, v in resp.headers.multi_items() if k == "set-cookie" and SESSION_COOKIE in v
     )
@@ -160,7 +160,7 @@ def test_post_without_a_valid_csrf_token_is_refused(
     data = {"accounts": ["op1-a"], "reason_code": "SFH-1"}
     if token is not None:
         data["csrf_token"] = token
-    resp = client.post("/console/cases/op-0001/review", data=data, follow_redirects=False)
+    resp = client.post("/console/operations/op-0001/review", data=data, follow_redirects=False)
     assert resp.status_code == 403
     assert "security token" in resp.text
     assert _count(env, EnforcementActionRow) == 0
@@ -170,9 +170,9 @@ def test_post_with_the_csrf_token_is_accepted_and_audited(
     client: TestClient, env: ConsoleEnv
 ) -> None:
     sign_in(client, "u-reviewer")
-    token = csrf_token(client.get("/console/cases/op-0001").text)
+    token = csrf_token(client.get("/console/operations/op-0001").text)
     resp = client.post(
-        "/console/cases/op-0001/review",
+        "/console/operations/op-0001/review",
         data={"accounts": ["op1-a", "op1-b"], "reason_code": "SFH-1", "csrf_token": token},
         follow_redirects=False,
     )
@@ -186,9 +186,9 @@ def test_another_sessions_token_does_not_work(env: ConsoleEnv) -> None:
     with TestClient(app) as first, TestClient(app) as second:
         sign_in(first, "u-reviewer")
         sign_in(second, "u-admin")
-        other = csrf_token(second.get("/console/cases/op-0001").text)
+        other = csrf_token(second.get("/console/operations/op-0001").text)
         resp = first.post(
-            "/console/cases/op-0001/review",
+            "/console/operations/op-0001/review",
             data={"accounts": ["op1-a"], "reason_code": "SFH-1", "csrf_token": other},
             follow_redirects=False,
         )
@@ -198,9 +198,9 @@ def test_another_sessions_token_does_not_work(env: ConsoleEnv) -> None:
 
 def test_cross_origin_post_is_refused(client: TestClient, env: ConsoleEnv) -> None:
     sign_in(client, "u-reviewer")
-    token = csrf_token(client.get("/console/cases/op-0001").text)
+    token = csrf_token(client.get("/console/operations/op-0001").text)
     resp = client.post(
-        "/console/cases/op-0001/review",
+        "/console/operations/op-0001/review",
         data={"accounts": ["op1-a"], "reason_code": "SFH-1", "csrf_token": token},
         headers={"Origin": "https://evil.example"},
         follow_redirects=False,

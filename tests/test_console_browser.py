@@ -111,9 +111,9 @@ def test_review_approves_an_action_that_shows_in_the_audit_log(page: object, bas
     assert isinstance(page, Page)
     _sign_in(page, base_url, "u-admin")
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    page.get_by_role("link", name="Cases", exact=True).click()
+    page.get_by_role("link", name="Operations", exact=True).click()
     page.get_by_role("link", name="op-0001").click()
-    expect(page.get_by_role("heading", name="Case op-0001")).to_be_visible()
+    expect(page.get_by_role("heading", name="Operation op-0001")).to_be_visible()
     page.get_by_label("Select account op1-a").check()
     page.get_by_label("Reason code").select_option("SFH-1")
     page.get_by_label("Note for the audit log").fill("browser test approval")
@@ -131,8 +131,8 @@ def test_agency_user_cannot_reach_analyst_pages(page: object, base_url: str) -> 
 
     assert isinstance(page, Page)
     _sign_in(page, base_url, "u-agency")
-    expect(page.get_by_role("navigation", name="Console")).not_to_contain_text("Cases")
-    for path in ("/console/", "/console/cases/op-0001", "/console/audit"):
+    expect(page.get_by_role("navigation", name="Console")).not_to_contain_text("Operations")
+    for path in ("/console/", "/console/operations/op-0001", "/console/audit"):
         resp = page.goto(base_url + path)
         assert resp is not None, path
         assert resp.status == 403, path
@@ -167,7 +167,8 @@ def test_phone_width_has_no_horizontal_scroll(browser: object, base_url: str) ->
     page = context.new_page()
     try:
         _sign_in(page, base_url, "u-admin")
-        for path in ("/console/", "/console/cases", "/console/cases/op-0001", "/console/audit"):
+        paths = ("/console/", "/console/operations", "/console/operations/op-0001")
+        for path in (*paths, "/console/audit", "/console/intel", "/verify-notice"):
             page.goto(base_url + path)
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -56,7 +56,7 @@ def audit_actions(env: ConsoleEnv) -> list[str]:
 
 def test_dashboard_counts_firms_phases_countries_and_pending(env: ConsoleEnv) -> None:
     html = client_as(env, "u-reviewer").get("/console/").text
-    cytrox = re.search(r'cases\?firm=cytrox">cytrox</a></th>(.*?)</tr>', html, re.S)
+    cytrox = re.search(r'operations\?firm=cytrox">cytrox</a></th>(.*?)</tr>', html, re.S)
     assert cytrox
     cells = re.findall(r'<td class="num">(\d+)</td>', cytrox.group(1))
     # ops, reconnaissance, engagement, exploitation, accounts, targets
@@ -66,7 +66,7 @@ def test_dashboard_counts_firms_phases_countries_and_pending(env: ConsoleEnv) ->
 
 
 def test_case_page_shows_evidence_graph_and_targets(env: ConsoleEnv) -> None:
-    html = client_as(env, "u-reviewer").get("/console/cases/op-0001").text
+    html = client_as(env, "u-reviewer").get("/console/operations/op-0001").text
     assert "evidence line 0" in html
     svg = html[html.index("<svg") : html.index("</svg>")]
     assert svg.count("<circle") == 4  # every operator account of the case
@@ -77,7 +77,7 @@ def test_case_page_shows_evidence_graph_and_targets(env: ConsoleEnv) -> None:
 
 
 def test_auditor_sees_the_graph_shape_but_not_who_was_targeted(env: ConsoleEnv) -> None:
-    html = client_as(env, "u-auditor").get("/console/cases/op-0001").text
+    html = client_as(env, "u-auditor").get("/console/operations/op-0001").text
     assert "<td>t1</td>" not in html
     assert "t1 (" not in html
     assert "target 1" in html
@@ -87,9 +87,9 @@ def test_auditor_sees_the_graph_shape_but_not_who_was_targeted(env: ConsoleEnv) 
 
 def test_reject_is_audited_and_takes_the_account_out_of_the_queue(env: ConsoleEnv) -> None:
     c = client_as(env, "u-reviewer")
-    token = csrf_token(c.get("/console/cases/op-0001").text)
+    token = csrf_token(c.get("/console/operations/op-0001").text)
     resp = c.post(
-        "/console/cases/op-0001/review",
+        "/console/operations/op-0001/review",
         data={
             "accounts": ["op1-c"],
             "reason_code": "FP-1",
@@ -107,30 +107,30 @@ def test_reject_is_audited_and_takes_the_account_out_of_the_queue(env: ConsoleEn
 
 def test_review_refuses_foreign_accounts_and_unknown_codes(env: ConsoleEnv) -> None:
     c = client_as(env, "u-reviewer")
-    token = csrf_token(c.get("/console/cases/op-0001").text)
+    token = csrf_token(c.get("/console/operations/op-0001").text)
     before = audit_actions(env)
     foreign = c.post(
-        "/console/cases/op-0001/review",
+        "/console/operations/op-0001/review",
         data={"accounts": ["op2-a"], "reason_code": "SFH-1", "csrf_token": token},
     )
     assert foreign.status_code == 400
     assert "Select at least one account of this case" in foreign.text
     unknown = c.post(
-        "/console/cases/op-0001/review",
+        "/console/operations/op-0001/review",
         data={"accounts": ["op1-a"], "reason_code": "BECAUSE", "csrf_token": token},
     )
     assert unknown.status_code == 400
     assert "Pick a reason code" in unknown.text
-    missing = c.get("/console/cases/op-9999")
+    missing = c.get("/console/operations/op-9999")
     assert missing.status_code == 404
     assert audit_actions(env) == before
 
 
 def test_approved_action_shows_in_the_outbox_and_can_be_cancelled(env: ConsoleEnv) -> None:
     c = client_as(env, "u-reviewer")
-    token = csrf_token(c.get("/console/cases/op-0002").text)
+    token = csrf_token(c.get("/console/operations/op-0002").text)
     c.post(
-        "/console/cases/op-0002/review",
+        "/console/operations/op-0002/review",
         data={"accounts": ["op2-a"], "reason_code": "SFH-2", "csrf_token": token},
     )
     page = c.get("/console/actions").text

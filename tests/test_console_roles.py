@@ -119,10 +119,10 @@ def test_agency_user_cannot_reach_analyst_pages(env: ConsoleEnv) -> None:
             "/console/sign-in",
             data={"name": "u-agency", "password": PASSWORD, "login_token": login_token(form.text)},
         )
-        for path in ("/console/", "/console/cases/op-0001", "/console/actions"):
+        for path in ("/console/", "/console/operations/op-0001", "/console/actions"):
             resp = client.get(path)
             assert resp.status_code == 403, path
             assert "op1-a" not in resp.text
         nav = client.get("/console/account").text
-        assert "/console/cases" not in nav
+        assert "/console/operations" not in nav
         assert "/console/audit" not in nav

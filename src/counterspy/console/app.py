@@ -12,17 +12,17 @@ from fastapi.staticfiles import StaticFiles
 from counterspy.console import (
     pages_audit,
     pages_auth,
-    pages_cases,
     pages_intel,
     pages_legal,
     pages_notify,
+    pages_operations,
     public,
 )
 from counterspy.console.web import PageForbiddenError, SignInRequiredError, render, sign_in_url
 
 ROUTERS = (
     pages_auth.router,
-    pages_cases.router,
+    pages_operations.router,
     pages_notify.router,
     pages_legal.router,
     pages_intel.router,

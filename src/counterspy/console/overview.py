@@ -121,7 +121,9 @@ def _pending(
     if principal.can(Permission.CASES_READ) and accounts is not None:
         flagged = set(accounts.loc[accounts["flagged"], "account_id"])
         awaiting = len(flagged - set(decisions(session, sorted(flagged))))
-        out.append(PendingCount("Flagged accounts awaiting a decision", awaiting, "/console/cases"))
+        out.append(
+            PendingCount("Flagged accounts awaiting a decision", awaiting, "/console/operations")
+        )
         failed = _count(
             session,
             select(func.count())

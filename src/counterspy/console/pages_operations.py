@@ -1,5 +1,5 @@
-"""Case pages: the list of operations, one case with evidence, timeline and graph, the review
-form (approve → enforcement outbox, reject → audit log), and the action outbox."""
+"""Operation pages: the list of detected operations, one operation with its evidence, timeline
+and graph, the review form (approve → enforcement outbox, reject → audit log), and the outbox."""
 
 from __future__ import annotations
 
@@ -21,19 +21,19 @@ router = APIRouter(prefix="/console")
 OP_ID = r"^[A-Za-z0-9._:-]{1,100}$"
 
 
-@router.get("/cases", **needs(Permission.CASES_READ))
-def cases(
+@router.get("/operations", **needs(Permission.CASES_READ))
+def operations(
     request: Request,
     firm: str | None = Query(default=None, max_length=64),
     cs: ConsoleSession = Depends(signed_in),
     session: Session = Depends(db_session),
 ) -> Response:
     ops = list_operations(request.app.state.workspace, session, firm or None)
-    return render(request, "cases.html.j2", cs, operations=ops, firm=firm or "")
+    return render(request, "operations.html.j2", cs, operations=ops, firm=firm or "")
 
 
-@router.get("/cases/{operation_id}", **needs(Permission.CASES_READ))
-def case(
+@router.get("/operations/{operation_id}", **needs(Permission.CASES_READ))
+def operation(
     request: Request,
     operation_id: str,
     done: str | None = Query(default=None, max_length=40),
@@ -51,7 +51,7 @@ def case(
         return render(request, "not_found.html.j2", cs, status_code=404, detail=exc.message)
     return render(
         request,
-        "case.html.j2",
+        "operation.html.j2",
         cs,
         case=cf,
         can_review=cs.principal.can(Permission.CASES_REVIEW),
@@ -62,7 +62,7 @@ def case(
     )
 
 
-@router.post("/cases/{operation_id}/review", **needs(Permission.CASES_REVIEW, form=True))
+@router.post("/operations/{operation_id}/review", **needs(Permission.CASES_REVIEW, form=True))
 def review(
     request: Request,
     operation_id: str,
@@ -88,7 +88,7 @@ def review(
     if error is not None:
         return render(
             request,
-            "case.html.j2",
+            "operation.html.j2",
             cs,
             status_code=400,
             case=case_file(ws, session, operation_id, show_targets=_targets(cs)),
@@ -119,7 +119,7 @@ def review(
             operation_id=operation_id,
         )
         done = f"rejected-{n}"
-    return RedirectResponse(f"/console/cases/{operation_id}?done={done}", status_code=303)
+    return RedirectResponse(f"/console/operations/{operation_id}?done={done}", status_code=303)
 
 
 def _targets(cs: ConsoleSession) -> bool:
