@@ -220,6 +220,20 @@ def test_counts_match_the_results_tables(run: Run) -> None:
         highest = ftg.groupby("target_id")["phase"].agg(_highest).value_counts()
         for bar in s.targets_by_phase.bars:
             assert bar.count.value == int(highest.get(bar.key, 0))
+    # Sectors: the protection programme's category of each distinct target.
+    accounts = pd.concat(
+        [pd.read_parquet(f) for f in run.ws.table_files("accounts")], ignore_index=True
+    )
+    cat = accounts.set_index("account_id")["at_risk"]
+    sectors = cat.reindex(tg["target_id"].unique()).fillna("none").value_counts()
+    assert sectors.get("none", 0) > 0
+    for bar in report.targets_by_sector.bars:
+        n = int(sectors.get(bar.key, 0))
+        assert bar.count.value == n
+        assert bar.count.text == (f"<{report.k_min}" if 0 < n < report.k_min else f"{n:,}")
+    assert f"We removed {len(run.removed)} accounts and blocked {len(run.blocked)} domains" in (
+        report.summary
+    )
     # Country rows at or above k appear with their exact count in the Markdown.
     per_country = tg.drop_duplicates("target_id")["country"].value_counts()
     md = _files(run.clear_dir)["report.md"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from counterspy.model import Phase
+from counterspy.model import AtRiskCategory, Phase
 from counterspy.report.model import Bar, Chart, Count
 
 DEFAULT_K = 5
@@ -70,6 +70,36 @@ def phase_chart(chart_id: str, title: str, phases: Iterable[str], *, k: int) -> 
         "Horizontal bar chart of targeted accounts by the furthest phase of the surveillance "
         "chain (reconnaissance, engagement, exploitation) they were exposed to.",
         bars,
+    )
+
+
+SECTOR_LABELS: dict[str, str] = {
+    AtRiskCategory.JOURNALIST.value: "Journalists",
+    AtRiskCategory.ACTIVIST.value: "Activists",
+    AtRiskCategory.HUMAN_RIGHTS_DEFENDER.value: "Human-rights defenders",
+    AtRiskCategory.LAWYER.value: "Lawyers",
+    AtRiskCategory.POLITICIAN.value: "Politicians",
+    AtRiskCategory.FAMILY.value: "Family members of people at risk",
+}
+NO_SECTOR = "none"
+
+
+def sector_chart(chart_id: str, title: str, sectors: Iterable[str | None], *, k: int) -> Chart:
+    """Targets by protection-programme category (the sectors of the issue's privacy rule);
+    accounts outside the programme form one bar. Categories are few and broad, so small ones
+    are shown as ``<k`` rather than folded."""
+    counts = Counter(s if s in SECTOR_LABELS else NO_SECTOR for s in sectors)
+    bars = [Bar(key, name, Count.of(counts.get(key, 0), k)) for key, name in SECTOR_LABELS.items()]
+    bars.append(
+        Bar(NO_SECTOR, "Not in the protection programme", Count.of(counts.get(NO_SECTOR, 0), k))
+    )
+    return Chart(
+        chart_id,
+        title,
+        "Horizontal bar chart of targeted accounts by the protection programme's category "
+        "(journalists, activists, human-rights defenders, lawyers, politicians, family "
+        "members), and those outside the programme.",
+        tuple(bars),
     )
 
 

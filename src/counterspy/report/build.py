@@ -20,7 +20,13 @@ from counterspy.errors import CounterspyError
 from counterspy.legal.policy import territory_names
 from counterspy.model import UNATTRIBUTED, Phase
 from counterspy.progress import NULL_PROGRESS, Progress
-from counterspy.report.aggregate import DEFAULT_K, country_chart, highest_phase, phase_chart
+from counterspy.report.aggregate import (
+    DEFAULT_K,
+    country_chart,
+    highest_phase,
+    phase_chart,
+    sector_chart,
+)
 from counterspy.report.appendix import build_appendix
 from counterspy.report.behaviours import describe
 from counterspy.report.enforcement import EnforcementState, read_enforcement
@@ -33,7 +39,8 @@ from counterspy.report.model import (
     ThreatReport,
     Totals,
 )
-from counterspy.report.text import limitations, methodology
+from counterspy.report.people import at_risk_categories
+from counterspy.report.text import limitations, methodology, summary
 from counterspy.report.tlp_policy import TlpPolicy, load_policy
 from counterspy.share.tlp import Tlp
 from counterspy.workspace import Workspace
@@ -62,6 +69,7 @@ def _section(
     state: EnforcementState,
     k: int,
     countries: Mapping[str, str],
+    sectors: Mapping[str, str | None],
 ) -> Section:
     accounts = set(flagged["account_id"])
     per_target = targets.groupby("target_id", sort=True).agg(
@@ -128,6 +136,12 @@ def _section(
             names=countries,
             max_bars=12,
         ),
+        targets_by_sector=sector_chart(
+            f"sector-{slug}",
+            f"{name}: targets by group",
+            (sectors.get(str(t)) for t in per_target.index),
+            k=k,
+        ),
         countries=int(per_target["country"].nunique()),
         behaviours=behaviours,
         infrastructure=infra,
@@ -185,6 +199,7 @@ def build_report(
     }
     progress.begin("finding the operations' link infrastructure", None)
     uses = link_uses(workspace, operation_of, frozenset(bad["domain"].astype(str)))
+    sectors = at_risk_categories(workspace, targets["target_id"].astype(str))
 
     def build(key: str) -> Section:
         op_ids = {o for o, s in section_of_op.items() if s == key}
@@ -200,6 +215,7 @@ def build_report(
             state=state,
             k=k_min,
             countries=countries,
+            sectors=sectors,
         )
 
     progress.begin("building firm sections", None)
@@ -249,6 +265,7 @@ def build_report(
         period_start=start,
         period_end=end,
         generated=generated,
+        summary=summary(totals, unattributed=unattributed is not None),
         totals=totals,
         sections=sections,
         unattributed=unattributed,
@@ -262,6 +279,12 @@ def build_report(
         ),
         targets_by_phase=phase_chart(
             "phase-all", "Targets by furthest phase reached", per_target["phase"], k=k_min
+        ),
+        targets_by_sector=sector_chart(
+            "sector-all",
+            "Targets by group",
+            (sectors.get(str(t)) for t in per_target.index),
+            k=k_min,
         ),
         methodology=methodology(k_min, tlp),
         limitations=limitations(k_min),

@@ -91,6 +91,7 @@ class Section:
     targets: Count
     targets_by_phase: Chart
     targets_by_country: Chart
+    targets_by_sector: Chart
     countries: int  # distinct target countries (a count of countries, not of people)
     behaviours: tuple[Behaviour, ...]
     infrastructure: Infrastructure
@@ -131,11 +132,13 @@ class ThreatReport:
     period_start: date | None
     period_end: date | None
     generated: date | None
+    summary: str
     totals: Totals
     sections: tuple[Section, ...]  # attributed firms, largest first
     unattributed: Section | None
     targets_by_country: Chart
     targets_by_phase: Chart
+    targets_by_sector: Chart
     methodology: tuple[str, ...]
     limitations: tuple[str, ...]
     indicators: tuple[IndicatorRow, ...]

@@ -2,7 +2,36 @@
 
 from __future__ import annotations
 
+from counterspy.report.model import Totals
 from counterspy.share.tlp import Tlp
+
+
+def _n(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def summary(t: Totals, *, unattributed: bool) -> str:
+    """The opening paragraph: what was found and what was done, from the totals only."""
+    found = (
+        f"We found {_n(t.operations, 'operation', 'operations')} that used "
+        f"{_n(t.accounts_detected, 'fake or hijacked account', 'fake or hijacked accounts')} "
+        f"to watch, contact or compromise people on our platform."
+    )
+    firms = (
+        f" {_n(t.firms, 'surveillance-for-hire firm is', 'surveillance-for-hire firms are')} "
+        f"behind them" + ("; the rest are reported as unattributed." if unattributed else ".")
+        if t.firms
+        else " None could be attributed to a firm with confidence."
+    )
+    done = []
+    if t.accounts_removed:
+        done.append(f"removed {_n(t.accounts_removed, 'account', 'accounts')}")
+    if t.blocked_domains:
+        done.append(f"blocked {_n(t.blocked_domains, 'domain', 'domains')}")
+    action = (
+        f" We {' and '.join(done)}." if done else " No enforcement action has been confirmed yet."
+    )
+    return found + firms + action + " The people targeted are counted here, never named."
 
 
 def methodology(k: int, tlp: Tlp) -> tuple[str, ...]:
