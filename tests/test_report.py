@@ -472,3 +472,76 @@ def test_public_page_serves_the_clear_edition(run: Run, tmp_path: Path) -> None:
             assert client.get("/threat-report").status_code == 404
     finally:
         store.dispose()
+
+
+def test_public_page_follows_enforcement_changes(run: Run, tmp_path: Path) -> None:
+    store = Store(run.ws.database_url)
+    try:
+        with TestClient(create_app(run.ws, store=store)) as client:
+            before = client.get("/threat-report").text
+            tg = read_result(run.ws, "accounts")
+            extra = sorted(set(tg.loc[tg["flagged"], "account_id"]) - run.removed - run.pending)
+            with store.session() as s:
+                outbox.enqueue_actions(
+                    s,
+                    kind=ActionKind.DISABLE_ACCOUNT,
+                    targets=extra[:1],
+                    reason="surveillance-for-hire",
+                    decided_by="test",
+                    batch="b-page",
+                    adapter=AckAll.name,
+                )
+            run_outbox(store, AckAll(), batch="b-page", sleep=lambda _s: None)
+            after = client.get("/threat-report").text
+            assert after != before
+            assert f"We removed {len(run.removed) + 1} accounts" in after
+    finally:
+        with store.session() as s:  # undo for the other tests (module-scoped workspace)
+            outbox.enqueue_actions(
+                s,
+                kind=ActionKind.REINSTATE_ACCOUNT,
+                targets=extra[:1],
+                reason="test cleanup",
+                decided_by="test",
+                batch="b-page-undo",
+                adapter=AckAll.name,
+            )
+        run_outbox(store, AckAll(), batch="b-page-undo", sleep=lambda _s: None)
+        store.dispose()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sources:\n  feed: purple\n", "purple"),
+        ("sources: [1, 2]\n", "sources"),
+        ("default: [\n", "YAML"),
+        ("colour: red\n", "colour"),
+    ],
+)
+def test_bad_tlp_policy_files_name_the_file(tmp_path: Path, text: str, message: str) -> None:
+    from counterspy.errors import InputError
+    from counterspy.report.tlp_policy import load_policy
+
+    bad = tmp_path / "policy.yaml"
+    bad.write_text(text)
+    with pytest.raises(InputError, match=message) as info:
+        load_policy(Workspace(tmp_path / "home"), bad)
+    assert info.value.file == str(bad)
+
+
+def test_tlp_policy_order_and_default(tmp_path: Path) -> None:
+    from counterspy.report.tlp_policy import load_policy
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "tlp.yaml").write_text("sources:\n  'misp:*': green\n  meta-threat-research: red\n")
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("default: amber\nsources:\n  misp:abc: clear\n")
+    policy = load_policy(Workspace(home), extra)
+    assert policy.level("misp:abc") == Tlp.CLEAR  # --tlp-policy first
+    assert policy.level("misp:other") == Tlp.GREEN  # then <home>/tlp.yaml
+    assert policy.level("meta-threat-research") == Tlp.RED  # workspace overrides bundled
+    assert policy.level("meta-killchain") == Tlp.CLEAR  # bundled
+    assert policy.level("unknown") == Tlp.AMBER  # default from the extra file
+    assert load_policy(Workspace(tmp_path / "nowhere")).level("unknown") == Tlp.RED

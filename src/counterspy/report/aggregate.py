@@ -79,7 +79,7 @@ SECTOR_LABELS: dict[str, str] = {
     AtRiskCategory.HUMAN_RIGHTS_DEFENDER.value: "Human-rights defenders",
     AtRiskCategory.LAWYER.value: "Lawyers",
     AtRiskCategory.POLITICIAN.value: "Politicians",
-    AtRiskCategory.FAMILY.value: "Family members of people at risk",
+    AtRiskCategory.FAMILY.value: "Family of people at risk",
 }
 NO_SECTOR = "none"
 
@@ -91,7 +91,7 @@ def sector_chart(chart_id: str, title: str, sectors: Iterable[str | None], *, k:
     counts = Counter(s if s in SECTOR_LABELS else NO_SECTOR for s in sectors)
     bars = [Bar(key, name, Count.of(counts.get(key, 0), k)) for key, name in SECTOR_LABELS.items()]
     bars.append(
-        Bar(NO_SECTOR, "Not in the protection programme", Count.of(counts.get(NO_SECTOR, 0), k))
+        Bar(NO_SECTOR, "Outside the programme", Count.of(counts.get(NO_SECTOR, 0), k))
     )
     return Chart(
         chart_id,

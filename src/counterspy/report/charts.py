@@ -13,7 +13,7 @@ from html import escape
 from counterspy.report.model import Chart
 
 WIDTH = 560
-LABEL_W = 170
+LABEL_W = 190
 VALUE_W = 60
 ROW_H = 24
 BAR_H = 16
@@ -22,7 +22,7 @@ BAR_COLOUR = "#1f4e79"  # 8.6:1 against white
 TEXT_COLOUR = "#1a1a1a"
 
 
-def _label(text: str, limit: int = 26) -> str:
+def _label(text: str, limit: int = 25) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
