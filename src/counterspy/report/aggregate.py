@@ -90,9 +90,7 @@ def sector_chart(chart_id: str, title: str, sectors: Iterable[str | None], *, k:
     are shown as ``<k`` rather than folded."""
     counts = Counter(s if s in SECTOR_LABELS else NO_SECTOR for s in sectors)
     bars = [Bar(key, name, Count.of(counts.get(key, 0), k)) for key, name in SECTOR_LABELS.items()]
-    bars.append(
-        Bar(NO_SECTOR, "Outside the programme", Count.of(counts.get(NO_SECTOR, 0), k))
-    )
+    bars.append(Bar(NO_SECTOR, "Outside the programme", Count.of(counts.get(NO_SECTOR, 0), k)))
     return Chart(
         chart_id,
         title,
