@@ -46,7 +46,13 @@ def country_chart(
         small = sum(1 for _, n in folded if n < k)
         note = (
             f"{len(folded)} countries are combined under “other”"
-            + (f" ({small} of them with fewer than {k} targets each)" if small else "")
+            + (
+                f" (each with fewer than {k} targets)"
+                if small == len(folded)
+                else f" ({small} of them with fewer than {k} targets each)"
+                if small
+                else ""
+            )
             + "."
         )
     total = sum(counts.values())

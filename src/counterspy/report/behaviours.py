@@ -26,8 +26,12 @@ BEHAVIOURS: dict[str, str] = {
     "shared_device": "shared devices with other operator accounts",
     "shared_ip": "shared IP addresses with other operator accounts",
     "infrastructure": "shared devices, IP addresses or photos with other operator accounts",
+    # Same signal name in another phase: keyed "phase.signal", checked first.
+    "coordination.shared_photo": "used the same profile photo as other operator accounts",
 }
 
 
-def describe(signal: str) -> str:
-    return BEHAVIOURS.get(signal, f"triggered the `{signal}` detector")
+def describe(phase: str, signal: str) -> str:
+    return BEHAVIOURS.get(
+        f"{phase}.{signal}", BEHAVIOURS.get(signal, f"triggered the `{signal}` detector")
+    )

@@ -87,7 +87,7 @@ def _section(
                 Behaviour(
                     str(phase),
                     str(signal),
-                    describe(str(signal)),
+                    describe(str(phase), str(signal)),
                     int(n),
                     int(n) / len(accounts) if accounts else 0.0,
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from importlib.resources import files
 
 import jinja2
@@ -69,7 +70,7 @@ def render_html(report: ThreatReport) -> str:
 
 
 def render_markdown(report: ThreatReport) -> str:
-    return _md_env.get_template("report.md.j2").render(
+    text = _md_env.get_template("report.md.j2").render(
         r=report,
         phase_marks=_phase_marks,
         period=period_text(report),
@@ -77,6 +78,7 @@ def render_markdown(report: ThreatReport) -> str:
         md=_md_cell,
         defang=defang,
     )
+    return re.sub(r"\n{3,}", "\n\n", text)
 
 
 def _md_cell(text: object) -> str:
