@@ -33,7 +33,13 @@ from counterspy.ingest.load import ingest
 from counterspy.intel.importer import prepare_import
 from counterspy.intel.store import apply_import
 from counterspy.model import UNATTRIBUTED
-from counterspy.report import ThreatReport, build_report, render_html, render_markdown
+from counterspy.report import (
+    ThreatReport,
+    build_report,
+    render_csv,
+    render_html,
+    render_markdown,
+)
 from counterspy.report import output as report_output
 from counterspy.report.aggregate import country_chart
 from counterspy.share.tlp import Tlp
@@ -545,3 +551,46 @@ def test_tlp_policy_order_and_default(tmp_path: Path) -> None:
     assert policy.level("meta-killchain") == Tlp.CLEAR  # bundled
     assert policy.level("unknown") == Tlp.AMBER  # default from the extra file
     assert load_policy(Workspace(tmp_path / "nowhere")).level("unknown") == Tlp.RED
+
+
+def test_metas_published_indicators_reach_the_public_appendix(
+    run: Run, tmp_path: Path, shared_data: Path
+) -> None:
+    """Real data: Meta's 312 Cytrox domains (TLP:CLEAR by the bundled source policy) are listed
+    in the public edition under Cytrox; Amnesty's STIX bundle, from a source nobody cleared,
+    is withheld until a policy clears it."""
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(run.ws.home, home)
+    ws = Workspace(home)
+    meta = shared_data / "meta" / "2021_12_taking_action_against_surveillance_for_hire.csv"
+    amnesty = shared_data / "amnesty" / "cytrox.stix2"
+    store = open_store(ws)
+    try:
+        apply_import(store, prepare_import([meta], join_split=True))
+        apply_import(store, prepare_import([amnesty]))
+        with store.session() as s:
+            clear = build_report(ws, s, tlp=Tlp.CLEAR, generated=date(2021, 12, 16))
+        (home / "tlp.yaml").write_text("sources:\n  partner-x: amber\n  'stix:*': clear\n")
+        with store.session() as s:
+            cleared = build_report(ws, s, tlp=Tlp.CLEAR, generated=date(2021, 12, 16))
+    finally:
+        store.dispose()
+    published = set(pd.read_csv(meta)["indicator_value"])
+    rows = {r.indicator_value: r for r in clear.indicators}
+    halves = {"fbc8213450838f7ae251d4", "519c195138.xyz"}  # one domain split over two rows
+    whole = (published - halves) | {"fbc8213450838f7ae251d4519c195138.xyz"}
+    assert len(whole) == 312
+    assert whole <= set(rows)
+    assert not halves & set(rows)
+    assert all("Cytrox" in rows[v].comment for v in whole)
+    # Amnesty's bundle (an unlisted source: RED) adds no row and no comment until cleared;
+    # its domains that Meta also published are listed on Meta's (CLEAR) provenance only.
+    assert not any("stix:" in r.comment for r in clear.indicators)
+    assert clear.withheld_indicators > 0
+    assert any("stix:" in r.comment for r in cleared.indicators)
+    assert len(cleared.indicators) > len(clear.indicators)
+    assert cleared.withheld_indicators < clear.withheld_indicators
+    csv_text = render_csv(clear)
+    assert csv_text.count("\n") == len(clear.indicators) + 1
