@@ -594,3 +594,30 @@ def test_metas_published_indicators_reach_the_public_appendix(
     assert cleared.withheld_indicators < clear.withheld_indicators
     csv_text = render_csv(clear)
     assert csv_text.count("\n") == len(clear.indicators) + 1
+
+
+def test_free_text_is_escaped_in_every_format(run: Run) -> None:
+    import dataclasses
+
+    from counterspy.report.model import IndicatorRow
+
+    evil = IndicatorRow(
+        "url",
+        "https://evil.example/<script>alert(1)</script>",
+        '=HYPERLINK("x")|<img src=x onerror=alert(1)>',
+        "2021-12-16",
+        Tlp.CLEAR,
+    )
+    report = dataclasses.replace(_report(run), indicators=(evil,))
+    html = render_html(report)
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert "hxxps://evil.example/&lt;script&gt;" in html  # defanged and escaped
+    md = render_markdown(report)
+    row = next(line for line in md.splitlines() if "evil.example" in line)
+    assert row.count(" | ") == 3  # the pipe inside the comment is escaped, columns intact
+    assert "<img" not in md
+    assert "<script>" not in md
+    rows = list(csv.reader(io.StringIO(render_csv(report))))
+    assert rows[1][1] == "https://evil.example/<script>alert(1)</script>"  # exact in CSV
+    assert rows[1][2].startswith("'=HYPERLINK")  # formula neutralised
