@@ -25,6 +25,8 @@ PUBLIC_PREFIXES = (
     # The public transparency report (aggregates only) and the empty lawful-request form.
     "/transparency",
     "/legal/request-form",
+    # The public threat report (TLP:CLEAR edition; targets only as suppressed aggregates).
+    "/threat-report",
 )
 
 

@@ -21,6 +21,10 @@ def test_demo_runs_every_stage_and_can_run_again(tmp_path: Path) -> None:
     assert first.evaluation.operators_true > 0
     assert first.audit_ok
     assert first.audit_rows == 1
+    page = (first.report_dir / "index.html").read_text("utf-8")
+    assert first.report_dir == home / "report"
+    assert first.report_totals.operations == len(first.operations)
+    assert "TLP:CLEAR" in page
     labels = {v.url: v.label.value for v in first.verdicts}
     assert labels["javascript:alert(1)"] == "suspicious"
     assert labels["https://github.com/"] == "clean"

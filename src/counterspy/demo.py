@@ -28,12 +28,16 @@ from counterspy.ingest.load import LoadSummary, ingest
 from counterspy.ingest.simulator import SimulationConfig, SimulationSummary, simulate
 from counterspy.model import Verdict
 from counterspy.progress import NULL_PROGRESS, Progress
+from counterspy.report import build_report, write_report
+from counterspy.report.model import Totals
+from counterspy.share.tlp import Tlp
 from counterspy.storage.open import open_store
 from counterspy.workspace import Workspace
 
 MARKER = ".counterspy-demo"
 INPUT_DIR = "input"  # simulated platform export, beside (not inside) the workspace
 WORKSPACE_DIR = "workspace"
+REPORT_DIR = "report"  # the published threat report (TLP:CLEAR edition)
 DEMO_ADMIN = "demo-admin"
 # Names an analyst might screen: two variants of banned firms, one ordinary business.
 SCREEN_EXAMPLES = ("Cytrox Holdings Zrt.", "ЦИТРОКС АД", "Black Cube Coffee Roasters")
@@ -61,6 +65,8 @@ class DemoSummary:
     screening: tuple[tuple[str, ScreeningMatch | None], ...]
     audit_rows: int
     audit_ok: bool
+    report_dir: Path
+    report_totals: Totals
     seconds: float
 
 
@@ -119,6 +125,12 @@ def run_demo(
             users.create_user(s, name=DEMO_ADMIN, role="admin", actor="demo")
         with store.session() as s:
             check = audit.verify(s)
+        progress.begin("writing the threat report", None)
+        with store.session() as s:
+            report = build_report(
+                ws, s, tlp=Tlp.CLEAR, generated=dt.datetime.now(dt.UTC).date(), progress=progress
+            )
+        written = write_report(report, home / REPORT_DIR)
     finally:
         store.dispose()
     return DemoSummary(
@@ -134,5 +146,7 @@ def run_demo(
         screening=screening,
         audit_rows=check.rows,
         audit_ok=check.ok,
+        report_dir=written.out,
+        report_totals=report.totals,
         seconds=time.perf_counter() - start,
     )

@@ -67,6 +67,12 @@ def _print(s: DemoSummary) -> None:
         out.print(f"   {name!r}: {verdict}", markup=False)
     state = "intact" if s.audit_ok else "BROKEN"
     out.print(f"[bold]7. audit log[/] {s.audit_rows} entries, chain {state}")
+    t = s.report_totals
+    out.print(
+        f"[bold]8. threat report[/] (TLP:CLEAR) {s.report_dir / 'index.html'}: {t.firms} firms, "
+        f"{t.accounts_detected:,} operator accounts, {t.targets.text} targets in "
+        f"{t.countries} countries, {t.indicators} public indicators (none before enforcement)"
+    )
     err.print(
         f"demo finished in {s.seconds:.0f} s; workspace: {s.workspace} "
         f"(try `counterspy --help`, or COUNTERSPY_HOME={s.workspace} counterspy serve). "
