@@ -203,11 +203,13 @@ def photograph(base: str, operation: str, batch: int | None) -> None:
         shoot(page, base, "/console/operations", "operations")
         shoot(page, base, f"/console/operations/{operation}", "operation")
         page.goto(f"{base}/console/operations/{operation}")
-        page.get_by_role("heading", name="Account–target graph").scroll_into_view_if_needed()
-        page.screenshot(path=str(OUT / "operation-graph.png"))
-        page.get_by_role(
-            "heading", name="Operator accounts and evidence"
-        ).scroll_into_view_if_needed()
+        page.locator("figure").screenshot(path=str(OUT / "operation-graph.png"))
+        boxes = page.locator('input[name="accounts"]')
+        for i in range(min(2, boxes.count())):
+            boxes.nth(i).check()
+        page.get_by_label("Reason code").select_option("SFH-1")
+        page.get_by_label("Note for the audit log").fill("persona network; links to lookalike news")
+        page.locator("fieldset.review").scroll_into_view_if_needed()
         page.screenshot(path=str(OUT / "review.png"))
         shoot(page, base, "/console/actions", "actions")
         if batch is not None:

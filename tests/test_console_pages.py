@@ -220,3 +220,61 @@ def test_audit_viewer_filters_and_verifies(env: ConsoleEnv) -> None:
         row = s.execute(select(AuditRow).where(AuditRow.seq == 2)).scalar_one()
         row.reason = "tampered"
     assert "BROKEN" in c.get("/console/audit/verify").text
+
+
+def _agency_request(env: ConsoleEnv, agency_id: str, country: str, email: str) -> int:
+    from counterspy.legal import agencies, requests
+    from counterspy.legal.model import DataCategory, LegalProcess, RequestDraft
+    from counterspy.legal.policy import default_policy
+    from counterspy.legal.targets import WorkspaceTargets
+
+    policy = default_policy()
+    with env.store.session() as s:
+        agencies.register_agency(
+            s,
+            agency_id=agency_id,
+            name=agency_id,
+            country=country,
+            email=email,
+            actor="t",
+            policy=policy,
+            contact_phone="+1 202 555 0100",
+        )
+        agencies.record_callback(
+            s, agency_id=agency_id, number="+1 202 324 3000", source="x", confirmed=True, actor="t"
+        )
+        view = requests.submit_request(
+            s,
+            agency_id=agency_id,
+            draft=RequestDraft(
+                process=LegalProcess.SEARCH_WARRANT,
+                country=country,
+                categories=frozenset({DataCategory.SUBSCRIBER}),
+                accounts=("op1-a",),
+                legal_basis_ref="W-1",
+            ),
+            actor="t",
+            policy=policy,
+            targets=WorkspaceTargets(env.workspace),
+        )
+    return view.id
+
+
+def test_legal_pages_show_staff_everything_and_agencies_their_own(env: ConsoleEnv) -> None:
+    own = _agency_request(env, "org-agency", "US", "legal@fbi.gov")
+    other = _agency_request(env, "uk-nca", "GB", "lr@nca.gov.uk")
+    reviewer = client_as(env, "u-reviewer")
+    queue = reviewer.get("/console/legal").text
+    assert f'href="/console/legal/{own}"' in queue
+    assert f'href="/console/legal/{other}"' in queue
+    detail = reviewer.get(f"/console/legal/{own}")
+    assert detail.status_code == 200
+    assert "rules recommend" in detail.text
+    agency = client_as(env, "u-agency")
+    mine = agency.get("/console/legal/mine").text
+    assert f'href="/console/legal/{own}"' in mine
+    assert f'href="/console/legal/{other}"' not in mine
+    assert agency.get(f"/console/legal/{own}").status_code == 200
+    assert "rules recommend" not in agency.get(f"/console/legal/{own}").text
+    assert agency.get(f"/console/legal/{other}").status_code == 404
+    assert agency.get("/console/legal").status_code == 403

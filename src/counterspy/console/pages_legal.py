@@ -63,7 +63,9 @@ def my_requests(
     )
 
 
-@router.get("/legal/{request_id}", **needs(Permission.LEGAL_READ_OWN))
+@router.get(
+    "/legal/{request_id}", **needs((Permission.LEGAL_READ_OWN, Permission.LEGAL_READ_ALL))
+)
 def legal_request(
     request: Request,
     request_id: int,
