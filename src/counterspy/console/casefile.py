@@ -147,15 +147,20 @@ def _signals(signals: pd.DataFrame, account: str) -> tuple[SignalLine, ...]:
     )
 
 
-def _timeline(
-    session: Session, accounts: list[AccountLine], targets: tuple[TargetLine, ...]
+def timeline(
+    session: Session,
+    signals: dict[str, tuple[SignalLine, ...]],
+    targets: tuple[TargetLine, ...],
+    extra_subjects: tuple[str, ...] = (),
 ) -> tuple[TimelineEntry, ...]:
+    """Signals, the first target reaching each phase, and every audited decision about the
+    accounts (and ``extra_subjects``, e.g. a case id), oldest first."""
     entries: list[TimelineEntry] = []
-    for a in accounts:
-        for s in a.signals:
-            if s.window_start is not None:
+    for account, lines in signals.items():
+        for sig in lines:
+            if sig.window_start is not None:
                 entries.append(
-                    TimelineEntry(s.window_start, s.phase, f"{a.account_id}: {s.evidence}")
+                    TimelineEntry(sig.window_start, sig.phase, f"{account}: {sig.evidence}")
                 )
     first_by_phase: dict[str, TargetLine] = {}
     for t in targets:
@@ -167,7 +172,7 @@ def _timeline(
     for phase, t in first_by_phase.items():
         assert t.first_seen is not None
         entries.append(TimelineEntry(t.first_seen, phase, f"first target reached {phase}"))
-    ids = [a.account_id for a in accounts]
+    ids = [*signals, *extra_subjects]
     for i in range(0, len(ids), 500):
         rows = session.execute(
             select(AuditRow).where(AuditRow.subject_id.in_(ids[i : i + 500]))
@@ -178,6 +183,35 @@ def _timeline(
             entries.append(TimelineEntry(at, "decision", text))
     entries.sort(key=lambda e: e.at)
     return tuple(entries[-TIMELINE_LIMIT:])
+
+
+def targets_of(ws: Workspace, operation_ids: tuple[str, ...]) -> tuple[TargetLine, ...]:
+    """The targets of some operations, most contacted first."""
+    frame = _require(results_or_empty(ws, "targets"), "targets")
+    frame = frame[frame["operation_id"].isin(list(operation_ids))]
+    return tuple(
+        TargetLine(
+            target_id=str(r.target_id),
+            phase=str(r.phase),
+            country=str(r.country),
+            at_risk=bool(r.at_risk),
+            n_events=int(num(r.n_events)),
+            first_seen=_ts(r.first_seen),
+        )
+        for r in frame.sort_values("n_events", ascending=False).itertuples(index=False)
+    )
+
+
+def graph_of(
+    ws: Workspace, operators: list[str], targets: tuple[TargetLine, ...], *, show_targets: bool
+) -> Graph:
+    edges = operation_edges(ws, operators, [t.target_id for t in targets])
+    # Without targets:read the graph keeps its shape but not who the targets are.
+    labels = {
+        t.target_id: (t.target_id if show_targets else f"target {i + 1}")
+        for i, t in enumerate(targets)
+    }
+    return layout_graph(operators, edges, labels)
 
 
 def case_file(
@@ -193,8 +227,6 @@ def case_file(
         "score", ascending=False
     )
     signals = _require(results_or_empty(ws, "signals"), "signals")
-    targets_df = _require(results_or_empty(ws, "targets"), "targets")
-    targets_df = targets_df[targets_df["operation_id"] == operation_id]
     decided = decisions(session, list(accounts["account_id"]))
     lines = [
         AccountLine(
@@ -207,24 +239,9 @@ def case_file(
         )
         for r in accounts.itertuples(index=False)
     ]
-    targets = tuple(
-        TargetLine(
-            target_id=str(r.target_id),
-            phase=str(r.phase),
-            country=str(r.country),
-            at_risk=bool(r.at_risk),
-            n_events=int(num(r.n_events)),
-            first_seen=_ts(r.first_seen),
-        )
-        for r in targets_df.sort_values("n_events", ascending=False).itertuples(index=False)
-    )
+    targets = targets_of(ws, (operation_id,))
     operators = [a.account_id for a in lines]
-    edges = operation_edges(ws, operators, [t.target_id for t in targets])
-    # Without targets:read the graph keeps its shape but not who the targets are.
-    labels = {
-        t.target_id: (t.target_id if show_targets else f"target {i + 1}")
-        for i, t in enumerate(targets)
-    }
+    graph = graph_of(ws, operators, targets, show_targets=show_targets)
     line = OperationLine(
         operation_id=operation_id,
         firm=str(op["firm"]),
@@ -239,8 +256,10 @@ def case_file(
         rationale=str(op["rationale"]),
         accounts=tuple(lines),
         targets=targets if show_targets else (),
-        timeline=_timeline(session, lines, targets if show_targets else ()),
-        graph=layout_graph(operators, edges, labels),
+        timeline=timeline(
+            session, {a.account_id: a.signals for a in lines}, targets if show_targets else ()
+        ),
+        graph=graph,
     )
 
 

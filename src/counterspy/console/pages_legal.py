@@ -63,9 +63,7 @@ def my_requests(
     )
 
 
-@router.get(
-    "/legal/{request_id}", **needs((Permission.LEGAL_READ_OWN, Permission.LEGAL_READ_ALL))
-)
+@router.get("/legal/{request_id}", **needs((Permission.LEGAL_READ_OWN, Permission.LEGAL_READ_ALL)))
 def legal_request(
     request: Request,
     request_id: int,
