@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from counterspy.cases.views import AppealState, CaseState, Decision
 
@@ -16,6 +16,14 @@ TEXT_PATTERN = rf"^{_CTL}*[^\s\x00-\x1f]{_CTL}*$"  # one visible character, no c
 ID_PATTERN = r"^[^\s\x00-\x1f]+$"
 
 MAX_BULK = 5000  # accounts or items in one review, split or list
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+Utc = Annotated[datetime, AfterValidator(_utc)]
 
 
 def _text(max_length: int) -> Any:
@@ -139,10 +147,10 @@ class CaseSummaryOut(BaseModel):
     accounts: int
     decisions: dict[str, int]
     infrastructure: int
-    evidence_changed_at: datetime | None
+    evidence_changed_at: Utc | None
     opened_by: str
-    opened_at: datetime
-    updated_at: datetime
+    opened_at: Utc
+    updated_at: Utc
     split_from: int | None
     merged_into: int | None
 
@@ -175,7 +183,7 @@ class CaseAccountOut(BaseModel):
     reason_code: str | None
     note: str | None
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: Utc | None
     action_id: int | None
     action_status: str | None
 
@@ -247,8 +255,8 @@ class TargetOut(BaseModel):
     phase: str
     at_risk: bool
     country: str | None
-    first_seen: datetime | None
-    last_seen: datetime | None
+    first_seen: Utc | None
+    last_seen: Utc | None
     n_events: int
     evidence: str
 
@@ -264,7 +272,7 @@ class ActionOut(BaseModel):
     status: str
     deliveries: int
     decided_by: str
-    decided_at: datetime
+    decided_at: Utc
     response_code: int | None
     last_error: str | None
     reason: str
@@ -278,13 +286,13 @@ class AppealOut(BaseModel):
     case_id: int
     statement: str
     filed_by: str
-    filed_at: datetime
+    filed_at: Utc
     original_approver: str
     assignee: str
     state: AppealState
     reason_code: str | None
     note: str | None
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: Utc | None
     action_id: int | None
     action_status: str | None
