@@ -59,6 +59,11 @@ def load_targets(workspace: Workspace) -> list[Exposure]:
             hint="run detection first (`counterspy detect`), which writes results/targets/",
         )
     table = ds.dataset([str(f) for f in files], format="parquet").to_table()
+    if "account_id" not in table.column_names and "target_id" in table.column_names:
+        # Detection writes the targeted account as ``target_id``.
+        table = table.rename_columns(
+            ["account_id" if c == "target_id" else c for c in table.column_names]
+        )
     missing = [c for c in TARGET_COLUMNS if c not in table.column_names]
     if missing:
         raise InputError(
@@ -82,18 +87,20 @@ def load_targets(workspace: Workspace) -> list[Exposure]:
 
 
 def load_operator_ids(workspace: Workspace) -> frozenset[str]:
-    """Accounts detection flagged as operators (``results/accounts``, ``is_operator``)."""
+    """Accounts detection flagged as operators (``results/accounts``: ``flagged``, as detection
+    writes it, or ``is_operator``)."""
     files = _parquet_files(workspace.result_dir("accounts"))
     if not files:
         return frozenset()
     table = ds.dataset([str(f) for f in files], format="parquet").to_table()
-    if "is_operator" not in table.column_names:
+    column = next((c for c in ("flagged", "is_operator") if c in table.column_names), None)
+    if column is None:
         raise InputError(
-            "missing column 'is_operator'",
+            "missing column 'flagged'",
             file=str(files[0]),
             hint="detection's accounts result must flag operator accounts",
         )
-    flagged = table.filter(pc.fill_null(table.column("is_operator"), False))
+    flagged = table.filter(pc.fill_null(table.column(column), False))
     return frozenset(str(a) for a in flagged.column("account_id").to_pylist())
 
 
