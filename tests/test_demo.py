@@ -20,7 +20,14 @@ def test_demo_runs_every_stage_and_can_run_again(tmp_path: Path) -> None:
     assert sum(first.targets_by_phase.values()) > 0
     assert first.evaluation.operators_true > 0
     assert first.audit_ok
-    assert first.audit_rows == 1
+    n = first.enforcement
+    assert n.cases_opened == len(first.operations)
+    assert n.approved == max(first.operations["n_accounts"]) > 0
+    assert n.acked == n.approved
+    assert n.disabled_once_each == n.approved  # the simulated platform's own record
+    assert n.disabled_more_than_once == 0
+    assert n.unapproved_touched == 0
+    assert first.audit_rows > n.approved  # user, cases, reviews, actions, outcomes
     page = (first.report_dir / "index.html").read_text("utf-8")
     assert first.report_dir == home / "report"
     assert first.report_totals.operations == len(first.operations)
@@ -32,7 +39,8 @@ def test_demo_runs_every_stage_and_can_run_again(tmp_path: Path) -> None:
     assert banned["Cytrox Holdings Zrt."] is not None
     assert banned["Black Cube Coffee Roasters"] is None
     second = run_demo(home, DemoConfig(accounts=4000, seed=3))  # replaces its own folder
-    assert second.audit_rows == 1
+    assert second.audit_rows == first.audit_rows
+    assert second.enforcement == first.enforcement
 
 
 def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from counterspy.audit import log as audit
 from counterspy.auth import users
+from counterspy.cases.demo_stage import EnforcementDemo, run_enforcement_demo
 from counterspy.detect.evaluate import Evaluation, evaluate
 from counterspy.detect.run import detect_workspace
 from counterspy.enforce.screening import ScreeningMatch, screen
@@ -63,6 +64,7 @@ class DemoSummary:
     evaluation: Evaluation
     verdicts: tuple[Verdict, ...]
     screening: tuple[tuple[str, ScreeningMatch | None], ...]
+    enforcement: EnforcementDemo
     audit_rows: int
     audit_ok: bool
     report_dir: Path
@@ -123,6 +125,7 @@ def run_demo(
     try:
         with store.session() as s:
             users.create_user(s, name=DEMO_ADMIN, role="admin", actor="demo")
+        enforcement = run_enforcement_demo(store, ws, progress)
         with store.session() as s:
             check = audit.verify(s)
         progress.begin("writing the threat report", None)
@@ -144,6 +147,7 @@ def run_demo(
         evaluation=evaluation,
         verdicts=verdicts,
         screening=screening,
+        enforcement=enforcement,
         audit_rows=check.rows,
         audit_ok=check.ok,
         report_dir=written.out,

@@ -8,7 +8,16 @@ from fastapi import FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from counterspy import __version__
-from counterspy.api import admin, entities, legal, legal_pages, notify, report_pages, verdicts
+from counterspy.api import (
+    admin,
+    cases,
+    entities,
+    legal,
+    legal_pages,
+    notify,
+    report_pages,
+    verdicts,
+)
 from counterspy.console.app import install as install_console
 from counterspy.errors import ConflictError, CounterspyError, NotFoundError
 from counterspy.storage.db import Store
@@ -68,5 +77,6 @@ def create_app(workspace: Workspace | None = None, store: Store | None = None) -
     app.include_router(entities.router)
     app.include_router(notify.router)
     app.include_router(report_pages.router)
+    app.include_router(cases.router)
     install_console(app)
     return app

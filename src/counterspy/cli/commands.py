@@ -4,6 +4,7 @@
 from counterspy.cli import (
     actions_cmd,
     audit_cmd,
+    cases_cmd,
     db_cmd,
     demo_cmd,
     detect_cmd,

@@ -65,11 +65,27 @@ def _print(s: DemoSummary) -> None:
     for name, m in s.screening:
         verdict = f"{m.band.value} {m.score:.2f} → {m.entity_name}" if m else "no match"
         out.print(f"   {name!r}: {verdict}", markup=False)
+    n = s.enforcement
+    if n.top_case is None:
+        out.print("[bold]7. cases[/] none (nothing detected)")
+    else:
+        out.print(
+            f"[bold]7. cases[/] {n.cases_opened} opened from detection; a reviewer approved "
+            f"the {n.approved} accounts of case {n.top_case}; the worker delivered {n.acked} "
+            "disable actions to the simulated platform"
+        )
+        extra = ""
+        if n.disabled_more_than_once or n.unapproved_touched:
+            extra = (
+                f" (PROBLEM: {n.disabled_more_than_once} disabled more than once, "
+                f"{n.unapproved_touched} unapproved accounts touched)"
+            )
+        out.print(f"   platform record: {n.disabled_once_each} accounts disabled once each{extra}")
     state = "intact" if s.audit_ok else "BROKEN"
-    out.print(f"[bold]7. audit log[/] {s.audit_rows} entries, chain {state}")
+    out.print(f"[bold]8. audit log[/] {s.audit_rows} entries, chain {state}")
     t = s.report_totals
     out.print(
-        f"[bold]8. threat report[/] (TLP:CLEAR) {s.report_dir / 'index.html'}: {t.firms} firms, "
+        f"[bold]9. threat report[/] (TLP:CLEAR) {s.report_dir / 'index.html'}: {t.firms} firms, "
         f"{t.accounts_detected:,} operator accounts, {t.targets.text} targets in "
         f"{t.countries} countries, {t.indicators} public indicators (none before enforcement)"
     )

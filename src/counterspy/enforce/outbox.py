@@ -426,3 +426,13 @@ def pending(session: Session, *, batch: str | None = None) -> list[OutboxItem]:
     if batch is not None:
         q = q.where(EnforcementActionRow.batch == batch)
     return [_item(r) for r in session.execute(q).scalars()]
+
+
+def actions_by_id(session: Session, ids: Sequence[int]) -> list[OutboxItem]:
+    """The given actions (unknown ids are left out), in id order."""
+    wanted = sorted(set(ids))
+    found: list[OutboxItem] = []
+    for k in range(0, len(wanted), 500):
+        q = select(EnforcementActionRow).where(EnforcementActionRow.id.in_(wanted[k : k + 500]))
+        found += [_item(r) for r in session.execute(q.order_by(EnforcementActionRow.id)).scalars()]
+    return found

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from counterspy.cases.sync import after_delivery
 from counterspy.enforce.actions import ActionKind, ActionResult, ActionStatus, Outcome
 from counterspy.enforce.adapters import PlatformAdapter
 from counterspy.enforce.blocklist_seam import block_infrastructure
@@ -156,4 +157,7 @@ def _deliver(
             return None  # another worker took it over after our lease ran out
     result = adapter.execute(item.request())
     with store.session() as s:
-        return finish(s, item, result, actor=worker)
+        status = finish(s, item, result, actor=worker)
+        # Same transaction: notify learns the account state, and a completed takedown.
+        after_delivery(s, item, status, worker)
+        return status

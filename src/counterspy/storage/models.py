@@ -3,6 +3,7 @@
 # ruff: noqa: F401
 import counterspy.audit.models
 import counterspy.auth.models
+import counterspy.cases.models
 import counterspy.console.models
 import counterspy.enforce.models
 import counterspy.intel.models

@@ -1,0 +1,1 @@
+"""Cases: detected operations under review, decisions, split/merge, appeals and reversal."""
