@@ -12,15 +12,20 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlalchemy import select
 
 from counterspy.auth import users
 from counterspy.auth.roles import Role
+from counterspy.cases.models import CaseAccountRow
+from counterspy.cases.opening import open_cases
 from counterspy.detect.results import RunInfo, write_results
+from counterspy.ingest.schema import ACCOUNTS, EVENTS
 from counterspy.storage.db import Store
 from counterspy.storage.migrate import upgrade
 from counterspy.workspace import Workspace
 
 PASSWORD = "correct horse battery staple"
+CASE_OPENER = "u-admin"  # the four-eyes rule keeps this user from approving its cases
 T0 = datetime(2021, 10, 1, tzinfo=UTC)
 
 
@@ -98,20 +103,42 @@ def _results() -> dict[str, pd.DataFrame]:
     }
 
 
-def _events(ws: Workspace) -> None:
+def _full_table(schema: pa.Schema, values: dict[str, list[object]], n: int) -> pa.Table:
+    """A canonical table: given columns, every other column null."""
+    return pa.table(
+        {f.name: pa.array(values.get(f.name, [None] * n), type=f.type) for f in schema},
+        schema=schema,
+    )
+
+
+def _loads(ws: Workspace) -> None:
+    """Canonical events (operator → target) and accounts, as one committed load."""
     pairs = [("op1-a", "t1"), ("op1-a", "t1"), ("op1-b", "t1"), ("op1-a", "t2"), ("op1-c", "t3")]
     pairs += [("op1-b", "t4"), ("op2-a", "t5"), ("op2-b", "t6"), ("op1-a", "bystander")]
-    folder = ws.loads_dir / "l-test" / "events"
-    folder.mkdir(parents=True)
-    table = pa.table(
-        {
-            "event_id": [f"e{i}" for i in range(len(pairs))],
-            "actor_id": [a for a, _ in pairs],
-            "target_id": [t for _, t in pairs],
-            "event_type": ["profile_view"] * len(pairs),
-        }
-    )
-    pq.write_table(table, folder / "part-0.parquet")
+    load = ws.loads_dir / "l-test"
+    (load / "events").mkdir(parents=True)
+    (load / "accounts").mkdir(parents=True)
+    n = len(pairs)
+    events = {
+        "event_id": [f"e{i}" for i in range(n)],
+        "ts": [T0 + timedelta(hours=i) for i in range(n)],
+        "actor_id": [a for a, _ in pairs],
+        "event_type": ["profile_view"] * n,
+        "target_id": [t for _, t in pairs],
+    }
+    pq.write_table(_full_table(EVENTS.schema, events, n), load / "events" / "part-0.parquet")
+    ids = sorted({x for pair in pairs for x in pair})
+    m = len(ids)
+    accounts = {
+        "account_id": ids,
+        "created_at": [T0 - timedelta(days=400)] * m,
+        "display_name": ids,
+        "account_type": ["person"] * m,
+        "locale": ["en-GB"] * m,
+        "country": ["GB"] * m,
+        "verified": [False] * m,
+    }
+    pq.write_table(_full_table(ACCOUNTS.schema, accounts, m), load / "accounts" / "part-0.parquet")
 
 
 @dataclass(frozen=True)
@@ -124,7 +151,7 @@ def make_console_env(tmp_path: Path, store_url: str | None = None) -> ConsoleEnv
     ws = Workspace(tmp_path / "home")
     ws.ensure()
     write_results(ws, _results(), RunInfo("duckdb", 9, 0.1, (), "none"))
-    _events(ws)
+    _loads(ws)
     store = Store(store_url or f"sqlite:///{tmp_path / 'store.db'}")
     upgrade(store.engine)
     with store.session() as s:
@@ -132,8 +159,19 @@ def make_console_env(tmp_path: Path, store_url: str | None = None) -> ConsoleEnv
             org = "org-" + role.value if role in (Role.PARTNER, Role.AGENCY) else None
             users.create_user(s, name=user_name(role), role=role.value, actor="t", organisation=org)
             users.set_password(s, name=user_name(role), password=PASSWORD, actor="t")
+    with store.session() as s:
+        open_cases(s, ws, actor=CASE_OPENER)
     store.dispose()
     return ConsoleEnv(ws, Store(store.url))
+
+
+def case_of(env: ConsoleEnv, account: str) -> int:
+    """The id of the case holding ``account``."""
+    with env.store.session() as s:
+        row = s.execute(
+            select(CaseAccountRow.case_id).where(CaseAccountRow.account_id == account)
+        ).scalar_one()
+    return int(row)
 
 
 def clone_env(template: ConsoleEnv, tmp_path: Path) -> ConsoleEnv:

@@ -146,6 +146,8 @@ def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 PAGES = [
     "/console/",
     "/console/account",
+    "/console/cases",
+    "/console/cases/1",
     "/console/operations",
     "/console/operations/op-0001",
     "/console/actions",

@@ -69,15 +69,15 @@ def _count(env: ConsoleEnv, model: type, **where: str) -> int:
 
 
 def test_anonymous_is_sent_to_sign_in(client: TestClient) -> None:
-    resp = client.get("/console/operations/op-0001", follow_redirects=False)
+    resp = client.get("/console/cases/1", follow_redirects=False)
     assert resp.status_code == 303
-    assert resp.headers["location"] == "/console/sign-in?next=/console/operations/op-0001"
+    assert resp.headers["location"] == "/console/sign-in?next=/console/cases/1"
 
 
 def test_sign_in_sets_a_strict_httponly_cookie_and_lands_on_next(client: TestClient) -> None:
-    resp = sign_in(client, "u-reviewer", next_="/console/operations/op-0001")
+    resp = sign_in(client, "u-reviewer", next_="/console/cases/1")
     assert resp.status_code == 303
-    assert resp.headers["location"] == "/console/operations/op-0001"
+    assert resp.headers["location"] == "/console/cases/1"
     cookie = next(
         v for k, v in resp.headers.multi_items() if k == "set-cookie" and SESSION_COOKIE in v
     )
@@ -157,10 +157,10 @@ def test_post_without_a_valid_csrf_token_is_refused(
     client: TestClient, env: ConsoleEnv, token: str | None
 ) -> None:
     sign_in(client, "u-reviewer")
-    data = {"accounts": ["op1-a"], "reason_code": "SFH-1"}
+    data = {"accounts": ["op1-a"], "reason_code": "surveillance-for-hire"}
     if token is not None:
         data["csrf_token"] = token
-    resp = client.post("/console/operations/op-0001/review", data=data, follow_redirects=False)
+    resp = client.post("/console/cases/1/review", data=data, follow_redirects=False)
     assert resp.status_code == 403
     assert "security token" in resp.text
     assert _count(env, EnforcementActionRow) == 0
@@ -170,26 +170,35 @@ def test_post_with_the_csrf_token_is_accepted_and_audited(
     client: TestClient, env: ConsoleEnv
 ) -> None:
     sign_in(client, "u-reviewer")
-    token = csrf_token(client.get("/console/operations/op-0001").text)
+    token = csrf_token(client.get("/console/cases/1").text)
     resp = client.post(
-        "/console/operations/op-0001/review",
-        data={"accounts": ["op1-a", "op1-b"], "reason_code": "SFH-1", "csrf_token": token},
+        "/console/cases/1/review",
+        data={
+            "accounts": ["op1-a", "op1-b"],
+            "reason_code": "surveillance-for-hire",
+            "csrf_token": token,
+        },
         follow_redirects=False,
     )
     assert resp.status_code == 303
     assert _count(env, EnforcementActionRow) == 2
     assert _count(env, AuditRow, action="action.approve") == 2
+    assert _count(env, AuditRow, action="case.review") == 2
 
 
 def test_another_sessions_token_does_not_work(env: ConsoleEnv) -> None:
     app = create_app(env.workspace, store=env.store)
     with TestClient(app) as first, TestClient(app) as second:
         sign_in(first, "u-reviewer")
-        sign_in(second, "u-admin")
-        other = csrf_token(second.get("/console/operations/op-0001").text)
+        sign_in(second, "u-auditor")
+        other = csrf_token(second.get("/console/cases/1").text)
         resp = first.post(
-            "/console/operations/op-0001/review",
-            data={"accounts": ["op1-a"], "reason_code": "SFH-1", "csrf_token": other},
+            "/console/cases/1/review",
+            data={
+                "accounts": ["op1-a"],
+                "reason_code": "surveillance-for-hire",
+                "csrf_token": other,
+            },
             follow_redirects=False,
         )
     assert resp.status_code == 403
@@ -198,10 +207,10 @@ def test_another_sessions_token_does_not_work(env: ConsoleEnv) -> None:
 
 def test_cross_origin_post_is_refused(client: TestClient, env: ConsoleEnv) -> None:
     sign_in(client, "u-reviewer")
-    token = csrf_token(client.get("/console/operations/op-0001").text)
+    token = csrf_token(client.get("/console/cases/1").text)
     resp = client.post(
-        "/console/operations/op-0001/review",
-        data={"accounts": ["op1-a"], "reason_code": "SFH-1", "csrf_token": token},
+        "/console/cases/1/review",
+        data={"accounts": ["op1-a"], "reason_code": "surveillance-for-hire", "csrf_token": token},
         headers={"Origin": "https://evil.example"},
         follow_redirects=False,
     )

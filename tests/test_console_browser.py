@@ -109,21 +109,26 @@ def test_review_approves_an_action_that_shows_in_the_audit_log(page: object, bas
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
-    _sign_in(page, base_url, "u-admin")
+    _sign_in(page, base_url, "u-reviewer")  # u-admin opened the cases: four eyes
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    page.get_by_role("link", name="Operations", exact=True).click()
-    page.get_by_role("link", name="op-0001").click()
-    expect(page.get_by_role("heading", name="Operation op-0001")).to_be_visible()
+    page.get_by_role("link", name="Cases", exact=True).click()
+    page.get_by_role("link", name="op-0001 (cytrox)").click()
+    expect(page.get_by_role("heading", name="Case 1: op-0001 (cytrox)")).to_be_visible()
     page.get_by_label("Select account op1-a").check()
-    page.get_by_label("Reason code").select_option("SFH-1")
+    page.get_by_label("Reason code").select_option("surveillance-for-hire")
     page.get_by_label("Note for the audit log").fill("browser test approval")
     page.get_by_role("button", name="Record decision").click()
-    expect(page.get_by_role("status")).to_contain_text("Approved: 1 action(s) queued")
+    expect(page.get_by_role("status")).to_contain_text("Approved 1 account(s)")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    _sign_in(page, base_url, "u-auditor")
     page.get_by_role("link", name="Audit log").click()
     row = page.locator("tr", has_text="action.approve")
     expect(row).to_contain_text("op1-a")
-    expect(row).to_contain_text("SFH-1: browser test approval")
-    expect(row).to_contain_text("u-admin")
+    expect(row).to_contain_text("surveillance-for-hire")
+    expect(row).to_contain_text("u-reviewer")
+    review = page.locator("tr", has_text="case.review")
+    expect(review).to_contain_text("note=browser test approval")
 
 
 def test_agency_user_cannot_reach_analyst_pages(page: object, base_url: str) -> None:
@@ -167,7 +172,7 @@ def test_phone_width_has_no_horizontal_scroll(browser: object, base_url: str) ->
     page = context.new_page()
     try:
         _sign_in(page, base_url, "u-admin")
-        paths = ("/console/", "/console/operations", "/console/operations/op-0001")
+        paths = ("/console/", "/console/cases/1", "/console/operations/op-0001")
         for path in (*paths, "/console/audit", "/console/intel", "/verify-notice"):
             page.goto(base_url + path)
             overflow = page.evaluate(

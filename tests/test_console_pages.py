@@ -62,88 +62,101 @@ def test_dashboard_counts_firms_phases_countries_and_pending(env: ConsoleEnv) ->
     # ops, reconnaissance, engagement, exploitation, accounts, targets
     assert cells == ["1", "1", "0", "1", "4", "4"]
     assert re.search(r'<th scope="row">EG</th><td class="num">2</td><td class="num">1</td>', html)
-    assert re.search(r"<span class=\"count attention\">5</span> Flagged accounts", html)
+    assert re.search(r'count attention">5</span> Case accounts awaiting', html)
+    assert re.search(r'count">0</span> Flagged accounts not yet in a case', html)
 
 
-def test_case_page_shows_evidence_graph_and_targets(env: ConsoleEnv) -> None:
+def test_operation_page_shows_evidence_graph_and_targets(env: ConsoleEnv) -> None:
     html = client_as(env, "u-reviewer").get("/console/operations/op-0001").text
     assert "evidence line 0" in html
     svg = html[html.index("<svg") : html.index("</svg>")]
-    assert svg.count("<circle") == 4  # every operator account of the case
-    assert svg.count("<rect") == 4  # t1..t4; the bystander is not a target of the case
+    assert svg.count("<circle") == 4  # every operator account of the operation
+    assert svg.count("<rect") == 4  # t1..t4; the bystander is not a target of the operation
     assert svg.count("<line") == 5  # distinct operator→target pairs
     assert "bystander" not in html
     assert "<td>t1</td>" in html
+    assert 'href="/console/cases/1"' in html
+    assert "/review" not in html  # decisions are taken on cases
+
+
+def test_case_page_shows_the_snapshot_graph_and_a_review_form(env: ConsoleEnv) -> None:
+    html = client_as(env, "u-reviewer").get("/console/cases/1").text
+    assert "evidence line 0" in html
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert svg.count("<circle") == 3  # the case holds the flagged accounts only
+    assert 'action="/console/cases/1/review"' in html
+    assert 'value="surveillance-for-hire"' in html
+    assert 'value="SFH-1"' not in html
 
 
 def test_auditor_sees_the_graph_shape_but_not_who_was_targeted(env: ConsoleEnv) -> None:
-    html = client_as(env, "u-auditor").get("/console/operations/op-0001").text
-    assert "<td>t1</td>" not in html
-    assert "t1 (" not in html
-    assert "target 1" in html
-    assert 'name="csrf_token"' in html  # sign-out form only
-    assert "/review" not in html  # no decision form without cases:review
+    c = client_as(env, "u-auditor")
+    for path in ("/console/operations/op-0001", "/console/cases/1"):
+        html = c.get(path).text
+        assert "<td>t1</td>" not in html
+        assert "t1 (" not in html
+        assert "target 1" in html
+        assert "/review" not in html  # no decision form without cases:review
 
 
-def test_reject_is_audited_and_takes_the_account_out_of_the_queue(env: ConsoleEnv) -> None:
-    c = client_as(env, "u-reviewer")
-    token = csrf_token(c.get("/console/operations/op-0001").text)
-    resp = c.post(
-        "/console/operations/op-0001/review",
-        data={
-            "accounts": ["op1-c"],
-            "reason_code": "FP-1",
-            "note": "a real journalist",
-            "csrf_token": token,
-        },
+def _review(c: TestClient, case: int, accounts: list[str], code: str, note: str = ""):  # type: ignore[no-untyped-def]
+    token = csrf_token(c.get(f"/console/cases/{case}").text)
+    return c.post(
+        f"/console/cases/{case}/review",
+        data={"accounts": accounts, "reason_code": code, "note": note, "csrf_token": token},
     )
+
+
+def test_reject_is_audited_and_leaves_the_queue(env: ConsoleEnv) -> None:
+    c = client_as(env, "u-reviewer")
+    resp = _review(c, 1, ["op1-c"], "false-positive-confounder", "a real journalist")
     assert resp.status_code == 200
-    assert "Rejected: 1 proposed action" in resp.text
-    assert 'value="op1-c"' not in resp.text  # no longer selectable
-    assert "FP-1: a real journalist (by u-reviewer)" in resp.text
-    assert audit_actions(env)[-1] == "review.reject"
-    assert re.search(r'count attention">4</span> Flagged', c.get("/console/").text)
+    assert "Rejected 1 account(s)" in resp.text
+    assert "false-positive-confounder: a real journalist (by u-reviewer)" in resp.text
+    assert "case.review" in audit_actions(env)[-2:]
+    assert re.search(r'count attention">4</span> Case accounts awaiting', c.get("/console/").text)
+    operation = c.get("/console/operations/op-0001").text
+    assert "false-positive-confounder (by u-reviewer)" in operation
 
 
-def test_review_refuses_foreign_accounts_and_unknown_codes(env: ConsoleEnv) -> None:
+def test_review_refuses_foreign_accounts_unknown_codes_and_the_cases_opener(
+    env: ConsoleEnv,
+) -> None:
     c = client_as(env, "u-reviewer")
-    token = csrf_token(c.get("/console/operations/op-0001").text)
     before = audit_actions(env)
-    foreign = c.post(
-        "/console/operations/op-0001/review",
-        data={"accounts": ["op2-a"], "reason_code": "SFH-1", "csrf_token": token},
-    )
+    foreign = _review(c, 1, ["op2-a"], "surveillance-for-hire")
     assert foreign.status_code == 400
-    assert "Select at least one account of this case" in foreign.text
-    unknown = c.post(
-        "/console/operations/op-0001/review",
-        data={"accounts": ["op1-a"], "reason_code": "BECAUSE", "csrf_token": token},
-    )
+    assert "not in case 1: op2-a" in foreign.text
+    unknown = _review(c, 1, ["op1-a"], "BECAUSE")
     assert unknown.status_code == 400
     assert "Pick a reason code" in unknown.text
-    missing = c.get("/console/operations/op-9999")
-    assert missing.status_code == 404
-    assert audit_actions(env) == before
+    nothing = _review(c, 1, [], "surveillance-for-hire")
+    assert nothing.status_code == 400
+    assert c.get("/console/cases/9999").status_code == 404
+    opener = _review(client_as(env, "u-admin"), 1, ["op1-a"], "surveillance-for-hire")
+    assert opener.status_code == 409
+    assert "four-eyes" in opener.text
+    assert audit_actions(env)[len(before) :] == ["console.sign_in"]  # the admin's; nothing else
 
 
 def test_approved_action_shows_in_the_outbox_and_can_be_cancelled(env: ConsoleEnv) -> None:
     c = client_as(env, "u-reviewer")
-    token = csrf_token(c.get("/console/operations/op-0002").text)
-    c.post(
-        "/console/operations/op-0002/review",
-        data={"accounts": ["op2-a"], "reason_code": "SFH-2", "csrf_token": token},
-    )
+    resp = _review(c, 2, ["op2-a"], "inauthentic-behavior")
+    assert "Approved 1 account(s)" in resp.text
     page = c.get("/console/actions").text
     assert "op2-a" in page
-    assert "SFH-2" in page
+    assert "inauthentic-behavior" in page
     action_id = re.search(r'action="/console/actions/(\d+)/cancel"', page)
     assert action_id
+    token = csrf_token(page)
     c.post(
         f"/console/actions/{action_id.group(1)}/cancel",
         data={"reason": "wrong account", "csrf_token": token},
     )
     assert "cancelled" in c.get("/console/actions?status=cancelled").text
-    assert audit_actions(env)[-2:] == ["action.approve", "action.cancel"]
+    actions = audit_actions(env)
+    assert actions.index("action.approve") < actions.index("case.review")
+    assert actions[-1] == "action.cancel"
 
 
 def test_notification_batch_two_person_approval(env: ConsoleEnv) -> None:

@@ -23,6 +23,7 @@ from tests.console_fixtures import (
 
 # A real value for each path parameter, so allowed requests reach the handler.
 PATH_VALUES = {
+    "{case_id}": "1",
     "{operation_id}": "op-0001",
     "{action_id}": "1",
     "{batch_id}": "1",
@@ -119,7 +120,12 @@ def test_agency_user_cannot_reach_analyst_pages(env: ConsoleEnv) -> None:
             "/console/sign-in",
             data={"name": "u-agency", "password": PASSWORD, "login_token": login_token(form.text)},
         )
-        for path in ("/console/", "/console/operations/op-0001", "/console/actions"):
+        for path in (
+            "/console/",
+            "/console/cases/1",
+            "/console/operations/op-0001",
+            "/console/actions",
+        ):
             resp = client.get(path)
             assert resp.status_code == 403, path
             assert "op1-a" not in resp.text

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from counterspy.console import (
     pages_audit,
     pages_auth,
+    pages_cases,
     pages_intel,
     pages_legal,
     pages_notify,
@@ -22,6 +23,7 @@ from counterspy.console.web import PageForbiddenError, SignInRequiredError, rend
 
 ROUTERS = (
     pages_auth.router,
+    pages_cases.router,
     pages_operations.router,
     pages_notify.router,
     pages_legal.router,

@@ -1,14 +1,12 @@
 """A case as the console shows it: one detected operation with its evidence, timeline, graph
 and the review state of each operator account.
 
-Until the cases library lands, a case is a detected operation (``results/operations``) and an
-account's review state is read from the enforcement outbox (approved) and the audit log
-(rejected by a reviewer).
+An operation is read from the detection results (``results/operations``); each account's
+review state comes from its case (``counterspy.cases``) or the enforcement outbox.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,15 +14,15 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from counterspy.audit import log as audit
 from counterspy.audit.models import AuditRow
-from counterspy.console.decisions import REJECT_ACTION, decisions
+from counterspy.console.decisions import PENDING, AccountDecision, decisions
 from counterspy.console.graph import Graph, layout_graph, operation_edges
 from counterspy.console.overview import num, results_or_empty
 from counterspy.errors import CounterspyError, NotFoundError
 from counterspy.workspace import Workspace
 
 TIMELINE_LIMIT = 300
+_NONE = AccountDecision(PENDING, "", None)
 
 
 @dataclass(frozen=True)
@@ -55,8 +53,9 @@ class AccountLine:
     score: float
     flagged: bool
     signals: tuple[SignalLine, ...]
-    decision: str  # awaiting | approved (outbox status) | rejected
+    decision: str  # pending | approved | rejected | reinstated
     decision_detail: str
+    case_id: int | None
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,8 @@ def list_operations(
         ops = ops[ops["firm"] == firm]
     flagged = accounts[accounts["flagged"]]
     decided = decisions(session, list(flagged["account_id"]))
-    awaiting = flagged[~flagged["account_id"].isin(list(decided))].groupby("operation_id").size()
+    done = [a for a, d in decided.items() if d.decision != PENDING]
+    awaiting = flagged[~flagged["account_id"].isin(done)].groupby("operation_id").size()
     lines = [
         OperationLine(
             operation_id=str(r.operation_id),
@@ -234,8 +234,9 @@ def case_file(
             score=num(r.score),
             flagged=bool(r.flagged),
             signals=_signals(signals, str(r.account_id)),
-            decision=decided.get(str(r.account_id), ("awaiting", ""))[0],
-            decision_detail=decided.get(str(r.account_id), ("awaiting", ""))[1],
+            decision=decided.get(str(r.account_id), _NONE).decision,
+            decision_detail=decided.get(str(r.account_id), _NONE).detail,
+            case_id=decided.get(str(r.account_id), _NONE).case_id,
         )
         for r in accounts.itertuples(index=False)
     ]
@@ -249,7 +250,7 @@ def case_file(
         n_accounts=int(op["n_accounts"]),
         n_targets=int(op["n_targets"]),
         phases=tuple(p for p in str(op["phases"]).split(",") if p),
-        awaiting=sum(1 for a in lines if a.flagged and a.decision == "awaiting"),
+        awaiting=sum(1 for a in lines if a.flagged and a.decision == PENDING),
     )
     return CaseFile(
         operation=line,
@@ -261,21 +262,3 @@ def case_file(
         ),
         graph=graph,
     )
-
-
-def reject_accounts(
-    session: Session, *, accounts: Sequence[str], reason: str, actor: str, operation_id: str
-) -> int:
-    """Record a reviewer's rejection of proposed actions (audited; nothing is enforced)."""
-    for account in accounts:
-        audit.record(
-            session,
-            actor=actor,
-            action=REJECT_ACTION,
-            subject_type="account",
-            subject_id=account,
-            reason=reason,
-            evidence_ref=f"operation:{operation_id}",
-            after={"decision": "rejected", "operation": operation_id},
-        )
-    return len(accounts)

@@ -1,33 +1,34 @@
-"""An operator account's review state: approved (a live disable action in the enforcement
-outbox) or rejected (a reviewer's ``review.reject`` in the audit log), else awaiting."""
+"""An operator account's review state as the operation pages show it: the decision on its case
+(cases library), else a live disable action in the enforcement outbox, else pending."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from counterspy.audit.models import AuditRow
+from counterspy.cases.models import CaseAccountRow
 from counterspy.enforce.actions import ActionKind, ActionStatus
 from counterspy.enforce.models import EnforcementActionRow
 
-REJECT_ACTION = "review.reject"
+PENDING = "pending"
 
 
-def decisions(session: Session, accounts: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """account → (decision, detail) from the outbox and from reviewers' rejections."""
-    out: dict[str, tuple[str, str]] = {}
+@dataclass(frozen=True)
+class AccountDecision:
+    decision: str  # pending | approved | rejected | reinstated
+    detail: str
+    case_id: int | None
+
+
+def decisions(session: Session, accounts: Sequence[str]) -> dict[str, AccountDecision]:
+    """account → its decision, for every account that is in a case or has an action."""
+    out: dict[str, AccountDecision] = {}
     ids = list(accounts)
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
-        rejected = session.execute(
-            select(AuditRow.subject_id, AuditRow.actor, AuditRow.reason)
-            .where(AuditRow.action == REJECT_ACTION, AuditRow.subject_id.in_(chunk))
-            .order_by(AuditRow.seq)
-        ).all()
-        for subject, actor, reason in rejected:
-            out[subject] = ("rejected", f"{reason} (by {actor})")
         rows = session.execute(
             select(EnforcementActionRow)
             .where(
@@ -38,5 +39,12 @@ def decisions(session: Session, accounts: Sequence[str]) -> dict[str, tuple[str,
             .order_by(EnforcementActionRow.id)
         ).scalars()
         for r in rows:
-            out[r.target] = (f"approved ({r.status})", f"{r.reason} (by {r.decided_by})")
+            out[r.target] = AccountDecision(
+                "approved", f"{r.reason} (by {r.decided_by}; action {r.status})", None
+            )
+        for row in session.execute(
+            select(CaseAccountRow).where(CaseAccountRow.account_id.in_(chunk))
+        ).scalars():
+            detail = f"{row.reason_code} (by {row.decided_by})" if row.reason_code else ""
+            out[row.account_id] = AccountDecision(row.decision, detail, row.case_id)
     return out

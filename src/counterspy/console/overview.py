@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from counterspy.auth.roles import Permission
 from counterspy.auth.users import Principal
-from counterspy.console.decisions import decisions
+from counterspy.cases.models import AppealRow, CaseAccountRow
+from counterspy.console.decisions import PENDING
 from counterspy.detect.results import read_result
 from counterspy.enforce.actions import ActionStatus
 from counterspy.enforce.models import EnforcementActionRow
@@ -114,16 +115,45 @@ def _count(session: Session, q: object) -> int:
     return int(session.execute(q).scalar_one())  # type: ignore[call-overload]
 
 
+def _count_in_cases(session: Session, accounts: list[str]) -> int:
+    n = 0
+    for i in range(0, len(accounts), 500):
+        n += _count(
+            session,
+            select(func.count())
+            .select_from(CaseAccountRow)
+            .where(CaseAccountRow.account_id.in_(accounts[i : i + 500])),
+        )
+    return n
+
+
 def _pending(
     session: Session, principal: Principal, accounts: pd.DataFrame | None
 ) -> tuple[PendingCount, ...]:
     out: list[PendingCount] = []
-    if principal.can(Permission.CASES_READ) and accounts is not None:
-        flagged = set(accounts.loc[accounts["flagged"], "account_id"])
-        awaiting = len(flagged - set(decisions(session, sorted(flagged))))
-        out.append(
-            PendingCount("Flagged accounts awaiting a decision", awaiting, "/console/operations")
+    if principal.can(Permission.CASES_READ):
+        pending = _count(
+            session,
+            select(func.count())
+            .select_from(CaseAccountRow)
+            .where(CaseAccountRow.decision == PENDING),
         )
+        out.append(PendingCount("Case accounts awaiting a decision", pending, "/console/cases"))
+        appeals = _count(
+            session,
+            select(func.count()).select_from(AppealRow).where(AppealRow.state == "open"),
+        )
+        out.append(PendingCount("Appeals awaiting a decision", appeals, "/console/cases"))
+        if accounts is not None:
+            flagged = set(accounts.loc[accounts["flagged"], "account_id"])
+            in_cases = _count_in_cases(session, sorted(flagged))
+            out.append(
+                PendingCount(
+                    "Flagged accounts not yet in a case",
+                    len(flagged) - in_cases,
+                    "/console/operations",
+                )
+            )
         failed = _count(
             session,
             select(func.count())

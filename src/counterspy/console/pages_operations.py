@@ -1,5 +1,5 @@
-"""Operation pages: the list of detected operations, one operation with its evidence, timeline
-and graph, the review form (approve → enforcement outbox, reject → audit log), and the outbox."""
+"""Operation pages: the list of detected operations and one operation with its evidence,
+timeline and graph, read-only (decisions are taken on the operation's case), and the outbox."""
 
 from __future__ import annotations
 
@@ -9,16 +9,14 @@ from sqlalchemy.orm import Session
 
 from counterspy.api.auth import db_session
 from counterspy.auth.roles import Permission
-from counterspy.console.casefile import case_file, list_operations, reject_accounts
-from counterspy.console.reasons import APPROVE_REASONS, REJECT_REASONS, is_approve, reason_text
+from counterspy.console.casefile import case_file, list_operations
 from counterspy.console.sessions import ConsoleSession
 from counterspy.console.web import needs, render, signed_in
 from counterspy.enforce import outbox
-from counterspy.enforce.actions import ActionKind, ActionStatus
+from counterspy.enforce.actions import ActionStatus
 from counterspy.errors import CounterspyError, NotFoundError
 
 router = APIRouter(prefix="/console")
-OP_ID = r"^[A-Za-z0-9._:-]{1,100}$"
 
 
 @router.get("/operations", **needs(Permission.CASES_READ))
@@ -36,7 +34,6 @@ def operations(
 def operation(
     request: Request,
     operation_id: str,
-    done: str | None = Query(default=None, max_length=40),
     cs: ConsoleSession = Depends(signed_in),
     session: Session = Depends(db_session),
 ) -> Response:
@@ -54,76 +51,8 @@ def operation(
         "operation.html.j2",
         cs,
         case=cf,
-        can_review=cs.principal.can(Permission.CASES_REVIEW),
         can_targets=cs.principal.can(Permission.TARGETS_READ),
-        approve_reasons=APPROVE_REASONS,
-        reject_reasons=REJECT_REASONS,
-        done=done,
     )
-
-
-@router.post("/operations/{operation_id}/review", **needs(Permission.CASES_REVIEW, form=True))
-def review(
-    request: Request,
-    operation_id: str,
-    accounts: list[str] = Form(default=[]),
-    reason_code: str = Form(..., max_length=20),
-    note: str = Form("", max_length=2000),
-    cs: ConsoleSession = Depends(signed_in),
-    session: Session = Depends(db_session),
-) -> Response:
-    ws = request.app.state.workspace
-    try:
-        cf = case_file(ws, session, operation_id, show_targets=False)
-    except NotFoundError as exc:
-        return render(request, "not_found.html.j2", cs, status_code=404, detail=exc.message)
-    members = {a.account_id for a in cf.accounts}
-    chosen = [a for a in dict.fromkeys(accounts) if a in members]
-    reason = reason_text(reason_code, note)
-    error = None
-    if not chosen:
-        error = "Select at least one account of this case."
-    elif reason is None:
-        error = "Pick a reason code."
-    if error is not None:
-        return render(
-            request,
-            "operation.html.j2",
-            cs,
-            status_code=400,
-            case=case_file(ws, session, operation_id, show_targets=_targets(cs)),
-            can_review=True,
-            can_targets=_targets(cs),
-            approve_reasons=APPROVE_REASONS,
-            reject_reasons=REJECT_REASONS,
-            error=error,
-            done=None,
-        )
-    assert reason is not None
-    if is_approve(reason_code):
-        result = outbox.enqueue_actions(
-            session,
-            kind=ActionKind.DISABLE_ACCOUNT,
-            targets=chosen,
-            reason=reason,
-            decided_by=cs.principal.name,
-            evidence_ref=f"operation:{operation_id}",
-        )
-        done = f"approved-{len(result.created)}"
-    else:
-        n = reject_accounts(
-            session,
-            accounts=chosen,
-            reason=reason,
-            actor=cs.principal.name,
-            operation_id=operation_id,
-        )
-        done = f"rejected-{n}"
-    return RedirectResponse(f"/console/operations/{operation_id}?done={done}", status_code=303)
-
-
-def _targets(cs: ConsoleSession) -> bool:
-    return cs.principal.can(Permission.TARGETS_READ)
 
 
 @router.get("/actions", **needs(Permission.CASES_READ))

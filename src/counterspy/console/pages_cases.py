@@ -1,0 +1,164 @@
+"""Case pages on the cases library: the case list, one case with its evidence snapshot,
+account–target graph and timeline, and the review form (approve or reject with a policy reason
+code; approvals go to the enforcement outbox through ``review_accounts``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from counterspy.api.auth import db_session
+from counterspy.auth.roles import Permission
+from counterspy.cases.codes import Use, reason_codes
+from counterspy.cases.evidence import Signal
+from counterspy.cases.review import review_accounts
+from counterspy.cases.views import CaseDetail, CaseState, Decision, get_case, list_cases
+from counterspy.console.casefile import SignalLine, graph_of, targets_of, timeline
+from counterspy.console.sessions import ConsoleSession
+from counterspy.console.web import needs, render, signed_in
+from counterspy.errors import ConflictError, CounterspyError, NotFoundError
+
+router = APIRouter(prefix="/console")
+DECISIONS = {"approve": Decision.APPROVED, "reject": Decision.REJECTED}
+
+
+def _signal_line(s: Signal) -> SignalLine:
+    start = datetime.fromisoformat(s.window_start) if s.window_start else None
+    return SignalLine(
+        detector=s.detector,
+        phase=s.phase,
+        value=s.value,
+        threshold=s.threshold,
+        weight=s.weight,
+        window_start=start,
+        evidence=s.evidence,
+    )
+
+
+def _codes(use: Use) -> list[tuple[str, str]]:
+    return sorted((c.code, c.description) for c in reason_codes().values() if use in c.uses)
+
+
+def _case_page(
+    request: Request,
+    cs: ConsoleSession,
+    session: Session,
+    detail: CaseDetail,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    ws = request.app.state.workspace
+    show = cs.principal.can(Permission.TARGETS_READ)
+    op_ids = tuple(o.operation_id for o in detail.operations)
+    operators = [a.account_id for a in detail.accounts]
+    try:
+        targets = targets_of(ws, op_ids)
+    except CounterspyError:  # detection results gone: the case keeps its own snapshot
+        targets = ()
+    signals = {a.account_id: tuple(_signal_line(s) for s in a.signals) for a in detail.accounts}
+    return render(
+        request,
+        "case.html.j2",
+        cs,
+        status_code=status_code,
+        case=detail,
+        signals=signals,
+        graph=graph_of(ws, operators, targets, show_targets=show),
+        targets=targets if show else (),
+        timeline=timeline(
+            session, signals, targets if show else (), (f"case-{detail.summary.id}",)
+        ),
+        can_review=cs.principal.can(Permission.CASES_REVIEW),
+        can_targets=show,
+        approve_codes=_codes(Use.APPROVE),
+        reject_codes=_codes(Use.REJECT),
+        done=done,
+        error=error,
+    )
+
+
+@router.get("/cases", **needs(Permission.CASES_READ))
+def cases(
+    request: Request,
+    state: CaseState | None = Query(default=None),
+    cs: ConsoleSession = Depends(signed_in),
+    session: Session = Depends(db_session),
+) -> Response:
+    rows = list_cases(session, state=state)
+    return render(
+        request,
+        "cases.html.j2",
+        cs,
+        cases=rows,
+        state=state.value if state else "",
+        states=[s.value for s in CaseState],
+    )
+
+
+@router.get("/cases/{case_id}", **needs(Permission.CASES_READ))
+def case(
+    request: Request,
+    case_id: int,
+    done: str | None = Query(default=None, max_length=40),
+    cs: ConsoleSession = Depends(signed_in),
+    session: Session = Depends(db_session),
+) -> Response:
+    try:
+        detail = get_case(session, case_id)
+    except NotFoundError as exc:
+        return render(request, "not_found.html.j2", cs, status_code=404, detail=exc.message)
+    return _case_page(request, cs, session, detail, done=done)
+
+
+@router.post("/cases/{case_id}/review", **needs(Permission.CASES_REVIEW, form=True))
+def review(
+    request: Request,
+    case_id: int,
+    accounts: list[str] = Form(default=[]),
+    reason_code: str = Form(..., max_length=64),
+    note: str = Form("", max_length=2000),
+    cs: ConsoleSession = Depends(signed_in),
+    session: Session = Depends(db_session),
+) -> Response:
+    try:
+        detail = get_case(session, case_id)
+    except NotFoundError as exc:
+        return render(request, "not_found.html.j2", cs, status_code=404, detail=exc.message)
+    use = reason_codes().get(reason_code)
+    decision = None
+    if use is not None:
+        decision = Decision.APPROVED if Use.APPROVE in use.uses else Decision.REJECTED
+    error = None
+    if not accounts:
+        error = "Select at least one account of this case."
+    elif decision is None or use is None or not ({Use.APPROVE, Use.REJECT} & use.uses):
+        error = "Pick a reason code."
+    if error is None and decision is not None:
+        try:
+            result = review_accounts(
+                session,
+                case_id,
+                decision=decision,
+                reason_code=reason_code,
+                actor=cs.principal.name,
+                accounts=accounts,
+                note=note.strip() or None,
+            )
+        except CounterspyError as exc:
+            session.rollback()
+            code = 409 if isinstance(exc, ConflictError) else 400
+            detail = get_case(session, case_id)
+            hint = f" ({exc.hint})" if exc.hint else ""
+            return _case_page(
+                request, cs, session, detail, error=exc.message + hint, status_code=code
+            )
+        verb = "approved" if decision == Decision.APPROVED else "rejected"
+        return RedirectResponse(
+            f"/console/cases/{case_id}?done={verb}-{len(result.decided)}", status_code=303
+        )
+    return _case_page(request, cs, session, detail, error=error, status_code=400)
