@@ -22,15 +22,17 @@ from pathlib import Path
 
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
+from sqlalchemy import select
 
 from counterspy.api.app import create_app
 from counterspy.audit import log as audit
 from counterspy.auth import users
-from counterspy.console.decisions import REJECT_ACTION
+from counterspy.cases.models import CaseAccountRow
+from counterspy.cases.opening import open_cases
+from counterspy.cases.review import review_accounts
+from counterspy.cases.views import Decision
 from counterspy.demo import DEMO_ADMIN, DemoConfig, run_demo
 from counterspy.detect.results import read_result
-from counterspy.enforce import outbox
-from counterspy.enforce.actions import ActionKind
 from counterspy.intel import store as intel
 from counterspy.intel.importer import prepare_import
 from counterspy.legal import agencies, requests
@@ -64,14 +66,15 @@ TEAM = (
 )
 
 
-def seed(ws: Workspace) -> str:
-    """Give the demo workspace a team's history; returns the operation to photograph."""
+def seed(ws: Workspace) -> tuple[str, int]:
+    """Give the demo workspace a team's history; returns the operation and case to show."""
     store = open_store(ws)
     ops = read_result(ws, "operations").sort_values("confidence", ascending=False)
     accounts = read_result(ws, "accounts")
     top = str(ops.iloc[0]["operation_id"])
     second = str(ops.iloc[1]["operation_id"])
-    members = list(accounts.loc[accounts["operation_id"] == second, "account_id"])
+    flagged = accounts[accounts["flagged"]]
+    members = list(flagged.loc[flagged["operation_id"] == second, "account_id"])
     with store.session() as s:
         for name, role, org in TEAM:
             if name != DEMO_ADMIN:
@@ -93,24 +96,33 @@ def seed(ws: Workspace) -> str:
                 subject_id=domain,
                 reason="lookalike used by " + second,
             )
-        outbox.enqueue_actions(
-            s,
-            kind=ActionKind.DISABLE_ACCOUNT,
-            targets=members[:-1],
-            reason="SFH-1: persona network, see signals",
-            decided_by="rita",
-            evidence_ref=f"operation:{second}",
-        )
-        audit.record(
-            s,
-            actor="rita",
-            action=REJECT_ACTION,
-            subject_type="account",
-            subject_id=members[-1],
-            reason="FP-2: only one weak signal",
-            evidence_ref=f"operation:{second}",
-        )
         planning.record_takedown(s, second, actor="rita", reason="accounts disabled")
+    with store.session() as s:
+        open_cases(s, ws, actor="ivan")
+    with store.session() as s:
+        case = int(
+            s.execute(
+                select(CaseAccountRow.case_id).where(CaseAccountRow.account_id == members[0])
+            ).scalar_one()
+        )
+        review_accounts(
+            s,
+            case,
+            decision=Decision.APPROVED,
+            reason_code="inauthentic-behavior",
+            actor="rita",
+            accounts=members[:-1],
+            note="persona network, see signals",
+        )
+        review_accounts(
+            s,
+            case,
+            decision=Decision.REJECTED,
+            reason_code="insufficient-evidence",
+            actor="rita",
+            accounts=members[-1:],
+            note="only one weak signal",
+        )
     with store.session() as s:
         planning.plan_batch(s, ws, actor="ivan")
     policy = default_policy()
@@ -147,8 +159,13 @@ def seed(ws: Workspace) -> str:
             policy=policy,
             targets=WorkspaceTargets(ws),
         )
+    top_member = str(flagged.loc[flagged["operation_id"] == top, "account_id"].iloc[0])
+    with store.session() as s:
+        top_case = s.execute(
+            select(CaseAccountRow.case_id).where(CaseAccountRow.account_id == top_member)
+        ).scalar_one()
     store.dispose()
-    return top if top != second else second
+    return top, int(top_case)
 
 
 def _free_port() -> int:
@@ -191,7 +208,7 @@ def shoot(page: Page, base: str, path: str, name: str, full: bool = False) -> No
     print(f"saved docs/screenshots/{name}.png")
 
 
-def photograph(base: str, operation: str, batch: int | None) -> None:
+def photograph(base: str, operation: str, case: int, batch: int | None) -> None:
     OUT.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -200,14 +217,17 @@ def photograph(base: str, operation: str, batch: int | None) -> None:
         shoot(page, base, "/console/sign-in", "sign-in")
         sign_in(page, base, "rita")
         shoot(page, base, "/console/", "dashboard", full=True)
+        shoot(page, base, "/console/cases", "cases")
         shoot(page, base, "/console/operations", "operations")
         shoot(page, base, f"/console/operations/{operation}", "operation")
-        page.goto(f"{base}/console/operations/{operation}")
+        case_path = f"/console/cases/{case}"
+        shoot(page, base, case_path, "case")
+        page.goto(base + case_path)
         page.locator("figure").screenshot(path=str(OUT / "operation-graph.png"))
         boxes = page.locator('input[name="accounts"]')
         for i in range(min(2, boxes.count())):
             boxes.nth(i).check()
-        page.get_by_label("Reason code").select_option("SFH-1")
+        page.get_by_label("Reason code").select_option("surveillance-for-hire")
         page.get_by_label("Note for the audit log").fill("persona network; links to lookalike news")
         page.locator("fieldset.review").scroll_into_view_if_needed()
         page.screenshot(path=str(OUT / "review.png"))
@@ -232,7 +252,7 @@ def photograph(base: str, operation: str, batch: int | None) -> None:
         mobile = phone.new_page()
         sign_in(mobile, base, "rita")
         shoot(mobile, base, "/console/", "phone-dashboard")
-        shoot(mobile, base, f"/console/operations/{operation}", "phone-operation")
+        shoot(mobile, base, case_path, "phone-case")
         browser.close()
 
 
@@ -245,13 +265,13 @@ def main() -> None:
         home = args.keep or Path(tmp) / "demo"
         summary = run_demo(home, DemoConfig(accounts=args.accounts))
         ws = Workspace(summary.workspace)
-        operation = seed(ws)
+        operation, case = seed(ws)
         store = open_store(ws)
         with store.session() as s:
             batches = planning.list_batches(s)
         store.dispose()
         with serve(ws) as base:
-            photograph(base, operation, batches[0].id if batches else None)
+            photograph(base, operation, case, batches[0].id if batches else None)
     print(f"demo from {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; pages in {OUT}")
 
 
