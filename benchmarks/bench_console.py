@@ -17,9 +17,12 @@ import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from counterspy.api.app import create_app
 from counterspy.auth import users
+from counterspy.cases.models import CaseAccountRow
 from counterspy.demo import DemoConfig, run_demo
 from counterspy.detect.results import read_result
 from counterspy.storage.open import open_store
@@ -28,11 +31,16 @@ from counterspy.workspace import Workspace
 PASSWORD = "benchmark-only-password"  # noqa: S105 - a throwaway user in a temporary workspace
 
 
-def _pages(ws: Workspace) -> list[str]:
+def _pages(ws: Workspace, session: Session) -> list[str]:
     ops = read_result(ws, "operations").sort_values("n_targets", ascending=False)
     biggest = str(ops.iloc[0]["operation_id"])
+    case = session.execute(
+        select(CaseAccountRow.case_id).where(CaseAccountRow.operation_id == biggest).limit(1)
+    ).scalar_one_or_none()
+    cases = ["/console/cases"] + ([f"/console/cases/{case}"] if case is not None else [])
     return [
         "/console/",
+        *cases,
         "/console/operations",
         f"/console/operations/{biggest}",
         "/console/actions",
@@ -73,7 +81,9 @@ def main() -> None:
             print(f"{len(summary.operations)} operations; sign-in {sign_in * 1000:.0f} ms")
             print("| page | median ms | p95 ms | KiB |")
             print("| --- | --- | --- | --- |")
-            for path in _pages(ws):
+            with store.session() as s:
+                pages = _pages(ws, s)
+            for path in pages:
                 times = []
                 size = 0
                 for _ in range(args.repeat):

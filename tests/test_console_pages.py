@@ -291,3 +291,19 @@ def test_legal_pages_show_staff_everything_and_agencies_their_own(env: ConsoleEn
     assert "rules recommend" not in agency.get(f"/console/legal/{own}").text
     assert agency.get(f"/console/legal/{other}").status_code == 404
     assert agency.get("/console/legal").status_code == 403
+
+
+def test_cached_results_follow_a_new_detection_run(env: ConsoleEnv) -> None:
+    from counterspy.console.overview import results_or_empty
+    from counterspy.detect.results import RunInfo, read_result, write_results
+
+    first = results_or_empty(env.workspace, "operations")
+    assert first is not None
+    assert len(first) == 2
+    tables = {n: read_result(env.workspace, n) for n in ("signals", "accounts", "targets")}
+    tables["bad_domains"] = read_result(env.workspace, "bad_domains")
+    tables["operations"] = first.head(1)
+    write_results(env.workspace, tables, RunInfo("duckdb", 9, 0.1, (), "none"))
+    again = results_or_empty(env.workspace, "operations")
+    assert again is not None
+    assert len(again) == 1

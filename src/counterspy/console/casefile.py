@@ -131,20 +131,23 @@ def list_operations(
     return tuple(sorted(lines, key=lambda o: (-o.awaiting, o.operation_id)))
 
 
-def _signals(signals: pd.DataFrame, account: str) -> tuple[SignalLine, ...]:
-    rows = signals[signals["account_id"] == account].sort_values("weight", ascending=False)
-    return tuple(
-        SignalLine(
-            detector=str(r.detector),
-            phase=str(r.phase),
-            value=num(r.value),
-            threshold=num(r.threshold),
-            weight=num(r.weight),
-            window_start=_ts(r.window_start),
-            evidence=str(r.evidence),
+def _signals(signals: pd.DataFrame) -> dict[str, tuple[SignalLine, ...]]:
+    """Each account's signals, strongest first (plain records: pandas rows are slow)."""
+    out: dict[str, list[SignalLine]] = {}
+    ordered = signals.sort_values("weight", ascending=False, kind="stable")
+    for r in ordered.to_dict("records"):
+        out.setdefault(str(r["account_id"]), []).append(
+            SignalLine(
+                detector=str(r["detector"]),
+                phase=str(r["phase"]),
+                value=num(r["value"]),
+                threshold=num(r["threshold"]),
+                weight=num(r["weight"]),
+                window_start=_ts(r["window_start"]),
+                evidence=str(r["evidence"]),
+            )
         )
-        for r in rows.itertuples(index=False)
-    )
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def timeline(
@@ -226,14 +229,16 @@ def case_file(
     accounts = accounts[accounts["operation_id"] == operation_id].sort_values(
         "score", ascending=False
     )
-    signals = _require(results_or_empty(ws, "signals"), "signals")
+    all_signals = _require(results_or_empty(ws, "signals"), "signals")
+    ids = list(accounts["account_id"])
+    signals = _signals(all_signals[all_signals["account_id"].isin(ids)])
     decided = decisions(session, list(accounts["account_id"]))
     lines = [
         AccountLine(
             account_id=str(r.account_id),
             score=num(r.score),
             flagged=bool(r.flagged),
-            signals=_signals(signals, str(r.account_id)),
+            signals=signals.get(str(r.account_id), ()),
             decision=decided.get(str(r.account_id), _NONE).decision,
             decision_detail=decided.get(str(r.account_id), _NONE).detail,
             case_id=decided.get(str(r.account_id), _NONE).case_id,

@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import igraph as ig
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from counterspy.console.overview import FileSignature, file_signature
 from counterspy.workspace import Workspace
 
 WIDTH = 720
@@ -57,19 +59,27 @@ class Graph:
 def operation_edges(
     ws: Workspace, operators: Iterable[str], targets: Iterable[str]
 ) -> dict[tuple[str, str], int]:
-    """(operator, target) → number of events, read from the workspace's committed loads."""
+    """(operator, target) → number of events, read from the workspace's committed loads
+    (cached until a load is added: the scan is the slow part of a case page)."""
     files = ws.table_files("events")
-    ops = list(operators)
-    wanted = set(targets)
+    ops = tuple(sorted(operators))
+    wanted = frozenset(targets)
     if not files or not ops or not wanted:
         return {}
-    table = ds.dataset([str(f) for f in files], format="parquet").to_table(
+    return dict(_edges(file_signature(files), ops, wanted))
+
+
+@lru_cache(maxsize=64)
+def _edges(
+    signature: FileSignature, ops: tuple[str, ...], wanted: frozenset[str]
+) -> tuple[tuple[tuple[str, str], int], ...]:
+    table = ds.dataset([p for p, _, _ in signature], format="parquet").to_table(
         columns=["actor_id", "target_id"], filter=pc.field("actor_id").isin(pa.array(ops))
     )
     if table.num_rows == 0:
-        return {}
+        return ()
     grouped = table.group_by(["actor_id", "target_id"]).aggregate([("actor_id", "count")])
-    out: dict[tuple[str, str], int] = {}
+    out: list[tuple[tuple[str, str], int]] = []
     for a, t, n in zip(
         grouped["actor_id"].to_pylist(),
         grouped["target_id"].to_pylist(),
@@ -77,8 +87,8 @@ def operation_edges(
         strict=True,
     ):
         if t in wanted:
-            out[(str(a), str(t))] = int(n)
-    return out
+            out.append(((str(a), str(t)), int(n)))
+    return tuple(out)
 
 
 def layout_graph(

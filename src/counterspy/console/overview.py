@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -20,7 +23,6 @@ from counterspy.console.decisions import PENDING
 from counterspy.detect.results import read_result
 from counterspy.enforce.actions import ActionStatus
 from counterspy.enforce.models import EnforcementActionRow
-from counterspy.errors import CounterspyError
 from counterspy.legal.model import RequestState
 from counterspy.legal.models import LegalRequestRow
 from counterspy.model.enums import Phase
@@ -72,12 +74,38 @@ def num(value: object) -> float:
     raise TypeError(f"not a number: {value!r}")
 
 
+FileSignature = tuple[tuple[str, int, int], ...]
+
+
+def file_signature(paths: list[Path]) -> FileSignature:
+    """(path, size, mtime) of each file: changes whenever detection rewrites a result."""
+    out = []
+    for p in paths:
+        st = p.stat()
+        out.append((str(p), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+@lru_cache(maxsize=32)
+def _read_parquet(signature: FileSignature) -> pd.DataFrame:
+    frame: pd.DataFrame = pd.concat(
+        [pq.read_table(path).to_pandas() for path, _, _ in signature], ignore_index=True
+    )
+    return frame
+
+
 def results_or_empty(ws: Workspace, name: str) -> pd.DataFrame | None:
-    """A detection result table, or None when detection has not run in this workspace."""
-    try:
-        return read_result(ws, name)
-    except CounterspyError:
+    """A detection result table, or None when detection has not run in this workspace.
+
+    Cached until detection rewrites the files (pages read the same tables on every view);
+    pandas' copy-on-write keeps callers from changing the cached frame."""
+    files = sorted(ws.result_dir(name).glob("*.parquet"))
+    if not files:
         return None
+    try:
+        return _read_parquet(file_signature(files))
+    except FileNotFoundError:  # detection replaced the folder between listing and reading
+        return read_result(ws, name)
 
 
 def _firm_rows(ops: pd.DataFrame) -> tuple[FirmRow, ...]:
