@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from counterspy import __version__
-from counterspy.api import admin, entities, legal, legal_pages, notify, verdicts
+from counterspy.api import admin, entities, legal, legal_pages, notify, taxii, verdicts
 from counterspy.errors import ConflictError, CounterspyError, NotFoundError
 from counterspy.storage.db import Store
 from counterspy.storage.open import open_store
@@ -66,4 +66,5 @@ def create_app(workspace: Workspace | None = None, store: Store | None = None) -
     app.include_router(legal_pages.router)
     app.include_router(entities.router)
     app.include_router(notify.router)
+    taxii.install(app)
     return app

@@ -1,0 +1,418 @@
+"""TAXII 2.1 server (read side): discovery, one API root, collections, objects, manifest and
+versions, under ``/taxii2/``.
+
+Callers authenticate with an API token, either as ``Authorization: Bearer <token>`` (or
+``Token <token>``, taxii2-client's TokenAuth) or with HTTP Basic (user = the token's user name
+or its prefix, password = the token), because TAXII clients default to Basic. Every route needs
+``taxii:read``. Partners see only collections their organisation is entitled to; any other
+collection is a 404 exactly like a missing one. Errors are TAXII error messages.
+Adding objects over TAXII is not offered (collections are read-only, ``can_write: false``):
+``POST .../objects/`` answers 403; publish with ``counterspy share publish``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from counterspy import __version__
+from counterspy.api.auth import get_store
+from counterspy.auth.roles import Permission
+from counterspy.auth.users import Principal, authenticate_token
+from counterspy.share import taxii_query as tq
+from counterspy.share.collections import visible_collection, visible_collections
+from counterspy.share.publish import STIX_MEDIA_TYPE
+from counterspy.share.taxii_models import TaxiiCollection
+from counterspy.storage.db import Store
+
+TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
+API_ROOT = "share"
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+_CHALLENGE = 'Basic realm="counterspy TAXII", Bearer'
+access_log = logging.getLogger("counterspy.taxii.access")
+
+router = APIRouter(prefix="/taxii2", tags=["taxii"])
+
+
+class TaxiiError(Exception):
+    """Answered as a TAXII 2.1 error message with this HTTP status."""
+
+    def __init__(
+        self, status: int, title: str, description: str = "", headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(title)
+        self.status, self.title, self.description = status, title, description
+        self.headers = headers or {}
+
+
+class TaxiiResponse(JSONResponse):
+    media_type = TAXII_MEDIA_TYPE
+
+
+def _error_response(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TaxiiError)
+    body: dict[str, str] = {"title": exc.title, "http_status": str(exc.status)}
+    if exc.description:
+        body["description"] = exc.description
+    return TaxiiResponse(body, status_code=exc.status, headers=exc.headers)
+
+
+def install(app: FastAPI) -> None:
+    """Mount the TAXII routes and their error format on ``app``."""
+    app.add_exception_handler(TaxiiError, _error_response)
+    app.include_router(router)
+
+
+# --- authentication, content negotiation ----------------------------------------------------
+
+
+def _token_from_header(header: str) -> tuple[str, str | None] | None:
+    """(token, claimed user) from an Authorization header, or None when unusable."""
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() in ("bearer", "token") and value:
+        return value, None
+    if scheme.lower() == "basic" and value:
+        try:
+            user, sep, password = base64.b64decode(value, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return (password, user) if sep and password else None
+    return None
+
+
+def taxii_reader(request: Request, store: Store = Depends(get_store)) -> Principal:
+    header = request.headers.get("authorization")
+    if not header:
+        raise TaxiiError(
+            401,
+            "Authentication required",
+            "send an API token (Bearer or Basic)",
+            {"WWW-Authenticate": _CHALLENGE},
+        )
+    parsed = _token_from_header(header)
+    principal = None
+    if parsed is not None and len(parsed[0]) <= 200:
+        token, user = parsed
+        with store.session() as s:
+            principal = authenticate_token(s, token)
+        prefix = token.split("_")[1] if token.count("_") >= 2 else None
+        if principal is not None and user is not None and user not in (principal.name, prefix):
+            principal = None  # Basic auth: the user name must belong to the token
+    if principal is None:
+        raise TaxiiError(
+            401,
+            "Invalid credentials",
+            "invalid, expired or revoked token",
+            {"WWW-Authenticate": _CHALLENGE},
+        )
+    if not principal.can(Permission.TAXII_READ):
+        raise TaxiiError(
+            403,
+            "Forbidden",
+            f"requires permission 'taxii:read', which role {principal.role.value!r} does not have",
+        )
+    return principal
+
+
+def _acceptable(accept: str) -> bool:
+    for item in accept.split(","):
+        media, *params = [p.strip().lower() for p in item.split(";")]
+        if media in ("*/*", "application/*"):
+            return True
+        if media == "application/taxii+json":
+            versions = [p.split("=", 1)[1] for p in params if p.startswith("version=")]
+            if not versions or "2.1" in versions:
+                return True
+    return False
+
+
+def taxii_accept(request: Request) -> None:
+    accept = request.headers.get("accept")
+    if accept and not _acceptable(accept):
+        raise TaxiiError(406, "Not Acceptable", f"this server answers {TAXII_MEDIA_TYPE}")
+
+
+def taxii_session(store: Store = Depends(get_store)) -> Iterator[Session]:
+    with store.session() as s:
+        yield s
+
+
+_ROUTE: dict[str, Any] = {
+    "dependencies": [Depends(taxii_accept)],
+    "openapi_extra": {"x-permission": Permission.TAXII_READ.value},
+    "response_class": TaxiiResponse,
+    "responses": {
+        401: {"description": "Missing, invalid, expired or revoked token"},
+        403: {"description": "Caller lacks permission 'taxii:read'"},
+        404: {"description": "No such API root, collection or object (or not entitled)"},
+        406: {"description": "Accept does not allow application/taxii+json;version=2.1"},
+    },
+}
+
+
+def _root(api_root: str) -> None:
+    if api_root != API_ROOT:
+        raise TaxiiError(404, "Unknown API root", f"this server has one API root: {API_ROOT}")
+
+
+def _collection(session: Session, principal: Principal, api_root: str, cid: str) -> TaxiiCollection:
+    _root(api_root)
+    row = visible_collection(session, principal, cid)
+    if row is None:
+        raise TaxiiError(404, "Unknown collection", f"no collection {cid!r} for this caller")
+    return row
+
+
+def _resource(row: TaxiiCollection) -> dict[str, object]:
+    out: dict[str, object] = {
+        "id": row.id,
+        "title": row.title,
+        "can_read": row.can_read,
+        "can_write": False,
+        "media_types": [STIX_MEDIA_TYPE],
+    }
+    if row.description:
+        out["description"] = row.description
+    if row.alias:
+        out["alias"] = row.alias
+    return out
+
+
+def _query(
+    added_after: str | None,
+    match_id: str | None,
+    match_type: str | None,
+    match_version: str | None,
+    match_spec_version: str | None,
+    limit: str | None,
+    next_: str | None,
+) -> tq.ObjectQuery:
+    try:
+        return tq.parse_query(
+            added_after=added_after,
+            match_id=match_id,
+            match_type=match_type,
+            match_version=match_version,
+            match_spec_version=match_spec_version,
+            limit=limit,
+            next_=next_,
+        )
+    except tq.FilterError as exc:
+        raise TaxiiError(400, "Bad filter", exc.message) from None
+
+
+def _page_headers(page: tq.Page) -> dict[str, str]:
+    if not page.items:
+        return {}
+    return {
+        "X-TAXII-Date-Added-First": page.first_added or "",
+        "X-TAXII-Date-Added-Last": page.last_added or "",
+    }
+
+
+def _log(principal: Principal, what: str, row: TaxiiCollection, page: tq.Page) -> None:
+    if principal.organisation:
+        access_log.info(
+            "%s (%s) %s %s: %d object(s)",
+            principal.name,
+            principal.organisation,
+            what,
+            row.id,
+            len(page.items),
+        )
+
+
+# Query parameters shared by the objects, object, manifest and versions routes.
+AddedAfter = Query(None, alias="added_after", description="Only versions added after this time.")
+Limit = Query(None, alias="limit", description=f"Page size (at most {tq.MAX_PAGE}).")
+Next = Query(None, alias="next", description="The 'next' value of the previous page.")
+MatchId = Query(None, alias="match[id]", description="Comma-separated STIX ids.")
+MatchType = Query(None, alias="match[type]", description="Comma-separated STIX types.")
+MatchVersion = Query(
+    None, alias="match[version]", description="last (default), first, all, or timestamps."
+)
+MatchSpec = Query(None, alias="match[spec_version]", description="Comma-separated, e.g. 2.1.")
+
+
+@router.get("/", summary="TAXII discovery", **_ROUTE)
+def discovery(request: Request, principal: Principal = Depends(taxii_reader)) -> TaxiiResponse:
+    root = str(request.base_url) + f"taxii2/{API_ROOT}/"
+    return TaxiiResponse(
+        {
+            "title": "counterspy TAXII 2.1",
+            "description": "Indicators of surveillance-for-hire operations, shared by TLP.",
+            "default": root,
+            "api_roots": [root],
+        }
+    )
+
+
+@router.get("/{api_root}/", summary="TAXII API root information", **_ROUTE)
+def api_root_info(api_root: str, principal: Principal = Depends(taxii_reader)) -> TaxiiResponse:
+    _root(api_root)
+    return TaxiiResponse(
+        {
+            "title": "counterspy shared intelligence",
+            "description": f"counterspy {__version__}",
+            "versions": [TAXII_MEDIA_TYPE],
+            "max_content_length": MAX_CONTENT_LENGTH,
+        }
+    )
+
+
+@router.get("/{api_root}/collections/", summary="TAXII collections", **_ROUTE)
+def collections(
+    api_root: str,
+    principal: Principal = Depends(taxii_reader),
+    session: Session = Depends(taxii_session),
+) -> TaxiiResponse:
+    _root(api_root)
+    rows = visible_collections(session, principal)
+    return TaxiiResponse({"collections": [_resource(r) for r in rows]} if rows else {})
+
+
+@router.get("/{api_root}/collections/{collection_id}/", summary="TAXII collection", **_ROUTE)
+def collection(
+    api_root: str,
+    collection_id: str,
+    principal: Principal = Depends(taxii_reader),
+    session: Session = Depends(taxii_session),
+) -> TaxiiResponse:
+    return TaxiiResponse(_resource(_collection(session, principal, api_root, collection_id)))
+
+
+def _envelope(page: tq.Page) -> Response:
+    return Response(
+        tq.envelope_json(page), media_type=TAXII_MEDIA_TYPE, headers=_page_headers(page)
+    )
+
+
+@router.get(
+    "/{api_root}/collections/{collection_id}/objects/", summary="TAXII get objects", **_ROUTE
+)
+def objects(
+    api_root: str,
+    collection_id: str,
+    added_after: str | None = AddedAfter,
+    limit: str | None = Limit,
+    next_: str | None = Next,
+    match_id: str | None = MatchId,
+    match_type: str | None = MatchType,
+    match_version: str | None = MatchVersion,
+    match_spec_version: str | None = MatchSpec,
+    principal: Principal = Depends(taxii_reader),
+    session: Session = Depends(taxii_session),
+) -> Response:
+    row = _collection(session, principal, api_root, collection_id)
+    q = _query(added_after, match_id, match_type, match_version, match_spec_version, limit, next_)
+    page = tq.query_versions(session, row, q)
+    _log(principal, "objects", row, page)
+    return _envelope(page)
+
+
+@router.post(
+    "/{api_root}/collections/{collection_id}/objects/",
+    summary="TAXII add objects (not offered: collections are read-only)",
+    **_ROUTE,
+)
+def add_objects(
+    api_root: str,
+    collection_id: str,
+    principal: Principal = Depends(taxii_reader),
+    session: Session = Depends(taxii_session),
+) -> Response:
+    _collection(session, principal, api_root, collection_id)
+    raise TaxiiError(
+        403,
+        "Collection is read-only",
+        "counterspy collections are filled with `counterspy share publish`, not over TAXII",
+    )
+
+
+@router.get(
+    "/{api_root}/collections/{collection_id}/objects/{object_id}/",
+    summary="TAXII get an object",
+    **_ROUTE,
+)
+def one_object(
+    api_root: str,
+    collection_id: str,
+    object_id: str,
+    added_after: str | None = AddedAfter,
+    limit: str | None = Limit,
+    next_: str | None = Next,
+    match_version: str | None = MatchVersion,
+    match_spec_version: str | None = MatchSpec,
+    principal: Principal = Depends(taxii_reader),
+    session: Session = Depends(taxii_session),
+) -> Response:
+    row = _collection(session, principal, api_root, collection_id)
+    q = _query(added_after, None, None, match_version, match_spec_version, limit, next_)
+    if not tq.object_exists(session, row, object_id):
+        raise TaxiiError(404, "Unknown object", f"no object {object_id!r} in this collection")
+    page = tq.query_versions(session, row, q, object_id=object_id)
+    _log(principal, "object", row, page)
+    return _envelope(page)
+
+
+@router.get(
+    "/{api_root}/collections/{collection_id}/objects/{object_id}/versions/",
+    summary="TAXII object versions",
+    **_ROUTE,
+)
+def versions(
+    api_root: str,
+    collection_id: str,
+    object_id: str,
+    added_after: str | None = AddedAfter,
+    limit: str | None = Limit,
+    next_: str | None = Next,
+    match_spec_version: str | None = MatchSpec,
+    principal: Principal = Depends(taxii_reader),
+    session: Session = Depends(taxii_session),
+) -> Response:
+    row = _collection(session, principal, api_root, collection_id)
+    q = _query(added_after, None, None, None, match_spec_version, limit, next_)
+    if not tq.object_exists(session, row, object_id):
+        raise TaxiiError(404, "Unknown object", f"no object {object_id!r} in this collection")
+    page = tq.query_versions(session, row, q, object_id=object_id, all_versions=True)
+    body: dict[str, object] = {"more": page.more}
+    if page.next:
+        body["next"] = page.next
+    if page.items:
+        body["versions"] = [v.version for v in page.items]
+    return Response(json.dumps(body), media_type=TAXII_MEDIA_TYPE, headers=_page_headers(page))
+
+
+@router.get("/{api_root}/collections/{collection_id}/manifest/", summary="TAXII manifest", **_ROUTE)
+def manifest(
+    api_root: str,
+    collection_id: str,
+    added_after: str | None = AddedAfter,
+    limit: str | None = Limit,
+    next_: str | None = Next,
+    match_id: str | None = MatchId,
+    match_type: str | None = MatchType,
+    match_version: str | None = MatchVersion,
+    match_spec_version: str | None = MatchSpec,
+    principal: Principal = Depends(taxii_reader),
+    session: Session = Depends(taxii_session),
+) -> Response:
+    row = _collection(session, principal, api_root, collection_id)
+    q = _query(added_after, match_id, match_type, match_version, match_spec_version, limit, next_)
+    page = tq.query_versions(session, row, q)
+    body: dict[str, object] = {"more": page.more}
+    if page.next:
+        body["next"] = page.next
+    if page.items:
+        body["objects"] = tq.manifest_records(page.items)
+    return Response(json.dumps(body), media_type=TAXII_MEDIA_TYPE, headers=_page_headers(page))
