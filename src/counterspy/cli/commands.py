@@ -14,5 +14,6 @@ from counterspy.cli import (
     letters_cmd,
     notify_cmd,
     simulate_cmd,
+    taxii_cmd,
     users_cmd,
 )
