@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 from requests.auth import AuthBase
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection, as_pages
@@ -123,24 +123,25 @@ def _store_page(
             )
         )
         have.update((sid, version) for sid, version in rows)
-    new = 0
+    rows: list[dict[str, object]] = []
     for o in objects:
         key = (str(o.get("id")), _version(o))
         if key in have:
             continue
         have.add(key)
-        session.add(
-            TaxiiPulledObject(
-                source=source,
-                stix_id=key[0],
-                stix_type=str(o.get("type", "")),
-                version=key[1],
-                body=canonical_json(o),
-                pulled_at=now,
-            )
+        rows.append(
+            {
+                "source": source,
+                "stix_id": key[0],
+                "stix_type": str(o.get("type", "")),
+                "version": key[1],
+                "body": canonical_json(o),
+                "pulled_at": now,
+            }
         )
-        new += 1
-    return new
+    if rows:
+        session.execute(insert(TaxiiPulledObject), rows)
+    return len(rows)
 
 
 def pull(
