@@ -116,13 +116,13 @@ def _store_page(
     ids = sorted({sid for sid, _ in keys})
     have: set[tuple[str, str]] = set()
     for i in range(0, len(ids), _CHUNK):
-        rows = session.execute(
+        found = session.execute(
             select(TaxiiPulledObject.stix_id, TaxiiPulledObject.version).where(
                 TaxiiPulledObject.source == source,
                 TaxiiPulledObject.stix_id.in_(ids[i : i + _CHUNK]),
             )
         )
-        have.update((sid, version) for sid, version in rows)
+        have.update((sid, version) for sid, version in found)
     rows: list[dict[str, object]] = []
     for o in objects:
         key = (str(o.get("id")), _version(o))
