@@ -55,4 +55,7 @@ def test_cli_collections_publish_and_pull(
         assert "pulled 2 object version(s)" in out
         code, out, _ = run("share", "pull", discovery + "share/", "--collection", cid)
         assert "pulled 0 object version(s)" in out
+    code, out, _ = run("share", "pulls")
+    assert code == 0
+    assert cid in out
     assert run("share", "collections", "revoke", "cytrox", "org-a")[0] == 0

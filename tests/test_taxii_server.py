@@ -7,6 +7,7 @@ taxii2-client over loopback HTTP) are in test_taxii_client.py.
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,11 +86,18 @@ def test_partner_sees_only_entitled_collections(
 
 
 def test_revoking_an_entitlement_closes_access_and_is_audited(
-    env: tuple[TestClient, Store, People],
+    env: tuple[TestClient, Store, People], caplog: pytest.LogCaptureFixture
 ) -> None:
     client, store, p = env
     a = _collection(store, "for A", Tlp.GREEN, "org-a")
+    _publish(store, a, [indicator(1), indicator(2)])
     assert client.get(f"{ROOT}/collections/{a}/", headers=_h(p.partner_a)).status_code == 200
+    with caplog.at_level(logging.INFO, logger="counterspy.taxii.access"):
+        client.get(f"{ROOT}/collections/{a}/objects/", headers=_h(p.partner_a))
+        client.get(f"{ROOT}/collections/{a}/objects/", headers=_h(p.admin))
+    assert [r.getMessage() for r in caplog.records] == [
+        f"partner-a (org-a) objects {a}: 2 object(s)"  # partner reads leave an access trail
+    ]
     with store.session() as s:
         assert coll.revoke(s, key=a, organisation="org-a", actor="boss", reason="contract ended")
         assert not coll.revoke(s, key=a, organisation="org-a", actor="boss")
@@ -102,6 +110,7 @@ def test_revoking_an_entitlement_closes_access_and_is_audited(
     assert actions == [
         "taxii.collection.create",
         "taxii.entitlement.grant",
+        "taxii.publish",
         "taxii.entitlement.revoke",
     ]
 

@@ -215,3 +215,23 @@ def pull(
         f"checkpoint: added_after {summary.checkpoint_before or '(start)'} -> "
         f"{summary.checkpoint_after or '(start)'}"
     )
+
+
+@share_app.command("pulls")
+def pulls(home: Path | None = HOME) -> None:
+    """List the TAXII collections pulled from, with their checkpoints."""
+    from counterspy.share.pull import list_checkpoints
+
+    rows = list_checkpoints(open_store(Workspace.resolve(home)))
+    table = Table("API root", "collection", "added_after", "objects", "pulls", "last pull")
+    for r in rows:
+        table.add_row(
+            r.api_root,
+            r.collection_id,
+            r.added_after or "(start)",
+            str(r.objects),
+            str(r.pulls),
+            r.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    out.print(table)
+    err.print(f"{len(rows)} source(s)")

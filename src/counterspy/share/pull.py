@@ -91,6 +91,31 @@ def checkpoint(session: Session, api_root: str, collection_id: str) -> TaxiiPull
     return session.get(TaxiiPullCheckpoint, (api_root, collection_id))
 
 
+@dataclass(frozen=True)
+class CheckpointInfo:
+    api_root: str
+    collection_id: str
+    added_after: str | None
+    objects: int
+    pulls: int
+    updated_at: datetime
+
+
+def list_checkpoints(store: Store) -> list[CheckpointInfo]:
+    with store.session() as s:
+        rows = s.scalars(
+            select(TaxiiPullCheckpoint).order_by(
+                TaxiiPullCheckpoint.api_root, TaxiiPullCheckpoint.collection_id
+            )
+        ).all()
+        return [
+            CheckpointInfo(
+                r.api_root, r.collection_id, r.added_after, r.objects, r.pulls, r.updated_at
+            )
+            for r in rows
+        ]
+
+
 def _version(obj: dict[str, object]) -> str:
     return str(obj.get("modified") or obj.get("created") or "")
 
