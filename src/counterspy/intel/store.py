@@ -61,20 +61,26 @@ def apply_import(store: Store, plan: ImportPlan, now: datetime | None = None) ->
 
 
 def apply_import_in_session(
-    s: Session, plan: ImportPlan, now: datetime | None = None
+    s: Session, plan: ImportPlan, now: datetime | None = None, *, look_up_values: bool = False
 ) -> ImportSummary:
     """:func:`apply_import` inside the caller's transaction (a TAXII pull commits each page's
-    indicators together with its raw objects and checkpoint)."""
+    indicators together with its raw objects and checkpoint). ``look_up_values`` finds existing
+    rows by the plan's values rather than reading the whole source: cheaper when a small plan
+    (one page of a feed) meets a large source."""
     now = now or _now()
     inserted = updated = 0
     seen: dict[tuple[str, str, str], int] = {}
     for source in {p.source for p in plan.indicators}:
-        for iid, t, n in s.execute(
-            select(Indicator.id, Indicator.type, Indicator.normalized).where(
+        wanted = sorted({p.norm.normalized for p in plan.indicators if p.source == source})
+        chunks = [wanted[i : i + 500] for i in range(0, len(wanted), 500)]
+        for chunk in chunks if look_up_values else [None]:
+            q = select(Indicator.id, Indicator.type, Indicator.normalized).where(
                 Indicator.source == source
             )
-        ):
-            seen[(t, n, source)] = iid
+            if chunk is not None:
+                q = q.where(Indicator.normalized.in_(chunk))
+            for iid, t, n in s.execute(q):
+                seen[(t, n, source)] = iid
     rows: list[dict[str, object]] = []
     touched: list[int] = []
     for p in plan.indicators:

@@ -205,7 +205,7 @@ def pull(
             plan, page_bad = _indicators(objects, source)
             with store.session() as s:
                 page_new = _store_page(s, source, objects, now)
-                result = apply_import_in_session(s, plan, now)
+                result = apply_import_in_session(s, plan, now, look_up_values=True)
                 row = checkpoint(s, api_root, collection_id)
                 if row is None:
                     row = TaxiiPullCheckpoint(
