@@ -28,7 +28,9 @@ def test_cli_collections_publish_and_pull(
     )
     assert code == 0
     cid = out.strip()
-    assert run("share", "collections", "grant", "cytrox", "org-a")[0] == 0
+    code, _, err = run("share", "collections", "grant", "cytrox", "org-a")
+    assert code == 0
+    assert "no partner user acts for 'org-a'" in err
     bundle = tmp_path / "b.json"
     objs = [indicator(1), indicator(2, Tlp.AMBER), indicator(3)]
     bundle.write_text(json.dumps({"type": "bundle", "id": "bundle--1", "objects": objs}))
@@ -55,7 +57,8 @@ def test_cli_collections_publish_and_pull(
         assert "pulled 2 object version(s)" in out
         code, out, _ = run("share", "pull", discovery + "share/", "--collection", cid)
         assert "pulled 0 object version(s)" in out
-    code, out, _ = run("share", "pulls")
+    code, out, _ = run("share", "pulls", "--json")
     assert code == 0
-    assert cid in out
+    (source,) = json.loads(out)
+    assert (source["collection"], source["objects"], source["pulls"]) == (cid, 2, 2)
     assert run("share", "collections", "revoke", "cytrox", "org-a")[0] == 0

@@ -113,6 +113,13 @@ def collections_grant(
         )
     verb = "may now read" if changed else "could already read"
     out.print(f"{organisation} {verb} {collection}")
+    with store.session() as s:
+        if not coll.organisation_has_partners(s, organisation):
+            err.print(
+                f"note: no partner user acts for {organisation!r} yet (names must match "
+                "exactly); add one with `counterspy users add NAME --role partner "
+                f"--organisation {organisation}`"
+            )
 
 
 @collections_app.command("revoke")
@@ -218,11 +225,31 @@ def pull(
 
 
 @share_app.command("pulls")
-def pulls(home: Path | None = HOME) -> None:
+def pulls(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    home: Path | None = HOME,
+) -> None:
     """List the TAXII collections pulled from, with their checkpoints."""
     from counterspy.share.pull import list_checkpoints
 
     rows = list_checkpoints(open_store(Workspace.resolve(home)))
+    if as_json:
+        out.print_json(
+            json.dumps(
+                [
+                    {
+                        "api_root": r.api_root,
+                        "collection": r.collection_id,
+                        "added_after": r.added_after,
+                        "objects": r.objects,
+                        "pulls": r.pulls,
+                        "updated_at": r.updated_at.isoformat(),
+                    }
+                    for r in rows
+                ]
+            )
+        )
+        return
     table = Table("API root", "collection", "added_after", "objects", "pulls", "last pull")
     for r in rows:
         table.add_row(

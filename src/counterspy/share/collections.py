@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from counterspy.audit import log as audit
+from counterspy.auth.models import UserRow
 from counterspy.auth.roles import Role
 from counterspy.auth.users import Principal
 from counterspy.errors import ConflictError, CounterspyError, NotFoundError
@@ -166,6 +167,16 @@ def grant(session: Session, *, key: str, organisation: str, actor: str, reason: 
         after={"organisation": org},
     )
     return True
+
+
+def organisation_has_partners(session: Session, organisation: str) -> bool:
+    """Whether any partner user acts for ``organisation`` (a grant to nobody is likely a typo)."""
+    found = session.scalar(
+        select(UserRow.id)
+        .where(UserRow.organisation == organisation.strip(), UserRow.role == Role.PARTNER.value)
+        .limit(1)
+    )
+    return found is not None
 
 
 def revoke(session: Session, *, key: str, organisation: str, actor: str, reason: str = "") -> bool:
