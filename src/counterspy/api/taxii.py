@@ -1,149 +1,51 @@
 """TAXII 2.1 server (read side): discovery, one API root, collections, objects, manifest and
 versions, under ``/taxii2/``.
 
-Callers authenticate with an API token, either as ``Authorization: Bearer <token>`` (or
-``Token <token>``, taxii2-client's TokenAuth) or with HTTP Basic (user = the token's user name
-or its prefix, password = the token), because TAXII clients default to Basic. Every route needs
-``taxii:read``. Partners see only collections their organisation is entitled to; any other
-collection is a 404 exactly like a missing one. Errors are TAXII error messages.
-Adding objects over TAXII is not offered (collections are read-only, ``can_write: false``):
-``POST .../objects/`` answers 403; publish with ``counterspy share publish``.
+Callers authenticate with an API token, Bearer or HTTP Basic (see
+:mod:`counterspy.api.taxii_auth`). Every route needs ``taxii:read``. Partners see only
+collections their organisation is entitled to; any other collection is a 404 exactly like a
+missing one. Adding objects over TAXII is not offered (collections are read-only,
+``can_write: false``): ``POST .../objects/`` answers 403; publish with
+``counterspy share publish``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
-from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from counterspy import __version__
-from counterspy.api.auth import get_store
+from counterspy.api.taxii_auth import (
+    TAXII_MEDIA_TYPE,
+    TaxiiError,
+    TaxiiResponse,
+    error_response,
+    taxii_accept,
+    taxii_reader,
+    taxii_session,
+)
 from counterspy.auth.roles import Permission
-from counterspy.auth.users import Principal, authenticate_token
+from counterspy.auth.users import Principal
 from counterspy.share import taxii_query as tq
 from counterspy.share.collections import visible_collection, visible_collections
 from counterspy.share.publish import STIX_MEDIA_TYPE
 from counterspy.share.taxii_models import TaxiiCollection
-from counterspy.storage.db import Store
 
-TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 API_ROOT = "share"
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
-_CHALLENGE = 'Basic realm="counterspy TAXII", Bearer'
 access_log = logging.getLogger("counterspy.taxii.access")
 
 router = APIRouter(prefix="/taxii2", tags=["taxii"])
 
 
-class TaxiiError(Exception):
-    """Answered as a TAXII 2.1 error message with this HTTP status."""
-
-    def __init__(
-        self, status: int, title: str, description: str = "", headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(title)
-        self.status, self.title, self.description = status, title, description
-        self.headers = headers or {}
-
-
-class TaxiiResponse(JSONResponse):
-    media_type = TAXII_MEDIA_TYPE
-
-
-def _error_response(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, TaxiiError)
-    body: dict[str, str] = {"title": exc.title, "http_status": str(exc.status)}
-    if exc.description:
-        body["description"] = exc.description
-    return TaxiiResponse(body, status_code=exc.status, headers=exc.headers)
-
-
 def install(app: FastAPI) -> None:
     """Mount the TAXII routes and their error format on ``app``."""
-    app.add_exception_handler(TaxiiError, _error_response)
+    app.add_exception_handler(TaxiiError, error_response)
     app.include_router(router)
-
-
-# --- authentication, content negotiation ----------------------------------------------------
-
-
-def _token_from_header(header: str) -> tuple[str, str | None] | None:
-    """(token, claimed user) from an Authorization header, or None when unusable."""
-    scheme, _, value = header.strip().partition(" ")
-    value = value.strip()
-    if scheme.lower() in ("bearer", "token") and value:
-        return value, None
-    if scheme.lower() == "basic" and value:
-        try:
-            user, sep, password = base64.b64decode(value, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return (password, user) if sep and password else None
-    return None
-
-
-def taxii_reader(request: Request, store: Store = Depends(get_store)) -> Principal:
-    header = request.headers.get("authorization")
-    if not header:
-        raise TaxiiError(
-            401,
-            "Authentication required",
-            "send an API token (Bearer or Basic)",
-            {"WWW-Authenticate": _CHALLENGE},
-        )
-    parsed = _token_from_header(header)
-    principal = None
-    if parsed is not None and len(parsed[0]) <= 200:
-        token, user = parsed
-        with store.session() as s:
-            principal = authenticate_token(s, token)
-        prefix = token.split("_")[1] if token.count("_") >= 2 else None
-        if principal is not None and user is not None and user not in (principal.name, prefix):
-            principal = None  # Basic auth: the user name must belong to the token
-    if principal is None:
-        raise TaxiiError(
-            401,
-            "Invalid credentials",
-            "invalid, expired or revoked token",
-            {"WWW-Authenticate": _CHALLENGE},
-        )
-    if not principal.can(Permission.TAXII_READ):
-        raise TaxiiError(
-            403,
-            "Forbidden",
-            f"requires permission 'taxii:read', which role {principal.role.value!r} does not have",
-        )
-    return principal
-
-
-def _acceptable(accept: str) -> bool:
-    for item in accept.split(","):
-        media, *params = [p.strip().lower() for p in item.split(";")]
-        if media in ("*/*", "application/*"):
-            return True
-        if media == "application/taxii+json":
-            versions = [p.split("=", 1)[1] for p in params if p.startswith("version=")]
-            if not versions or "2.1" in versions:
-                return True
-    return False
-
-
-def taxii_accept(request: Request) -> None:
-    accept = request.headers.get("accept")
-    if accept and not _acceptable(accept):
-        raise TaxiiError(406, "Not Acceptable", f"this server answers {TAXII_MEDIA_TYPE}")
-
-
-def taxii_session(store: Store = Depends(get_store)) -> Iterator[Session]:
-    with store.session() as s:
-        yield s
 
 
 _ROUTE: dict[str, Any] = {
