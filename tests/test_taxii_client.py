@@ -12,6 +12,7 @@ from taxii2client.v21 import Collection, Server, as_pages
 
 from counterspy.share import collections as coll
 from counterspy.share.publish import publish
+from counterspy.share.pull import CapturingAuth
 from counterspy.share.taxii_models import TaxiiObject
 from counterspy.share.tlp import Tlp
 from counterspy.storage.db import Store
@@ -117,3 +118,44 @@ def test_concurrent_publishes_get_distinct_increasing_date_added(store: Store) -
     assert len(set(added)) == 400
     # Inserted (commit) order and date_added order agree: nobody gets an older date_added late.
     assert added == sorted(added)
+
+
+def test_paging_while_publishing_never_skips_or_repeats(store: Store, tmp_path: Path) -> None:
+    people = make_people(store)
+    with store.session() as s:
+        cid = coll.create_collection(s, title="live", max_tlp=Tlp.GREEN, actor="t").id
+        coll.grant(s, key=cid, organisation="org-a", actor="t")
+    _publish_batch(store, cid, range(200))
+    done = threading.Event()
+
+    def publisher() -> None:
+        for b in range(1, 16):
+            _publish_batch(store, cid, range(b * 200, b * 200 + 200))
+        done.set()
+
+    with served(store, tmp_path) as discovery:
+        auth = CapturingAuth(people.partner_a, "partner-a")  # remembers X-TAXII-Date-Added-Last
+        col = Collection(f"{discovery}share/collections/{cid}/", auth=auth)
+        seen: list[str] = []
+        thread = threading.Thread(target=publisher)
+        thread.start()
+        last = None
+        while True:  # page with added_after only, as a feed consumer does, until caught up
+            env = col.get_objects(limit=97, added_after=last)
+            seen.extend(o["id"] for o in env.get("objects", []))
+            if env.get("objects"):
+                last = auth.last_added
+            elif done.is_set():
+                env = col.get_objects(limit=97, added_after=last)
+                if not env.get("objects"):
+                    break
+                seen.extend(o["id"] for o in env["objects"])
+                last = auth.last_added
+        thread.join()
+    assert len(seen) == len(set(seen)) == 3_200
+    assert set(seen) == {str(indicator(n)["id"]) for n in range(3_200)}
+
+
+def _publish_batch(store: Store, cid: str, numbers: range) -> None:
+    with store.session() as s:
+        publish(s, key=cid, objects=[indicator(n) for n in numbers], actor="t")
