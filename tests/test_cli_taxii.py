@@ -61,4 +61,13 @@ def test_cli_collections_publish_and_pull(
     assert code == 0
     (source,) = json.loads(out)
     assert (source["collection"], source["objects"], source["pulls"]) == (cid, 2, 2)
+    code, out, _ = run("share", "access", "--json")
+    assert code == 0
+    (row,) = json.loads(out)
+    assert (row["user"], row["organisation"], row["requests"], row["objects"]) == (
+        "pa",
+        "org-a",
+        2,
+        2,
+    )
     assert run("share", "collections", "revoke", "cytrox", "org-a")[0] == 0

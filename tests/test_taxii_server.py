@@ -19,6 +19,7 @@ from counterspy.api.app import create_app
 from counterspy.audit.models import AuditRow
 from counterspy.errors import CounterspyError, InputError
 from counterspy.share import collections as coll
+from counterspy.share.access import list_access
 from counterspy.share.publish import publish
 from counterspy.share.taxii_models import TaxiiObject
 from counterspy.share.tlp import Tlp
@@ -98,6 +99,10 @@ def test_revoking_an_entitlement_closes_access_and_is_audited(
     assert [r.getMessage() for r in caplog.records] == [
         f"partner-a (org-a) objects {a}: 2 object(s)"  # partner reads leave an access trail
     ]
+    client.get(f"{ROOT}/collections/{a}/manifest/", headers=_h(p.partner_a))
+    (trail,) = list_access(store)
+    assert (trail.user, trail.organisation, trail.collection_id) == ("partner-a", "org-a", a)
+    assert (trail.requests, trail.objects) == (2, 4)  # objects + manifest; the admin's read is not
     with store.session() as s:
         assert coll.revoke(s, key=a, organisation="org-a", actor="boss", reason="contract ended")
         assert not coll.revoke(s, key=a, organisation="org-a", actor="boss")

@@ -31,7 +31,8 @@ from counterspy.api.taxii_auth import (
 from counterspy.auth.roles import Permission
 from counterspy.auth.users import Principal
 from counterspy.share import taxii_query as tq
-from counterspy.share.collections import visible_collection, visible_collections
+from counterspy.share.access import record_access
+from counterspy.share.collections import is_scoped, visible_collection, visible_collections
 from counterspy.share.publish import STIX_MEDIA_TYPE
 from counterspy.share.taxii_models import TaxiiCollection
 
@@ -121,16 +122,27 @@ def _page_headers(page: tq.Page) -> dict[str, str]:
     }
 
 
-def _log(principal: Principal, what: str, row: TaxiiCollection, page: tq.Page) -> None:
-    if principal.organisation:
-        access_log.info(
-            "%s (%s) %s %s: %d object(s)",
-            principal.name,
-            principal.organisation,
-            what,
-            row.id,
-            len(page.items),
-        )
+def _log(
+    request: Request, principal: Principal, what: str, row: TaxiiCollection, page: tq.Page
+) -> None:
+    """Partner reads go to the access trail (per day, user, collection) and the access logger."""
+    if not is_scoped(principal) or not principal.organisation:
+        return
+    access_log.info(
+        "%s (%s) %s %s: %d object(s)",
+        principal.name,
+        principal.organisation,
+        what,
+        row.id,
+        len(page.items),
+    )
+    record_access(
+        request.app.state.store,
+        user=principal.name,
+        organisation=principal.organisation,
+        collection_id=row.id,
+        objects=len(page.items),
+    )
 
 
 # Query parameters shared by the objects, object, manifest and versions routes.
@@ -202,6 +214,7 @@ def _envelope(page: tq.Page) -> Response:
     "/{api_root}/collections/{collection_id}/objects/", summary="TAXII get objects", **_ROUTE
 )
 def objects(
+    request: Request,
     api_root: str,
     collection_id: str,
     added_after: str | None = AddedAfter,
@@ -217,7 +230,7 @@ def objects(
     row = _collection(session, principal, api_root, collection_id)
     q = _query(added_after, match_id, match_type, match_version, match_spec_version, limit, next_)
     page = tq.query_versions(session, row, q)
-    _log(principal, "objects", row, page)
+    _log(request, principal, "objects", row, page)
     return _envelope(page)
 
 
@@ -246,6 +259,7 @@ def add_objects(
     **_ROUTE,
 )
 def one_object(
+    request: Request,
     api_root: str,
     collection_id: str,
     object_id: str,
@@ -262,7 +276,7 @@ def one_object(
     if not tq.object_exists(session, row, object_id):
         raise TaxiiError(404, "Unknown object", f"no object {object_id!r} in this collection")
     page = tq.query_versions(session, row, q, object_id=object_id)
-    _log(principal, "object", row, page)
+    _log(request, principal, "object", row, page)
     return _envelope(page)
 
 
@@ -272,6 +286,7 @@ def one_object(
     **_ROUTE,
 )
 def versions(
+    request: Request,
     api_root: str,
     collection_id: str,
     object_id: str,
@@ -287,6 +302,7 @@ def versions(
     if not tq.object_exists(session, row, object_id):
         raise TaxiiError(404, "Unknown object", f"no object {object_id!r} in this collection")
     page = tq.query_versions(session, row, q, object_id=object_id, all_versions=True)
+    _log(request, principal, "versions", row, page)
     body: dict[str, object] = {"more": page.more}
     if page.next:
         body["next"] = page.next
@@ -297,6 +313,7 @@ def versions(
 
 @router.get("/{api_root}/collections/{collection_id}/manifest/", summary="TAXII manifest", **_ROUTE)
 def manifest(
+    request: Request,
     api_root: str,
     collection_id: str,
     added_after: str | None = AddedAfter,
@@ -312,6 +329,7 @@ def manifest(
     row = _collection(session, principal, api_root, collection_id)
     q = _query(added_after, match_id, match_type, match_version, match_spec_version, limit, next_)
     page = tq.query_versions(session, row, q)
+    _log(request, principal, "manifest", row, page)
     body: dict[str, object] = {"more": page.more}
     if page.next:
         body["next"] = page.next

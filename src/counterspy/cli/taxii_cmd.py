@@ -262,3 +262,47 @@ def pulls(
         )
     out.print(table)
     err.print(f"{len(rows)} source(s)")
+
+
+@share_app.command("access")
+def access(
+    days: int = typer.Option(30, "--days", min=1, max=3660, help="How many days back."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    home: Path | None = HOME,
+) -> None:
+    """What partner users read over TAXII, per day and collection."""
+    from counterspy.share.access import list_access
+
+    rows = list_access(open_store(Workspace.resolve(home)), days=days)
+    if as_json:
+        out.print_json(
+            json.dumps(
+                [
+                    {
+                        "day": r.day,
+                        "user": r.user,
+                        "organisation": r.organisation,
+                        "collection": r.collection_id,
+                        "requests": r.requests,
+                        "objects": r.objects,
+                        "first_at": r.first_at.isoformat(),
+                        "last_at": r.last_at.isoformat(),
+                    }
+                    for r in rows
+                ]
+            )
+        )
+        return
+    table = Table("day", "organisation", "user", "collection", "requests", "objects", "last")
+    for r in rows:
+        table.add_row(
+            r.day,
+            r.organisation,
+            r.user,
+            r.collection_id,
+            str(r.requests),
+            str(r.objects),
+            r.last_at.strftime("%H:%M:%S"),
+        )
+    out.print(table)
+    err.print(f"{len(rows)} row(s) over the last {days} day(s)")

@@ -111,3 +111,19 @@ class TaxiiPulledObject(Base):
     version: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
     pulled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TaxiiAccess(Base):
+    """What a partner user read from a collection, per UTC day: a cheap access trail (one row
+    updated per request) beside the audit log, which records state changes only."""
+
+    __tablename__ = "taxii_access"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD (UTC)
+    user_name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    collection_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    requests: Mapped[int] = mapped_column(Integer)
+    objects: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,5 +1,5 @@
 """TAXII 2.1 server: collections, partner entitlements, published object versions; TAXII pull
-checkpoints and the raw objects pulls received.
+checkpoints and the raw objects pulls received; the per-day partner access trail.
 
 Revision ID: 0009_taxii
 Revises: 0007_notify
@@ -107,8 +107,22 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "taxii_access",
+        sa.Column("day", sa.String(length=10), nullable=False),
+        sa.Column("user_name", sa.String(length=120), nullable=False),
+        sa.Column("collection_id", sa.String(length=36), nullable=False),
+        sa.Column("organisation", sa.String(length=200), nullable=False),
+        sa.Column("requests", sa.Integer(), nullable=False),
+        sa.Column("objects", sa.Integer(), nullable=False),
+        sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("day", "user_name", "collection_id", name=op.f("pk_taxii_access")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("taxii_access")
     op.drop_index("ix_taxii_objects_collection_type", table_name="taxii_objects")
     op.drop_table("taxii_objects")
     op.drop_table("taxii_entitlements")
