@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from counterspy.errors import CounterspyError
 from counterspy.intel.models import Indicator
-from counterspy.intel.store import load_index
+from counterspy.intel.store import apply_import_in_session, load_index
 from counterspy.share import collections as coll
 from counterspy.share import pull as pull_mod
 from counterspy.share.publish import publish
@@ -92,7 +93,7 @@ def test_interrupted_pull_resumes_after_the_last_committed_page(
 ) -> None:
     rstore, people, cid = remote
     _publish(rstore, cid, [indicator(n) for n in range(1_000)])
-    real = pull_mod.apply_import_in_session
+    real = apply_import_in_session
     calls = {"n": 0}
 
     def failing_on_page_three(*args: object, **kwargs: object) -> object:
@@ -146,3 +147,42 @@ def test_pull_refused_for_a_collection_the_partner_is_not_entitled_to(
                     actor="t",
                 )
     assert _count(store, TaxiiPulledObject) == 0
+
+
+def test_pull_stops_when_a_server_says_more_without_next(store: Store) -> None:
+    from fastapi import FastAPI, Response
+
+    from counterspy.api.loopback import serve_in_thread
+
+    media = "application/taxii+json;version=2.1"
+    cid = "11111111-2222-4333-8444-555555555555"
+    broken = FastAPI()
+    calls = {"objects": 0}
+
+    @broken.get("/root/collections/{c}/")
+    def info(c: str) -> Response:
+        body = f'{{"id":"{cid}","title":"t","can_read":true,"can_write":false}}'
+        return Response(body, media_type=media)
+
+    @broken.get("/root/collections/{c}/objects/")
+    def objects(c: str) -> Response:
+        calls["objects"] += 1
+        obj = json.dumps(indicator(calls["objects"]))
+        return Response(
+            f'{{"more":true,"objects":[{obj}]}}',
+            media_type=media,
+            headers={"X-TAXII-Date-Added-Last": "2024-01-01T00:00:00.000000Z"},
+        )
+
+    with serve_in_thread(broken) as base:
+        summary = pull_mod.pull(
+            store,
+            api_root=base + "root/",
+            collection_id=cid,
+            auth=pull_mod.CapturingAuth("any"),
+            actor="t",
+        )
+    assert calls["objects"] == 1
+    assert summary.objects == 1
+    assert summary.checkpoint_after == "2024-01-01T00:00:00.000000Z"
+    assert any("without a 'next'" in n for n in summary.notes)

@@ -51,9 +51,11 @@ def _collection(store: Store, title: str, tlp: Tlp, *orgs: str) -> str:
     return info.id
 
 
-def _publish(store: Store, cid: str, objs: list[dict[str, object]], **kw: bool) -> None:
+def _publish(
+    store: Store, cid: str, objs: list[dict[str, object]], *, drop_above: bool = False
+) -> None:
     with store.session() as s:
-        publish(s, key=cid, objects=objs, actor="t", **kw)
+        publish(s, key=cid, objects=objs, actor="t", drop_above=drop_above)
 
 
 def _ids(resp_json: dict[str, object]) -> list[str]:
@@ -233,7 +235,7 @@ def test_versions_first_last_all_and_idempotent_republish(
 def test_filters_by_type_and_id(env: tuple[TestClient, Store, People]) -> None:
     client, store, p = env
     cid = _collection(store, "c", Tlp.GREEN)
-    marking = {
+    marking: dict[str, object] = {
         "type": "marking-definition",
         "spec_version": "2.1",
         "id": Tlp.GREEN.marking_id,

@@ -197,7 +197,10 @@ def pull(
         ):
             objects = [o for o in envelope.get("objects", []) if isinstance(o, dict)]
             last = auth.last_added
+            stuck = bool(envelope.get("more")) and not envelope.get("next")
             if not objects:
+                if stuck:
+                    break
                 continue
             if last is None:
                 notes.append("server sent no X-TAXII-Date-Added-Last: checkpoint not advanced")
@@ -236,6 +239,11 @@ def pull(
             indicators_new += result.inserted
             bad += page_bad
             progress.advance(len(objects))
+            if stuck:
+                # taxii2-client would ask for the same page again, forever; the checkpoint
+                # moved, so the next pull continues from here.
+                notes.append("server said 'more' without a 'next' value: run the pull again")
+                break
     except (requests.RequestException, TAXIIServiceException) as exc:
         done = f"; {pages} page(s) were saved, the next pull resumes after them" if pages else ""
         raise CounterspyError(
