@@ -74,13 +74,15 @@ def apply_import_in_session(
         wanted = sorted({p.norm.normalized for p in plan.indicators if p.source == source})
         chunks = [wanted[i : i + 500] for i in range(0, len(wanted), 500)]
         for chunk in chunks if look_up_values else [None]:
-            q = select(Indicator.id, Indicator.type, Indicator.normalized).where(
-                Indicator.source == source
+            q = select(Indicator.id, Indicator.type, Indicator.normalized, Indicator.source)
+            # By value only (source checked below): SQLite would otherwise walk the index range
+            # of the whole source for every chunk.
+            q = q.where(
+                Indicator.source == source if chunk is None else Indicator.normalized.in_(chunk)
             )
-            if chunk is not None:
-                q = q.where(Indicator.normalized.in_(chunk))
-            for iid, t, n in s.execute(q):
-                seen[(t, n, source)] = iid
+            for iid, t, n, src in s.execute(q):
+                if src == source:
+                    seen[(t, n, source)] = iid
     rows: list[dict[str, object]] = []
     touched: list[int] = []
     for p in plan.indicators:
