@@ -37,6 +37,17 @@ def test_cli_collections_publish_and_pull(
     code, _, err = run("share", "publish", str(bundle), "--collection", "cytrox")
     assert code != 0
     assert str(objs[1]["id"]) in err
+    junk = tmp_path / "junk.json"
+    junk.write_text("{not json")
+    code, _, err = run("share", "publish", str(junk), "--collection", "cytrox")
+    assert code != 0
+    assert "not valid JSON" in err
+    code, _, err = run("share", "publish", str(bundle), "--collection", "nope")
+    assert code != 0
+    assert "no TAXII collection 'nope'" in err
+    code, _, err = run("share", "collections", "add", "x", "--max-tlp", "red")
+    assert code != 0
+    assert "RED" in err
     code, out, _ = run("share", "publish", str(bundle), "--collection", "cytrox", "--drop-above")
     assert code == 0
     assert "published 2 new" in out
