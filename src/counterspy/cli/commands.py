@@ -16,5 +16,6 @@ from counterspy.cli import (
     notify_cmd,
     report_cmd,
     simulate_cmd,
+    taxii_cmd,
     users_cmd,
 )
