@@ -13,6 +13,7 @@ from counterspy.cli import (
     legal_cmd,
     letters_cmd,
     notify_cmd,
+    share_cmd,
     simulate_cmd,
     users_cmd,
 )

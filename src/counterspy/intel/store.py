@@ -90,6 +90,8 @@ def apply_import(store: Store, plan: ImportPlan, now: datetime | None = None) ->
                     "actor": p.raw.actor,
                     "comment": p.raw.comment,
                     "technique": p.raw.technique,
+                    "tlp": p.raw.tlp,
+                    "observable": p.raw.observable,
                     "first_seen": now,
                     "last_seen": now,
                     "active": True,
