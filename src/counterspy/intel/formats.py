@@ -90,9 +90,11 @@ ACTOR_NAMES: dict[str, str] = {
     "cognyte": "cognyte",
     "black cube": "black_cube",
     "blackcube": "black_cube",
+    "black_cube": "black_cube",
     "bluehawk": "bluehawk",
     "belltrox": "belltrox",
     "china_unknown": "china_unknown",
+    "unknown entity in china": "china_unknown",
     "pegasus": "nso_group",
     "nso": "nso_group",
 }

@@ -129,6 +129,12 @@ class StixBundleReader(IndicatorReader):
 class MispEventReader(IndicatorReader):
     name = "misp"
     description = "MISP event JSON (an Event with Attribute and Object lists)"
+    # (object template, object relation) → type, for object attributes typed only as "text"
+    OBJECT_RELATIONS: ClassVar[dict[tuple[str, str], str]] = {
+        ("process", "name"): "process",
+        ("file", "filename"): "filename",
+        ("domain-ip", "domain"): "domain",
+    }
 
     @classmethod
     def sniff(cls, path: Path, head: str) -> bool:
@@ -139,10 +145,10 @@ class MispEventReader(IndicatorReader):
         event = doc.get("Event") if isinstance(doc, dict) else None
         if not isinstance(event, dict):
             raise InputError("MISP file has no 'Event' object", file=str(path))
-        attrs: list[object] = list(event.get("Attribute") or [])
+        attrs: list[tuple[object, str]] = [(a, "") for a in event.get("Attribute") or []]
         for obj in event.get("Object") or []:
             if isinstance(obj, dict):
-                attrs.extend(obj.get("Attribute") or [])
+                attrs.extend((a, str(obj.get("name", ""))) for a in obj.get("Attribute") or [])
         tags = " ".join(
             str(t.get("name", "")) for t in event.get("Tag") or [] if isinstance(t, dict)
         )
@@ -150,12 +156,16 @@ class MispEventReader(IndicatorReader):
         actor = actor_from_text(info, tags)
         out = []
         event_tags = [str(t.get("name", "")) for t in event.get("Tag") or [] if isinstance(t, dict)]
-        for n, a in enumerate(attrs, start=1):
+        for n, (a, template) in enumerate(attrs, start=1):
             if not isinstance(a, dict):
                 continue
             attr_tags = [str(t.get("name", "")) for t in a.get("Tag") or [] if isinstance(t, dict)]
             level = tlp_of_tags(attr_tags) or tlp_of_tags(event_tags)
             mtype, value = str(a.get("type", "")), str(a.get("value", ""))
+            relation = self.OBJECT_RELATIONS.get((template, str(a.get("object_relation", ""))))
+            if relation is not None:
+                mtype = relation
+            first_seen = str(a.get("first_seen") or "")[:10]
             pieces = [(mtype, value)]
             if "|" in mtype and "|" in value:  # composite types such as domain|ip
                 pieces = list(zip(mtype.split("|"), value.split("|"), strict=False))
@@ -165,8 +175,8 @@ class MispEventReader(IndicatorReader):
                         type=TYPE_ALIASES.get(t.lower(), "other"),
                         value=v,
                         line=n,
-                        published=str(event.get("date") or "") or None,
-                        actor=actor,
+                        published=first_seen or str(event.get("date") or "") or None,
+                        actor=actor_from_text(" ".join(attr_tags)) or actor,
                         comment=str(a.get("comment") or "") or info or None,
                         tlp=level.value if level is not None else None,
                     )

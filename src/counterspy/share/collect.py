@@ -10,21 +10,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
 import duckdb
 import pandas as pd
 from sqlalchemy import select
 
-from counterspy.attribute.profiles import load_profiles
+from counterspy.attribute.profiles import FirmProfile, load_profiles
 from counterspy.detect.results import RESULT_TABLES, read_result
 from counterspy.enforce.entities import AliasKind, BannedEntity, load_seed
 from counterspy.infra.urls import parse_url
 from counterspy.intel.models import Indicator
 from counterspy.model.firms import UNATTRIBUTED
 from counterspy.share.findings import (
-    EPOCH,
     OTHER,
     Findings,
     Firm,
@@ -33,6 +33,7 @@ from counterspy.share.findings import (
     Producer,
     Sighting,
     TargetAggregate,
+    data_time,
 )
 from counterspy.share.tlp import Tlp
 from counterspy.storage.db import Store
@@ -68,10 +69,14 @@ def _legal_entities(entities: Iterable[BannedEntity]) -> dict[str, tuple[str, ..
     return {k: tuple(sorted(set(v))) for k, v in out.items()}
 
 
+@lru_cache(maxsize=1)
+def _firm_facts() -> tuple[dict[str, FirmProfile], dict[str, tuple[str, ...]]]:
+    return {p.firm: p for p in load_profiles()}, _legal_entities(load_seed().entities)
+
+
 def firms_for(actors: Iterable[str]) -> tuple[Firm, ...]:
-    """Firm records (public facts) for the actors the findings mention."""
-    profiles = {p.firm: p for p in load_profiles()}
-    legal = _legal_entities(load_seed().entities)
+    """Firm records (public facts, bundled) for the actors the findings mention."""
+    profiles, legal = _firm_facts()
     out = []
     for actor in sorted(set(actors)):
         if actor in profiles:
@@ -211,30 +216,35 @@ def _detected_indicators(
     return inds, sightings
 
 
-def stored_indicators(store: Store, default_tlp: Tlp) -> list[IndicatorFinding]:
-    """Active indicators of the intel store, one per (type, value): the most restrictive TLP
-    and the first source (by name) when several sources published the same value."""
+def collapse(indicators: Iterable[IndicatorFinding]) -> tuple[IndicatorFinding, ...]:
+    """One finding per (type, value): the first source by name, the most restrictive TLP."""
     best: dict[tuple[str, str], IndicatorFinding] = {}
+    for ind in sorted(indicators, key=lambda i: (i.key, i.source)):
+        old = best.get(ind.key)
+        if old is None:
+            best[ind.key] = ind
+        elif ind.tlp.rank > old.tlp.rank:
+            best[ind.key] = replace(old, tlp=ind.tlp)
+    return tuple(best.values())
+
+
+def stored_indicators(store: Store, default_tlp: Tlp) -> tuple[IndicatorFinding, ...]:
+    """Active indicators of the intel store (see :func:`collapse` for repeated values)."""
     with store.session() as s:
-        rows = s.scalars(select(Indicator).where(Indicator.active).order_by(Indicator.source))
-        for r in rows:
-            level = Tlp.parse(r.tlp) if r.tlp else default_tlp
-            ind = IndicatorFinding(
+        rows = s.scalars(select(Indicator).where(Indicator.active))
+        return collapse(
+            IndicatorFinding(
                 kind=r.type,
                 value=r.normalized,
-                tlp=level,
+                tlp=Tlp.parse(r.tlp) if r.tlp else default_tlp,
                 source=r.source,
                 observable=r.observable,
                 published=r.published,
                 actor=r.actor,
                 comment=r.comment,
             )
-            old = best.get(ind.key)
-            if old is None:
-                best[ind.key] = ind
-            elif level.rank > old.tlp.rank:
-                best[ind.key] = IndicatorFinding(**{**old.__dict__, "tlp": level})
-    return list(best.values())
+            for r in rows
+        )
 
 
 def merge_indicators(
@@ -248,22 +258,8 @@ def merge_indicators(
             out[d.key] = d
         else:
             level = max(old.tlp, d.tlp, key=lambda t: t.rank)
-            out[d.key] = IndicatorFinding(
-                **{**old.__dict__, "tlp": level, "operations": d.operations}
-            )
+            out[d.key] = replace(old, tlp=level, operations=d.operations)
     return tuple(sorted(out.values(), key=lambda i: i.key))
-
-
-def as_of(operations: Iterable[Operation], indicators: Iterable[IndicatorFinding]) -> datetime:
-    """Latest time stamp the data itself carries (so exports never depend on the clock)."""
-    stamps = [o.last_seen for o in operations if o.last_seen is not None]
-    for i in indicators:
-        if i.published:
-            try:
-                stamps.append(datetime.fromisoformat(i.published[:10]).replace(tzinfo=EPOCH.tzinfo))
-            except ValueError:
-                continue
-    return max(stamps, default=EPOCH)
 
 
 def collect_findings(
@@ -288,7 +284,7 @@ def collect_findings(
     actors = [o.firm for o in operations if o.firm] + [i.actor for i in indicators if i.actor]
     return Findings(
         producer=options.producer,
-        as_of=as_of(operations, indicators),
+        as_of=data_time(operations, indicators),
         firms=firms_for(actors),
         operations=operations,
         indicators=indicators,

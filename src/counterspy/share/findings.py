@@ -9,6 +9,7 @@ per format turns it into bytes (:mod:`counterspy.share.writers`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -134,7 +135,8 @@ def apply_gate(findings: Findings, ceiling: Tlp) -> GateResult:
     """Hold back everything marked above ``ceiling``.
 
     An operation above the ceiling takes its sightings and aggregates with it; a sighting also
-    goes when its indicator does. Firms are public facts (TLP:CLEAR) and always pass.
+    goes when its indicator does. Firms are public facts (TLP:CLEAR) but leave only when
+    something that passed mentions them.
     """
     ops = tuple(o for o in findings.operations if ceiling.allows(o.tlp))
     op_ids = {o.id for o in ops}
@@ -153,5 +155,51 @@ def apply_gate(findings: Findings, ceiling: Tlp) -> GateResult:
         ("sightings", len(findings.sightings) - len(sights)),
         ("target aggregates", len(findings.aggregates) - len(aggs)),
     )
-    gated = replace(findings, operations=ops, indicators=inds, sightings=sights, aggregates=aggs)
+    dropped = (
+        ("operations", len(findings.operations) - len(ops)),
+        ("indicators", len(findings.indicators) - len(inds)),
+        ("sightings", len(findings.sightings) - len(sights)),
+        ("target aggregates", len(findings.aggregates) - len(aggs)),
+    )
+    # A firm only the held-back objects mention would itself say too much: it goes as well.
+    named = {o.firm for o in ops} | {i.actor for i in inds}
+    firms = tuple(f for f in findings.firms if f.id in named)
+    gated = replace(
+        findings,
+        firms=firms,
+        operations=ops,
+        indicators=inds,
+        sightings=sights,
+        aggregates=aggs,
+    )
+    gated = restrict(replace(findings, operations=ops, sightings=sights, aggregates=aggs), inds)
     return GateResult(gated, tuple((k, n) for k, n in dropped if n))
+
+
+def data_time(operations: Iterable[Operation], indicators: Iterable[IndicatorFinding]) -> datetime:
+    """Latest time stamp the data itself carries (so exports never depend on the clock)."""
+    stamps = [o.last_seen for o in operations if o.last_seen is not None]
+    for i in indicators:
+        if i.published:
+            try:
+                stamps.append(datetime.fromisoformat(i.published[:10]).replace(tzinfo=UTC))
+            except ValueError:
+                continue
+    return max(stamps, default=EPOCH)
+
+
+def restrict(findings: Findings, indicators: Iterable[IndicatorFinding]) -> Findings:
+    """``findings`` with only ``indicators``; sightings of others, firms nothing left mentions
+    (a firm named only by held-back objects would itself say too much) and the time stamp
+    follow, so what a file holds alone decides its bytes."""
+    inds = tuple(indicators)
+    keys = {i.key for i in inds}
+    sights = tuple(s for s in findings.sightings if s.indicator in keys)
+    named = {o.firm for o in findings.operations} | {i.actor for i in inds}
+    return replace(
+        findings,
+        firms=tuple(f for f in findings.firms if f.id in named),
+        indicators=inds,
+        sightings=sights,
+        as_of=data_time(findings.operations, inds),
+    )

@@ -15,6 +15,8 @@ from pathlib import Path
 from counterspy.intel.importer import ImportPlan, prepare_import
 from counterspy.intel.store import ImportSummary, apply_import
 from counterspy.progress import NULL_PROGRESS, Progress
+from counterspy.share.collect import collapse
+from counterspy.share.findings import IndicatorFinding
 from counterspy.share.tlp import Tlp
 from counterspy.storage.db import Store
 
@@ -60,3 +62,20 @@ def import_shared(
         progress=progress,
     )
     return apply_import(store, plan)
+
+
+def plan_indicators(plan: ImportPlan, default_tlp: Tlp) -> tuple[IndicatorFinding, ...]:
+    """What an import plan would add, as findings (``share import --dry-run``; tests)."""
+    return collapse(
+        IndicatorFinding(
+            kind=p.norm.type,
+            value=p.norm.normalized,
+            tlp=Tlp.parse(p.raw.tlp) if p.raw.tlp else default_tlp,
+            source=p.source,
+            observable=p.raw.observable,
+            published=p.raw.published,
+            actor=p.raw.actor,
+            comment=p.raw.comment,
+        )
+        for p in plan.indicators
+    )

@@ -29,6 +29,7 @@ from counterspy.share.findings import (
     GateResult,
     IndicatorFinding,
     apply_gate,
+    restrict,
 )
 from counterspy.share.patterns import Profile, pattern_for, profile
 from counterspy.share.tlp import Tlp, marking_definition
@@ -75,7 +76,6 @@ class _Builder:
         self.producer_id = stix_id("identity", "producer", findings.producer.name)
         self.static = ts(EPOCH)
         self.now = ts(findings.as_of)
-        self.skipped: Counter[str] = Counter()
         self.report_skip: set[str] = set()
 
     def add(self, obj: Obj, level: Tlp, created: str | None = None) -> str:
@@ -215,9 +215,8 @@ class _Builder:
     def indicator(
         self, ind: IndicatorFinding, firm_ids: dict[str, str], op_ids: dict[str, str]
     ) -> str | None:
-        pattern, why = pattern_for(self.prof, ind.kind, ind.value, ind.observable)
+        pattern, _why = pattern_for(self.prof, ind.kind, ind.value, ind.observable)
         if pattern is None:
-            self.skipped[why] += 1
             return None
         iid = stix_id("indicator", ind.kind, ind.value)
         valid_from = ts(_day(ind.published, self.f.as_of))
@@ -312,7 +311,15 @@ def stix_export(findings: Findings, *, tlp: Tlp, profile_name: str = "strict") -
     """The gated bundle and what was held back or left out."""
     prof = profile(profile_name)
     gate = apply_gate(findings, tlp)
-    f = gate.findings
+    skipped: Counter[str] = Counter()
+    carried = []
+    for ind in gate.findings.indicators:
+        pattern, why = pattern_for(prof, ind.kind, ind.value, ind.observable)
+        if pattern is None:
+            skipped[why] += 1
+        else:
+            carried.append(ind)
+    f = restrict(gate.findings, carried)
     b = _Builder(f, prof)
     b.producer()
     firm_ids = b.firms()
@@ -330,7 +337,7 @@ def stix_export(findings: Findings, *, tlp: Tlp, profile_name: str = "strict") -
     digest = hashlib.sha256(json.dumps(objects, sort_keys=True).encode()).hexdigest()
     bundle: Obj = {"type": "bundle", "id": stix_id("bundle", digest), "objects": objects}
     counts = Counter(str(o["type"]) for o in objects)
-    return StixExport(bundle, gate, tuple(sorted(b.skipped.items())), tuple(sorted(counts.items())))
+    return StixExport(bundle, gate, tuple(sorted(skipped.items())), tuple(sorted(counts.items())))
 
 
 def build_stix_bundle(findings: Findings, *, tlp: Tlp, profile: str = "strict") -> Obj:

@@ -17,3 +17,10 @@ class StixWriter(Writer):
     def write(self, findings: Findings, *, tlp: Tlp, profile: str) -> ExportResult:
         e = stix_export(findings, tlp=tlp, profile_name=profile)
         return ExportResult(dumps(e.bundle), e.gate, e.skipped, e.counts)
+
+
+def _register_flat() -> None:
+    from counterspy.share import flat  # noqa: F401  (MISP and Meta CSV writers)
+
+
+_register_flat()
