@@ -176,14 +176,14 @@ def _link_uses(ws: Workspace, accounts: pd.DataFrame) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         con.register("ops", ops[["account_id", "operation_id"]].astype(str))
-        frame: pd.DataFrame = con.execute(
+        rows = con.execute(
             "SELECT e.url, o.operation_id, e.ts FROM read_parquet(?) e "
             "JOIN ops o ON e.actor_id = o.account_id WHERE e.url IS NOT NULL",
             [files],
-        ).df()
+        ).fetchall()
     finally:
         con.close()
-    return frame
+    return pd.DataFrame(rows, columns=["url", "operation_id", "ts"])
 
 
 def _detected_indicators(
