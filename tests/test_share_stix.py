@@ -199,3 +199,11 @@ def test_k_anonymity_pools_small_groups_and_suppresses_small_pools() -> None:
 def test_bundle_is_json_round_trippable() -> None:
     bundle = build_stix_bundle(sample_findings(), tlp=Tlp.RED)
     assert json.loads(dumps(bundle)) == bundle
+
+
+def test_stix2_library_parses_the_bundle() -> None:
+    import stix2
+
+    bundle = build_stix_bundle(sample_findings(), tlp=Tlp.RED)
+    parsed = stix2.parse(dumps(bundle), allow_custom=False)
+    assert len(parsed.objects) == len(bundle["objects"])  # type: ignore[arg-type]

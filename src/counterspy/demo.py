@@ -28,12 +28,16 @@ from counterspy.ingest.load import LoadSummary, ingest
 from counterspy.ingest.simulator import SimulationConfig, SimulationSummary, simulate
 from counterspy.model import Verdict
 from counterspy.progress import NULL_PROGRESS, Progress
+from counterspy.share.collect import collect_findings
+from counterspy.share.stix import dumps, stix_export
+from counterspy.share.tlp import Tlp
 from counterspy.storage.open import open_store
 from counterspy.workspace import Workspace
 
 MARKER = ".counterspy-demo"
 INPUT_DIR = "input"  # simulated platform export, beside (not inside) the workspace
 WORKSPACE_DIR = "workspace"
+SHARE_FILE = "findings.stix2"  # STIX 2.1 export of the demo's findings (TLP:AMBER ceiling)
 DEMO_ADMIN = "demo-admin"
 # Names an analyst might screen: two variants of banned firms, one ordinary business.
 SCREEN_EXAMPLES = ("Cytrox Holdings Zrt.", "ЦИТРОКС АД", "Black Cube Coffee Roasters")
@@ -61,6 +65,8 @@ class DemoSummary:
     screening: tuple[tuple[str, ScreeningMatch | None], ...]
     audit_rows: int
     audit_ok: bool
+    share_file: Path
+    share_counts: tuple[tuple[str, int], ...]
     seconds: float
 
 
@@ -119,6 +125,8 @@ def run_demo(
             users.create_user(s, name=DEMO_ADMIN, role="admin", actor="demo")
         with store.session() as s:
             check = audit.verify(s)
+        shared = stix_export(collect_findings(ws, store), tlp=Tlp.AMBER)
+        (home / SHARE_FILE).write_text(dumps(shared.bundle), encoding="utf-8")
     finally:
         store.dispose()
     return DemoSummary(
@@ -134,5 +142,7 @@ def run_demo(
         screening=screening,
         audit_rows=check.rows,
         audit_ok=check.ok,
+        share_file=home / SHARE_FILE,
+        share_counts=shared.counts,
         seconds=time.perf_counter() - start,
     )

@@ -67,6 +67,12 @@ def _print(s: DemoSummary) -> None:
         out.print(f"   {name!r}: {verdict}", markup=False)
     state = "intact" if s.audit_ok else "BROKEN"
     out.print(f"[bold]7. audit log[/] {s.audit_rows} entries, chain {state}")
+    counts = dict(s.share_counts)
+    out.print(
+        f"[bold]8. shared[/] STIX 2.1 (TLP:AMBER) {s.share_file}: "
+        f"{counts.get('intrusion-set', 0)} operations, {counts.get('indicator', 0)} indicators, "
+        f"{counts.get('sighting', 0)} sightings, no individual targets"
+    )
     err.print(
         f"demo finished in {s.seconds:.0f} s; workspace: {s.workspace} "
         f"(try `counterspy --help`, or COUNTERSPY_HOME={s.workspace} counterspy serve). "
