@@ -33,7 +33,9 @@ def share_export(
         str,
         typer.Option(
             "--default-tlp",
-            help="TLP level of findings and indicators that carry none of their own.",
+            envvar="COUNTERSPY_DEFAULT_TLP",
+            help="TLP level of findings and indicators that carry none of their own "
+            "(also $COUNTERSPY_DEFAULT_TLP).",
         ),
     ] = "amber",
     profile: Annotated[
