@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -115,7 +114,7 @@ def _attribute(event: MISPEvent, ind: IndicatorFinding) -> MISPAttribute:
     return attr
 
 
-def misp_event(findings: Findings, tlp: Tlp) -> tuple[dict[str, object], ExportResult]:
+def misp_event(findings: Findings, tlp: Tlp) -> ExportResult:
     gate = apply_gate(findings, tlp)
     plan = _plan(gate.findings, _carried_by_misp, "MISP")
     f = restrict(gate.findings, plan.kept)
@@ -139,10 +138,9 @@ def misp_event(findings: Findings, tlp: Tlp) -> tuple[dict[str, object], ExportR
         attr.first_seen = _day(ind.published) or f.as_of.replace(
             hour=0, minute=0, second=0, microsecond=0
         )
-    doc: dict[str, object] = {"Event": json.loads(event.to_json())}
     counts = (("attributes", len(plan.kept)),)
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    return doc, ExportResult(text, gate, tuple(sorted(plan.skipped.items())), counts)
+    text = '{"Event": ' + event.to_json() + "}\n"
+    return ExportResult(text, gate, tuple(sorted(plan.skipped.items())), counts)
 
 
 @register
@@ -152,7 +150,7 @@ class MispWriter(Writer):
     description = "MISP event JSON (PyMISP), TLP and actor tags per attribute"
 
     def write(self, findings: Findings, *, tlp: Tlp, profile: str) -> ExportResult:
-        return misp_event(findings, tlp)[1]
+        return misp_event(findings, tlp)
 
 
 def meta_comment(ind: IndicatorFinding, firm_name: str | None) -> str:

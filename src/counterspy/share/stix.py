@@ -334,7 +334,7 @@ def stix_export(findings: Findings, *, tlp: Tlp, profile_name: str = "strict") -
     b.report(_other_note(f), len(ind_ids))
     markings = [marking_definition(t) for t in sorted(b.levels, key=_rank)]
     objects = markings + [b.objects[k] for k in sorted(b.objects)]
-    digest = hashlib.sha256(json.dumps(objects, sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(objects, ensure_ascii=False).encode()).hexdigest()
     bundle: Obj = {"type": "bundle", "id": stix_id("bundle", digest), "objects": objects}
     counts = Counter(str(o["type"]) for o in objects)
     return StixExport(bundle, gate, tuple(sorted(skipped.items())), tuple(sorted(counts.items())))
@@ -346,5 +346,11 @@ def build_stix_bundle(findings: Findings, *, tlp: Tlp, profile: str = "strict") 
 
 
 def dumps(bundle: Obj) -> str:
-    """Stable text form (same findings → same bytes)."""
-    return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
+    """Stable text form (same findings → same bytes): one object per line, which keeps large
+    bundles diffable and lets the C JSON encoder do the work (an indented dump is ~10× slower).
+    """
+    head = {k: v for k, v in bundle.items() if k != "objects"}
+    objects = bundle.get("objects")
+    assert isinstance(objects, list)
+    lines = ",\n".join(json.dumps(o, ensure_ascii=False) for o in objects)
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "objects": [\n' + lines + "\n]}\n"
