@@ -90,3 +90,16 @@ def test_import_of_a_broken_bundle_names_the_file_and_imports_nothing(
     assert "not valid JSON" in err
     code, out, _ = run(capsys, "intel", "stats")
     assert "0 indicators" in out
+
+
+def test_dry_run_shows_levels_and_writes_nothing(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "meta.csv"
+    src.write_text(CSV, encoding="utf-8")
+    code, out, _ = run(capsys, "share", "import", str(src), "--tlp", "green", "--dry-run")
+    assert code == 0
+    assert "would import 2 indicators" in out
+    assert "TLP:GREEN" in out
+    code, out, _ = run(capsys, "intel", "stats")
+    assert "0 indicators" in out

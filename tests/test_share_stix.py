@@ -207,3 +207,17 @@ def test_stix2_library_parses_the_bundle() -> None:
     bundle = build_stix_bundle(sample_findings(), tlp=Tlp.RED)
     parsed = stix2.parse(dumps(bundle), allow_custom=False)
     assert len(parsed.objects) == len(bundle["objects"])  # type: ignore[arg-type]
+
+
+def test_small_target_totals_are_not_exact() -> None:
+    f = sample_findings()
+    small = dataclasses.replace(f.operations[0], n_targets=3)
+    f = dataclasses.replace(f, operations=(small, *f.operations[1:]))
+    text = dumps(build_stix_bundle(f, tlp=Tlp.RED))
+    assert "fewer than 5 targeted accounts" in text
+    assert "3 targeted accounts" not in text
+
+
+def test_each_operation_is_an_intrusion_set_with_a_campaign() -> None:
+    bundle = build_stix_bundle(sample_findings(), tlp=Tlp.RED)
+    assert len(_objects(bundle, "intrusion-set")) == len(_objects(bundle, "campaign")) == 2

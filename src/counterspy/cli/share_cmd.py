@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -112,14 +113,30 @@ def share_import(
     fmt: Annotated[
         str | None, typer.Option("--format", help="Force an indicator format (`intel formats`).")
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Read and check the files, show what would be imported."),
+    ] = False,
     home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
 ) -> None:
     """Import shared indicator files into the intel store (all of them, or nothing)."""
-    from counterspy.share.importing import import_shared
+    from counterspy.share.importing import import_shared, plan_indicators, prepare_shared
     from counterspy.share.tlp import Tlp
     from counterspy.storage.open import open_store
 
     level = Tlp.parse(tlp)
+    if dry_run:
+        with progress() as p:
+            plan = prepare_shared(files, default_tlp=level, source=source, fmt=fmt, progress=p)
+        found = plan_indicators(plan, level)
+        table = Table(title=f"would import {len(found)} indicators (dry run, nothing written)")
+        for col in ("type", "TLP", "count"):
+            table.add_column(col)
+        tally = Counter((i.kind, i.tlp.label) for i in found)
+        for (kind, label), n in sorted(tally.items()):
+            table.add_row(kind, label, str(n))
+        out.print(table)
+        return
     store = open_store(Workspace.resolve(home))
     try:
         with progress() as p:

@@ -291,4 +291,5 @@ def collect_findings(
         sightings=tuple(sorted(sightings, key=lambda s: (s.indicator, s.operation))),
         aggregates=aggregates,
         title=options.title,
+        k=options.k,
     )

@@ -115,7 +115,12 @@ class Findings:
     sightings: tuple[Sighting, ...] = ()
     aggregates: tuple[TargetAggregate, ...] = ()
     title: str = "counterspy findings"
+    k: int = 5  # smallest number of people any exported count may describe
     notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def people(self, n: int) -> str:
+        """A count of people as it may be shared: exact from ``k`` up."""
+        return str(n) if n >= self.k else f"fewer than {self.k}"
 
     def firm(self, firm_id: str) -> Firm | None:
         return next((f for f in self.firms if f.id == firm_id), None)

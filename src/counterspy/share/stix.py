@@ -2,11 +2,13 @@
 
 Mapping: firm → ``threat-actor`` (its legal entities → ``identity``, ``attributed-to``),
 spyware → ``malware``, operation → ``intrusion-set`` (``attributed-to`` its firm, with the
-attribution confidence), network indicators → ``infrastructure`` + ``indicator``, other
-indicators → ``indicator``; ``indicates`` / ``uses`` relationships; ``sighting``s of each
-operation and of each indicator our platform saw; target aggregates → ``location`` (country)
-and class ``identity`` (at-risk category) with ``targets`` relationships whose description gives
-the count; one ``report`` referencing everything; ``created_by_ref`` the producer identity.
+attribution confidence) and ``campaign`` (its activity window, ``attributed-to`` the set),
+network indicators → ``infrastructure`` + ``indicator``, other indicators → ``indicator``;
+``indicates`` / ``uses`` relationships; ``sighting``s of each operation and of each indicator
+our platform saw; target aggregates → ``location`` (country) and class ``identity`` (at-risk
+category) with ``targets`` relationships whose description gives the count (exact only from
+``Findings.k`` people up); one ``report`` referencing everything; ``created_by_ref`` the
+producer identity.
 
 Ids are UUIDv5 from a fixed counterspy namespace and natural keys; time stamps come from the
 data (``Findings.as_of``, an indicator's publication date), never from the clock, so the same
@@ -155,7 +157,8 @@ class _Builder:
             iset = stix_id("intrusion-set", self.f.producer.name, op.id)
             desc = (
                 f"Operation {op.id} detected by {self.f.producer.name}: {op.n_accounts} fake "
-                f"accounts, {op.n_targets} targeted accounts; phases {', '.join(op.phases)}. "
+                f"accounts, {self.f.people(op.n_targets)} targeted accounts; "
+                f"phases {', '.join(op.phases)}. "
                 f"Attribution: {op.rationale}"
             )
             obj: Obj = {"id": iset, "name": f"{self.f.producer.name} {op.id}", "description": desc}
@@ -165,6 +168,19 @@ class _Builder:
                 obj["last_seen"] = ts(op.last_seen)
             self.add(obj, op.tlp)
             ids[op.id] = iset
+            if op.first_seen is not None and op.last_seen is not None:
+                campaign = stix_id("campaign", self.f.producer.name, op.id)
+                self.add(
+                    {
+                        "id": campaign,
+                        "name": f"{self.f.producer.name} {op.id} activity",
+                        "description": f"Activity of {op.id} seen on our platform",
+                        "first_seen": ts(op.first_seen),
+                        "last_seen": ts(op.last_seen),
+                    },
+                    op.tlp,
+                )
+                self.rel(campaign, "attributed-to", iset, op.tlp)
             if op.firm and op.firm in firm_ids:
                 self.rel(
                     iset,
