@@ -10,7 +10,7 @@ per format turns it into bytes (:mod:`counterspy.share.writers`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from counterspy.share.tlp import Tlp
@@ -116,7 +116,6 @@ class Findings:
     aggregates: tuple[TargetAggregate, ...] = ()
     title: str = "counterspy findings"
     k: int = 5  # smallest number of people any exported count may describe
-    notes: tuple[str, ...] = field(default=(), compare=False)
 
     def people(self, n: int) -> str:
         """A count of people as it may be shared: exact from ``k`` up."""

@@ -79,6 +79,7 @@ class _Builder:
         self.static = ts(EPOCH)
         self.now = ts(findings.as_of)
         self.report_skip: set[str] = set()
+        self.op_levels = {o.id: o.tlp for o in findings.operations}
 
     def add(self, obj: Obj, level: Tlp, created: str | None = None) -> str:
         oid = str(obj["id"])
@@ -270,7 +271,7 @@ class _Builder:
         return iid
 
     def _op_tlp(self, op_id: str) -> Tlp:
-        return next(o.tlp for o in self.f.operations if o.id == op_id)
+        return self.op_levels[op_id]
 
     def sightings(self, ind_ids: dict[tuple[str, str], str]) -> None:
         for s in self.f.sightings:
