@@ -15,6 +15,7 @@ from counterspy.cli import (
     letters_cmd,
     notify_cmd,
     report_cmd,
+    share_cmd,
     simulate_cmd,
     taxii_cmd,
     users_cmd,

@@ -106,6 +106,8 @@ def apply_import_in_session(
                 "actor": p.raw.actor,
                 "comment": p.raw.comment,
                 "technique": p.raw.technique,
+                "tlp": p.raw.tlp,
+                "observable": p.raw.observable,
                 "first_seen": now,
                 "last_seen": now,
                 "active": True,
