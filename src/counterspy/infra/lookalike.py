@@ -193,6 +193,13 @@ class LookalikeIndex:
         base = self._name_findings(dom, suf)
         if base.owner is not None:
             return HostCheck(base.owner, None, ())
+        if (
+            not sub
+            and not base.items
+            and "xn--" not in dom
+            and ("." in suf or len(suf) > 3 or base.plain + suf not in self.by_key)
+        ):  # the common case: a bare registered name that matched nothing (no split to try)
+            return HostCheck(None, None, base.fallback) if base.fallback else NO_MATCH
         f = _Findings(self)
         if "xn--" in host:
             self._scripts(sub, dom, f)
