@@ -232,6 +232,7 @@ class VerdictEngine:
                     if not (
                         last in _NOT_LAST
                         or "xn--" in host
+                        or "0x" in host
                         or ".." in host
                         or "-." in host
                         or ".-" in host
