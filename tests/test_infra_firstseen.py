@@ -13,13 +13,17 @@ import pytest
 from counterspy.cli.main import main
 from counterspy.detect.run import workspace_link_checker
 from counterspy.errors import CounterspyError
+from counterspy.infra.brands import parse_brands_csv
 from counterspy.infra.firstseen import (
     FIRST_SEEN_RESULT,
     FirstSeenPolicy,
     read_first_seen,
     refresh_first_seen,
 )
+from counterspy.infra.indicator_index import IndicatorIndex, Provenance
+from counterspy.infra.lookalike import LookalikeIndex
 from counterspy.infra.service import VerdictService
+from counterspy.infra.verdict import VerdictEngine
 from counterspy.ingest.schema import ACCOUNTS, EVENTS
 from counterspy.model.verdict import VerdictLabel
 from counterspy.workspace import Workspace
@@ -51,6 +55,7 @@ def write_workspace(home: Path) -> Workspace:
         _event(8, 29.0, "a5", "http://203.0.113.5/x"),  # an IP: no domain
         _event(9, 29.0, "a5", "no-scheme.example/x"),  # not a URL with a scheme: skipped
         _event(10, 30.0, "a1", None),  # the newest event: "now" for the data
+        _event(11, 29.2, "op3", "https://paypalhelpdesk.co.uk/x"),
     ]
     viral = "https://viral.example/"
     events += [_event(100 + i, 27.0 + i / 100, f"v{i}", viral) for i in range(10)]
@@ -86,6 +91,7 @@ def test_first_seen_per_registrable_domain(home: Path) -> None:
         "evil.co.uk",
         "instagram.com",
         "viral.example",
+        "paypalhelpdesk.co.uk",
     }
     fresh = table.domains["fresh-op.xyz"]  # subdomains folded into the registrable domain
     assert fresh.first_seen == T0 + timedelta(days=28)
@@ -94,7 +100,7 @@ def test_first_seen_per_registrable_domain(home: Path) -> None:
     assert table.domains["viral.example"].n_senders == 10
     new = table.new_domains(FirstSeenPolicy())
     # old (warm-up), midway (outside the window) and viral (many senders) are not new
-    assert set(new) == {"fresh-op.xyz", "evil.co.uk", "instagram.com"}
+    assert set(new) == {"fresh-op.xyz", "evil.co.uk", "instagram.com", "paypalhelpdesk.co.uk"}
     assert set(table.new_domains(FirstSeenPolicy(max_senders=10))) >= {"viral.example"}
     # midway is within 20 days of the newest event but also within 20 days of the first one:
     # the observed history is too short to call it new
@@ -113,12 +119,19 @@ def test_verdicts_mark_new_domains_but_not_brands_or_old_ones(home: Path) -> Non
     svc = VerdictService(ws)
     try:
         engine = svc.engine()
-        for url in ("https://fresh-op.xyz/a", "https://cdn.fresh-op.xyz/b", "http://evil.co.uk/"):
+        # new *and* a weak signal: an abused TLD, or a protected brand inside the name
+        for url, why in (
+            ("https://fresh-op.xyz/a", "abused .xyz TLD"),
+            ("https://cdn.fresh-op.xyz/b", "abused .xyz TLD"),
+            ("https://paypalhelpdesk.co.uk/", "contains paypal (protected brand PayPal)"),
+        ):
             v = engine.verdict(url)
             assert v.label is VerdictLabel.SUSPICIOUS, (url, v.reasons)
             assert [r.code for r in v.reasons] == ["first_seen.recent"]
             assert "first seen on the platform 2021-10-" in v.reasons[0].detail
+            assert why in v.reasons[0].detail
         for url in (
+            "http://evil.co.uk/",  # new, but nothing else: the long tail of honest sites
             "https://old.example/",
             "https://midway.example/",
             "https://viral.example/",
@@ -184,8 +197,8 @@ def test_cli_first_seen_and_verdict(home: Path, capsys: pytest.CaptureFixture[st
     assert code == 0, err
     assert "fresh-op.xyz" in out
     assert "old.example" not in out
-    assert "6 link domains" in err
-    assert "3 new within 7 days" in err
+    assert "7 link domains" in err
+    assert "4 new within 7 days" in err
     code, out, _ = run(capsys, "verdict", "--json", "--home", str(home), "https://fresh-op.xyz/")
     assert code == 0
     assert json.loads(out)["reasons"][0]["code"] == "first_seen.recent"
@@ -223,3 +236,26 @@ def test_cli_first_seen_without_events_fails_cleanly(
     code, _out, err = run(capsys, "intel", "first-seen", "--home", str(home))
     assert code != 0
     assert "no accounts loaded" in err or "no events loaded" in err
+
+
+def test_engine_first_seen_rules_without_a_workspace() -> None:
+    brands = parse_brands_csv(
+        "name,category,country,domains,aliases,flags\nPayPal,payments,INT,paypal.com,,global\n",
+        "t.csv",
+    )
+    now = datetime(2021, 12, 1, tzinfo=UTC)
+    recent, old = now - timedelta(days=2), now - timedelta(days=30)
+    seen = {"paypal-login.com": recent, "plain-new.com": recent, "old-site.xyz": old}
+    engine = VerdictEngine(IndicatorIndex(), LookalikeIndex(brands), first_seen=seen, now=now)
+    # already suspicious for another reason: the first sighting is added as evidence
+    v = engine.verdict("https://paypal-login.com/")
+    assert [r.code for r in v.reasons] == ["lookalike.combosquat", "first_seen.recent"]
+    assert engine.verdict("https://plain-new.com/").label is VerdictLabel.CLEAN
+    assert engine.verdict("https://old-site.xyz/").label is VerdictLabel.CLEAN  # not recent
+    # an indicator wins over everything
+    index = IndicatorIndex()
+    index.add("domain", "plain-new.com", Provenance("indicator", "feed", "cytrox"))
+    e2 = VerdictEngine(index, None, first_seen={"x-new.xyz": recent}, now=now)
+    assert e2.verdict("https://plain-new.com/").label is VerdictLabel.MALICIOUS
+    # without a brand index only the abused-TLD companion counts
+    assert e2.verdict("https://x-new.xyz/").label is VerdictLabel.SUSPICIOUS

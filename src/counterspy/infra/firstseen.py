@@ -19,8 +19,12 @@ how many distinct senders. The table is stored as ``results/first_seen/part-0.pa
 - and sent by at most ``max_senders`` accounts (default 5): a new site shared by many people
   (a viral article, a new service) is not an operator's throw-away domain.
 
-A protected brand's own domains and indicator matches are judged before this signal (clean and
-malicious win), so a new domain of a known brand is never reported as new.
+New alone does not make a link suspicious (the long tail of honest one-off sites is new every
+day): the verdict engine reports ``first_seen.recent`` as extra evidence for an otherwise
+suspicious host, or together with a weak companion signal (a heavily abused TLD, or a protected
+brand's name inside the registered name; ``LookalikeIndex.new_domain_companion``). A protected
+brand's own domains and indicator matches are judged before this signal (clean and malicious
+win), so a new domain of a known brand is never reported as new.
 """
 
 from __future__ import annotations

@@ -22,7 +22,9 @@ from datetime import UTC, datetime, timedelta
 
 from counterspy.infra.indicator_index import IndicatorIndex, Match
 from counterspy.infra.lookalike import LookalikeIndex
+from counterspy.infra.risk import is_abused_tld
 from counterspy.infra.urls import FAST_RE, MAX_URL_CHARS, ParsedUrl, parse_url
+from counterspy.intel.normalize import split_host
 from counterspy.model.verdict import Reason, Verdict, VerdictLabel
 
 _NOT_LAST = frozenset("0123456789.-")  # see counterspy.infra.urls.plain_host
@@ -145,16 +147,26 @@ class VerdictEngine:
             if reg is not None and seen is not None:
                 now = self.now or datetime.now(UTC)
                 if now - seen <= self.recent:
-                    reasons.append(
-                        Reason(
-                            "first_seen.recent",
+                    # New on its own is the long tail of honest one-off sites: it counts only as
+                    # extra evidence or together with a weak signal (firstseen module docs).
+                    why = "" if reasons else self._new_domain_companion(host)
+                    if why is not None:
+                        also = f" and {why}" if why else ""
+                        detail = (
                             f"{reg} was first seen on the platform {seen:%Y-%m-%d %H:%M} "
-                            f"(within {self.recent.days} days)",
+                            f"(within {self.recent.days} days){also}"
                         )
-                    )
+                        reasons.append(Reason("first_seen.recent", detail))
         if reasons:
             return HostJudgement(VerdictLabel.SUSPICIOUS, tuple(reasons))
         return CLEAN_JUDGEMENT
+
+    def _new_domain_companion(self, host: str) -> str | None:
+        if self.lookalikes is not None:
+            return self.lookalikes.new_domain_companion(host)
+        _sub, _dom, suf = split_host(host)
+        tld = suf.rsplit(".", 1)[-1]
+        return f"it is on the heavily abused .{tld} TLD" if is_abused_tld(suf) else None
 
     def _first_seen(self, host: str) -> tuple[str | None, datetime | None]:
         h = host
