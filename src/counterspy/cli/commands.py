@@ -9,6 +9,7 @@ from counterspy.cli import (
     demo_cmd,
     detect_cmd,
     entities_cmd,
+    firstseen_cmd,
     ingest_cmd,
     intel_cmd,
     legal_cmd,
