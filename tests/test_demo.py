@@ -38,6 +38,10 @@ def test_demo_runs_every_stage_and_can_run_again(tmp_path: Path) -> None:
     banned = dict(first.screening)
     assert banned["Cytrox Holdings Zrt."] is not None
     assert banned["Black Cube Coffee Roasters"] is None
+    shared = dict(first.share_counts)
+    assert shared["intrusion-set"] == len(first.operations)
+    assert shared["indicator"] > 0
+    assert first.share_file.is_file()
     second = run_demo(home, DemoConfig(accounts=4000, seed=3))  # replaces its own folder
     assert second.audit_rows == first.audit_rows
     assert second.enforcement == first.enforcement

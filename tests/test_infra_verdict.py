@@ -146,9 +146,17 @@ def test_engine_is_a_link_checker(engine: VerdictEngine) -> None:
     assert [v.label.value for v in out] == ["malicious", "clean", "suspicious", "clean"]
 
 
-def test_recently_first_seen_domains_are_suspicious() -> None:
+def test_recently_first_seen_domains_are_suspicious_with_a_companion_signal() -> None:
     now = datetime(2026, 1, 10, tzinfo=UTC)
-    seen = {"fresh.test": now - timedelta(days=1), "old.test": now - timedelta(days=90)}
+    seen = {
+        "fresh.xyz": now - timedelta(days=1),
+        "fresh.test": now - timedelta(days=1),
+        "old.xyz": now - timedelta(days=90),
+    }
     engine = VerdictEngine(IndicatorIndex(), None, first_seen=seen, now=now)
-    assert engine.verdict("https://x.fresh.test/").reasons[0].code == "first_seen.recent"
-    assert engine.verdict("https://old.test/").label is VerdictLabel.CLEAN
+    v = engine.verdict("https://x.fresh.xyz/")
+    assert v.label is VerdictLabel.SUSPICIOUS
+    assert v.reasons[0].code == "first_seen.recent"
+    # new alone is the long tail of honest sites (infrastructure.md, first seen)
+    assert engine.verdict("https://x.fresh.test/").label is VerdictLabel.CLEAN
+    assert engine.verdict("https://old.xyz/").label is VerdictLabel.CLEAN

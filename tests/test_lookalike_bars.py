@@ -19,7 +19,7 @@ def test_half_of_cytrox_domains_are_suspicious_without_indicators(shared_data: P
     hits = {d for d in domains if engine.verdict(d).label.value == "suspicious"}
     assert len(hits) / len(domains) >= 0.5
     held_out = [d for d in domains if half(d) == "held-out"]
-    assert len(hits.intersection(held_out)) / len(held_out) >= 0.45  # measured 49.3 %
+    assert len(hits.intersection(held_out)) / len(held_out) >= 0.5  # measured 50.7 %
 
 
 def test_popular_benign_domains_stay_clean() -> None:

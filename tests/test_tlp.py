@@ -38,3 +38,30 @@ def test_tlp_of_takes_most_restrictive_and_defaults_to_red() -> None:
         tlp_of({"object_marking_refs": ["marking-definition--other"]}, default=Tlp.GREEN)
         is Tlp.GREEN
     )
+
+
+def test_marking_definitions_match_the_oasis_tlp2_objects() -> None:
+    from counterspy.share.tlp import TLP2_EXTENSION_ID, marking_definition
+
+    amber_strict = marking_definition(Tlp.AMBER_STRICT)
+    assert amber_strict == {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+        "created": "2022-10-01T00:00:00.000Z",
+        "name": "TLP:AMBER+STRICT",
+        "extensions": {
+            TLP2_EXTENSION_ID: {"extension_type": "property-extension", "tlp_2_0": "amber+strict"}
+        },
+    }
+    assert marking_definition(Tlp.RED)["id"] == (
+        "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+    )
+
+
+def test_misp_tags_give_the_most_restrictive_level() -> None:
+    from counterspy.share.tlp import tlp_of_tags
+
+    assert tlp_of_tags(["tlp:green", "TLP:AMBER+STRICT", "osint"]) is Tlp.AMBER_STRICT
+    assert tlp_of_tags(["tlp:white"]) is Tlp.CLEAR
+    assert tlp_of_tags(["tlp:purple", "osint"]) is None

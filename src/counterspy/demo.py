@@ -31,6 +31,8 @@ from counterspy.model import Verdict
 from counterspy.progress import NULL_PROGRESS, Progress
 from counterspy.report import build_report, write_report
 from counterspy.report.model import Totals
+from counterspy.share.collect import collect_findings
+from counterspy.share.stix import dumps, stix_export
 from counterspy.share.tlp import Tlp
 from counterspy.storage.open import open_store
 from counterspy.workspace import Workspace
@@ -39,6 +41,7 @@ MARKER = ".counterspy-demo"
 INPUT_DIR = "input"  # simulated platform export, beside (not inside) the workspace
 WORKSPACE_DIR = "workspace"
 REPORT_DIR = "report"  # the published threat report (TLP:CLEAR edition)
+SHARE_FILE = "findings.stix2"  # STIX 2.1 export of the demo's findings (TLP:AMBER ceiling)
 DEMO_ADMIN = "demo-admin"
 # Names an analyst might screen: two variants of banned firms, one ordinary business.
 SCREEN_EXAMPLES = ("Cytrox Holdings Zrt.", "ЦИТРОКС АД", "Black Cube Coffee Roasters")
@@ -69,6 +72,8 @@ class DemoSummary:
     audit_ok: bool
     report_dir: Path
     report_totals: Totals
+    share_file: Path
+    share_counts: tuple[tuple[str, int], ...]
     seconds: float
 
 
@@ -134,6 +139,8 @@ def run_demo(
                 ws, s, tlp=Tlp.CLEAR, generated=dt.datetime.now(dt.UTC).date(), progress=progress
             )
         written = write_report(report, home / REPORT_DIR)
+        shared = stix_export(collect_findings(ws, store), tlp=Tlp.AMBER)
+        (home / SHARE_FILE).write_text(dumps(shared.bundle), encoding="utf-8")
     finally:
         store.dispose()
     return DemoSummary(
@@ -152,5 +159,7 @@ def run_demo(
         audit_ok=check.ok,
         report_dir=written.out,
         report_totals=report.totals,
+        share_file=home / SHARE_FILE,
+        share_counts=shared.counts,
         seconds=time.perf_counter() - start,
     )

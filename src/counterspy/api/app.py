@@ -16,6 +16,7 @@ from counterspy.api import (
     legal_pages,
     notify,
     report_pages,
+    taxii,
     verdicts,
 )
 from counterspy.console.app import install as install_console
@@ -78,5 +79,6 @@ def create_app(workspace: Workspace | None = None, store: Store | None = None) -
     app.include_router(notify.router)
     app.include_router(report_pages.router)
     app.include_router(cases.router)
+    taxii.install(app)
     install_console(app)
     return app

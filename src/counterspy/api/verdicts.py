@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from json.encoder import encode_basestring_ascii
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -90,28 +91,35 @@ def _reasons_json(reasons: tuple[Reason, ...]) -> str:
     return text
 
 
-_TAILS: dict[tuple[str | None, str, str | None, tuple[Reason, ...]], str] = {}
+# (domain, id(reasons)) → (reasons, label, actor, text). Verdicts of one host share their
+# reasons tuple, so identity is a cheap key (hashing Reason dataclasses is not); the entry keeps
+# the tuple alive, and label and actor are compared, so a reused id can never return stale text.
+_TAILS: dict[tuple[str | None, int], tuple[tuple[Reason, ...], str, str | None, str]] = {}
 
 
 def _tail(v: Verdict) -> str:
     """Everything of a verdict's JSON object after the URL, memoised per host judgement."""
-    key = (v.domain, v.label.value, v.actor, v.reasons)
-    text = _TAILS.get(key)
-    if text is None:
-        if len(_TAILS) > 200_000:
-            _TAILS.clear()
-        dumps = json.dumps
-        text = _TAILS[key] = (
-            f',"verdict":"{v.label.value}","actor":{dumps(v.actor)},"domain":{dumps(v.domain)},'
-            f'"reasons":{_reasons_json(v.reasons)}}}'
-        )
+    reasons, label = v.reasons, v.label.value
+    key = (v.domain, id(reasons))
+    hit = _TAILS.get(key)
+    if hit is not None and hit[0] is reasons and hit[1] == label and hit[2] == v.actor:
+        return hit[3]
+    if len(_TAILS) > 200_000:
+        _TAILS.clear()
+    dumps = json.dumps
+    text = (
+        f',"verdict":"{label}","actor":{dumps(v.actor)},"domain":{dumps(v.domain)},'
+        f'"reasons":{_reasons_json(reasons)}}}'
+    )
+    _TAILS[key] = (reasons, label, v.actor, text)
     return text
 
 
 def verdicts_payload(verdicts: list[Verdict], intel_version: int) -> str:
     """The response body of :class:`VerdictResponse`, assembled from memoised pieces."""
-    dumps = json.dumps
-    parts = ['{"url":' + dumps(v.url) + _tail(v) for v in verdicts]
+    enc = encode_basestring_ascii  # what json.dumps does for a str, without its call chain
+    tail = _tail
+    parts = ['{"url":' + enc(v.url) + tail(v) for v in verdicts]
     return '{"verdicts":[' + ",".join(parts) + '],"intel_version":' + str(intel_version) + "}"
 
 

@@ -59,6 +59,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.VERDICTS_CHECK,
             _P.NOTIFY_PLAN,
             _P.SHARE_EXPORT,
+            _P.TAXII_READ,  # check what partners receive, see every collection
             _P.ENTITIES_SCREEN,
         }
     ),

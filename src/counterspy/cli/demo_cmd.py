@@ -89,6 +89,12 @@ def _print(s: DemoSummary) -> None:
         f"{t.accounts_detected:,} operator accounts, {t.targets.text} targets in "
         f"{t.countries} countries, {t.indicators} public indicators (none before enforcement)"
     )
+    counts = dict(s.share_counts)
+    out.print(
+        f"[bold]10. shared[/] STIX 2.1 (TLP:AMBER) {s.share_file}: "
+        f"{counts.get('intrusion-set', 0)} operations, {counts.get('indicator', 0)} indicators, "
+        f"{counts.get('sighting', 0)} sightings, no individual targets"
+    )
     err.print(
         f"demo finished in {s.seconds:.0f} s; workspace: {s.workspace} "
         f"(try `counterspy --help`, or COUNTERSPY_HOME={s.workspace} counterspy serve). "

@@ -273,15 +273,39 @@ def verdict_cmd(
         list[Path] | None,
         typer.Option("--brands", help="Extra brand-list file (CSV or YAML); repeatable."),
     ] = None,
+    first_seen_days: Annotated[
+        int,
+        typer.Option(
+            "--first-seen-days",
+            min=0,
+            help="Domains first seen in the workspace's links within this many days are "
+            "suspicious (0: off; needs `intel first-seen`).",
+        ),
+    ] = 7,
+    first_seen_max_senders: Annotated[
+        int,
+        typer.Option(
+            "--first-seen-max-senders",
+            min=1,
+            help="...unless more accounts than this sent them.",
+        ),
+    ] = 5,
     home: Annotated[Path | None, typer.Option("--home", help=HOME_HELP)] = None,
 ) -> None:
-    """Judge links: malicious (indicator/blocklist), suspicious (lookalike, shortener), clean."""
+    """Judge links: malicious (indicator/blocklist), suspicious (lookalike, shortener, new
+    domain), clean."""
     from counterspy.api.verdicts import verdict_json
+    from counterspy.infra.firstseen import FirstSeenPolicy
     from counterspy.infra.service import VerdictService
 
     items = [u.rstrip("\r\n") for u in sys.stdin] if urls == ["-"] else urls
     items = [u for u in items if u.strip()]
-    svc = VerdictService(_workspace(home), extra_brand_files=brands or [])
+    policy = (
+        FirstSeenPolicy(timedelta(days=first_seen_days), first_seen_max_senders)
+        if first_seen_days
+        else None
+    )
+    svc = VerdictService(_workspace(home), extra_brand_files=brands or [], first_seen_policy=policy)
     try:
         verdicts = svc.engine().check_many(items)
     finally:

@@ -24,8 +24,11 @@ def workspace_link_checker(ws: Workspace, name: str) -> LinkChecker | None:
     if name == "builtin":
         return None
     if name == "verdict":
+        from counterspy.infra.firstseen import refresh_first_seen
         from counterspy.infra.service import VerdictService
 
+        if ws.table_files("events"):
+            refresh_first_seen(ws)  # new domains on this platform count as suspicious
         return VerdictService(ws).engine()
     raise CounterspyError(
         f"unknown link engine {name!r}", hint=f"choose one of: {', '.join(LINK_ENGINES)}"

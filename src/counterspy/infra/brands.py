@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from counterspy.errors import InputError
+from counterspy.infra.vocab import COMMON_WORDS
 from counterspy.intel.normalize import split_host, to_ascii_host
 
 BUNDLED_BRANDS = "brands.csv"
@@ -64,6 +65,24 @@ class Brand:
         for a in self.aliases:
             if a not in out:
                 out.append(a)
+        out.extend(k for k in self.joined_keys if k not in out)
+        return tuple(out)
+
+    @property
+    def joined_keys(self) -> tuple[str, ...]:
+        """A shortener's "domain hack" names read across the dot (``t.ly`` → ``tly``,
+        ``rb.gy`` → ``rbgy``): matched exactly, so ``tly.link`` and ``tly.gr.com`` are
+        lookalikes of T.ly. Only for a short name on a two-letter suffix, and never an
+        everyday word (``po.st``). Empty for brands that are not shorteners."""
+        out: list[str] = []
+        if "shortener" not in self.flags:
+            return ()
+        for d in self.domains:
+            _sub, dom, suf = split_host(d)
+            if dom and len(dom) <= 4 and len(suf) == 2 and suf.isalpha():
+                k = dom.replace("-", "") + suf
+                if k not in COMMON_WORDS and k not in out:
+                    out.append(k)
         return tuple(out)
 
 

@@ -179,6 +179,24 @@ class LookalikeIndex:
             return None
         return self.typos.find(s, relaxed=relaxed)
 
+    def new_domain_companion(self, host: str) -> str | None:
+        """The weak signal a *newly seen* domain needs before it is reported (see
+        :mod:`counterspy.infra.firstseen`): a heavily abused TLD, or a protected brand's name
+        (six letters or more, not an everyday word) inside the registered name. None otherwise.
+        Attacker vocabulary alone (``login``, ``update``) is not enough: honest one-off sites
+        use it too."""
+        _sub, dom, suf = split_host(host)
+        if not dom:
+            return None
+        if is_abused_tld(suf):
+            return f"it is on the heavily abused .{suf.rsplit('.', 1)[-1]} TLD"
+        plain = dom.replace("-", "")
+        for _end, key in self.automaton.iter(plain):
+            if key != plain and len(key) >= 6 and not self.generic(key):
+                brand = self.by_key[key][0].name if key in self.by_key else key
+                return f"its name contains {key} (protected brand {brand})"
+        return None
+
     # -- the check -----------------------------------------------------------------------
     def check(self, host: str) -> HostCheck:
         """Judge one ASCII host (already known not to be on an indicator list)."""
@@ -193,6 +211,13 @@ class LookalikeIndex:
         base = self._name_findings(dom, suf)
         if base.owner is not None:
             return HostCheck(base.owner, None, ())
+        if (
+            not sub
+            and not base.items
+            and "xn--" not in dom
+            and ("." in suf or len(suf) > 3 or base.plain + suf not in self.by_key)
+        ):  # the common case: a bare registered name that matched nothing (no split to try)
+            return HostCheck(None, None, base.fallback) if base.fallback else NO_MATCH
         f = _Findings(self)
         if "xn--" in host:
             self._scripts(sub, dom, f)

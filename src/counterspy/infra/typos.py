@@ -130,16 +130,25 @@ class TypoIndex:
                     two.setdefault((k[0], length), []).append(k)
                 if n >= 7 and k not in generic:
                     two_relaxed.setdefault((k[0], length), []).append(k)
+        self._last: tuple[str, set[str]] = ("", set())  # the last name's deletion variants
+        self._one_keys = self.one.keys()
+        self._one_keys_relaxed = self.one_relaxed.keys()
         self.two = {b: tuple(ks) for b, ks in two.items()}
         self.two_relaxed = {b: tuple(ks) for b, ks in two_relaxed.items()}
 
     def find(self, s: str, *, relaxed: bool = False) -> tuple[str, str] | None:
         """``(key, edit)`` for the closest key ``s`` is a typo of, else None."""
         table = self.one_relaxed if relaxed else self.one
-        probes = deletes1(s)
-        probes.add(s)
-        for p in probes:
-            for k in table.get(p, ()):
+        keys = self._one_keys_relaxed if relaxed else self._one_keys
+        last = self._last
+        if last[0] == s:  # the relaxed check follows the normal one for the same name
+            probes = last[1]
+        else:
+            probes = {s[:i] + s[i + 1 :] for i in range(len(s))}
+            probes.add(s)
+            self._last = (s, probes)
+        for p in probes & keys:  # one C-level intersection instead of a probe per variant
+            for k in table[p]:
                 if k == s or abs(len(k) - len(s)) > 1:
                     continue
                 if not relaxed and k[0] != s[0] and k not in self.shortener_keys:

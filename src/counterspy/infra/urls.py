@@ -22,8 +22,9 @@ WEB_SCHEMES = frozenset({"http", "https", "ftp", "ws", "wss", ""})
 
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]{0,31}):")
 # Fast path: a plain ASCII http(s) URL with a simple host. Anything else takes the careful path.
+_PORT = r"(?:6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]\d{4}|\d{1,4})"  # 0..65535
 FAST_RE = re.compile(
-    r"(?:[hH][tT][tT][pP][sS]?://)?([a-zA-Z0-9][a-zA-Z0-9.-]{0,252})(?::\d{1,5})?(?:[/?#]|$)"
+    r"(?:[hH][tT][tT][pP][sS]?://)?([a-zA-Z0-9][a-zA-Z0-9.-]{0,252})(?::" + _PORT + r")?(?:[/?#]|$)"
 )
 
 
@@ -36,6 +37,7 @@ def plain_host(host: str) -> bool:
         or last == "."
         or last == "-"
         or "xn--" in host
+        or "0x" in host  # 0xA is an IPv4 address to a browser: the careful path decides
         or ".." in host
         or "-." in host
         or ".-" in host

@@ -22,9 +22,12 @@ from datetime import UTC, datetime, timedelta
 
 from counterspy.infra.indicator_index import IndicatorIndex, Match
 from counterspy.infra.lookalike import LookalikeIndex
-from counterspy.infra.urls import FAST_RE, MAX_URL_CHARS, ParsedUrl, parse_url, plain_host
+from counterspy.infra.risk import is_abused_tld
+from counterspy.infra.urls import FAST_RE, MAX_URL_CHARS, ParsedUrl, parse_url
+from counterspy.intel.normalize import split_host
 from counterspy.model.verdict import Reason, Verdict, VerdictLabel
 
+_NOT_LAST = frozenset("0123456789.-")  # see counterspy.infra.urls.plain_host
 _SEVERITY = {VerdictLabel.CLEAN: 0, VerdictLabel.SUSPICIOUS: 1, VerdictLabel.MALICIOUS: 2}
 CLEAN_NO_MATCH = Reason("clean.no_match", "no indicator, blocklist entry or lookalike matched")
 _URL_PROBLEMS: dict[str, tuple[VerdictLabel, str]] = {
@@ -144,16 +147,26 @@ class VerdictEngine:
             if reg is not None and seen is not None:
                 now = self.now or datetime.now(UTC)
                 if now - seen <= self.recent:
-                    reasons.append(
-                        Reason(
-                            "first_seen.recent",
+                    # New on its own is the long tail of honest one-off sites: it counts only as
+                    # extra evidence or together with a weak signal (firstseen module docs).
+                    why = "" if reasons else self._new_domain_companion(host)
+                    if why is not None:
+                        also = f" and {why}" if why else ""
+                        detail = (
                             f"{reg} was first seen on the platform {seen:%Y-%m-%d %H:%M} "
-                            f"(within {self.recent.days} days)",
+                            f"(within {self.recent.days} days){also}"
                         )
-                    )
+                        reasons.append(Reason("first_seen.recent", detail))
         if reasons:
             return HostJudgement(VerdictLabel.SUSPICIOUS, tuple(reasons))
         return CLEAN_JUDGEMENT
+
+    def _new_domain_companion(self, host: str) -> str | None:
+        if self.lookalikes is not None:
+            return self.lookalikes.new_domain_companion(host)
+        _sub, _dom, suf = split_host(host)
+        tld = suf.rsplit(".", 1)[-1]
+        return f"it is on the heavily abused .{tld} TLD" if is_abused_tld(suf) else None
 
     def _first_seen(self, host: str) -> tuple[str | None, datetime | None]:
         h = host
@@ -214,22 +227,35 @@ class VerdictEngine:
         append = out.append
         memo = self._memo
         match = FAST_RE.match
+        new = tuple.__new__
+        limit = self.MEMO_LIMIT
         judge: Callable[[str], HostJudgement] = self._judge_host
         if self.lookalikes is None and not self.first_seen:
             judge = self._indicator_judge()
         fast_ok = not self.indicators.urls
+        careful = self._careful
         for url in urls:
             if fast_ok and len(url) <= MAX_URL_CHARS:
                 m = match(url)
                 if m is not None:
                     host = m.group(1).lower()
-                    if plain_host(host):
+                    # plain_host(host), inlined: the call costs as much as the test
+                    last = host[-1]
+                    if not (
+                        last in _NOT_LAST
+                        or "xn--" in host
+                        or "0x" in host
+                        or ".." in host
+                        or "-." in host
+                        or ".-" in host
+                    ):
                         j = memo.get(host)
                         if j is None:
-                            if len(memo) >= self.MEMO_LIMIT:
+                            if len(memo) >= limit:
                                 memo.clear()
                             j = memo[host] = judge(host)
-                        append(Verdict(url, j.label, j.reasons, j.actor, host))
+                        # tuple.__new__ skips NamedTuple.__new__'s argument handling
+                        append(new(Verdict, (url, j.label, j.reasons, j.actor, host)))
                         continue
-            append(self._careful(url, parse_url(url)))
+            append(careful(url, parse_url(url)))
         return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from operator import itemgetter
 
 import ahocorasick
 
@@ -38,6 +39,7 @@ STRONG_AFFIXES = words(
 # never as a bare name on another TLD (live.com's "live", sky.com's "sky").
 COMMON_WORDS = words(
     """live news mail time times one box sky free star standard bell three post link go web
+    tribal qrcode
     online world daily express today nation mirror sun independent record focus insider vice
     semana terra stuff tempo wired vox bild stern dawn noon seat bolt grab wise square target
     delta united discover vanguard orange vivo claro spectrum zain jazz mega signal meta threads
@@ -111,6 +113,7 @@ LURE_VOCAB = words(
     group world lifestyle coffee kids games game music photo photos pics cam website"""
 )
 _DIGITS = re.compile(r"\d+")
+_END = itemgetter(1)
 
 
 ALL_WORDS = (
@@ -137,8 +140,9 @@ def word_spans(s: str) -> tuple[tuple[int, int, str], ...]:
     """Every occurrence of a vocabulary word or digit run in ``s`` as (start, end, word),
     ordered by end: one Aho-Corasick pass shared by all vocabularies."""
     spans = [(end - len(w) + 1, end + 1, w) for end, w in _automaton().iter(s)]
-    spans.extend((m.start(), m.end(), m.group()) for m in _DIGITS.finditer(s))
-    spans.sort(key=lambda x: x[1])
+    if not s.isalpha():
+        spans.extend([(m.start(), m.end(), m.group()) for m in _DIGITS.finditer(s)])
+        spans.sort(key=_END)  # automaton hits come ordered by end already
     return tuple(spans)
 
 

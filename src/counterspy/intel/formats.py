@@ -22,6 +22,8 @@ class RawIndicator:
     actor: str | None = None
     comment: str | None = None
     technique: str | None = None
+    tlp: str | None = None  # TLP level from the file's markings or tags, if any
+    observable: str | None = None  # STIX path as published where the canonical type is ambiguous
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,11 @@ ACTOR_NAMES: dict[str, str] = {
     "cognyte": "cognyte",
     "black cube": "black_cube",
     "blackcube": "black_cube",
+    "black_cube": "black_cube",
     "bluehawk": "bluehawk",
     "belltrox": "belltrox",
+    "china_unknown": "china_unknown",
+    "unknown entity in china": "china_unknown",
     "pegasus": "nso_group",
     "nso": "nso_group",
 }

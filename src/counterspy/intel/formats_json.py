@@ -16,6 +16,8 @@ from counterspy.intel.formats import (
     actor_from_text,
     register,
 )
+from counterspy.share.patterns import MVT_ONLY_PATHS
+from counterspy.share.tlp import tlp_of_refs, tlp_of_tags
 
 
 def _load_json(path: Path, text: str) -> object:
@@ -49,6 +51,7 @@ class StixBundleReader(IndicatorReader):
         "file:name": "filename",
         "file:path": "filename",
         "process:name": "process",
+        "process:image_ref.name": "process",
         "file:hashes.md5": "md5",
         "file:hashes.'md5'": "md5",
         "file:hashes.sha1": "sha1",
@@ -58,6 +61,10 @@ class StixBundleReader(IndicatorReader):
         "configuration-profile:id": "other",
         "app:id": "other",
         "android-property-name:name": "other",
+        "android-property:name": "other",
+        "app:cert.md5": "other",
+        "app:cert.sha1": "other",
+        "app:cert.sha256": "other",
     }
 
     @classmethod
@@ -75,28 +82,43 @@ class StixBundleReader(IndicatorReader):
             if isinstance(o, dict)
             and o.get("type") in {"malware", "intrusion-set", "threat-actor", "tool"}
         }
+        actor_names = {
+            o.get("id"): " ".join([str(o.get("name", "")), *map(str, o.get("aliases") or [])])
+            for o in objects
+            if isinstance(o, dict) and o.get("type") in {"threat-actor", "intrusion-set"}
+        }
         targets: dict[str, str] = {}
+        actors: dict[str, str] = {}
         for o in objects:
             if isinstance(o, dict) and o.get("type") == "relationship":
                 tgt = names.get(o.get("target_ref"))
                 if tgt:
                     targets[str(o.get("source_ref"))] = str(tgt)
+                who = actor_names.get(o.get("target_ref"))
+                if who and o.get("relationship_type") == "indicates":
+                    actors.setdefault(str(o.get("source_ref")), str(who))
         comparison = re.compile(r"([\w\-]+:[\w\-.']+)\s*=\s*'((?:[^'\\]|\\.)*)'")
         out: list[RawIndicator] = []
         for n, o in enumerate(objects, start=1):
             if not isinstance(o, dict) or o.get("type") != "indicator":
                 continue
             family = targets.get(str(o.get("id")))
+            who = actors.get(str(o.get("id")))
+            refs = o.get("object_marking_refs")
+            level = tlp_of_refs(str(r) for r in refs) if isinstance(refs, list) else None
             for path_expr, value in comparison.findall(str(o.get("pattern", ""))):
+                obj_path = path_expr.lower()
                 out.append(
                     RawIndicator(
-                        type=self.PATHS.get(path_expr.lower(), "other"),
-                        value=value.replace("\\'", "'"),
+                        type=self.PATHS.get(obj_path, "other"),
+                        value=re.sub(r"\\(.)", r"\1", value),
                         line=n,
                         published=str(o.get("valid_from") or o.get("created") or "")[:10] or None,
-                        actor=actor_from_text(family, o.get("name"), o.get("description"))
+                        actor=actor_from_text(who, family, o.get("description") or o.get("name"))
                         or family,
-                        comment=family or o.get("name"),
+                        comment=o.get("description") or family or o.get("name"),
+                        tlp=level.value if level is not None else None,
+                        observable=obj_path if obj_path in MVT_ONLY_PATHS else None,
                     )
                 )
         malware = sorted({v for v in names.values() if v})
@@ -107,6 +129,12 @@ class StixBundleReader(IndicatorReader):
 class MispEventReader(IndicatorReader):
     name = "misp"
     description = "MISP event JSON (an Event with Attribute and Object lists)"
+    # (object template, object relation) → type, for object attributes typed only as "text"
+    OBJECT_RELATIONS: ClassVar[dict[tuple[str, str], str]] = {
+        ("process", "name"): "process",
+        ("file", "filename"): "filename",
+        ("domain-ip", "domain"): "domain",
+    }
 
     @classmethod
     def sniff(cls, path: Path, head: str) -> bool:
@@ -117,20 +145,27 @@ class MispEventReader(IndicatorReader):
         event = doc.get("Event") if isinstance(doc, dict) else None
         if not isinstance(event, dict):
             raise InputError("MISP file has no 'Event' object", file=str(path))
-        attrs: list[object] = list(event.get("Attribute") or [])
+        attrs: list[tuple[object, str]] = [(a, "") for a in event.get("Attribute") or []]
         for obj in event.get("Object") or []:
             if isinstance(obj, dict):
-                attrs.extend(obj.get("Attribute") or [])
+                attrs.extend((a, str(obj.get("name", ""))) for a in obj.get("Attribute") or [])
         tags = " ".join(
             str(t.get("name", "")) for t in event.get("Tag") or [] if isinstance(t, dict)
         )
         info = str(event.get("info") or "")
         actor = actor_from_text(info, tags)
         out = []
-        for n, a in enumerate(attrs, start=1):
+        event_tags = [str(t.get("name", "")) for t in event.get("Tag") or [] if isinstance(t, dict)]
+        for n, (a, template) in enumerate(attrs, start=1):
             if not isinstance(a, dict):
                 continue
+            attr_tags = [str(t.get("name", "")) for t in a.get("Tag") or [] if isinstance(t, dict)]
+            level = tlp_of_tags(attr_tags) or tlp_of_tags(event_tags)
             mtype, value = str(a.get("type", "")), str(a.get("value", ""))
+            relation = self.OBJECT_RELATIONS.get((template, str(a.get("object_relation", ""))))
+            if relation is not None:
+                mtype = relation
+            first_seen = str(a.get("first_seen") or "")[:10]
             pieces = [(mtype, value)]
             if "|" in mtype and "|" in value:  # composite types such as domain|ip
                 pieces = list(zip(mtype.split("|"), value.split("|"), strict=False))
@@ -140,9 +175,10 @@ class MispEventReader(IndicatorReader):
                         type=TYPE_ALIASES.get(t.lower(), "other"),
                         value=v,
                         line=n,
-                        published=str(event.get("date") or "") or None,
-                        actor=actor,
+                        published=first_seen or str(event.get("date") or "") or None,
+                        actor=actor_from_text(" ".join(attr_tags)) or actor,
                         comment=str(a.get("comment") or "") or info or None,
+                        tlp=level.value if level is not None else None,
                     )
                 )
         return ReadResult(tuple(out), default_source=f"misp:{event.get('uuid') or path.stem}")

@@ -38,6 +38,10 @@ class Indicator(Base):
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # TLP level from the source's marking (None: the configured default applies on export)
+    tlp: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # STIX object path as published where the type is ambiguous (file:path, app:id, ...)
+    observable: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class BlocklistEntry(Base):

@@ -56,74 +56,92 @@ class ImportSummary:
 
 def apply_import(store: Store, plan: ImportPlan, now: datetime | None = None) -> ImportSummary:
     """Write a checked plan in one transaction: all of it, or (on any error) none of it."""
+    with store.session() as s:
+        return apply_import_in_session(s, plan, now)
+
+
+def apply_import_in_session(
+    s: Session, plan: ImportPlan, now: datetime | None = None, *, look_up_values: bool = False
+) -> ImportSummary:
+    """:func:`apply_import` inside the caller's transaction (a TAXII pull commits each page's
+    indicators together with its raw objects and checkpoint). ``look_up_values`` finds existing
+    rows by the plan's values rather than reading the whole source: cheaper when a small plan
+    (one page of a feed) meets a large source."""
     now = now or _now()
     inserted = updated = 0
-    with store.session() as s:
-        seen: dict[tuple[str, str, str], int] = {}
-        for source in {p.source for p in plan.indicators}:
-            for iid, t, n in s.execute(
-                select(Indicator.id, Indicator.type, Indicator.normalized).where(
-                    Indicator.source == source
-                )
-            ):
-                seen[(t, n, source)] = iid
-        rows: list[dict[str, object]] = []
-        touched: list[int] = []
-        for p in plan.indicators:
-            key = (p.norm.type, p.norm.normalized, p.source)
-            if key in seen:
-                if seen[key] >= 0:
-                    touched.append(seen[key])
-                continue
-            seen[key] = -1
-            line = int(p.line_text.split("-", 1)[0])
-            rows.append(
-                {
-                    "type": p.norm.type,
-                    "value": p.raw.value,
-                    "normalized": p.norm.normalized,
-                    "registrable": p.norm.registrable,
-                    "source": p.source,
-                    "file": p.file,
-                    "line": line,
-                    "published": p.raw.published,
-                    "actor": p.raw.actor,
-                    "comment": p.raw.comment,
-                    "technique": p.raw.technique,
-                    "first_seen": now,
-                    "last_seen": now,
-                    "active": True,
-                }
+    seen: dict[tuple[str, str, str], int] = {}
+    for source in {p.source for p in plan.indicators}:
+        wanted = sorted({p.norm.normalized for p in plan.indicators if p.source == source})
+        chunks = [wanted[i : i + 500] for i in range(0, len(wanted), 500)]
+        for chunk in chunks if look_up_values else [None]:
+            q = select(Indicator.id, Indicator.type, Indicator.normalized, Indicator.source)
+            # By value only (source checked below): SQLite would otherwise walk the index range
+            # of the whole source for every chunk.
+            q = q.where(
+                Indicator.source == source if chunk is None else Indicator.normalized.in_(chunk)
             )
-        for i in range(0, len(rows), BATCH):
-            s.execute(insert(Indicator), rows[i : i + BATCH])
-        inserted = len(rows)
-        for i in range(0, len(touched), BATCH):
-            s.execute(
-                update(Indicator)
-                .where(Indicator.id.in_(touched[i : i + BATCH]))
-                .values(last_seen=now, active=True)
+            for iid, t, n, src in s.execute(q):
+                if src == source:
+                    seen[(t, n, source)] = iid
+    rows: list[dict[str, object]] = []
+    touched: list[int] = []
+    for p in plan.indicators:
+        key = (p.norm.type, p.norm.normalized, p.source)
+        if key in seen:
+            if seen[key] >= 0:
+                touched.append(seen[key])
+            continue
+        seen[key] = -1
+        line = int(p.line_text.split("-", 1)[0])
+        rows.append(
+            {
+                "type": p.norm.type,
+                "value": p.raw.value,
+                "normalized": p.norm.normalized,
+                "registrable": p.norm.registrable,
+                "source": p.source,
+                "file": p.file,
+                "line": line,
+                "published": p.raw.published,
+                "actor": p.raw.actor,
+                "comment": p.raw.comment,
+                "technique": p.raw.technique,
+                "tlp": p.raw.tlp,
+                "observable": p.raw.observable,
+                "first_seen": now,
+                "last_seen": now,
+                "active": True,
+            }
+        )
+    for i in range(0, len(rows), BATCH):
+        s.execute(insert(Indicator), rows[i : i + BATCH])
+    inserted = len(rows)
+    for i in range(0, len(touched), BATCH):
+        s.execute(
+            update(Indicator)
+            .where(Indicator.id.in_(touched[i : i + BATCH]))
+            .values(last_seen=now, active=True)
+        )
+    updated = len(touched)
+    for tech, source in plan.techniques:
+        row = s.get(Technique, tech.code)
+        if row is None:
+            s.add(
+                Technique(
+                    code=tech.code,
+                    tactic=tech.tactic,
+                    technique=tech.technique,
+                    procedure=tech.procedure,
+                    source=source,
+                )
             )
-        updated = len(touched)
-        for tech, source in plan.techniques:
-            row = s.get(Technique, tech.code)
-            if row is None:
-                s.add(
-                    Technique(
-                        code=tech.code,
-                        tactic=tech.tactic,
-                        technique=tech.technique,
-                        procedure=tech.procedure,
-                        source=source,
-                    )
-                )
-            else:
-                row.tactic, row.technique, row.procedure = (
-                    tech.tactic,
-                    tech.technique,
-                    tech.procedure,
-                )
-        bump_version(s, now)
+        else:
+            row.tactic, row.technique, row.procedure = (
+                tech.tactic,
+                tech.technique,
+                tech.procedure,
+            )
+    bump_version(s, now)
     by_type = Counter(p.norm.type for p in plan.indicators)
     return ImportSummary(
         len(plan.formats),

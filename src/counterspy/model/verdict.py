@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 class VerdictLabel(StrEnum):
@@ -24,11 +24,13 @@ class Reason:
     indicator_source: str | None = None
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
+    """One URL's verdict. A named tuple (immutable, like the frozen dataclasses elsewhere):
+    the link shim builds millions of these, and a tuple costs a third of a dataclass."""
+
     url: str
     label: VerdictLabel
-    reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    reasons: tuple[Reason, ...] = ()
     actor: str | None = None  # firm or actor named by a matching indicator, where known
     domain: str | None = None  # normalised host the verdict is about, when one could be parsed
 

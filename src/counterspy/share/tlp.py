@@ -89,3 +89,35 @@ def tlp_of(obj: Mapping[str, object], default: Tlp = Tlp.RED) -> Tlp:
         return default
     found = tlp_of_refs(str(r) for r in refs)
     return default if found is None else found
+
+
+# OASIS publishes these objects with a fixed creation time; it is part of each object, like its id.
+TLP2_CREATED = "2022-10-01T00:00:00.000Z"
+
+
+def marking_definition(level: Tlp) -> dict[str, object]:
+    """The OASIS TLP 2.0 marking-definition object of ``level`` (cti-stix-common-objects,
+    ``extension-definition-specifications/tlp-2.0``), ready to put in a bundle."""
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": level.marking_id,
+        "created": TLP2_CREATED,
+        "name": level.label,
+        "extensions": {
+            TLP2_EXTENSION_ID: {"extension_type": "property-extension", "tlp_2_0": level.value}
+        },
+    }
+
+
+def tlp_of_tags(tags: Iterable[str]) -> Tlp | None:
+    """The most restrictive TLP level among MISP-style tags (``tlp:amber``), or None."""
+    levels: list[Tlp] = []
+    for tag in tags:
+        t = tag.strip().lower()
+        if t.startswith("tlp:"):
+            try:
+                levels.append(Tlp.parse(t))
+            except CounterspyError:
+                continue
+    return max(levels, key=lambda t: t.rank) if levels else None

@@ -9,4 +9,5 @@ import counterspy.enforce.models
 import counterspy.intel.models
 import counterspy.legal.models
 import counterspy.notify.models
+import counterspy.share.taxii_models
 import counterspy.storage.loads

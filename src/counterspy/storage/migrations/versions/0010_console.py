@@ -1,7 +1,7 @@
 """Web console: server-side sign-in sessions and failed sign-in attempts.
 
 Revision ID: 0010_console
-Revises: 0008_cases
+Revises: 0011_share
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_console"
-down_revision: str | None = "0008_cases"
+down_revision: str | None = "0011_share"
 branch_labels = None
 depends_on = None
 
