@@ -87,6 +87,9 @@ def test_case_page_shows_the_snapshot_graph_and_a_review_form(env: ConsoleEnv) -
     assert 'action="/console/cases/1/review"' in html
     assert 'value="surveillance-for-hire"' in html
     assert 'value="SFH-1"' not in html
+    timeline = html[html.index('<ol class="timeline">') :]
+    assert "case.open case 1 by u-admin" in timeline
+    assert "case 2 by" not in timeline
 
 
 def test_auditor_sees_the_graph_shape_but_not_who_was_targeted(env: ConsoleEnv) -> None:

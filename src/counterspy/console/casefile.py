@@ -154,10 +154,10 @@ def timeline(
     session: Session,
     signals: dict[str, tuple[SignalLine, ...]],
     targets: tuple[TargetLine, ...],
-    extra_subjects: tuple[str, ...] = (),
+    extra_subjects: tuple[tuple[str, str], ...] = (),
 ) -> tuple[TimelineEntry, ...]:
     """Signals, the first target reaching each phase, and every audited decision about the
-    accounts (and ``extra_subjects``, e.g. a case id), oldest first."""
+    accounts (and ``extra_subjects``: (subject type, id), e.g. ("case", "7")), oldest first."""
     entries: list[TimelineEntry] = []
     for account, lines in signals.items():
         for sig in lines:
@@ -175,15 +175,21 @@ def timeline(
     for phase, t in first_by_phase.items():
         assert t.first_seen is not None
         entries.append(TimelineEntry(t.first_seen, phase, f"first target reached {phase}"))
-    ids = [*signals, *extra_subjects]
-    for i in range(0, len(ids), 500):
-        rows = session.execute(
-            select(AuditRow).where(AuditRow.subject_id.in_(ids[i : i + 500]))
-        ).scalars()
-        for r in rows:
-            at = r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC)
-            text = f"{r.action} {r.subject_id} by {r.actor}" + (f": {r.reason}" if r.reason else "")
-            entries.append(TimelineEntry(at, "decision", text))
+    wanted: list[tuple[str, list[str]]] = [("account", list(signals))]
+    wanted += [(kind, [value]) for kind, value in extra_subjects]
+    for kind, ids in wanted:
+        for i in range(0, len(ids), 500):
+            rows = session.execute(
+                select(AuditRow).where(
+                    AuditRow.subject_type == kind, AuditRow.subject_id.in_(ids[i : i + 500])
+                )
+            ).scalars()
+            for r in rows:
+                at = r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC)
+                text = f"{r.action} {r.subject_type} {r.subject_id} by {r.actor}"
+                entries.append(
+                    TimelineEntry(at, "decision", text + (f": {r.reason}" if r.reason else ""))
+                )
     entries.sort(key=lambda e: e.at)
     return tuple(entries[-TIMELINE_LIMIT:])
 

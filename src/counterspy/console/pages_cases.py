@@ -71,7 +71,7 @@ def _case_page(
         graph=graph_of(ws, operators, targets, show_targets=show),
         targets=targets if show else (),
         timeline=timeline(
-            session, signals, targets if show else (), (f"case-{detail.summary.id}",)
+            session, signals, targets if show else (), (("case", str(detail.summary.id)),)
         ),
         can_review=cs.principal.can(Permission.CASES_REVIEW),
         can_targets=show,
