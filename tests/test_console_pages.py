@@ -310,3 +310,27 @@ def test_cached_results_follow_a_new_detection_run(env: ConsoleEnv) -> None:
     again = results_or_empty(env.workspace, "operations")
     assert again is not None
     assert len(again) == 1
+
+
+def test_pages_work_before_detection_has_run(tmp_path: Path) -> None:
+    from counterspy.auth import users
+    from counterspy.storage.db import Store
+    from counterspy.storage.migrate import upgrade
+    from counterspy.workspace import Workspace
+
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    upgrade(store.engine)
+    with store.session() as s:
+        users.create_user(s, name="u-admin", role="admin", actor="t")
+        users.set_password(s, name="u-admin", password=PASSWORD, actor="t")
+    env = ConsoleEnv(Workspace(tmp_path / "empty"), store)
+    c = client_as(env, "u-admin")
+    dash = c.get("/console/")
+    assert dash.status_code == 200
+    assert "No detection results" in dash.text
+    for path in ("/console/cases", "/console/operations", "/console/actions", "/console/intel"):
+        assert c.get(path).status_code == 200, path
+    missing = c.get("/console/operations/op-0001")
+    assert missing.status_code == 404
+    assert "counterspy detect" in missing.text
+    store.dispose()

@@ -14,7 +14,7 @@ from counterspy.console.sessions import ConsoleSession
 from counterspy.console.web import needs, render, signed_in
 from counterspy.enforce import outbox
 from counterspy.enforce.actions import ActionStatus
-from counterspy.errors import CounterspyError, NotFoundError
+from counterspy.errors import CounterspyError
 
 router = APIRouter(prefix="/console")
 
@@ -44,8 +44,9 @@ def operation(
             operation_id,
             show_targets=cs.principal.can(Permission.TARGETS_READ),
         )
-    except NotFoundError as exc:
-        return render(request, "not_found.html.j2", cs, status_code=404, detail=exc.message)
+    except CounterspyError as exc:  # unknown operation, or detection has not run
+        detail = exc.message + (f" ({exc.hint})" if exc.hint else "")
+        return render(request, "not_found.html.j2", cs, status_code=404, detail=detail)
     return render(
         request,
         "operation.html.j2",
