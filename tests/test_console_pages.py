@@ -334,3 +334,16 @@ def test_pages_work_before_detection_has_run(tmp_path: Path) -> None:
     assert missing.status_code == 404
     assert "counterspy detect" in missing.text
     store.dispose()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/cases/99999999999999999999",
+        "/console/legal/99999999999999999999",
+        "/console/notifications/99999999999999999999",
+        "/console/cases/0",
+    ],
+)
+def test_out_of_range_ids_are_refused_not_crashing(env: ConsoleEnv, path: str) -> None:
+    assert client_as(env, "u-admin").get(path).status_code == 422

@@ -18,7 +18,7 @@ from counterspy.cases.review import review_accounts
 from counterspy.cases.views import CaseDetail, CaseState, Decision, get_case, list_cases
 from counterspy.console.casefile import SignalLine, graph_of, targets_of, timeline
 from counterspy.console.sessions import ConsoleSession
-from counterspy.console.web import needs, render, signed_in
+from counterspy.console.web import needs, render, row_id, signed_in
 from counterspy.errors import ConflictError, CounterspyError, NotFoundError
 
 router = APIRouter(prefix="/console")
@@ -103,7 +103,7 @@ def cases(
 @router.get("/cases/{case_id}", **needs(Permission.CASES_READ))
 def case(
     request: Request,
-    case_id: int,
+    case_id: int = row_id(),
     done: str | None = Query(default=None, max_length=40),
     cs: ConsoleSession = Depends(signed_in),
     session: Session = Depends(db_session),
@@ -118,7 +118,7 @@ def case(
 @router.post("/cases/{case_id}/review", **needs(Permission.CASES_REVIEW, form=True))
 def review(
     request: Request,
-    case_id: int,
+    case_id: int = row_id(),
     accounts: list[str] = Form(default=[]),
     reason_code: str = Form(..., max_length=64),
     note: str = Form("", max_length=2000),

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from counterspy.api.auth import db_session
 from counterspy.auth.roles import Permission
 from counterspy.console.sessions import ConsoleSession
-from counterspy.console.web import needs, render, signed_in
+from counterspy.console.web import needs, render, row_id, signed_in
 from counterspy.errors import NotFoundError
 from counterspy.legal import requests
 from counterspy.legal.model import Queue, RequestState
@@ -66,7 +66,7 @@ def my_requests(
 @router.get("/legal/{request_id}", **needs((Permission.LEGAL_READ_OWN, Permission.LEGAL_READ_ALL)))
 def legal_request(
     request: Request,
-    request_id: int,
+    request_id: int = row_id(),
     cs: ConsoleSession = Depends(signed_in),
     session: Session = Depends(db_session),
 ) -> Response:

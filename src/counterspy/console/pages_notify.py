@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from counterspy.api.auth import db_session
 from counterspy.auth.roles import Permission
 from counterspy.console.sessions import ConsoleSession
-from counterspy.console.web import NOTIFY_PAGES, needs, render, signed_in
+from counterspy.console.web import NOTIFY_PAGES, needs, render, row_id, signed_in
 from counterspy.errors import CounterspyError, NotFoundError
 from counterspy.model import Phase
 from counterspy.notify import planning
@@ -91,7 +91,7 @@ def preview(
 @router.get("/notifications/{batch_id}", **needs(NOTIFY_PAGES))
 def batch(
     request: Request,
-    batch_id: int,
+    batch_id: int = row_id(),
     cs: ConsoleSession = Depends(signed_in),
     session: Session = Depends(db_session),
 ) -> Response:
@@ -113,7 +113,7 @@ def batch(
 @router.post("/notifications/{batch_id}/decision", **needs(Permission.NOTIFY_APPROVE, form=True))
 def decide(
     request: Request,
-    batch_id: int,
+    batch_id: int = row_id(),
     decision: str = Form(..., pattern="^(approve|reject)$"),
     reason: str = Form(..., max_length=2000),
     cs: ConsoleSession = Depends(signed_in),

@@ -11,7 +11,7 @@ from counterspy.api.auth import db_session
 from counterspy.auth.roles import Permission
 from counterspy.console.casefile import case_file, list_operations
 from counterspy.console.sessions import ConsoleSession
-from counterspy.console.web import needs, render, signed_in
+from counterspy.console.web import needs, render, row_id, signed_in
 from counterspy.enforce import outbox
 from counterspy.enforce.actions import ActionStatus
 from counterspy.errors import CounterspyError
@@ -78,7 +78,7 @@ def actions(
 @router.post("/actions/{action_id}/cancel", **needs(Permission.CASES_REVIEW, form=True))
 def cancel_action(
     request: Request,
-    action_id: int,
+    action_id: int = row_id(),
     reason: str = Form(..., max_length=2000),
     cs: ConsoleSession = Depends(signed_in),
     session: Session = Depends(db_session),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
@@ -30,6 +30,14 @@ SECURE_COOKIE_ENV = "COUNTERSPY_CONSOLE_SECURE_COOKIES"
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
 ACCESS_KEY = "x-console-access"
+
+
+# Row ids in paths: positive and within a 32-bit integer, like the store's keys (a larger
+# number would overflow SQLite's integer and turn a typo into a server error).
+def row_id() -> Any:
+    """A fresh ``Path`` parameter per route (FastAPI binds each to its parameter's name)."""
+    return Path(ge=1, le=2_147_483_647)
+
 
 _env = Environment(
     loader=PackageLoader("counterspy.console", "templates"),
