@@ -1,4 +1,5 @@
-"""Shared path parameters: database ids bounded so out-of-range numbers get 422, not a 500."""
+"""Shared path parameters. Store ids are 32-bit integers: a larger number in a URL is a 422
+with a clear message, not an overflow deep in the database driver (found by Schemathesis)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,6 @@ from typing import Annotated
 
 from fastapi import Path
 
-MAX_DB_ID = 2**63 - 1  # largest value an SQLite INTEGER / PostgreSQL BIGINT column holds
+MAX_ID = 2**31 - 1
 
-DbId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="Database id (a positive integer)")]
+DbId = Annotated[int, Path(ge=1, le=MAX_ID, description="Store id (1 to 2147483647)")]
