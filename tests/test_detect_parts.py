@@ -196,6 +196,8 @@ def _truth(tmp: Path, p: object) -> Path:
     ]
     pd.DataFrame(tg).to_parquet(d / "targets.parquet")
     conf = [{"account_id": a, "kind": "viral"} for a in p.viral]
+    # An operator the simulator also made a viral sharer (cover) is not a benign confounder.
+    conf.append({"account_id": p.rings["A"][0], "kind": "viral"})
     pd.DataFrame(conf).to_parquet(d / "confounders.parquet")
     return d
 
@@ -217,6 +219,7 @@ def test_detect_then_evaluate_cli(
     assert got["operator_recall"] == 1.0
     assert got["target_recall"] == 1.0
     assert got["confounder_fpr"] == 0.0
+    assert got["per_confounder"]["viral"] == {"accounts": len(p.viral), "flagged": 0, "fpr": 0.0}
     # Ring A was labelled bluehawk in this truth; detection says otherwise from indicators.
     assert got["per_firm"]["cytrox"]["operations_attributed"] == 1
     assert got["attribution_accuracy"] == pytest.approx(

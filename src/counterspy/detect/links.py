@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 import pandas as pd
 import tldextract
 import yaml
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from counterspy.detect.base import DetectionContext
 from counterspy.model import LinkChecker, VerdictLabel
@@ -87,13 +87,14 @@ def lookalike_of(host: str, references: Mapping[str, frozenset[str]]) -> str | N
             continue
         # Typosquats keep the brand's first letter (instagam, gmaol, iclod); without that rule
         # ordinary words one edit from a short brand (mail ~ gmail, cloud ~ icloud) would match.
+        # Two swapped letters (gmial, fcaebook) are one edit, as in typosquatting generators.
         limit = 0 if len(brand) < 5 else (1 if len(brand) < 10 else 2)
         for tok in toks:
             if tok == brand or (
                 limit
                 and tok[0] == brand[0]
                 and abs(len(tok) - len(brand)) <= limit
-                and Levenshtein.distance(tok, brand, score_cutoff=limit) <= limit
+                and OSA.distance(tok, brand, score_cutoff=limit) <= limit
             ):
                 return brand
     return None
