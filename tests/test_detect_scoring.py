@@ -93,6 +93,24 @@ def test_contacting_at_risk_strangers_counts_once() -> None:
     assert scores["op"] >= 1.0  # without outreach the strangers signal still counts
 
 
+def test_reading_and_writing_to_at_risk_people_alone_is_not_enough() -> None:
+    # A researcher who reads many journalists and writes to some of them: reconnaissance and
+    # engagement, but one behaviour. Any corroboration (here a young persona) tips it over.
+    base = [
+        ("engagement", "at_risk_outreach", 0.6),
+        ("reconnaissance", "at_risk_concentration", 0.6),
+        ("reconnaissance", "friend_list_enumeration", 0.4),
+    ]
+    s = _signals(
+        [("researcher", *r) for r in base]
+        + [("persona", *r) for r in base]
+        + [("persona", "engagement", "young_active_persona", 0.2)]
+    )
+    scores = account_scores(s)
+    assert scores["researcher"] == 0.9
+    assert scores["persona"] >= 1.0
+
+
 def _co_action_pairs(views: dict[str, list[str]], n_at_risk: int) -> set[tuple[str, str]]:
     p = Platform()
     for i in range(n_at_risk):
