@@ -37,6 +37,10 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "counterspy" / "detect"
         ("t.co", None),
         ("example.org", None),
         ("weather.com", None),
+        ("gmial.site", "gmail"),  # two swapped letters are one edit
+        ("fcaebook.website", "facebook"),
+        ("gomail.rs", None),  # go + mail: ordinary words, not a typo of gmail
+        ("photo-mail.tn", None),  # photo + mail, two edits from protonmail
     ],
 )
 def test_lookalike_is_tld_agnostic_and_spares_official_domains(

@@ -145,7 +145,7 @@ class ClaimedCountryMismatch(Detector):
     weight: float = 0.1  # weak: travellers and VPN users look the same
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        ev = ctx.events_of(ctx.suspects)
+        ev = ctx.suspect_events
         ev = ev.filter(ev.country.notnull())
         acc = ctx.accounts.select(a_id=ctx.accounts.account_id, claimed=ctx.accounts.country)
         j = ev.inner_join(acc, ev.actor_id == acc.a_id)
