@@ -113,6 +113,30 @@ class DetectionContext:
             ev.group_by(a_id=ev.target_id, b_id=ev.actor_id).aggregate(b_first=ev.ts.min())
         )
 
+    def at_risk_pairs(self, types: tuple[str, ...] | None = None) -> ir.Table:
+        """One row per (actor, at-risk target) acted on with ``types`` (None: any action):
+        first / last action,
+        when the target first acted on the actor (``b_first``, null if never), whether the
+        actor was a *stranger* (the target had not acted on it first) and whether the target
+        ever answered (``answered_ever``) or answered after the first action (``answered``).
+        """
+        t = self.on_at_risk
+        if types is not None:
+            t = t.filter(t.event_type.isin(types))
+        pairs = t.group_by("actor_id", "target_id").aggregate(first=t.ts.min(), last=t.ts.max())
+        ans = self.answers
+        pairs = pairs.left_join(ans, (pairs.actor_id == ans.a_id) & (pairs.target_id == ans.b_id))
+        return pairs.select(
+            "actor_id",
+            "target_id",
+            "first",
+            "last",
+            "b_first",
+            stranger=pairs.b_first.isnull() | (pairs.b_first > pairs.first),
+            answered=pairs.b_first.notnull() & (pairs.b_first >= pairs.first),
+            answered_ever=pairs.b_first.notnull(),
+        )
+
     @cached_property
     def suspects(self) -> ir.Table:
         """Accounts that acted on at-risk people or sent a link on a judged-bad domain.

@@ -40,15 +40,10 @@ class AtRiskViewing(Detector):
     weight: float = 0.6
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        t = ctx.on_at_risk.filter(ctx.on_at_risk.event_type.isin(RECON_TYPES))
-        pairs = t.group_by("actor_id", "target_id").aggregate(first=t.ts.min(), last=t.ts.max())
-        ans = ctx.answers
-        pairs = pairs.left_join(
-            ans, (pairs.actor_id == ans.a_id) & (pairs.target_id == ans.b_id)
-        ).mutate(answered=lambda x: x.a_id.notnull())
+        pairs = ctx.at_risk_pairs(RECON_TYPES)
         agg = pairs.group_by(account_id=pairs.actor_id).aggregate(
             n_at_risk=pairs.count(),
-            n_answered_at_risk=pairs.answered.cast("int64").sum(),
+            n_answered_at_risk=pairs.answered_ever.cast("int64").sum(),
             first=pairs.first.min(),
             last=pairs.last.max(),
         )
@@ -340,11 +335,8 @@ class AtRiskStrangers(Detector):
     max_strangers_per_target: int = 30
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        t = ctx.on_at_risk
-        pairs = t.group_by("actor_id", "target_id").aggregate(first=t.ts.min(), last=t.ts.max())
-        ans = ctx.answers
-        pairs = pairs.left_join(ans, (pairs.actor_id == ans.a_id) & (pairs.target_id == ans.b_id))
-        pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
+        pairs = ctx.at_risk_pairs()
+        pairs = pairs.filter(pairs.stranger)
         # A famous journalist looked up by a crowd says nothing about any one visitor.
         crowd = pairs.group_by(c_id=pairs.target_id).aggregate(k=pairs.count())
         crowd = crowd.filter(crowd.k > self.max_strangers_per_target)
