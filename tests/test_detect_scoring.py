@@ -136,3 +136,20 @@ def test_co_action_needs_more_overlap_than_chance() -> None:
     pairs = _co_action_pairs({**broad, **narrow}, n_at_risk=40)
     assert ("n1", "n2") in pairs
     assert ("b1", "b2") not in pairs
+
+
+def test_materialising_shared_tables_changes_no_result(tmp_path: Path) -> None:
+    from counterspy.detect.pipeline import DetectionConfig
+
+    build_platform(seed=3).write(tmp_path)
+    runs = [
+        run_detection(
+            load_tables(connect("duckdb"), Workspace(tmp_path)),
+            DetectionConfig(cache_inputs=flag, materialize_derived=flag),
+        )
+        for flag in (True, False)
+    ]
+    cached, lazy = (r.signals.drop(columns="params") for r in runs)
+    assert len(cached) > 0
+    pd.testing.assert_frame_equal(cached, lazy)
+    assert list(runs[0].targets["target_id"]) == list(runs[1].targets["target_id"])
