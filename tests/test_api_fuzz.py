@@ -4,6 +4,7 @@ OpenAPI document. Property-based: each operation gets generated valid and invali
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,5 +88,6 @@ def test_api_has_no_server_errors_and_keeps_its_schema(
         except Unsatisfiable:  # nothing to make invalid (no parameters, no body)
             assert mode == GenerationMode.NEGATIVE
         except Exception as exc:  # collect every failing operation, then fail once
-            failures.append(f"{operation.method.upper()} {operation.path}: {exc}"[:2000])
+            detail = "".join(traceback.format_exception(exc))[-3000:]
+            failures.append(f"{operation.method.upper()} {operation.path}: {exc}\n{detail}")
     assert not failures, "\n\n".join(failures)

@@ -240,6 +240,10 @@ def test_closing_needs_every_account_decided(store: Store, detected: Workspace) 
             actor=REVIEWER,
         )  # fmt: skip
         assert review.close_case(s, case.id, actor=REVIEWER, reason="nothing to enforce")
+        before = len(list_cases(s))
+        again = opening.open_cases(s, detected, actor=OPENER)  # a closed case is not reopened
+        assert again.created == ()
+        assert len(list_cases(s)) == before
         with pytest.raises(ConflictError, match="closed"):
             review.review_accounts(
                 s, case.id, decision=Decision.APPROVED, reason_code="surveillance-for-hire",

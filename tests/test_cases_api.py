@@ -154,3 +154,31 @@ def test_appeal_with_no_other_reviewer_is_a_conflict(
     )
     assert resp.status_code == 409
     assert "no reviewer other than rita" in resp.json()["detail"]
+
+
+def test_split_and_merge_over_http(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    c, h = api
+    c.post("/v1/cases/open", headers=h["ivan"])
+    top = max(c.get("/v1/cases", headers=h["ivan"]).json(), key=lambda x: x["accounts"])
+    accounts = [
+        a["account_id"]
+        for a in c.get(f"/v1/cases/{top['id']}", headers=h["ivan"]).json()["accounts"]
+    ]
+    body = {"accounts": accounts[:3], "reason": "separate cluster"}
+    assert c.post(f"/v1/cases/{top['id']}/split", json=body, headers=h["rita"]).status_code == 403
+    split = c.post(f"/v1/cases/{top['id']}/split", json=body, headers=h["ivan"])
+    assert split.status_code == 200, split.text
+    new_id = split.json()["case_id"]
+    assert split.json()["accounts_moved"] == 3
+    assert (
+        c.get(f"/v1/cases/{new_id}", headers=h["ivan"]).json()["summary"]["split_from"] == top["id"]
+    )
+    merged = c.post(f"/v1/cases/{top['id']}/merge", json={"other": new_id, "reason": "same"},
+                    headers=h["ivan"])  # fmt: skip
+    assert merged.status_code == 200, merged.text
+    assert c.get(f"/v1/cases/{top['id']}", headers=h["ivan"]).json()["summary"]["accounts"] == len(
+        accounts
+    )
+    gone = c.get(f"/v1/cases/{new_id}", headers=h["ivan"]).json()["summary"]
+    assert gone["state"] == "closed"
+    assert gone["merged_into"] == top["id"]

@@ -37,6 +37,10 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "counterspy" / "detect"
         ("t.co", None),
         ("example.org", None),
         ("weather.com", None),
+        ("gmial.site", "gmail"),  # two swapped letters are one edit
+        ("fcaebook.website", "facebook"),
+        ("gomail.rs", None),  # go + mail: ordinary words, not a typo of gmail
+        ("photo-mail.tn", None),  # photo + mail, two edits from protonmail
     ],
 )
 def test_lookalike_is_tld_agnostic_and_spares_official_domains(
@@ -196,6 +200,8 @@ def _truth(tmp: Path, p: object) -> Path:
     ]
     pd.DataFrame(tg).to_parquet(d / "targets.parquet")
     conf = [{"account_id": a, "kind": "viral"} for a in p.viral]
+    # An operator the simulator also made a viral sharer (cover) is not a benign confounder.
+    conf.append({"account_id": p.rings["A"][0], "kind": "viral"})
     pd.DataFrame(conf).to_parquet(d / "confounders.parquet")
     return d
 
@@ -217,6 +223,7 @@ def test_detect_then_evaluate_cli(
     assert got["operator_recall"] == 1.0
     assert got["target_recall"] == 1.0
     assert got["confounder_fpr"] == 0.0
+    assert got["per_confounder"]["viral"] == {"accounts": len(p.viral), "flagged": 0, "fpr": 0.0}
     # Ring A was labelled bluehawk in this truth; detection says otherwise from indicators.
     assert got["per_firm"]["cytrox"]["operations_attributed"] == 1
     assert got["attribution_accuracy"] == pytest.approx(

@@ -93,6 +93,24 @@ def test_contacting_at_risk_strangers_counts_once() -> None:
     assert scores["op"] >= 1.0  # without outreach the strangers signal still counts
 
 
+def test_reading_and_writing_to_at_risk_people_alone_is_not_enough() -> None:
+    # A researcher who reads many journalists and writes to some of them: reconnaissance and
+    # engagement, but one behaviour. Any corroboration (here a young persona) tips it over.
+    base = [
+        ("engagement", "at_risk_outreach", 0.6),
+        ("reconnaissance", "at_risk_concentration", 0.6),
+        ("reconnaissance", "friend_list_enumeration", 0.4),
+    ]
+    s = _signals(
+        [("researcher", *r) for r in base]
+        + [("persona", *r) for r in base]
+        + [("persona", "engagement", "young_active_persona", 0.2)]
+    )
+    scores = account_scores(s)
+    assert scores["researcher"] == 0.9
+    assert scores["persona"] >= 1.0
+
+
 def _co_action_pairs(views: dict[str, list[str]], n_at_risk: int) -> set[tuple[str, str]]:
     p = Platform()
     for i in range(n_at_risk):
@@ -118,3 +136,20 @@ def test_co_action_needs_more_overlap_than_chance() -> None:
     pairs = _co_action_pairs({**broad, **narrow}, n_at_risk=40)
     assert ("n1", "n2") in pairs
     assert ("b1", "b2") not in pairs
+
+
+def test_materialising_shared_tables_changes_no_result(tmp_path: Path) -> None:
+    from counterspy.detect.pipeline import DetectionConfig
+
+    build_platform(seed=3).write(tmp_path)
+    runs = [
+        run_detection(
+            load_tables(connect("duckdb"), Workspace(tmp_path)),
+            DetectionConfig(cache_inputs=flag, materialize_derived=flag),
+        )
+        for flag in (True, False)
+    ]
+    cached, lazy = (r.signals.drop(columns="params") for r in runs)
+    assert len(cached) > 0
+    pd.testing.assert_frame_equal(cached, lazy)
+    assert list(runs[0].targets["target_id"]) == list(runs[1].targets["target_id"])

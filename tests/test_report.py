@@ -527,7 +527,7 @@ def test_public_page_follows_enforcement_changes(run: Run, tmp_path: Path) -> No
 )
 def test_bad_tlp_policy_files_name_the_file(tmp_path: Path, text: str, message: str) -> None:
     from counterspy.errors import InputError
-    from counterspy.report.tlp_policy import load_policy
+    from counterspy.share.tlp_policy import load_policy
 
     bad = tmp_path / "policy.yaml"
     bad.write_text(text)
@@ -537,7 +537,7 @@ def test_bad_tlp_policy_files_name_the_file(tmp_path: Path, text: str, message: 
 
 
 def test_tlp_policy_order_and_default(tmp_path: Path) -> None:
-    from counterspy.report.tlp_policy import load_policy
+    from counterspy.share.tlp_policy import load_policy
 
     home = tmp_path / "home"
     home.mkdir()

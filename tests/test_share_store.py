@@ -57,3 +57,26 @@ def test_store_export_reimports_unchanged(store: Store, tmp_path: Path) -> None:
     second.write_text(text)
     import_shared(store, [second], default_tlp=Tlp.CLEAR)  # same values: nothing new
     assert stored_indicators(store, Tlp.CLEAR) == inds
+
+
+def test_unmarked_indicators_take_the_same_source_policy_as_the_report(
+    store: Store, tmp_path: Path
+) -> None:
+    """One rule for the exports and the threat report: own marking, else source rule, else the
+    export's default."""
+    from counterspy.intel.importer import prepare_import
+    from counterspy.intel.store import apply_import
+    from counterspy.share.tlp_policy import bundled_policy
+
+    lists = {"meta-threat-research": "meta.example.com", "partner-feed": "partner.example.net"}
+    for source, domain in lists.items():
+        f = tmp_path / f"{source}.txt"
+        f.write_text(f"{domain}\n")
+        apply_import(store, prepare_import([f], source=source, fmt="plain"))
+    marked = tmp_path / "marked.stix2"
+    marked.write_text(dumps(build_stix_bundle(sample_findings(), tlp=Tlp.RED, profile="mvt")))
+    import_shared(store, [marked], default_tlp=Tlp.CLEAR)
+    levels = {i.value: i.tlp for i in stored_indicators(store, Tlp.AMBER, bundled_policy())}
+    assert levels["meta.example.com"] is Tlp.CLEAR  # Meta published it: bundled rule
+    assert levels["partner.example.net"] is Tlp.AMBER  # no rule: the export's default
+    assert levels["red.example.net"] is Tlp.RED  # its own marking wins over every rule

@@ -37,6 +37,7 @@ from counterspy.api.legal_schemas import (
     TaskOut,
     VerifyIn,
 )
+from counterspy.api.params import DbId
 from counterspy.auth.roles import Permission, Role
 from counterspy.auth.users import Principal
 from counterspy.errors import NotFoundError
@@ -92,7 +93,7 @@ def list_own(
     "/own/requests/{request_id}", response_model=RequestOut, **guarded(Permission.LEGAL_READ_OWN)
 )
 def get_own(
-    request_id: int, scope: Scope = Depends(own_scope), session: Session = Depends(db_session)
+    request_id: DbId, scope: Scope = Depends(own_scope), session: Session = Depends(db_session)
 ) -> RequestOut:
     """One of the caller's agency's requests, with its status."""
     return RequestOut.of(requests.get_request(session, request_id, scope))
@@ -104,7 +105,7 @@ def get_own(
     **guarded(Permission.LEGAL_READ_OWN),
 )
 def own_status(
-    request_id: int, scope: Scope = Depends(own_scope), session: Session = Depends(db_session)
+    request_id: DbId, scope: Scope = Depends(own_scope), session: Session = Depends(db_session)
 ) -> StatusOut:
     """Just where one of the caller's agency's requests stands."""
     return StatusOut.of(requests.get_request(session, request_id, scope))
@@ -117,7 +118,7 @@ def own_status(
     **guarded(Permission.LEGAL_SUBMIT),
 )
 async def upload_document(
-    request_id: int,
+    request_id: DbId,
     document: UploadFile = File(..., description="The legal process document"),
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
@@ -146,8 +147,8 @@ async def upload_document(
     **guarded(Permission.LEGAL_READ_OWN),
 )
 def download_own_document(
-    request_id: int,
-    document_id: int,
+    request_id: DbId,
+    document_id: DbId,
     scope: Scope = Depends(own_scope),
     session: Session = Depends(db_session),
 ) -> Response:
@@ -184,7 +185,7 @@ def list_all(
 @router.get(
     "/requests/{request_id}", response_model=RequestOut, **guarded(Permission.LEGAL_READ_ALL)
 )
-def get_any(request_id: int, session: Session = Depends(db_session)) -> RequestOut:
+def get_any(request_id: DbId, session: Session = Depends(db_session)) -> RequestOut:
     return RequestOut.of(requests.get_request(session, request_id, Scope.everyone()))
 
 
@@ -194,7 +195,7 @@ def get_any(request_id: int, session: Session = Depends(db_session)) -> RequestO
     **guarded(Permission.LEGAL_READ_ALL),
 )
 def download_document(
-    request_id: int, document_id: int, session: Session = Depends(db_session)
+    request_id: DbId, document_id: DbId, session: Session = Depends(db_session)
 ) -> Response:
     meta, data = requests.get_document(
         session, request_id=request_id, document_id=document_id, scope=Scope.everyone()
@@ -208,7 +209,7 @@ def download_document(
     **guarded(Permission.LEGAL_REVIEW),
 )
 def verify(
-    request_id: int,
+    request_id: DbId,
     body: VerifyIn,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
@@ -232,7 +233,7 @@ def verify(
     "/requests/{request_id}/decision", response_model=RequestOut, **guarded(Permission.LEGAL_REVIEW)
 )
 def decide(
-    request_id: int,
+    request_id: DbId,
     body: DecisionIn,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
@@ -258,7 +259,7 @@ def decide(
     **guarded(Permission.LEGAL_REVIEW),
 )
 def produce(
-    request_id: int,
+    request_id: DbId,
     body: ProductionIn,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
@@ -279,7 +280,7 @@ def produce(
     "/requests/{request_id}/closure", response_model=RequestOut, **guarded(Permission.LEGAL_REVIEW)
 )
 def close(
-    request_id: int,
+    request_id: DbId,
     body: CloseIn,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
@@ -308,7 +309,7 @@ def tasks(
 
 @router.post("/tasks/{task_id}/done", response_model=TaskOut, **guarded(Permission.LEGAL_REVIEW))
 def task_done(
-    task_id: int,
+    task_id: DbId,
     body: TaskDoneIn,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from counterspy.api.auth import current_principal, db_session, guarded
+from counterspy.api.params import DbId
 from counterspy.audit import log as audit
 from counterspy.auth.roles import Permission
 from counterspy.auth.users import Principal
@@ -196,7 +197,7 @@ def plan(
 @router.get(
     "/notify/batches/{batch_id}", response_model=BatchOut, **guarded(Permission.NOTIFY_PLAN)
 )
-def batch(batch_id: int, session: Session = Depends(db_session)) -> BatchOut:
+def batch(batch_id: DbId, session: Session = Depends(db_session)) -> BatchOut:
     return BatchOut(**vars(planning.batch_info(session, batch_id)))
 
 
@@ -206,7 +207,7 @@ def batch(batch_id: int, session: Session = Depends(db_session)) -> BatchOut:
     **guarded(Permission.NOTIFY_APPROVE),
 )
 def approve(
-    batch_id: int,
+    batch_id: DbId,
     body: DecisionIn,
     request: Request,
     principal: Principal = Depends(current_principal),
@@ -226,7 +227,7 @@ def approve(
     **guarded(Permission.NOTIFY_APPROVE),
 )
 def reject(
-    batch_id: int,
+    batch_id: DbId,
     body: DecisionIn,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),

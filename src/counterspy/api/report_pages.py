@@ -20,8 +20,8 @@ from counterspy.api.auth import db_session
 from counterspy.enforce.models import EnforcementActionRow
 from counterspy.intel.models import IntelState
 from counterspy.report import build_report, render_html
-from counterspy.report.tlp_policy import WORKSPACE_FILE
 from counterspy.share.tlp import Tlp
+from counterspy.share.tlp_policy import WORKSPACE_FILE
 from counterspy.workspace import Workspace
 
 router = APIRouter(tags=["public pages"])

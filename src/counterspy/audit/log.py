@@ -151,7 +151,14 @@ def record(
     """
     if not actor or not action or not subject_type or not subject_id:
         raise ValueError("audit entries need actor, action, subject_type and subject_id")
-    session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq))
+    # A no-op write that takes the lock. No session synchronisation: evaluating the criteria
+    # against every object in the session made a bulk decision with n entries O(n²).
+    session.execute(
+        update(AuditHeadRow)
+        .where(AuditHeadRow.id == 1)
+        .values(seq=AuditHeadRow.seq)
+        .execution_options(synchronize_session=False)
+    )
     head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one_or_none()
     if head is None:
         head = AuditHeadRow(id=1, seq=0, hash=GENESIS_HASH)

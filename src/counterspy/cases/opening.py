@@ -110,8 +110,11 @@ def _apply(
             have[acc.account_id] = row
             added += 1
         elif row.evidence != evidence or row.score != acc.score:
-            # Evidence belongs to the account wherever it sits (a split may have moved it).
-            row.evidence, row.score, row.role = evidence, acc.score, acc.role
+            # Evidence belongs to the account wherever it sits (a split may have moved it),
+            # but a closed case's record stays as it was decided.
+            holder = session.get(CaseRow, row.case_id)
+            if holder is not None and holder.state != CaseState.CLOSED.value:
+                row.evidence, row.score, row.role = evidence, acc.score, acc.role
     infra = {
         (r.kind, r.value): r
         for r in session.execute(
@@ -169,6 +172,8 @@ def open_cases(
         case = _holder(session, op, have)
         is_new = case is None
         if case is None:
+            if all(a.account_id in have for a in op.accounts):
+                continue  # every account sits in closed cases: nothing new to decide
             case = _new_case(session, op, actor)
         before = case.evidence_sha256
         added = _apply(session, case, op, have)

@@ -90,19 +90,22 @@ def _update_state(session: Session, case: CaseRow, actor: str, reason: str) -> N
     )
 
 
-def _latest_action(session: Session, kind: ActionKind, target: str) -> int | None:
-    return session.execute(
-        select(EnforcementActionRow.id)
-        .where(
-            EnforcementActionRow.kind == kind.value,
-            EnforcementActionRow.target == target,
-            EnforcementActionRow.status.not_in(
-                (ActionStatus.FAILED.value, ActionStatus.CANCELLED.value)
-            ),
+def _latest_actions(session: Session, kind: ActionKind, targets: Sequence[str]) -> dict[str, int]:
+    """Each target's newest live (not failed or cancelled) action of ``kind``."""
+    out: dict[str, int] = {}
+    for k in range(0, len(targets), 500):
+        rows = session.execute(
+            select(EnforcementActionRow.target, EnforcementActionRow.id).where(
+                EnforcementActionRow.kind == kind.value,
+                EnforcementActionRow.target.in_(targets[k : k + 500]),
+                EnforcementActionRow.status.not_in(
+                    (ActionStatus.FAILED.value, ActionStatus.CANCELLED.value)
+                ),
+            )
         )
-        .order_by(EnforcementActionRow.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+        for target, action_id in rows:
+            out[target] = max(action_id, out.get(target, 0))
+    return out
 
 
 def _undo_approval(session: Session, action_id: int | None, label: str, actor: str) -> int | None:
@@ -185,15 +188,12 @@ def review_accounts(
             adapter=adapter,
         ).created
     at = now()
+    latest = _latest_actions(session, ActionKind.DISABLE_ACCOUNT, to_approve) if to_approve else {}
     for row in decided:
         before = {"decision": row.decision, "reason_code": row.reason_code}
         row.decision, row.reason_code, row.note = decision.value, reason_code, note
         row.decided_by, row.decided_at = actor, at
-        row.action_id = (
-            _latest_action(session, ActionKind.DISABLE_ACCOUNT, row.account_id)
-            if decision == Decision.APPROVED
-            else None
-        )
+        row.action_id = latest.get(row.account_id)
         record(
             session,
             actor=actor,

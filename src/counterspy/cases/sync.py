@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from counterspy.cases.models import CaseAccountRow
-from counterspy.cases.views import Decision, action_statuses
+from counterspy.cases.views import Decision
 from counterspy.enforce.actions import ActionKind, ActionStatus
+from counterspy.enforce.models import EnforcementActionRow
 from counterspy.enforce.outbox import OutboxItem
 from counterspy.notify.models import AccountStateRow, TakedownRow
 from counterspy.notify.planning import record_takedown, set_account_disabled
@@ -50,30 +51,47 @@ def after_delivery(session: Session, item: OutboxItem, status: ActionStatus, act
 
 
 def check_takedowns(session: Session, operation_ids: Iterable[str], *, actor: str) -> list[str]:
-    """Record the takedown of each given operation that is complete; returns those recorded."""
+    """Record the takedown of each given operation that is complete; returns those recorded.
+
+    Three counting queries per operation (indexed by ``operation_id``), so the worker can call
+    it after every acknowledgement.
+    """
     recorded: list[str] = []
+    acc = CaseAccountRow
     for op in sorted(set(operation_ids)):
         if session.get(TakedownRow, op) is not None:
             continue
-        rows = list(
+        counts = dict(
             session.execute(
-                select(CaseAccountRow).where(CaseAccountRow.operation_id == op)
-            ).scalars()
+                select(acc.decision, func.count())
+                .where(acc.operation_id == op)
+                .group_by(acc.decision)
+            ).all()
         )
-        if not rows or any(r.decision == Decision.PENDING.value for r in rows):
+        approved = int(counts.get(Decision.APPROVED.value, 0))
+        if not approved or counts.get(Decision.PENDING.value, 0):
             continue
-        approved = [r for r in rows if r.decision == Decision.APPROVED.value]
-        if not approved:
-            continue
-        statuses = action_statuses(session, [r.action_id for r in approved])
-        if all(statuses.get(r.action_id or -1) == ActionStatus.ACKED.value for r in approved):
-            cases = sorted({r.case_id for r in rows})
-            record_takedown(
-                session,
-                op,
-                actor=actor,
-                reason=f"{len(approved)} approved accounts disabled by the platform "
-                f"(cases {', '.join(map(str, cases))})",
+        acked = session.scalar(
+            select(func.count())
+            .select_from(acc)
+            .join(EnforcementActionRow, EnforcementActionRow.id == acc.action_id)
+            .where(
+                acc.operation_id == op,
+                acc.decision == Decision.APPROVED.value,
+                EnforcementActionRow.status == ActionStatus.ACKED.value,
             )
-            recorded.append(op)
+        )
+        if acked != approved:
+            continue
+        cases = sorted(
+            set(session.execute(select(acc.case_id).where(acc.operation_id == op)).scalars())
+        )
+        record_takedown(
+            session,
+            op,
+            actor=actor,
+            reason=f"{approved} approved accounts disabled by the platform "
+            f"(cases {', '.join(map(str, cases))})",
+        )
+        recorded.append(op)
     return recorded

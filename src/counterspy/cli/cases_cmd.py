@@ -205,6 +205,15 @@ def close(case_id: int = CASE, reason: str = REASON, home: Path | None = HOME) -
     out.print(f"case {case_id} {'closed' if done else 'was already closed'}")
 
 
+@cases_app.command("ack-evidence")
+def ack_evidence(case_id: int = CASE, home: Path | None = HOME) -> None:
+    """Mark a case's changed evidence as re-checked (clears the flag; audited)."""
+    store = open_store(Workspace.resolve(home))
+    with store.session() as s:
+        done = opening.acknowledge_evidence(s, case_id, actor=cli_actor())
+    out.print(f"case {case_id}: {'acknowledged' if done else 'evidence had not changed'}")
+
+
 @cases_app.command("split")
 def split(case_id: int = CASE, account: list[str] = ACCOUNT, from_file: Path | None = FROM_FILE,
           reason: str = REASON, home: Path | None = HOME) -> None:  # fmt: skip

@@ -107,7 +107,7 @@ def evaluate_cmd(
     table.add_column("metric")
     table.add_column("value", justify="right")
     for k, v in asdict(ev).items():
-        if k != "per_firm":
+        if k not in ("per_firm", "per_confounder"):
             table.add_row(k, str(v))
     out.print(table)
     firms = Table(title="per firm")
@@ -124,3 +124,9 @@ def evaluate_cmd(
             str(s.operations_attributed),
         )
     out.print(firms)
+    kinds = Table(title="benign confounders per kind")
+    for col in ("kind", "accounts", "flagged", "FPR"):
+        kinds.add_column(col)
+    for kind, c in ev.per_confounder.items():
+        kinds.add_row(kind, str(c.accounts), str(c.flagged), f"{c.fpr:.2%}")
+    out.print(kinds)

@@ -13,8 +13,8 @@ from counterspy.cli.main import app
 from counterspy.errors import CounterspyError
 from counterspy.report import build_report, write_report
 from counterspy.report.aggregate import DEFAULT_K
-from counterspy.report.tlp_policy import load_policy
 from counterspy.share.tlp import Tlp
+from counterspy.share.tlp_policy import load_policy
 from counterspy.storage.open import open_store
 from counterspy.workspace import Workspace
 

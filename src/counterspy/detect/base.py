@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 
@@ -61,6 +61,22 @@ class DetectionContext:
     events: ir.Table
     # domain, label ('malicious' | 'suspicious'), reason, actor: only judged-bad domains.
     bad_domains: ir.Table
+    # Materialise each derived table below once in the engine (DuckDB temp table / Spark
+    # cache) on first use: several detectors share them, and each would otherwise rescan
+    # the events. Off for callers that only build expressions.
+    materialize: bool = False
+
+    def _keep(self, t: ir.Table) -> ir.Table:
+        return t.cache() if self.materialize else t
+
+    def with_bad_domains(self, bad_domains: ir.Table) -> DetectionContext:
+        """The same context judging ``bad_domains``; derived tables that do not depend on
+        the verdicts (already materialised or not) are carried over."""
+        ctx = replace(self, bad_domains=bad_domains)
+        for name in _VERDICT_FREE:
+            if name in self.__dict__:
+                ctx.__dict__[name] = self.__dict__[name]
+        return ctx
 
     @cached_property
     def as_of(self) -> ir.TimestampScalar:
@@ -71,7 +87,7 @@ class DetectionContext:
     def at_risk_accounts(self) -> ir.Table:
         """The protection programme's accounts (a small table: well under 1 % of accounts)."""
         acc = self.accounts.filter(self.accounts.at_risk.notnull())
-        return acc.select(r_id=acc.account_id, target_country=acc.country)
+        return self._keep(acc.select(r_id=acc.account_id, target_country=acc.country))
 
     @cached_property
     def on_at_risk(self) -> ir.Table:
@@ -80,7 +96,9 @@ class DetectionContext:
         ev = ev.filter(ev.actor_id != ev.target_id)
         r = self.at_risk_accounts
         j = ev.inner_join(r, ev.target_id == r.r_id)
-        return j.select("ts", "actor_id", "event_type", "target_id", "url", "target_country")
+        return self._keep(
+            j.select("ts", "actor_id", "event_type", "target_id", "url", "target_country")
+        )
 
     @cached_property
     def answers(self) -> ir.Table:
@@ -91,7 +109,33 @@ class DetectionContext:
         r = self.at_risk_accounts.select(x_id=self.at_risk_accounts.r_id)
         ev = self.events.filter(self.events.target_id.notnull())
         ev = ev.inner_join(r, ev.actor_id == r.x_id)
-        return ev.group_by(a_id=ev.target_id, b_id=ev.actor_id).aggregate(b_first=ev.ts.min())
+        return self._keep(
+            ev.group_by(a_id=ev.target_id, b_id=ev.actor_id).aggregate(b_first=ev.ts.min())
+        )
+
+    def at_risk_pairs(self, types: tuple[str, ...] | None = None) -> ir.Table:
+        """One row per (actor, at-risk target) acted on with ``types`` (None: any action):
+        first / last action,
+        when the target first acted on the actor (``b_first``, null if never), whether the
+        actor was a *stranger* (the target had not acted on it first) and whether the target
+        ever answered (``answered_ever``) or answered after the first action (``answered``).
+        """
+        t = self.on_at_risk
+        if types is not None:
+            t = t.filter(t.event_type.isin(types))
+        pairs = t.group_by("actor_id", "target_id").aggregate(first=t.ts.min(), last=t.ts.max())
+        ans = self.answers
+        pairs = pairs.left_join(ans, (pairs.actor_id == ans.a_id) & (pairs.target_id == ans.b_id))
+        return pairs.select(
+            "actor_id",
+            "target_id",
+            "first",
+            "last",
+            "b_first",
+            stranger=pairs.b_first.isnull() | (pairs.b_first > pairs.first),
+            answered=pairs.b_first.notnull() & (pairs.b_first >= pairs.first),
+            answered_ever=pairs.b_first.notnull(),
+        )
 
     @cached_property
     def suspects(self) -> ir.Table:
@@ -105,7 +149,14 @@ class DetectionContext:
         links = self.links
         bad = self.bad_domains.select(b_dom=self.bad_domains.domain)
         b = links.inner_join(bad, links.domain == bad.b_dom).select(account_id=links.actor_id)
+        # Not materialised: it reads the verdict table, an in-memory table that Spark's cache
+        # does not register; its inputs (on_at_risk, links) are materialised already.
         return ibis.union(a, b).distinct()
+
+    @cached_property
+    def suspect_events(self) -> ir.Table:
+        """Every event by :attr:`suspects` (the weak per-account signals read only these)."""
+        return self.events_of(self.suspects)
 
     def distinct_targets(self, actors: ir.Table, types: tuple[str, ...]) -> ir.Table:
         """(account_id, n_targets): distinct accounts each of ``actors`` acted on with ``types``."""
@@ -147,7 +198,10 @@ class DetectionContext:
     def links(self) -> ir.Table:
         """Events carrying a URL, with its parsed domain."""
         ev = self.events.filter(self.events.url.notnull() & self.events.event_type.isin(LINK_TYPES))
-        return ev.mutate(domain=url_domain(ev.url)).filter(lambda t: t.domain != "")
+        return self._keep(ev.mutate(domain=url_domain(ev.url)).filter(lambda t: t.domain != ""))
+
+
+_VERDICT_FREE = ("at_risk_accounts", "on_at_risk", "answers", "links")
 
 
 class Detector(ABC):

@@ -19,6 +19,7 @@ import ibis
 import ibis.expr.types as ir
 
 from counterspy.detect.base import CONTACT_TYPES, RECON_TYPES, DetectionContext
+from counterspy.detect.recon import hosting_asns
 
 EDGE_COLUMNS = ("a", "b", "kind", "strength", "evidence")
 
@@ -122,6 +123,9 @@ class SharedInfrastructure:
     # ASN + user agent is shared by every user of one VPN exit with a common browser: kept as
     # evidence in the edge table but off for scoring unless asked for.
     use_fingerprint: bool = False
+    # Off: addresses on hosting networks (VPN exits, cloud hosts) never link accounts. Measured
+    # on the tuning seeds (stealth 2): 5 fewer false positives, 9 fewer operators; kept on.
+    hosting_ips: bool = True
 
     def _pairs(
         self, keyed: ir.Table, actors: ir.Table, kind: str, limit: int, label: str
@@ -157,6 +161,10 @@ class SharedInfrastructure:
 
     def edges(self, ctx: DetectionContext, actors: ir.Table) -> ir.Table:
         ev = ctx.events
+        ip_events = ev
+        if not self.hosting_ips:
+            # A VPN or cloud exit address is shared by strangers who picked the same provider.
+            ip_events = ev.filter(~ev.asn.isin(list(hosting_asns())).fill_null(False))
         parts = [
             self._pairs(
                 ev.select(actor=ev.actor_id, key=ev.device_id),
@@ -166,7 +174,7 @@ class SharedInfrastructure:
                 "device",
             ),
             self._pairs(
-                ev.select(actor=ev.actor_id, key=ev.ip),
+                ip_events.select(actor=ip_events.actor_id, key=ip_events.ip),
                 actors,
                 "shared_ip",
                 self.max_accounts_per_ip,

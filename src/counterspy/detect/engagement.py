@@ -26,17 +26,8 @@ class AtRiskOutreach(Detector):
     weight: float = 0.6
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        t = ctx.on_at_risk.filter(ctx.on_at_risk.event_type.isin(CONTACT_TYPES))
         # A stranger: the target had never acted on the actor before this contact.
-        back = ctx.answers
-        pairs = t.group_by("actor_id", "target_id").aggregate(first=t.ts.min(), last=t.ts.max())
-        pairs = pairs.left_join(
-            back, (pairs.actor_id == back.a_id) & (pairs.target_id == back.b_id)
-        )
-        pairs = pairs.mutate(
-            stranger=pairs.b_first.isnull() | (pairs.b_first > pairs.first),
-            answered=pairs.b_first.notnull() & (pairs.b_first >= pairs.first),
-        )
+        pairs = ctx.at_risk_pairs(CONTACT_TYPES)
         agg = pairs.group_by(account_id=pairs.actor_id).aggregate(
             n_at_risk=pairs.stranger.cast("int64").sum(),
             n_answered=(pairs.stranger & pairs.answered).cast("int64").sum(),
@@ -145,7 +136,7 @@ class ClaimedCountryMismatch(Detector):
     weight: float = 0.1  # weak: travellers and VPN users look the same
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        ev = ctx.events_of(ctx.suspects)
+        ev = ctx.suspect_events
         ev = ev.filter(ev.country.notnull())
         acc = ctx.accounts.select(a_id=ctx.accounts.account_id, claimed=ctx.accounts.country)
         j = ev.inner_join(acc, ev.actor_id == acc.a_id)

@@ -8,7 +8,10 @@ Definitions (all over account ids; see docs/detection.md):
   whose highest reported phase equals the true highest phase (max over operations);
 * attribution accuracy: share of true operations whose detected operator accounts mostly sit
   in one predicted operation attributed to the true firm (an undetected operation counts wrong);
-* confounder FPR: flagged accounts among ``truth/confounders.parquet`` / all confounders;
+* confounder FPR: flagged accounts among the *benign* confounders of
+  ``truth/confounders.parquet`` (operators the simulator also gave a confounder behaviour as
+  cover, e.g. sharing a viral link, are operators, not false positives) / all of them, overall
+  and per confounder kind (an account with two kinds counts in both);
 * per firm: operator recall, operations found (≥ half of the operators detected) and
   correctly attributed.
 """
@@ -39,6 +42,13 @@ class FirmScore:
 
 
 @dataclass(frozen=True)
+class ConfounderScore:
+    accounts: int
+    flagged: int
+    fpr: float
+
+
+@dataclass(frozen=True)
 class Evaluation:
     operator_precision: float
     operator_recall: float
@@ -56,6 +66,7 @@ class Evaluation:
     confounders: int
     confounders_flagged: int
     per_firm: dict[str, FirmScore] = field(default_factory=dict)
+    per_confounder: dict[str, ConfounderScore] = field(default_factory=dict)
 
 
 def _read_truth(truth: Path, name: str) -> pd.DataFrame:
@@ -119,8 +130,16 @@ def evaluate(ws: Workspace, truth: Path) -> Evaluation:
             operations_found=found,
             operations_attributed=attributed,
         )
-    conf_ids = set(conf_t["account_id"])
+    benign = conf_t[~conf_t["account_id"].isin(true_ids)]
+    conf_ids = set(benign["account_id"])
     conf_flagged = len(conf_ids & flagged_ids)
+    per_conf: dict[str, ConfounderScore] = {}
+    for kind, kgrp in benign.groupby("kind", sort=True):
+        ids = set(kgrp["account_id"])
+        n_fl = len(ids & flagged_ids)
+        per_conf[str(kind)] = ConfounderScore(
+            accounts=len(ids), flagged=n_fl, fpr=round(_ratio(n_fl, len(ids)), 6)
+        )
     return Evaluation(
         operator_precision=round(_ratio(tp, len(flagged_ids)), 4),
         operator_recall=round(_ratio(tp, len(true_ids)), 4),
@@ -138,4 +157,5 @@ def evaluate(ws: Workspace, truth: Path) -> Evaluation:
         confounders=len(conf_ids),
         confounders_flagged=conf_flagged,
         per_firm=per_firm,
+        per_confounder=per_conf,
     )

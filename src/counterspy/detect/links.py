@@ -20,9 +20,10 @@ import ibis.expr.types as ir
 import pandas as pd
 import tldextract
 import yaml
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from counterspy.detect.base import DetectionContext
+from counterspy.infra.vocab import ALL_WORDS, segments
 from counterspy.model import LinkChecker, VerdictLabel
 
 BAD_DOMAIN_SCHEMA = ibis.schema(
@@ -87,28 +88,38 @@ def lookalike_of(host: str, references: Mapping[str, frozenset[str]]) -> str | N
             continue
         # Typosquats keep the brand's first letter (instagam, gmaol, iclod); without that rule
         # ordinary words one edit from a short brand (mail ~ gmail, cloud ~ icloud) would match.
+        # Two swapped letters (gmial, fcaebook) are one edit, as in typosquatting generators.
         limit = 0 if len(brand) < 5 else (1 if len(brand) < 10 else 2)
         for tok in toks:
             if tok == brand or (
                 limit
                 and tok[0] == brand[0]
                 and abs(len(tok) - len(brand)) <= limit
-                and Levenshtein.distance(tok, brand, score_cutoff=limit) <= limit
+                and OSA.distance(tok, brand, score_cutoff=limit) <= limit
+                and not _compound(tok)
             ):
                 return brand
     return None
 
 
+def _compound(token: str) -> bool:
+    """Whether ``token`` is ordinary words glued together (go+mail, photo+mail): a name in its
+    own right that happens to be an edit or two from a brand, not a typo of it."""
+    parts = segments(re.sub(r"[-_]", "", token), ALL_WORDS)
+    return parts is not None and len(parts) >= 2
+
+
 def domain_stats(ctx: DetectionContext) -> ir.Table:
     """Per domain: how many accounts send it, to how many (at-risk) people, and a sample URL."""
     links = ctx.links
-    acc = ctx.accounts.select(t_id=ctx.accounts.account_id, at_risk=ctx.accounts.at_risk.notnull())
-    j = links.left_join(acc, links.target_id == acc.t_id)
+    # Only the (small) protection programme is joined, not every account.
+    r = ctx.at_risk_accounts.select(t_id=ctx.at_risk_accounts.r_id)
+    j = links.left_join(r, links.target_id == r.t_id)
     return j.group_by("domain").aggregate(
         n_senders=j.actor_id.nunique(),
         n_events=j.count(),
         n_recipients=j.target_id.nunique(),
-        n_at_risk_recipients=j.target_id.nunique(where=j.at_risk.fill_null(False)),
+        n_at_risk_recipients=j.target_id.nunique(where=j.t_id.notnull()),
         sample_url=j.url.min(),
     )
 

@@ -53,6 +53,9 @@ class DetectionConfig:
     clustering: Clustering = field(default_factory=Clustering)
     merge: OperationMerge = field(default_factory=OperationMerge)
     cache_inputs: bool = True
+    # Materialise the derived tables several detectors share (links, actions on at-risk
+    # people, their answers, suspects and their events) once each.
+    materialize_derived: bool = True
 
 
 @dataclass(frozen=True)
@@ -98,12 +101,13 @@ def run_detection(
         tables.accounts,
         tables.events,
         _memtable(_empty(BAD_DOMAIN_SCHEMA.names), BAD_DOMAIN_SCHEMA),
+        materialize=config.materialize_derived,
     )
 
     progress.begin("judging link domains", total=None)
     stats = fetch(domain_stats(base))
     bad = judge_domains(stats, checker=checker, indicators=indicators, heuristic=config.links)
-    ctx = DetectionContext(tables.accounts, tables.events, _memtable(bad, BAD_DOMAIN_SCHEMA))
+    ctx = base.with_bad_domains(_memtable(bad, BAD_DOMAIN_SCHEMA))
 
     progress.begin("running detectors", total=len(config.detectors))
     parts = []

@@ -40,15 +40,10 @@ class AtRiskViewing(Detector):
     weight: float = 0.6
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        t = ctx.on_at_risk.filter(ctx.on_at_risk.event_type.isin(RECON_TYPES))
-        pairs = t.group_by("actor_id", "target_id").aggregate(first=t.ts.min(), last=t.ts.max())
-        ans = ctx.answers
-        pairs = pairs.left_join(
-            ans, (pairs.actor_id == ans.a_id) & (pairs.target_id == ans.b_id)
-        ).mutate(answered=lambda x: x.a_id.notnull())
+        pairs = ctx.at_risk_pairs(RECON_TYPES)
         agg = pairs.group_by(account_id=pairs.actor_id).aggregate(
             n_at_risk=pairs.count(),
-            n_answered_at_risk=pairs.answered.cast("int64").sum(),
+            n_answered_at_risk=pairs.answered_ever.cast("int64").sum(),
             first=pairs.first.min(),
             last=pairs.last.max(),
         )
@@ -153,10 +148,10 @@ class AutomationRegularity(Detector):
     weight: float = 0.3
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        ev = ctx.events_of(ctx.suspects).filter(lambda e: e.event_type.isin(RECON_TYPES))
+        ev = ctx.suspect_events.filter(lambda e: e.event_type.isin(RECON_TYPES))
         busy = ev.group_by(account_id=ev.actor_id).aggregate(n=ev.count())
         busy = busy.filter(busy.n > self.min_events)
-        ev = ctx.events_of(busy).filter(lambda e: e.event_type.isin(RECON_TYPES))
+        ev = ev.semi_join(busy, ev.actor_id == busy.account_id)
         w = ibis.window(group_by=ev.actor_id, order_by=ev.ts)
         ev = ev.mutate(prev=ev.ts.lag().over(w))
         gaps = ev.filter(ev.prev.notnull()).mutate(
@@ -228,18 +223,22 @@ class AutomationUserAgent(Detector):
 
     def run(self, ctx: DetectionContext) -> ir.Table:
         ev = ctx.events.filter(ctx.events.event_type.isin(RECON_TYPES))
-        # Judge each distinct user agent once, not each event.
+        # Judge each distinct user agent once, not each event; then only accounts with enough
+        # automated views pay for counting all their views.
         uas = ev.select("user_agent").distinct()
         pattern = "|".join(re.escape(m) for m in automation_markers())
-        uas = uas.mutate(auto=uas.user_agent.fill_null("").lower().re_search(pattern))
-        ev = ev.left_join(uas, "user_agent").mutate(auto=lambda x: x.auto.fill_null(False))
-        agg = ev.group_by(account_id=ev.actor_id).aggregate(
-            n=ev.count(),
-            n_auto=ev.auto.cast("int64").sum(),
-            example=ev.user_agent.max(where=ev.auto),
-            first=ev.ts.min(),
-            last=ev.ts.max(),
+        uas = uas.filter(uas.user_agent.fill_null("").lower().re_search(pattern))
+        auto = ev.semi_join(uas, "user_agent")
+        agg = auto.group_by(account_id=auto.actor_id).aggregate(
+            n_auto=auto.count(),
+            example=auto.user_agent.max(),
+            first=auto.ts.min(),
+            last=auto.ts.max(),
         )
+        agg = agg.filter(agg.n_auto >= self.min_events)
+        mine = ev.semi_join(agg, ev.actor_id == agg.account_id)
+        tot = mine.group_by(t_id=mine.actor_id).aggregate(n=mine.count())
+        agg = agg.inner_join(tot, agg.account_id == tot.t_id)
         agg = agg.mutate(share=agg.n_auto / agg.n)
         hit = agg.filter((agg.n_auto >= self.min_events) & (agg.share >= self.min_share))
         text = (
@@ -282,7 +281,7 @@ class HostingNetwork(Detector):
 
     def run(self, ctx: DetectionContext) -> ir.Table:
         asns = list(hosting_asns())
-        t = ctx.events_of(ctx.suspects)
+        t = ctx.suspect_events
         t = t.filter(t.target_id.notnull())
         t = t.mutate(hosted=t.asn.isin(asns).fill_null(False))
         agg = t.group_by(account_id=t.actor_id).aggregate(
@@ -336,11 +335,8 @@ class AtRiskStrangers(Detector):
     max_strangers_per_target: int = 30
 
     def run(self, ctx: DetectionContext) -> ir.Table:
-        t = ctx.on_at_risk
-        pairs = t.group_by("actor_id", "target_id").aggregate(first=t.ts.min(), last=t.ts.max())
-        ans = ctx.answers
-        pairs = pairs.left_join(ans, (pairs.actor_id == ans.a_id) & (pairs.target_id == ans.b_id))
-        pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
+        pairs = ctx.at_risk_pairs()
+        pairs = pairs.filter(pairs.stranger)
         # A famous journalist looked up by a crowd says nothing about any one visitor.
         crowd = pairs.group_by(c_id=pairs.target_id).aggregate(k=pairs.count())
         crowd = crowd.filter(crowd.k > self.max_strangers_per_target)

@@ -47,11 +47,24 @@ SUBSUMED_BY: dict[str, tuple[str, ...]] = {
 }
 """signal → signals that already count its evidence; it scores nothing when one of them fired."""
 
+AT_RISK_TARGETING = frozenset(
+    {"at_risk_concentration", "friend_list_enumeration", "at_risk_strangers", "at_risk_outreach"}
+)
+"""Signals that all measure one behaviour: acting on people in the protection programme.
+
+Researchers, NGO caseworkers and recruiters read *and* write to many at-risk people; counted
+as reconnaissance plus engagement, that one behaviour crossed the threshold on its own."""
+FAMILY_CAPS: dict[frozenset[str], float] = {AT_RISK_TARGETING: 0.9}
+"""Most a family of signals measuring one behaviour can add across phases: below 1.0, acting
+on at-risk people, in however many forms, needs corroboration (coordination, shared
+infrastructure, persona traits, automation or a bad link)."""
+
 
 def account_scores(signals: pd.DataFrame) -> pd.Series:
     """Per account: per phase the sum of its signals' weights (capped), summed over phases.
 
-    A signal whose evidence another fired signal already counts (``SUBSUMED_BY``) is dropped.
+    A signal whose evidence another fired signal already counts (``SUBSUMED_BY``) is dropped,
+    and a family of signals measuring one behaviour adds at most its ``FAMILY_CAPS`` value.
     """
     if signals.empty:
         return pd.Series(dtype="float64")
@@ -61,8 +74,19 @@ def account_scores(signals: pd.DataFrame) -> pd.Series:
         for account, signal in zip(signals["account_id"], signals["signal"], strict=True)
     ]
     signals = signals[keep]
-    best = signals.groupby(["account_id", "phase", "signal"])["weight"].max()
-    per_phase = best.groupby(level=["account_id", "phase"]).sum().reset_index()
+    best = signals.groupby(["account_id", "phase", "signal"])["weight"].max().reset_index()
+    total = _capped_sum(best)
+    for family, cap in FAMILY_CAPS.items():
+        # The family's own capped contribution beyond its cap is taken off the total.
+        fam = _capped_sum(best[best["signal"].isin(family)])
+        excess = (fam - cap).clip(lower=0.0)
+        total = total.sub(excess, fill_value=0.0)
+    return total
+
+
+def _capped_sum(best: pd.DataFrame) -> pd.Series:
+    """Per account: per phase the sum of weights capped by ``PHASE_CAPS``, summed over phases."""
+    per_phase = best.groupby(["account_id", "phase"])["weight"].sum().reset_index()
     caps = per_phase["phase"].map(PHASE_CAPS).fillna(1.0)
     per_phase["weight"] = per_phase["weight"].clip(upper=caps)
     return per_phase.groupby("account_id")["weight"].sum()

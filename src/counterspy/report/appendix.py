@@ -3,7 +3,7 @@
 Two provenances feed it:
 
 * **our detections** — bad link domains that a detected operation's accounts sent. Their level
-  comes from :func:`counterspy.report.tlp_policy.own_domain_level` (CLEAR only once blocked);
+  comes from :func:`counterspy.share.tlp_policy.own_domain_level` (CLEAR only once blocked);
 * **imported indicators** (active) whose actor names a firm with a section in the report, or
   whose value is one of those domains. Their level comes from the source's TLP policy.
 
@@ -26,8 +26,8 @@ from counterspy.intel.models import Indicator
 from counterspy.report.enforcement import EnforcementState
 from counterspy.report.links import LinkUse
 from counterspy.report.model import IndicatorRow
-from counterspy.report.tlp_policy import TlpPolicy, own_domain_level
 from counterspy.share.tlp import Tlp
+from counterspy.share.tlp_policy import TlpPolicy, own_domain_level
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def build_appendix(
     by_domain: dict[str, list[Tlp]] = {}
     provs: list[_Provenance] = []
     for ind in imported:
-        level = policy.level(ind.source)
+        level = policy.indicator_level(ind.tlp, ind.source)
         for key in {ind.normalized, ind.registrable or ""} & domains:
             by_domain.setdefault(key, []).append(level)
         firm = actor_firm.get((ind.actor or "").lower())

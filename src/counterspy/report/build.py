@@ -41,8 +41,8 @@ from counterspy.report.model import (
 )
 from counterspy.report.people import at_risk_categories
 from counterspy.report.text import limitations, methodology, summary
-from counterspy.report.tlp_policy import TlpPolicy, load_policy
 from counterspy.share.tlp import Tlp
+from counterspy.share.tlp_policy import TlpPolicy, load_policy
 from counterspy.workspace import Workspace
 
 TITLE = "Threat report: surveillance-for-hire operations"

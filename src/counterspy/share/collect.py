@@ -36,6 +36,7 @@ from counterspy.share.findings import (
     data_time,
 )
 from counterspy.share.tlp import Tlp
+from counterspy.share.tlp_policy import TlpPolicy, load_policy
 from counterspy.storage.db import Store
 from counterspy.workspace import Workspace
 
@@ -228,15 +229,22 @@ def collapse(indicators: Iterable[IndicatorFinding]) -> tuple[IndicatorFinding, 
     return tuple(best.values())
 
 
-def stored_indicators(store: Store, default_tlp: Tlp) -> tuple[IndicatorFinding, ...]:
-    """Active indicators of the intel store (see :func:`collapse` for repeated values)."""
+def stored_indicators(
+    store: Store, default_tlp: Tlp, policy: TlpPolicy | None = None
+) -> tuple[IndicatorFinding, ...]:
+    """Active indicators of the intel store (see :func:`collapse` for repeated values).
+
+    Level: the indicator's own marking, else the source rule of ``policy`` (the same per-source
+    policy the threat report uses), else ``default_tlp``.
+    """
+    rules = policy or TlpPolicy((), default_tlp)
     with store.session() as s:
         rows = s.scalars(select(Indicator).where(Indicator.active))
         return collapse(
             IndicatorFinding(
                 kind=r.type,
                 value=r.normalized,
-                tlp=Tlp.parse(r.tlp) if r.tlp else default_tlp,
+                tlp=rules.indicator_level(r.tlp, r.source, default_tlp),
                 source=r.source,
                 observable=r.observable,
                 published=r.published,
@@ -279,7 +287,9 @@ def collect_findings(
         detected, sightings = _detected_indicators(
             ws, read_result(ws, "bad_domains"), read_result(ws, "accounts"), tlp
         )
-    stored = stored_indicators(store, tlp) if store is not None and options.include_store else []
+    stored: tuple[IndicatorFinding, ...] = ()
+    if store is not None and options.include_store:
+        stored = stored_indicators(store, tlp, load_policy(ws))
     indicators = merge_indicators(stored, detected)
     actors = [o.firm for o in operations if o.firm] + [i.actor for i in indicators if i.actor]
     return Findings(

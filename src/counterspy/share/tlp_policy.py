@@ -1,7 +1,8 @@
-"""How the report knows an indicator's TLP level.
+"""How the report and the exports know an indicator's TLP level.
 
-The operational store records each indicator's provenance (``source``, file, line) but no TLP
-marking, so the level is configured per source: the bundled ``data/tlp_sources.yaml``
+An indicator imported with a TLP marking (STIX ``object_marking_refs``, MISP ``tlp:`` tags,
+``counterspy share import --tlp``) keeps it in ``intel_indicators.tlp``, and that marking wins.
+For unmarked indicators the level is configured per source: the bundled ``data/tlp_sources.yaml``
 (Meta's public threat-research files are TLP:CLEAR) plus an optional ``<home>/tlp.yaml`` with
 the same layout, whose entries win. Unlisted sources get the configured default, RED unless
 changed: an indicator nobody cleared never reaches a report.
@@ -56,11 +57,25 @@ class TlpPolicy:
     rules: tuple[tuple[str, Tlp], ...]  # (source pattern, level), first match wins
     default: Tlp
 
-    def level(self, source: str) -> Tlp:
+    def match(self, source: str) -> Tlp | None:
+        """The level of the first rule matching ``source``; None when no rule does."""
         for pattern, level in self.rules:
             if fnmatchcase(source, pattern):
                 return level
-        return self.default
+        return None
+
+    def level(self, source: str) -> Tlp:
+        found = self.match(source)
+        return self.default if found is None else found
+
+    def indicator_level(self, marking: str | None, source: str, default: Tlp | None = None) -> Tlp:
+        """An indicator's own marking, else its source's rule, else ``default`` (else ours)."""
+        if marking:
+            return Tlp.parse(marking)
+        found = self.match(source)
+        if found is not None:
+            return found
+        return self.default if default is None else default
 
     def overlay(self, first: TlpPolicy, *, default_set: bool) -> TlpPolicy:
         """``first``'s rules before ours; its default only when the file set one."""
@@ -89,8 +104,8 @@ def _parse(text: str, source: str) -> tuple[TlpPolicy, bool]:
 
 
 def bundled_policy() -> TlpPolicy:
-    text = resources.files("counterspy.report").joinpath(BUNDLED).read_text("utf-8")
-    return _parse(text, f"counterspy/report/{BUNDLED}")[0]
+    text = resources.files("counterspy.share").joinpath(BUNDLED).read_text("utf-8")
+    return _parse(text, f"counterspy/share/{BUNDLED}")[0]
 
 
 def load_policy(workspace: Workspace, extra: Path | None = None) -> TlpPolicy:
