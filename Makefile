@@ -22,8 +22,8 @@ demo: setup
 	$(RUN)/counterspy demo --home demo-home
 
 lint: setup
-	$(RUN)/ruff check src tests benchmarks
-	$(RUN)/ruff format --check src tests benchmarks
+	$(RUN)/ruff check src tests benchmarks docs/screenshots.py
+	$(RUN)/ruff format --check src tests benchmarks docs/screenshots.py
 
 typecheck: setup
 	$(RUN)/mypy
