@@ -28,6 +28,7 @@ PATH_VALUES = {
     "{action_id}": "1",
     "{batch_id}": "1",
     "{request_id}": "1",
+    "{appeal_id}": "1",
 }
 # Signing out ends the session: walk it last.
 LAST = "/console/sign-out"
@@ -67,6 +68,19 @@ def test_every_console_route_declares_its_access() -> None:
     valid = {PUBLIC, SIGNED_IN, *(p.value for p in Permission)}
     declared = {part for _, _, access in routes for part in access.split("|")}
     assert declared <= valid
+
+
+def test_the_matrix_walks_the_case_workflow_forms() -> None:
+    """New routes are found from the routers, with the API's permission for each."""
+    walked = {(m, p): access for m, p, access in console_routes()}
+    assert walked[("POST", "/console/cases/{case_id}/infrastructure")] == "cases:review"
+    assert walked[("POST", "/console/cases/{case_id}/split")] == "cases:write"
+    assert walked[("POST", "/console/cases/{case_id}/merge")] == "cases:write"
+    assert walked[("GET", "/console/appeals")] == "cases:read"
+    assert walked[("POST", "/console/appeals")] == "cases:write"
+    assert walked[("POST", "/console/appeals/{appeal_id}/decide")] == "cases:review"
+    unfilled = [p for _, p, _ in console_routes() if "{" in _url(p)]
+    assert not unfilled, f"add a PATH_VALUES entry for {unfilled}"
 
 
 def _allowed(access: str, role: Role | None) -> bool:

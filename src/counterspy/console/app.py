@@ -10,9 +10,11 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from counterspy.console import (
+    pages_appeals,
     pages_audit,
     pages_auth,
     pages_cases,
+    pages_casework,
     pages_intel,
     pages_legal,
     pages_notify,
@@ -24,6 +26,8 @@ from counterspy.console.web import PageForbiddenError, SignInRequiredError, rend
 ROUTERS = (
     pages_auth.router,
     pages_cases.router,
+    pages_casework.router,
+    pages_appeals.router,
     pages_operations.router,
     pages_notify.router,
     pages_legal.router,

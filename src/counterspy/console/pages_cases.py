@@ -38,11 +38,30 @@ def _signal_line(s: Signal) -> SignalLine:
     )
 
 
-def _codes(use: Use) -> list[tuple[str, str]]:
+# ``?done=<kind>-<n>`` after a form: what the case page says (kind → text with {n}).
+DONE_MESSAGES = {
+    "approved": "Approved {n} account(s): disable actions queued for enforcement.",
+    "rejected": "Rejected {n} account(s); recorded in the audit log.",
+    "infra-approved": "Approved blocking {n} infrastructure item(s): block actions queued.",
+    "infra-rejected": "Rejected {n} infrastructure item(s); recorded in the audit log.",
+    "split": "Split off: the selected accounts moved to the new case {n}.",
+    "merged": "Case {n} was merged into this case and closed.",
+}
+
+
+def done_message(done: str | None) -> str | None:
+    if not done or "-" not in done:
+        return None
+    kind, _, n = done.rpartition("-")
+    text = DONE_MESSAGES.get(kind)
+    return text.format(n=n) if text is not None and n.isdigit() else None
+
+
+def codes_for(use: Use) -> list[tuple[str, str]]:
     return sorted((c.code, c.description) for c in reason_codes().values() if use in c.uses)
 
 
-def _case_page(
+def case_page(
     request: Request,
     cs: ConsoleSession,
     session: Session,
@@ -74,10 +93,11 @@ def _case_page(
             session, signals, targets if show else (), (("case", str(detail.summary.id)),)
         ),
         can_review=cs.principal.can(Permission.CASES_REVIEW),
+        can_write=cs.principal.can(Permission.CASES_WRITE),
         can_targets=show,
-        approve_codes=_codes(Use.APPROVE),
-        reject_codes=_codes(Use.REJECT),
-        done=done,
+        approve_codes=codes_for(Use.APPROVE),
+        reject_codes=codes_for(Use.REJECT),
+        done=done_message(done),
         error=error,
     )
 
@@ -112,7 +132,7 @@ def case(
         detail = get_case(session, case_id)
     except NotFoundError as exc:
         return render(request, "not_found.html.j2", cs, status_code=404, detail=exc.message)
-    return _case_page(request, cs, session, detail, done=done)
+    return case_page(request, cs, session, detail, done=done)
 
 
 @router.post("/cases/{case_id}/review", **needs(Permission.CASES_REVIEW, form=True))
@@ -154,11 +174,11 @@ def review(
             code = 409 if isinstance(exc, ConflictError) else 400
             detail = get_case(session, case_id)
             hint = f" ({exc.hint})" if exc.hint else ""
-            return _case_page(
+            return case_page(
                 request, cs, session, detail, error=exc.message + hint, status_code=code
             )
         verb = "approved" if decision == Decision.APPROVED else "rejected"
         return RedirectResponse(
             f"/console/cases/{case_id}?done={verb}-{len(result.decided)}", status_code=303
         )
-    return _case_page(request, cs, session, detail, error=error, status_code=400)
+    return case_page(request, cs, session, detail, error=error, status_code=400)

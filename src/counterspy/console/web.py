@@ -60,6 +60,7 @@ NOTIFY_PAGES = (Permission.NOTIFY_PLAN, Permission.NOTIFY_APPROVE)
 NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", "/console/", (Permission.CASES_READ,)),
     NavItem("Cases", "/console/cases", (Permission.CASES_READ,)),
+    NavItem("Appeals", "/console/appeals", (Permission.CASES_READ,)),
     NavItem("Operations", "/console/operations", (Permission.CASES_READ,)),
     NavItem("Actions", "/console/actions", (Permission.CASES_READ,)),
     NavItem("Notifications", "/console/notifications", NOTIFY_PAGES),
