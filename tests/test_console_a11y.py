@@ -148,6 +148,7 @@ PAGES = [
     "/console/account",
     "/console/cases",
     "/console/cases/1",
+    "/console/appeals",
     "/console/operations",
     "/console/operations/op-0001",
     "/console/actions",

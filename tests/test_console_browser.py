@@ -131,6 +131,51 @@ def test_review_approves_an_action_that_shows_in_the_audit_log(page: object, bas
     expect(review).to_contain_text("note=browser test approval")
 
 
+def test_appeal_refused_to_the_approver_and_reinstated_by_another_reviewer(
+    page: object, base_url: str
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    _sign_in(page, base_url, "u-reviewer")  # reviewer A approves op2-a
+    page.goto(f"{base_url}/console/cases/2")
+    page.get_by_label("Select account op2-a").check()
+    page.get_by_label("Reason code").select_option("inauthentic-behavior")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_role("status")).to_contain_text("Approved 1 account(s)")
+    page.get_by_role("button", name="Sign out").click()
+    _sign_in(page, base_url, "u-investigator")  # staff file the owner's appeal
+    page.get_by_role("link", name="Appeals", exact=True).click()
+    page.get_by_label("Account id").fill("op2-a")
+    page.get_by_label("Owner's statement").fill("Browser appeal: my account was hijacked")
+    page.get_by_role("button", name="File appeal").click()
+    expect(page.get_by_role("status")).to_contain_text("filed and assigned")
+    row = page.locator("tr", has_text="Browser appeal")
+    appeal = row.locator("td").first.inner_text().strip()
+    page.get_by_role("button", name="Sign out").click()
+    _sign_in(page, base_url, "u-reviewer")  # reviewer A may not decide it
+    page.goto(f"{base_url}/console/appeals?state=open")
+    page.get_by_label(f"Decision on appeal {appeal}").select_option("reinstated")
+    page.get_by_label(f"Reason code for appeal {appeal}").select_option("appeal-new-evidence")
+    page.get_by_role("button", name=f"Decide appeal {appeal}").click()
+    expect(page.get_by_role("alert")).to_contain_text("approved the original action")
+    page.get_by_role("button", name="Sign out").click()
+    _sign_in(page, base_url, "u-admin")  # reviewer B reinstates
+    page.get_by_role("link", name="Appeals", exact=True).click()
+    page.get_by_label(f"Decision on appeal {appeal}").select_option("reinstated")
+    page.get_by_label(f"Reason code for appeal {appeal}").select_option(
+        "appeal-account-compromised"
+    )
+    page.get_by_label(f"Note on appeal {appeal}").fill("owner proved the hijack")
+    page.get_by_role("button", name=f"Decide appeal {appeal}").click()
+    expect(page.get_by_role("status")).to_contain_text("the account is reinstated")
+    page.get_by_role("link", name="Audit log").click()
+    reinstated = page.locator("tr", has_text="appeal.reinstated")
+    expect(reinstated).to_contain_text("op2-a")
+    expect(reinstated).to_contain_text("appeal-account-compromised")
+    expect(reinstated).to_contain_text("u-admin")
+
+
 def test_agency_user_cannot_reach_analyst_pages(page: object, base_url: str) -> None:
     from playwright.sync_api import Page, expect
 

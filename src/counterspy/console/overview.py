@@ -171,7 +171,9 @@ def _pending(
             session,
             select(func.count()).select_from(AppealRow).where(AppealRow.state == "open"),
         )
-        out.append(PendingCount("Appeals awaiting a decision", appeals, "/console/cases"))
+        out.append(
+            PendingCount("Appeals awaiting a decision", appeals, "/console/appeals?state=open")
+        )
         if accounts is not None:
             flagged = set(accounts.loc[accounts["flagged"], "account_id"])
             in_cases = _count_in_cases(session, sorted(flagged))
