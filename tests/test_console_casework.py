@@ -178,6 +178,7 @@ def test_split_moves_accounts_to_a_new_case(env: ConsoleEnv) -> None:
     new = case_of(env, "op1-c")
     assert new not in (1, 2)
     assert f"moved to the new case {new}" in resp.text
+    assert 'Split from</dt><dd><a href="/console/cases/1">' in c.get(f"/console/cases/{new}").text
     assert case_of(env, "op1-a") == 1
     assert "case.split" in " ".join(audit_actions(env))
     empty = post_form(c, "/console/cases/1", "/console/cases/1/split", {"reason": "x"})
@@ -221,6 +222,7 @@ def test_merge_into_another_case_and_its_refusals(env: ConsoleEnv) -> None:
     assert "Case 2 was merged into this case" in resp.text
     assert case_of(env, "op2-a") == 1
     closed = c.get("/console/cases/2").text
+    assert 'Merged into</dt><dd><a href="/console/cases/1">' in closed
     assert 'action="/console/cases/2/merge"' not in closed  # closed: no reshaping forms
 
 
@@ -248,6 +250,10 @@ def _approve_op1a(env: ConsoleEnv) -> None:
 def test_appeal_filed_refused_to_the_approver_and_reinstated_by_another(env: ConsoleEnv) -> None:
     _approve_op1a(env)
     staff = client_as(env, "u-investigator")
+    case_page = staff.get("/console/cases/1").text
+    assert case_page.count("File an appeal") == 1  # only the approved account has the link
+    assert 'href="/console/appeals?account=op1-a#file-form"' in case_page
+    assert 'value="op1-a"' in staff.get("/console/appeals?account=op1-a").text
     pending = post_form(
         staff,
         "/console/appeals",

@@ -70,10 +70,12 @@ def appeal_list(
     request: Request,
     state: AppealState | None = Query(default=None),
     done: str | None = Query(default=None, max_length=40),
+    account: str = Query(default="", max_length=200),
     cs: ConsoleSession = Depends(signed_in),
     session: Session = Depends(db_session),
 ) -> Response:
-    return _page(request, cs, session, state=state, done=done)
+    """``?account=`` fills in the filing form (the case page links here for approved accounts)."""
+    return _page(request, cs, session, state=state, done=done, form={"account_id": account})
 
 
 @router.post("/appeals", **needs(Permission.CASES_WRITE, form=True))
