@@ -27,6 +27,7 @@ from sqlalchemy import select
 from counterspy.api.app import create_app
 from counterspy.audit import log as audit
 from counterspy.auth import users
+from counterspy.cases.appeals import file_appeal
 from counterspy.cases.models import CaseAccountRow
 from counterspy.cases.opening import open_cases
 from counterspy.cases.review import review_accounts
@@ -123,6 +124,14 @@ def seed(ws: Workspace) -> tuple[str, int]:
             accounts=members[-1:],
             note="only one weak signal",
         )
+        if len(members) > 1:
+            file_appeal(
+                s,
+                account_id=members[0],
+                statement="Owner writes: the account was bought second-hand in 2020; "
+                "asks for it back and offers identity documents.",
+                filed_by="ivan",
+            )
     with store.session() as s:
         planning.plan_batch(s, ws, actor="ivan")
     policy = default_policy()
@@ -224,14 +233,15 @@ def photograph(base: str, operation: str, case: int, batch: int | None) -> None:
         shoot(page, base, case_path, "case")
         page.goto(base + case_path)
         page.locator("figure").screenshot(path=str(OUT / "operation-graph.png"))
-        boxes = page.locator('input[name="accounts"]')
+        boxes = page.locator('#review-form input[name="accounts"]')
         for i in range(min(2, boxes.count())):
             boxes.nth(i).check()
         page.get_by_label("Reason code").select_option("surveillance-for-hire")
         page.get_by_label("Note for the audit log").fill("persona network; links to lookalike news")
-        page.locator("fieldset.review").scroll_into_view_if_needed()
+        page.locator("#review-form fieldset.review").scroll_into_view_if_needed()
         page.screenshot(path=str(OUT / "review.png"))
         shoot(page, base, "/console/actions", "actions")
+        shoot(page, base, "/console/appeals", "appeals")
         if batch is not None:
             shoot(page, base, f"/console/notifications/{batch}", "notification-batch", full=True)
         shoot(

@@ -218,7 +218,13 @@ def test_phone_width_has_no_horizontal_scroll(browser: object, base_url: str) ->
     try:
         _sign_in(page, base_url, "u-admin")
         paths = ("/console/", "/console/cases/1", "/console/operations/op-0001")
-        for path in (*paths, "/console/audit", "/console/intel", "/verify-notice"):
+        for path in (
+            *paths,
+            "/console/appeals",
+            "/console/audit",
+            "/console/intel",
+            "/verify-notice",
+        ):
             page.goto(base_url + path)
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
