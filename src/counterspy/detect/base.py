@@ -196,9 +196,18 @@ class DetectionContext:
 
     @cached_property
     def links(self) -> ir.Table:
-        """Events carrying a URL, with its parsed domain."""
+        """Events carrying a URL, with its parsed domain.
+
+        Only the columns link steps read are kept (fetching the others for the scattered link
+        rows would decode most of the events), and hosts are parsed once per distinct URL
+        (links repeat: a campaign sends the same URL many times), not once per event.
+        """
         ev = self.events.filter(self.events.url.notnull() & self.events.event_type.isin(LINK_TYPES))
-        return self._keep(ev.mutate(domain=url_domain(ev.url)).filter(lambda t: t.domain != ""))
+        ev = ev.select("ts", "actor_id", "event_type", "target_id", "url")
+        urls = ev.select(u_url=ev.url).distinct()
+        urls = urls.select("u_url", domain=url_domain(urls.u_url))
+        urls = urls.filter(urls.domain != "")
+        return self._keep(ev.inner_join(urls, ev.url == urls.u_url).drop("u_url"))
 
 
 _VERDICT_FREE = ("at_risk_accounts", "on_at_risk", "answers", "links")
