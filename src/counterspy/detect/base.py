@@ -65,6 +65,9 @@ class DetectionContext:
     # cache) on first use: several detectors share them, and each would otherwise rescan
     # the events. Off for callers that only build expressions.
     materialize: bool = False
+    # Also materialise the tables that read the in-memory verdict table (suspects' events):
+    # only on engines whose cache registers in-memory tables (DuckDB; not Spark).
+    materialize_verdict_dependent: bool = False
 
     def _keep(self, t: ir.Table) -> ir.Table:
         return t.cache() if self.materialize else t
@@ -156,7 +159,8 @@ class DetectionContext:
     @cached_property
     def suspect_events(self) -> ir.Table:
         """Every event by :attr:`suspects` (the weak per-account signals read only these)."""
-        return self.events_of(self.suspects)
+        ev = self.events_of(self.suspects)
+        return ev.cache() if self.materialize and self.materialize_verdict_dependent else ev
 
     def distinct_targets(self, actors: ir.Table, types: tuple[str, ...]) -> ir.Table:
         """(account_id, n_targets): distinct accounts each of ``actors`` acted on with ``types``."""

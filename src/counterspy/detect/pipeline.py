@@ -84,12 +84,18 @@ def _memtable(df: pd.DataFrame, schema: Mapping[str, str]) -> Any:
 
 # Engines whose detectors run faster reading the workspace Parquet directly than from a copy.
 READS_PARQUET_DIRECTLY = frozenset({"duckdb"})
+# Engines whose table cache can hold a query over an in-memory table (the verdicts).
+CACHES_MEMTABLES = frozenset({"duckdb"})
+
+
+def _engine(tables: CanonicalTables) -> str:
+    return str(ibis.get_backend(tables.events).name)
 
 
 def _should_cache(flag: bool | None, tables: CanonicalTables) -> bool:
     if flag is not None:
         return flag
-    return ibis.get_backend(tables.events).name not in READS_PARQUET_DIRECTLY
+    return _engine(tables) not in READS_PARQUET_DIRECTLY
 
 
 def run_detection(
@@ -117,6 +123,7 @@ def run_detection(
         tables.events,
         _memtable(_empty(BAD_DOMAIN_SCHEMA.names), BAD_DOMAIN_SCHEMA),
         materialize=config.materialize_derived,
+        materialize_verdict_dependent=_engine(tables) in CACHES_MEMTABLES,
     )
 
     progress.begin("judging link domains", total=None)
