@@ -155,16 +155,6 @@ def test_materialising_shared_tables_changes_no_result(tmp_path: Path) -> None:
     assert list(runs[0].targets["target_id"]) == list(runs[1].targets["target_id"])
 
 
-def test_duckdb_reads_parquet_directly_unless_asked_to_cache(tmp_path: Path) -> None:
-    from counterspy.detect.pipeline import _should_cache
-
-    build_platform(seed=3).write(tmp_path)
-    tables = load_tables(connect("duckdb"), Workspace(tmp_path))
-    assert _should_cache(None, tables) is False
-    assert _should_cache(True, tables) is True
-    assert _should_cache(False, tables) is False
-
-
 def test_links_parse_each_distinct_url_and_keep_every_event() -> None:
     con = connect("duckdb")
     url = ["https://www.Evil.example/a", "https://www.Evil.example/a", "not a url", None]
