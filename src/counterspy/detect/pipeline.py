@@ -120,6 +120,8 @@ def run_detection(
     progress.begin("judging link domains", total=None)
     stats = fetch(domain_stats(base))
     bad = judge_domains(stats, checker=checker, indicators=indicators, heuristic=config.links)
+    # Group-by output order is the engine's: sort so that runs on the same data write the same.
+    bad = bad.sort_values("domain", kind="stable").reset_index(drop=True)
     ctx = base.with_bad_domains(_memtable(bad, BAD_DOMAIN_SCHEMA))
 
     progress.begin("running detectors", total=len(config.detectors))
