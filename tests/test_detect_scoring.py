@@ -153,3 +153,27 @@ def test_materialising_shared_tables_changes_no_result(tmp_path: Path) -> None:
     assert len(cached) > 0
     pd.testing.assert_frame_equal(cached, lazy)
     assert list(runs[0].targets["target_id"]) == list(runs[1].targets["target_id"])
+
+
+def test_links_parse_each_distinct_url_and_keep_every_event() -> None:
+    con = connect("duckdb")
+    url = ["https://www.Evil.example/a", "https://www.Evil.example/a", "not a url", None]
+    n = len(url)
+    events = con.create_table(
+        "ev",
+        pa.table(
+            {
+                "ts": pa.array([T0 + timedelta(minutes=i) for i in range(n)], pa.timestamp("us")),
+                "actor_id": ["a1", "a2", "a3", "a4"],
+                "event_type": ["message", "link_share", "message", "message"],
+                "target_id": ["t1", "t2", "t3", "t4"],
+                "url": url,
+            }
+        ),
+    )
+    empty = ibis.memtable(pa.table({"domain": pa.array([], pa.string())}))
+    ctx = DetectionContext(events, events, empty, materialize=True)
+    got = ctx.links.order_by("actor_id").to_pyarrow()
+    assert got["actor_id"].to_pylist() == ["a1", "a2"]
+    assert got["domain"].to_pylist() == ["evil.example", "evil.example"]
+    assert got.column_names == ["ts", "actor_id", "event_type", "target_id", "url", "domain"]

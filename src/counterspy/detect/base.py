@@ -65,6 +65,9 @@ class DetectionContext:
     # cache) on first use: several detectors share them, and each would otherwise rescan
     # the events. Off for callers that only build expressions.
     materialize: bool = False
+    # Also materialise the tables that read the in-memory verdict table (suspects' events):
+    # only on engines whose cache registers in-memory tables (DuckDB; not Spark).
+    materialize_verdict_dependent: bool = False
 
     def _keep(self, t: ir.Table) -> ir.Table:
         return t.cache() if self.materialize else t
@@ -156,7 +159,8 @@ class DetectionContext:
     @cached_property
     def suspect_events(self) -> ir.Table:
         """Every event by :attr:`suspects` (the weak per-account signals read only these)."""
-        return self.events_of(self.suspects)
+        ev = self.events_of(self.suspects)
+        return ev.cache() if self.materialize and self.materialize_verdict_dependent else ev
 
     def distinct_targets(self, actors: ir.Table, types: tuple[str, ...]) -> ir.Table:
         """(account_id, n_targets): distinct accounts each of ``actors`` acted on with ``types``."""
@@ -196,9 +200,18 @@ class DetectionContext:
 
     @cached_property
     def links(self) -> ir.Table:
-        """Events carrying a URL, with its parsed domain."""
+        """Events carrying a URL, with its parsed domain.
+
+        Only the columns link steps read are kept (fetching the others for the scattered link
+        rows would decode most of the events), and hosts are parsed once per distinct URL
+        (links repeat: a campaign sends the same URL many times), not once per event.
+        """
         ev = self.events.filter(self.events.url.notnull() & self.events.event_type.isin(LINK_TYPES))
-        return self._keep(ev.mutate(domain=url_domain(ev.url)).filter(lambda t: t.domain != ""))
+        ev = ev.select("ts", "actor_id", "event_type", "target_id", "url")
+        urls = ev.select(u_url=ev.url).distinct()
+        urls = urls.select("u_url", domain=url_domain(urls.u_url))
+        urls = urls.filter(urls.domain != "")
+        return self._keep(ev.inner_join(urls, ev.url == urls.u_url).drop("u_url"))
 
 
 _VERDICT_FREE = ("at_risk_accounts", "on_at_risk", "answers", "links")

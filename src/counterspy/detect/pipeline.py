@@ -52,6 +52,10 @@ class DetectionConfig:
     targets: TargetPolicy = field(default_factory=TargetPolicy)
     clustering: Clustering = field(default_factory=Clustering)
     merge: OperationMerge = field(default_factory=OperationMerge)
+    # Copy the canonical tables into the engine's memory before the detectors run (DuckDB temp
+    # table / Spark cache). Off, DuckDB reads the workspace Parquet in every query with
+    # projection and filter pushdown: measured at 10M events on an idle 2-core machine, the
+    # copy (2.8 s) saves slightly more than it costs (9.7 s vs 10.0 s end to end).
     cache_inputs: bool = True
     # Materialise the derived tables several detectors share (links, actions on at-risk
     # people, their answers, suspects and their events) once each.
@@ -75,6 +79,14 @@ def _empty(columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
 
 def _memtable(df: pd.DataFrame, schema: Mapping[str, str]) -> Any:
     return ibis.memtable(df.astype(dict.fromkeys(schema, "object")), schema=ibis.schema(schema))
+
+
+# Engines whose table cache can hold a query over an in-memory table (the verdicts).
+CACHES_MEMTABLES = frozenset({"duckdb"})
+
+
+def _engine(tables: CanonicalTables) -> str:
+    return str(ibis.get_backend(tables.events).name)
 
 
 def run_detection(
@@ -102,11 +114,14 @@ def run_detection(
         tables.events,
         _memtable(_empty(BAD_DOMAIN_SCHEMA.names), BAD_DOMAIN_SCHEMA),
         materialize=config.materialize_derived,
+        materialize_verdict_dependent=_engine(tables) in CACHES_MEMTABLES,
     )
 
     progress.begin("judging link domains", total=None)
     stats = fetch(domain_stats(base))
     bad = judge_domains(stats, checker=checker, indicators=indicators, heuristic=config.links)
+    # Group-by output order is the engine's: sort so that runs on the same data write the same.
+    bad = bad.sort_values("domain", kind="stable").reset_index(drop=True)
     ctx = base.with_bad_domains(_memtable(bad, BAD_DOMAIN_SCHEMA))
 
     progress.begin("running detectors", total=len(config.detectors))
