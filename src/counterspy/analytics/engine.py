@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,9 @@ from ibis.backends import BaseBackend
 
 from counterspy.errors import CounterspyError, MissingExtraError
 
+MEMORY_LIMIT_ENV = "COUNTERSPY_DUCKDB_MEMORY_LIMIT"
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
 
 def _duckdb(threads: int | None) -> BaseBackend:
     con = ibis.duckdb.connect()
@@ -27,6 +31,15 @@ def _duckdb(threads: int | None) -> BaseBackend:
     con.raw_sql("SET preserve_insertion_order = false")
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")
+    limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if limit:
+        # DuckDB's default is 80 % of RAM; a limit makes it spill to disk instead of growing.
+        if not _MEMORY.fullmatch(limit):
+            raise CounterspyError(
+                f"{MEMORY_LIMIT_ENV}={limit!r} is not a memory size",
+                hint="use a number with a unit, e.g. 10GB or 8000MB",
+            )
+        con.raw_sql(f"SET memory_limit = '{limit}'")
     return con
 
 
