@@ -28,6 +28,7 @@ from counterspy.api.cases_schemas import (
     SplitIn,
     TargetOut,
 )
+from counterspy.api.params import MAX_ID
 from counterspy.auth.roles import Permission
 from counterspy.auth.users import Principal
 from counterspy.cases import appeals, opening, reshape, review
@@ -44,8 +45,8 @@ _ERRORS = {
     404: "No such case, appeal or account in the case",
     409: "Conflicts with the case's state or the four-eyes rule",
 }
-CaseId = Path(ge=1, le=2**31 - 1, description="Case id")
-AppealId = Path(ge=1, le=2**31 - 1, description="Appeal id")
+CaseId = Path(ge=1, le=MAX_ID, description="Case id")
+AppealId = Path(ge=1, le=MAX_ID, description="Appeal id")
 
 
 def _route(permission: Permission, *codes: int) -> dict[str, Any]:
@@ -64,7 +65,7 @@ def cases_list(
     state: CaseState | None = Query(default=None),
     assignee: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0, le=2**31 - 1),
+    offset: int = Query(default=0, ge=0, le=MAX_ID),
     session: Session = Depends(db_session),
 ) -> list[CaseSummaryOut]:
     """Cases, newest first, with counts of decisions."""
@@ -286,7 +287,7 @@ def appeal_list(
     state: AppealState | None = Query(default=None),
     assignee: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0, le=2**31 - 1),
+    offset: int = Query(default=0, ge=0, le=MAX_ID),
     session: Session = Depends(db_session),
 ) -> list[AppealOut]:
     """Appeals, newest first."""

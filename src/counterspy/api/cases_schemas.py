@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from counterspy.api.params import MAX_ID
 from counterspy.cases.views import AppealState, CaseState, Decision
 
 _STRICT = ConfigDict(extra="forbid")
@@ -84,7 +85,7 @@ class SplitIn(BaseModel):
 class MergeIn(BaseModel):
     model_config = _STRICT
 
-    other: int = Field(ge=1, le=2**31 - 1, strict=True, description="Case merged into this one")
+    other: int = Field(ge=1, le=MAX_ID, strict=True, description="Case merged into this one")
     reason: Reason
 
 
