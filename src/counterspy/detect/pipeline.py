@@ -22,6 +22,7 @@ from counterspy.attribute.features import operation_features
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, Detector, all_detectors
 from counterspy.detect.coordination import EDGE_COLUMNS, CoAction, SharedInfrastructure
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
+from counterspy.detect.opmerge import merge_inputs
 from counterspy.detect.scoring import (
     Clustering,
     OperationMerge,
@@ -156,13 +157,8 @@ def run_detection(
     flagged = sorted(scores[scores >= config.scoring.flag_threshold].index)
     membership = operations(flagged, edges, config.clustering)
     flagged_t = _memtable(pd.DataFrame({"account_id": flagged}), {"account_id": "string"})
-    oar = ctx.on_at_risk
-    touched = fetch(
-        oar.inner_join(flagged_t, oar.actor_id == flagged_t.account_id)
-        .select("actor_id", "target_id")
-        .distinct()
-    )
-    membership = merge_operations(membership, touched, config.merge)
+    touched, links = merge_inputs(ctx, flagged_t, config.merge, stats)
+    membership = merge_operations(membership, touched, config.merge, links)
 
     progress.begin("attribution", total=None)
     members = pd.DataFrame(

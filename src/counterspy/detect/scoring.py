@@ -12,6 +12,7 @@ import igraph as ig
 import pandas as pd
 
 from counterspy.detect.base import SIGNAL_COLUMNS
+from counterspy.detect.opmerge import OperationMerge, merge_operations
 
 PHASE_CAPS = {
     "reconnaissance": 0.8,
@@ -205,47 +206,12 @@ def operations(
     return {a: f"op-{n:04d}" for n, comp in enumerate(comps, 1) for a in comp}
 
 
-@dataclass(frozen=True)
-class OperationMerge:
-    """Join pieces of one operation that no account-level edge connects.
-
-    At low volume an operation's accounts rarely all co-act pairwise, but together they keep
-    returning to the same at-risk people. Two pieces are one operation when their at-risk target
-    sets overlap by at least ``min_shared`` people and ``min_jaccard`` similarity.
-    """
-
-    enabled: bool = True
-    min_shared: int = 2
-    min_jaccard: float = 0.15
-
-
-def merge_operations(
-    membership: dict[str, str], touched: pd.DataFrame, policy: OperationMerge
-) -> dict[str, str]:
-    """``touched``: (actor_id, target_id) at-risk targets of flagged accounts."""
-    if not policy.enabled or not membership:
-        return membership
-    t = touched[touched["actor_id"].isin(membership)]
-    sets: dict[str, set[str]] = {}
-    for actor, target in zip(t["actor_id"], t["target_id"], strict=True):
-        sets.setdefault(membership[str(actor)], set()).add(str(target))
-    ops = sorted(set(membership.values()))
-    parent = {o: o for o in ops}
-
-    def find(o: str) -> str:
-        while parent[o] != o:
-            parent[o] = parent[parent[o]]
-            o = parent[o]
-        return o
-
-    for i, a in enumerate(ops):
-        for b in ops[i + 1 :]:
-            sa, sb = sets.get(a, set()), sets.get(b, set())
-            shared = len(sa & sb)
-            if shared >= policy.min_shared and shared / len(sa | sb) >= policy.min_jaccard:
-                parent[find(b)] = find(a)
-    groups: dict[str, list[str]] = {}
-    for account, op in membership.items():
-        groups.setdefault(find(op), []).append(account)
-    comps = sorted((sorted(g) for g in groups.values()), key=lambda c: (-len(c), c[0]))
-    return {a: f"op-{n:04d}" for n, comp in enumerate(comps, 1) for a in comp}
+__all__ = [
+    "Clustering",
+    "OperationMerge",
+    "ScoringPolicy",
+    "account_scores",
+    "coordination_signals",
+    "merge_operations",
+    "operations",
+]
