@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from counterspy.attribute import attribute_operations, load_profiles
+from counterspy.attribute.features import OperationFeatures
+from counterspy.attribute.profiles import parse_profiles
+from counterspy.attribute.scoring import AttributionPolicy, base_language, evidence_for
 from counterspy.detect.evaluate import evaluate
 from counterspy.detect.opmerge import OperationMerge, merge_operations
 from counterspy.detect.results import RunInfo, write_results
+from counterspy.errors import InputError
+from counterspy.model import UNATTRIBUTED
 from counterspy.workspace import Workspace
 
 
@@ -145,3 +152,91 @@ def test_two_firms_watching_the_same_famous_people_stay_apart() -> None:
     rows = [("a1", "viral1", 500), ("a1", "viral2", 500), ("b1", "viral1", 500)]
     rows += [("b1", "viral2", 500)]
     assert len(set(merge_operations(membership, _touched(rows), OperationMerge()).values())) == 2
+
+
+def _op(**kw: object) -> OperationFeatures:
+    base: dict[str, object] = {
+        "operation_id": "op-0001",
+        "n_accounts": 6,
+        "phase_counts": {"reconnaissance": 60, "engagement": 20, "exploitation": 0},
+        "target_countries": Counter({"FR": 6}),
+        "persona_names": ("A B",) * 6,
+        "page_share": 0.0,
+        "claimed_countries": Counter({"FR": 6}),
+        "domains": {},
+        "domain_styles": Counter(),
+        "locales": ("fr-FR",) * 6,
+    }
+    base.update(kw)
+    return OperationFeatures(**base)  # type: ignore[arg-type]
+
+
+def test_persona_countries_separate_two_firms_with_the_same_phases() -> None:
+    # Collection-heavy recon + engagement fits Cobwebs and Cognyte alike; the personas'
+    # countries (each firm's reported customers) decide.
+    serbia = _op(claimed_countries=Counter({"RS": 4, "TH": 2}))
+    poland = _op(claimed_countries=Counter({"PL": 4, "NZ": 2}))
+    a, b = attribute_operations([serbia, poland], load_profiles())
+    assert (a.firm, b.firm) == ("cognyte", "cobwebs")
+    assert "decided by persona countries" in a.rationale
+    assert "RS" in a.rationale
+
+
+def test_phases_alone_never_name_a_firm() -> None:
+    (a,) = attribute_operations([_op()], load_profiles())
+    assert a.firm == UNATTRIBUTED
+    assert a.confidence <= 0.2
+    assert "beyond the phase mix" in a.rationale
+
+
+def test_bad_links_contradict_a_firm_never_reported_to_send_them() -> None:
+    # Personas claiming the UK and US fit Black Cube's reported operations, but the operation
+    # sends credential-phishing links on webmail lookalikes from personas in Hindi: BellTroX.
+    f = _op(
+        phase_counts={"reconnaissance": 5, "engagement": 20, "exploitation": 15},
+        claimed_countries=Counter({"GB": 3, "US": 3}),
+        domains={"outlook-verify.com": None, "gmail-login.net": None},
+        domain_styles=Counter({"webmail": 2}),
+        locales=("hi-IN", "hi-IN", "en-US", "en-US", "en-GB", "en-GB"),
+    )
+    (a,) = attribute_operations([f], load_profiles())
+    assert a.firm == "belltrox"
+    scores = dict(a.scores)
+    assert scores["black_cube"] < scores["belltrox"]
+    black_cube = next(p for p in load_profiles() if p.firm == "black_cube")
+    penalty = {e.name: e.score for e in evidence_for(f, black_cube, AttributionPolicy())}
+    assert penalty["unexplained links"] < 0
+    # Without the links, the same personas read as Black Cube's.
+    g = _op(
+        phase_counts={"reconnaissance": 15, "engagement": 25, "exploitation": 0},
+        claimed_countries=Counter({"GB": 3, "US": 3}),
+        locales=("he-IL",) * 2 + ("en-GB",) * 4,
+    )
+    (b,) = attribute_operations([g], load_profiles())
+    assert b.firm == "black_cube"
+
+
+def test_locale_counts_the_base_country_language_only() -> None:
+    assert base_language("IL") == "he"
+    assert base_language("MK") == "mk"
+    f = _op(locales=("he-IL", "he-IL", "en-US", "ar-PS"))
+    by_firm = {
+        p.firm: {e.name: e.score for e in evidence_for(f, p, AttributionPolicy())}["locale"]
+        for p in load_profiles()
+    }
+    assert by_firm["cognyte"] == pytest.approx(0.5)
+    assert by_firm["cytrox"] == 0.0
+    assert by_firm["china_unknown"] == 0.0
+
+
+def test_profile_phase_mix_must_be_shares() -> None:
+    text = (
+        "- firm: cobwebs\n  name: x\n  base: IL\n  phases: [reconnaissance]\n"
+        "  phase_mix: {reconnaissance: 0.7}\n  persona_keywords: []\n  target_countries: []\n"
+        "  infrastructure: []\n  indicator_actors: []\n  reported_accounts: null\n  summary: s\n"
+    )
+    with pytest.raises(InputError) as exc:
+        parse_profiles(text, "p.yaml")
+    assert exc.value.column == "phase_mix"
+    ok = parse_profiles(text.replace("0.7", "1.0"), "p.yaml")
+    assert ok[0].phase_mix == (("reconnaissance", 1.0),)

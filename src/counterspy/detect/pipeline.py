@@ -165,7 +165,7 @@ def run_detection(
         {"account_id": list(membership), "operation_id": list(membership.values())}
     )
     members_t = _memtable(members, {"account_id": "string", "operation_id": "string"})
-    features = operation_features(ctx, members_t)
+    features = operation_features(ctx, members_t, signals)
     attributions = attribute_operations(features, profiles)
     firm_of = {a.operation_id: a.firm for a in attributions}
 
