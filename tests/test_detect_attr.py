@@ -15,6 +15,7 @@ from counterspy.attribute.scoring import AttributionPolicy, base_language, evide
 from counterspy.detect.evaluate import evaluate
 from counterspy.detect.opmerge import OperationMerge, merge_operations
 from counterspy.detect.results import RunInfo, write_results
+from counterspy.detect.scoring import Clustering, operations
 from counterspy.errors import InputError
 from counterspy.model import UNATTRIBUTED
 from counterspy.workspace import Workspace
@@ -240,3 +241,45 @@ def test_profile_phase_mix_must_be_shares() -> None:
     assert exc.value.column == "phase_mix"
     ok = parse_profiles(text.replace("0.7", "1.0"), "p.yaml")
     assert ok[0].phase_mix == (("reconnaissance", 1.0),)
+
+
+def test_merge_says_why_pieces_were_joined() -> None:
+    membership = {"x1": "op-0001", "x2": "op-0002", "y1": "op-0003"}
+    links = pd.DataFrame(
+        {"actor_id": ["x1", "x2"], "domain": ["wha.tsapp.me"] * 2, "actor": [None] * 2}
+    )
+    reasons: dict[str, list[str]] = {}
+    merged = merge_operations(membership, _touched([]), OperationMerge(), links, reasons)
+    assert list(reasons) == [merged["x1"]]
+    (why,) = reasons[merged["x1"]]
+    assert "wha.tsapp.me" in why
+    assert "x1" in why
+    assert "x2" in why
+
+
+def _edges(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(a, b, k, 1.0, "") for a, b, k in rows],
+        columns=["a", "b", "kind", "strength", "evidence"],
+    )
+
+
+def test_one_shared_address_does_not_join_two_groups() -> None:
+    # Two tight groups (shared devices) touch through one IP address shared by one member of
+    # each: by chance (a VPN exit), not one operation.
+    rows = [("a1", "a2", "shared_device"), ("a2", "a3", "shared_device")]
+    rows += [("b1", "b2", "shared_device"), ("a3", "b1", "shared_ip")]
+    flagged = ["a1", "a2", "a3", "b1", "b2"]
+    ops = operations(flagged, _edges(rows))
+    assert ops["a1"] == ops["a3"] != ops["b1"] == ops["b2"]
+    assert (
+        len(set(operations(flagged, _edges(rows), Clustering(cut_weak_bridges=False)).values()))
+        == 1
+    )
+    # A lone account hanging on by one address stays with its group (no group to split off).
+    rows = [("a1", "a2", "shared_device"), ("a2", "a3", "shared_device"), ("a3", "b1", "shared_ip")]
+    assert len(set(operations(["a1", "a2", "a3", "b1"], _edges(rows)).values())) == 1
+    # Two addresses in common are not a chance meeting.
+    rows = [("a1", "a2", "shared_device"), ("b1", "b2", "shared_device")]
+    rows += [("a2", "b1", "shared_ip"), ("a2", "b1", "shared_photo")]
+    assert len(set(operations(["a1", "a2", "b1", "b2"], _edges(rows)).values())) == 1

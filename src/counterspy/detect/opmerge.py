@@ -93,12 +93,15 @@ def merge_operations(
     touched: pd.DataFrame,
     policy: OperationMerge,
     links: pd.DataFrame | None = None,
+    reasons: dict[str, list[str]] | None = None,
 ) -> dict[str, str]:
     """Union pieces of ``membership`` (account → piece) that are one operation.
 
     ``touched``: (actor_id, target_id[, n_actors]) targets of the flagged accounts; without
     ``n_actors`` every target weighs 1. ``links``: (actor_id, domain[, actor, n_senders]) bad
     links they sent. Ids are renumbered ``op-0001``… by size, ties by smallest account id.
+    ``reasons``, when given, receives for each merged operation (new id) why its pieces were
+    joined, one line per join.
     """
     if not policy.enabled or not membership:
         return membership
@@ -111,14 +114,26 @@ def merge_operations(
             o = parent[o]
         return o
 
+    log: list[tuple[str, str]] = []  # (a piece of the merged operation, why)
+    size: dict[str, int] = {}
+    first: dict[str, str] = {}
+    for account, op in sorted(membership.items()):
+        size[op] = size.get(op, 0) + 1
+        first.setdefault(op, account)
+    label = {o: f"{first[o]}'s piece ({size[o]} accounts)" for o in ops}
     if policy.shared_domains and links is not None and len(links):
-        _merge_on_domains(membership, links, policy, parent, find)
-    _merge_on_targets(membership, touched, policy, ops, parent, find)
+        _merge_on_domains(membership, links, policy, parent, find, log, label)
+    _merge_on_targets(membership, touched, policy, ops, parent, find, log, label)
     groups: dict[str, list[str]] = {}
     for account, op in membership.items():
         groups.setdefault(find(op), []).append(account)
     comps = sorted((sorted(g) for g in groups.values()), key=lambda c: (-len(c), c[0]))
-    return {a: f"op-{n:04d}" for n, comp in enumerate(comps, 1) for a in comp}
+    out = {a: f"op-{n:04d}" for n, comp in enumerate(comps, 1) for a in comp}
+    if reasons is not None:
+        new_id = {find(membership[comp[0]]): out[comp[0]] for comp in comps}
+        for piece, why in log:
+            reasons.setdefault(new_id[find(piece)], []).append(why)
+    return out
 
 
 def _merge_on_domains(
@@ -127,6 +142,8 @@ def _merge_on_domains(
     policy: OperationMerge,
     parent: dict[str, str],
     find: Callable[[str], str],
+    log: list[tuple[str, str]],
+    label: dict[str, str],
 ) -> None:
     lk = links[links["actor_id"].isin(membership)]
     if "n_senders" in lk.columns:
@@ -149,6 +166,7 @@ def _merge_on_domains(
             if wa and wb and wa != wb:
                 continue  # indicators name two different actors: keep them apart
             parent[rb] = ra
+            log.append((ra, f"{label[pieces[0]]} and {label[other]} sent links on {dom}"))
             if wb and not wa:
                 named[ra] = wb
 
@@ -160,6 +178,8 @@ def _merge_on_targets(
     ops: list[str],
     parent: dict[str, str],
     find: Callable[[str], str],
+    log: list[tuple[str, str]],
+    label: dict[str, str],
 ) -> None:
     t = touched[touched["actor_id"].isin(membership)]
     n_actors = t["n_actors"] if "n_actors" in t.columns else pd.Series(1, index=t.index)
@@ -186,6 +206,13 @@ def _merge_on_targets(
                 ra, rb = find(a), find(b)
                 if ra != rb:
                     parent[rb] = ra
+                    log.append(
+                        (
+                            ra,
+                            f"{label[a]} and {label[b]} acted on {len(shared)} of the same people "
+                            f"(rarity-weighted Jaccard {jac:.2f})",
+                        )
+                    )
 
 
 __all__ = ["OperationMerge", "merge_inputs", "merge_operations", "target_weight"]

@@ -158,7 +158,8 @@ def run_detection(
     membership = operations(flagged, edges, config.clustering)
     flagged_t = _memtable(pd.DataFrame({"account_id": flagged}), {"account_id": "string"})
     touched, links = merge_inputs(ctx, flagged_t, config.merge, stats)
-    membership = merge_operations(membership, touched, config.merge, links)
+    joined: dict[str, list[str]] = {}
+    membership = merge_operations(membership, touched, config.merge, links, joined)
 
     progress.begin("attribution", total=None)
     members = pd.DataFrame(
@@ -184,7 +185,12 @@ def run_detection(
                 "operation_id": a.operation_id,
                 "firm": a.firm,
                 "confidence": a.confidence,
-                "rationale": a.rationale,
+                "rationale": a.rationale
+                + (
+                    "; pieces joined: " + "; ".join(joined[a.operation_id])
+                    if a.operation_id in joined
+                    else ""
+                ),
                 "n_accounts": int((members["operation_id"] == a.operation_id).sum()),
                 "n_targets": int((targets["operation_id"] == a.operation_id).sum()),
                 "phases": ",".join(a.phases),

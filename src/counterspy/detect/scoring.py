@@ -150,6 +150,21 @@ EDGE_WEIGHTS = {
 }
 
 
+def _cut_weak_bridges(g: ig.Graph, cl: Clustering) -> None:
+    weak = []
+    for e in g.bridges():
+        if g.es[e]["weight"] > cl.max_bridge_weight:
+            continue
+        h = g.copy()
+        h.delete_edges([e])
+        a, b = g.es[e].tuple
+        sizes = h.connected_components().sizes()
+        member = h.connected_components().membership
+        if min(sizes[member[a]], sizes[member[b]]) >= cl.min_bridge_side:
+            weak.append(e)
+    g.delete_edges(weak)
+
+
 @dataclass(frozen=True)
 class Clustering:
     """Operations are connected components, split by Leiden where they are loosely joined.
@@ -163,6 +178,13 @@ class Clustering:
     resolution: float = 0.2
     min_component_for_refinement: int = 6
     seed: int = 7
+    # A single weak link (one shared IP or photo, or thin co-action: total weight ≤
+    # ``max_bridge_weight``) that alone joins two groups of ≥ ``min_bridge_side`` accounts is
+    # cut: addresses are shared by chance (VPN exits, NAT), and two firms' personas meet that
+    # way. Pieces of one operation are re-joined by the operation merge on stronger evidence.
+    cut_weak_bridges: bool = True
+    max_bridge_weight: float = 2.0
+    min_bridge_side: int = 2
 
 
 def operations(
@@ -187,6 +209,8 @@ def operations(
             weights[key] = weights.get(key, 0.0) + w
     g = ig.Graph(n=len(idx), edges=list(weights))
     g.es["weight"] = list(weights.values())
+    if cl.cut_weak_bridges:
+        _cut_weak_bridges(g, cl)
     comps: list[list[str]] = []
     for comp in g.connected_components():
         if not cl.refine or len(comp) < cl.min_component_for_refinement:
