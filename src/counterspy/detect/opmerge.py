@@ -38,7 +38,7 @@ class OperationMerge:
 
     enabled: bool = True
     min_shared: int = 2  # distinct non-crowd targets in common
-    min_jaccard: float = 0.15  # rarity-weighted Jaccard of the two target sets
+    min_jaccard: float = 0.12  # rarity-weighted Jaccard of the two target sets
     max_target_actors: int = 50  # busier targets are crowds: no weight (as in co-action)
     at_risk_only: bool = False  # only people in the protection programme count as targets
     shared_domains: bool = True
