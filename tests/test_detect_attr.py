@@ -140,7 +140,7 @@ def test_recon_and_engagement_pieces_on_the_same_rare_people_merge() -> None:
 
 def test_two_firms_watching_the_same_famous_people_stay_apart() -> None:
     # Two operations share two very popular targets (a famous journalist, a minister) and
-    # otherwise work different people. Unweighted, 2 of 8 shared would pass Jaccard 0.15 + 2.
+    # otherwise work different people. Unweighted, 2 of 8 shared would pass Jaccard 0.12 + 2.
     membership = {"a1": "op-0001", "b1": "op-0002"}
     rows = [("a1", "star", 45), ("a1", "minister", 40)] + [("a1", f"a{i}", 2) for i in range(3)]
     rows += [("b1", "star", 45), ("b1", "minister", 40)] + [("b1", f"b{i}", 2) for i in range(3)]
@@ -283,3 +283,17 @@ def test_one_shared_address_does_not_join_two_groups() -> None:
     rows = [("a1", "a2", "shared_device"), ("b1", "b2", "shared_device")]
     rows += [("a2", "b1", "shared_ip"), ("a2", "b1", "shared_photo")]
     assert len(set(operations(["a1", "a2", "b1", "b2"], _edges(rows)).values())) == 1
+
+
+def test_indicators_naming_two_actors_block_any_merge() -> None:
+    # Same rare people, but the two pieces' links carry indicators for different actors.
+    membership = {"x1": "op-0001", "x2": "op-0002"}
+    rows = [(a, f"p{i}", 2) for a in ("x1", "x2") for i in range(4)]
+    links = pd.DataFrame(
+        {"actor_id": ["x1", "x2"], "domain": ["a.example", "b.example"], "actor": ["Cytrox", "X"]}
+    )
+    apart = merge_operations(membership, _touched(rows), OperationMerge(), links)
+    assert apart["x1"] != apart["x2"]
+    same = links.assign(actor=["Cytrox", "cytrox"])
+    joined = merge_operations(membership, _touched(rows), OperationMerge(), same)
+    assert joined["x1"] == joined["x2"]

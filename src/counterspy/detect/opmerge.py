@@ -21,7 +21,6 @@ Runs in Python on small inputs (the flagged accounts' targets and bad links).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import ibis.expr.types as ir
@@ -88,6 +87,45 @@ def merge_inputs(
     return touched, links
 
 
+class _Pieces:
+    """Union-find over pieces; never joins two pieces whose indicators name different actors."""
+
+    def __init__(self, membership: dict[str, str], links: pd.DataFrame | None) -> None:
+        self.ops = sorted(set(membership.values()))
+        self.parent = {o: o for o in self.ops}
+        size: dict[str, int] = {}
+        first: dict[str, str] = {}
+        for account, op in sorted(membership.items()):
+            size[op] = size.get(op, 0) + 1
+            first.setdefault(op, account)
+        self.label = {o: f"{first[o]}'s piece ({size[o]} accounts)" for o in self.ops}
+        self.named: dict[str, str] = {}  # root piece → actor its links' indicators name
+        if links is not None and "actor" in links.columns:
+            lk = links[links["actor_id"].isin(membership)]
+            for a, who in zip(lk["actor_id"], lk["actor"], strict=True):
+                if isinstance(who, str) and who:
+                    self.named.setdefault(membership[str(a)], who.lower())
+        self.log: list[tuple[str, str]] = []  # (a piece of the merged operation, why)
+
+    def find(self, o: str) -> str:
+        while self.parent[o] != o:
+            self.parent[o] = self.parent[self.parent[o]]
+            o = self.parent[o]
+        return o
+
+    def join(self, a: str, b: str, why: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        wa, wb = self.named.get(ra), self.named.get(rb)
+        if wa and wb and wa != wb:
+            return  # indicators name two different actors: keep them apart
+        self.parent[rb] = ra
+        if wb and not wa:
+            self.named[ra] = wb
+        self.log.append((ra, f"{self.label[a]} and {self.label[b]} {why}"))
+
+
 def merge_operations(
     membership: dict[str, str],
     touched: pd.DataFrame,
@@ -105,81 +143,39 @@ def merge_operations(
     """
     if not policy.enabled or not membership:
         return membership
-    ops = sorted(set(membership.values()))
-    parent = {o: o for o in ops}
-
-    def find(o: str) -> str:
-        while parent[o] != o:
-            parent[o] = parent[parent[o]]
-            o = parent[o]
-        return o
-
-    log: list[tuple[str, str]] = []  # (a piece of the merged operation, why)
-    size: dict[str, int] = {}
-    first: dict[str, str] = {}
-    for account, op in sorted(membership.items()):
-        size[op] = size.get(op, 0) + 1
-        first.setdefault(op, account)
-    label = {o: f"{first[o]}'s piece ({size[o]} accounts)" for o in ops}
+    pieces = _Pieces(membership, links)
     if policy.shared_domains and links is not None and len(links):
-        _merge_on_domains(membership, links, policy, parent, find, log, label)
-    _merge_on_targets(membership, touched, policy, ops, parent, find, log, label)
+        _merge_on_domains(membership, links, policy, pieces)
+    _merge_on_targets(membership, touched, policy, pieces)
     groups: dict[str, list[str]] = {}
     for account, op in membership.items():
-        groups.setdefault(find(op), []).append(account)
+        groups.setdefault(pieces.find(op), []).append(account)
     comps = sorted((sorted(g) for g in groups.values()), key=lambda c: (-len(c), c[0]))
     out = {a: f"op-{n:04d}" for n, comp in enumerate(comps, 1) for a in comp}
     if reasons is not None:
-        new_id = {find(membership[comp[0]]): out[comp[0]] for comp in comps}
-        for piece, why in log:
-            reasons.setdefault(new_id[find(piece)], []).append(why)
+        new_id = {pieces.find(membership[comp[0]]): out[comp[0]] for comp in comps}
+        for piece, why in pieces.log:
+            reasons.setdefault(new_id[pieces.find(piece)], []).append(why)
     return out
 
 
 def _merge_on_domains(
-    membership: dict[str, str],
-    links: pd.DataFrame,
-    policy: OperationMerge,
-    parent: dict[str, str],
-    find: Callable[[str], str],
-    log: list[tuple[str, str]],
-    label: dict[str, str],
+    membership: dict[str, str], links: pd.DataFrame, policy: OperationMerge, pieces: _Pieces
 ) -> None:
     lk = links[links["actor_id"].isin(membership)]
     if "n_senders" in lk.columns:
         lk = lk[lk["n_senders"] <= policy.max_domain_senders]
-    named: dict[str, str] = {}  # piece → indicator actor its links carry, if any
-    if "actor" in lk.columns:
-        for a, who in zip(lk["actor_id"], lk["actor"], strict=True):
-            if isinstance(who, str) and who:
-                named.setdefault(membership[str(a)], who.lower())
-    by_domain: dict[str, list[str]] = {}
+    by_domain: dict[str, set[str]] = {}
     for a, dom in zip(lk["actor_id"], lk["domain"], strict=True):
-        by_domain.setdefault(str(dom), []).append(membership[str(a)])
+        by_domain.setdefault(str(dom), set()).add(membership[str(a)])
     for dom in sorted(by_domain):
-        pieces = sorted(set(by_domain[dom]))
-        for other in pieces[1:]:
-            ra, rb = find(pieces[0]), find(other)
-            if ra == rb:
-                continue
-            wa, wb = named.get(ra), named.get(rb)
-            if wa and wb and wa != wb:
-                continue  # indicators name two different actors: keep them apart
-            parent[rb] = ra
-            log.append((ra, f"{label[pieces[0]]} and {label[other]} sent links on {dom}"))
-            if wb and not wa:
-                named[ra] = wb
+        first, *others = sorted(by_domain[dom])
+        for other in others:
+            pieces.join(first, other, f"sent links on {dom}")
 
 
 def _merge_on_targets(
-    membership: dict[str, str],
-    touched: pd.DataFrame,
-    policy: OperationMerge,
-    ops: list[str],
-    parent: dict[str, str],
-    find: Callable[[str], str],
-    log: list[tuple[str, str]],
-    label: dict[str, str],
+    membership: dict[str, str], touched: pd.DataFrame, policy: OperationMerge, pieces: _Pieces
 ) -> None:
     t = touched[touched["actor_id"].isin(membership)]
     n_actors = t["n_actors"] if "n_actors" in t.columns else pd.Series(1, index=t.index)
@@ -190,6 +186,7 @@ def _merge_on_targets(
             continue  # a crowd: says nothing about who works together
         weight[str(target)] = target_weight(n)
         sets.setdefault(membership[str(actor)], set()).add(str(target))
+    ops = pieces.ops
     for i, a in enumerate(ops):
         sa = sets.get(a)
         if not sa:
@@ -203,16 +200,12 @@ def _merge_on_targets(
                 continue
             jac = sum(weight[x] for x in shared) / sum(weight[x] for x in sa | sb)
             if jac >= policy.min_jaccard:
-                ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[rb] = ra
-                    log.append(
-                        (
-                            ra,
-                            f"{label[a]} and {label[b]} acted on {len(shared)} of the same people "
-                            f"(rarity-weighted Jaccard {jac:.2f})",
-                        )
-                    )
+                pieces.join(
+                    a,
+                    b,
+                    f"acted on {len(shared)} of the same people (rarity-weighted Jaccard "
+                    f"{jac:.2f})",
+                )
 
 
 __all__ = ["OperationMerge", "merge_inputs", "merge_operations", "target_weight"]
