@@ -92,7 +92,7 @@ def main() -> None:
             + ", ".join(f"{m} {v:.3f}" for m, v in means.items() if m != "confounder_fpr")
             + f", confounder FPR {flagged}/{total} = {flagged / max(total, 1):.2%}"
         )
-        firms: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+        firms: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
         for e in evs:
             for f, s in e.per_firm.items():
                 acc = firms[f]
@@ -101,11 +101,12 @@ def main() -> None:
                 acc[2] += s.operations
                 acc[3] += s.operations_found
                 acc[4] += s.operations_attributed
+                acc[5] += s.operations_whole
         print(
-            "  per firm (recall; operations found/attributed of n): "
+            "  per firm (recall; operations found/attributed/whole of n): "
             + "; ".join(
-                f"{f} {d / max(o, 1):.2f} ({fo}/{at} of {n})"
-                for f, (o, d, n, fo, at) in sorted(firms.items())
+                f"{f} {d / max(o, 1):.2f} ({fo}/{at}/{wh} of {n})"
+                for f, (o, d, n, fo, at, wh) in sorted(firms.items())
             )
         )
         kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0])

@@ -125,6 +125,7 @@ def test_behaviour_alone_attributes_and_explains() -> None:
         phase_counts={"reconnaissance": 40, "engagement": 30, "exploitation": 0},
         target_countries=Counter({"GR": 3}),
         persona_names=("Maya, film producer", "Grad student Lee", "NGO officer Sam"),
+        claimed_countries=Counter({"FR": 3}),
         domains={},
         domain_styles=Counter(),
     )
@@ -137,6 +138,7 @@ def test_ambiguous_operation_stays_unattributed() -> None:
     f = _features(
         phase_counts={"reconnaissance": 40, "engagement": 30, "exploitation": 0},
         target_countries=Counter({"FR": 3}),
+        claimed_countries=Counter({"FR": 3}),
         domains={},
         domain_styles=Counter(),
     )

@@ -25,10 +25,18 @@ class OperationFeatures:
     claimed_countries: Counter[str]
     domains: dict[str, str | None]  # bad domain → actor named by an indicator, if any
     domain_styles: Counter[str]  # news / platform / shortener / webmail / unknown
+    locales: tuple[str, ...] = ()  # persona UI locales (e.g. he-IL)
+    automation_share: float = 0.0  # share of accounts with an automation signal
 
 
-def operation_features(ctx: DetectionContext, members: ir.Table) -> list[OperationFeatures]:
-    """Features of every operation in ``members`` (account_id, operation_id)."""
+AUTOMATION_SIGNALS = frozenset({"automation_user_agent", "automation_regularity"})
+
+
+def operation_features(
+    ctx: DetectionContext, members: ir.Table, signals: pd.DataFrame | None = None
+) -> list[OperationFeatures]:
+    """Features of every operation in ``members`` (account_id, operation_id); ``signals`` (the
+    fired signal rows) give the share of accounts showing automation."""
     tb = ctx.targeted_by(members)
     t = tb.inner_join(members, tb.actor_id == members.account_id)
     recon = t.event_type.isin(RECON_TYPES) & t.target_at_risk
@@ -45,7 +53,15 @@ def operation_features(ctx: DetectionContext, members: ir.Table) -> list[Operati
     b = b.inner_join(members, b.actor_id == members.account_id)
     doms = fetch(b.group_by("operation_id", "domain").aggregate(n=b.count(), actor=b.actor.min()))
     acc = ctx.accounts.inner_join(members, ctx.accounts.account_id == members.account_id)
-    people = fetch(acc.select("operation_id", "display_name", "account_type", "country"))
+    people = fetch(
+        acc.select(
+            "account_id", "operation_id", "display_name", "account_type", "country", "locale"
+        )
+    )
+    automated: set[str] = set()
+    if signals is not None and len(signals):
+        auto = signals[signals["signal"].isin(AUTOMATION_SIGNALS)]
+        automated = set(auto["account_id"].astype(str))
 
     refs = brands()
     out = []
@@ -79,6 +95,8 @@ def operation_features(ctx: DetectionContext, members: ir.Table) -> list[Operati
                 claimed_countries=Counter(str(c) for c in grp["country"]),
                 domains=dom_actor,
                 domain_styles=styles,
+                locales=tuple(str(x) for x in grp["locale"] if isinstance(x, str)),
+                automation_share=float(grp["account_id"].astype(str).isin(automated).mean()),
             )
         )
     return out

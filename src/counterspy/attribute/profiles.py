@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from counterspy.errors import InputError
 from counterspy.model import FirmId, Phase
@@ -22,10 +22,21 @@ class _ProfileModel(BaseModel):
     phases: list[Phase]
     persona_keywords: list[str]
     target_countries: list[str]
+    customer_countries: list[str] = Field(default_factory=list)
+    phase_mix: dict[Phase, float] | None = None
+    fake_media: bool = False
+    automation: bool = False
     infrastructure: list[str]
     indicator_actors: list[str]
     reported_accounts: int | None
     summary: str
+
+    @field_validator("phase_mix")
+    @classmethod
+    def _mix_sums_to_one(cls, v: dict[Phase, float] | None) -> dict[Phase, float] | None:
+        if v is not None and (any(x < 0 for x in v.values()) or abs(sum(v.values()) - 1) > 0.01):
+            raise ValueError("phase_mix shares must be ≥ 0 and sum to 1")
+        return v
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,11 @@ class FirmProfile:
     indicator_actors: frozenset[str]
     reported_accounts: int | None
     summary: str
+    customer_countries: frozenset[str] = frozenset()
+    # Reported emphasis of the firm's activity over the phases (shares summing to 1), if any.
+    phase_mix: tuple[tuple[str, float], ...] = ()
+    fake_media: bool = False  # reported to run fake media entities (pages)
+    automation: bool = False  # reported to run a collection / account-management platform
 
 
 def parse_profiles(text: str, source: str) -> tuple[FirmProfile, ...]:
@@ -71,6 +87,12 @@ def parse_profiles(text: str, source: str) -> tuple[FirmProfile, ...]:
                 indicator_actors=frozenset(a.lower() for a in m.indicator_actors),
                 reported_accounts=m.reported_accounts,
                 summary=m.summary,
+                customer_countries=frozenset(c.upper() for c in m.customer_countries),
+                phase_mix=tuple(
+                    sorted((k.value, float(v)) for k, v in (m.phase_mix or {}).items())
+                ),
+                fake_media=m.fake_media,
+                automation=m.automation,
             )
         )
     return tuple(out)

@@ -1,39 +1,70 @@
 """Scoring operations against firm profiles, with a rationale a reviewer can check.
 
-Evidence and its weight (the maximum each can add to a firm's score):
+Each piece of evidence compares one observed feature of the operation with one public fact in
+the firm's profile and adds at most its weight to the firm's score (``AttributionPolicy``):
 
-* indicator overlap (strongest): share of the operation's bad domains that imported
-  indicators attribute to the firm — up to ``indicator_weight``;
-* phases of the chain: Jaccard similarity of the phases observed and those reported;
-* target geography: share of at-risk targets in the firm's reported countries;
-* persona themes: share of operator names containing the firm's reported persona words;
-* infrastructure style: share of bad domains imitating the kinds of brands the firm used.
+* ``indicators`` (strongest): share of the operation's bad domains that imported indicators
+  attribute to the firm;
+* ``phase mix``: 1 − total-variation distance between the observed mix of phases (actions
+  profiling at-risk people, contacting them without a link, bad links sent) and the firm's
+  reported emphasis (``phase_mix``; uniform over its reported phases when absent);
+* ``persona countries``: share of personas claiming a country where the firm's reported
+  targets or customers are;
+* ``target countries``: share of at-risk targets living there;
+* ``locale``: share of personas whose UI language is the language of the firm's base country
+  (staff running personas in their own language);
+* ``persona themes``: share of persona names with the firm's reported persona words;
+* ``media entities``: share of pages among the accounts, for firms reported to run fake media;
+* ``automation``: share of accounts with an automation signal, for firms reported to sell a
+  collection or account-management platform;
+* ``infrastructure``: share of bad domains imitating the kinds of brands the firm used;
+* ``unexplained links`` (a penalty): bad links sent, for a firm never reported to send any.
 
 The best firm wins when its score reaches ``min_score`` and beats the runner-up by
-``min_margin``; otherwise the operation stays "unattributed".
+``min_margin``; otherwise the operation stays "unattributed" with a low confidence. The
+rationale names the evidence that separated the winner from the runner-up first.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+
+from babel.languages import get_official_languages
 
 from counterspy.attribute.features import OperationFeatures
 from counterspy.attribute.profiles import FirmProfile
 from counterspy.model import UNATTRIBUTED
+
+PHASE_ORDER = ("reconnaissance", "engagement", "exploitation")
+PHASE_EVIDENCE = frozenset({"phase mix", "unexplained links"})
 
 
 @dataclass(frozen=True)
 class AttributionPolicy:
     indicator_weight: float = 10.0
     phase_weight: float = 3.0
-    geography_weight: float = 2.0
+    persona_country_weight: float = 2.0
+    geography_weight: float = 1.0
+    locale_weight: float = 1.0
     persona_weight: float = 1.5
+    media_weight: float = 1.0
+    automation_weight: float = 0.5
     infrastructure_weight: float = 1.5
-    min_phase_share: float = 0.15  # a phase counts when it is this share of phase actions
+    # Bad links sent by an operation contradict a firm never reported to send any: up to this
+    # much is taken off, in proportion to the links' share of the operation's phase actions
+    # (full at ``contradiction_share``).
+    contradiction_weight: float = 1.5
+    contradiction_share: float = 0.15
+    min_phase_share: float = 0.15  # a phase is listed as observed at this share of actions
     min_phase_actions: int = 3
     min_score: float = 2.0
-    min_margin: float = 0.25
+    min_margin: float = 0.1
+    # Phases alone never name a firm (several firms share a profile of phases): the winner
+    # needs this much from the other evidence (countries, locale, personas, infrastructure…).
+    min_specific: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -46,12 +77,18 @@ class Attribution:
     scores: tuple[tuple[str, float], ...]  # every firm's score, best first
 
 
+@dataclass(frozen=True)
+class Evidence:
+    name: str
+    score: float
+    text: str  # empty when the evidence says nothing for this firm
+
+
 def observed_phases(f: OperationFeatures, policy: AttributionPolicy) -> tuple[str, ...]:
     total = sum(f.phase_counts.values())
-    order = ("reconnaissance", "engagement", "exploitation")
     return tuple(
         p
-        for p in order
+        for p in PHASE_ORDER
         if (
             f.phase_counts.get(p, 0) >= policy.min_phase_actions
             and f.phase_counts.get(p, 0) >= policy.min_phase_share * total
@@ -64,60 +101,180 @@ def _words(name: str) -> set[str]:
     return set(re.findall(r"[a-z]+", name.lower()))
 
 
-def _score(
-    f: OperationFeatures, phases: tuple[str, ...], prof: FirmProfile, pol: AttributionPolicy
-) -> tuple[float, list[str]]:
-    parts: list[str] = []
-    score = 0.0
-    if f.domains:
-        hits = [d for d, a in f.domains.items() if a and a.lower() in prof.indicator_actors]
-        if hits:
-            share = len(hits) / len(f.domains)
-            score += pol.indicator_weight * share
-            parts.append(
-                f"{len(hits)} of {len(f.domains)} link domains match indicators for "
-                f"{prof.name} (e.g. {sorted(hits)[0]})"
-            )
-    obs = set(phases)
-    if obs or prof.phases:
-        jac = len(obs & prof.phases) / len(obs | prof.phases)
-        score += pol.phase_weight * jac
-        parts.append(
-            f"phases {'+'.join(sorted(obs)) or 'none'} vs reported "
-            f"{'+'.join(sorted(prof.phases))} (similarity {jac:.2f})"
-        )
-    n_targets = sum(f.target_countries.values())
-    if prof.target_countries and n_targets:
-        inside = sum(n for c, n in f.target_countries.items() if c in prof.target_countries)
-        share = inside / n_targets
-        score += pol.geography_weight * share
-        if share > 0:
-            parts.append(f"{share:.0%} of at-risk targets in its reported countries")
-    n_personas = sum(f.claimed_countries.values())
-    if prof.target_countries and n_personas:
-        # Personas usually claim the target's country (or the firm's own base).
-        places = prof.target_countries | {prof.base}
-        inside = sum(n for c, n in f.claimed_countries.items() if c in places)
-        share = inside / n_personas
-        score += pol.geography_weight * 0.5 * share
-        if share > 0:
-            parts.append(f"{share:.0%} of personas claim its base or reported countries")
-    if prof.persona_keywords and f.persona_names:
-        match = sum(1 for n in f.persona_names if _words(n) & prof.persona_keywords)
-        share = match / len(f.persona_names)
-        score += pol.persona_weight * share
-        if share > 0:
-            parts.append(f"{share:.0%} of personas match its reported themes")
-    n_dom = sum(f.domain_styles.values())
-    if prof.infrastructure and n_dom:
-        inside = sum(n for s, n in f.domain_styles.items() if s in prof.infrastructure)
-        share = inside / n_dom
-        score += pol.infrastructure_weight * share
-        if share > 0:
-            parts.append(
-                f"{share:.0%} of link domains imitate {'/'.join(sorted(prof.infrastructure))}"
-            )
-    return score, parts
+@cache
+def base_language(country: str) -> str | None:
+    """The first official language of ``country`` (CLDR), e.g. IL → he, IN → hi."""
+    langs = get_official_languages(country) or get_official_languages(country, de_facto=True)
+    return langs[0] if langs else None
+
+
+def _share(hits: float, total: float) -> float:
+    return hits / total if total else 0.0
+
+
+def _indicators(f: OperationFeatures, p: FirmProfile, w: float) -> Evidence:
+    hits = sorted(d for d, a in f.domains.items() if a and a.lower() in p.indicator_actors)
+    if not hits:
+        return Evidence("indicators", 0.0, "")
+    return Evidence(
+        "indicators",
+        w * _share(len(hits), len(f.domains)),
+        f"{len(hits)} of {len(f.domains)} link domains match indicators for {p.name} "
+        f"(e.g. {hits[0]})",
+    )
+
+
+def _phase_mix(f: OperationFeatures, p: FirmProfile, w: float) -> Evidence:
+    total = sum(f.phase_counts.get(x, 0) for x in PHASE_ORDER)
+    reported = dict(p.phase_mix) or {x: 1 / len(p.phases) for x in p.phases}
+    if not total or not reported:
+        return Evidence("phase mix", 0.0, "")
+    seen = {x: f.phase_counts.get(x, 0) / total for x in PHASE_ORDER}
+    sim = 1 - 0.5 * sum(abs(seen[x] - reported.get(x, 0.0)) for x in PHASE_ORDER)
+
+    def fmt(m: dict[str, float]) -> str:
+        return "/".join(f"{x[:5]} {m.get(x, 0.0):.0%}" for x in PHASE_ORDER if m.get(x, 0.0))
+
+    return Evidence(
+        "phase mix",
+        w * sim,
+        f"phase mix {fmt(seen)} vs reported {fmt(reported)} (similarity {sim:.2f})",
+    )
+
+
+def _contradiction(f: OperationFeatures, p: FirmProfile, w: float, full: float) -> Evidence:
+    total = sum(f.phase_counts.get(x, 0) for x in PHASE_ORDER)
+    links = f.phase_counts.get("exploitation", 0)
+    if not links or "exploitation" in p.phases:
+        return Evidence("unexplained links", 0.0, "")
+    share = _share(links, total)
+    return Evidence(
+        "unexplained links",
+        -w * min(1.0, share / full),
+        f"{links} bad links sent ({share:.0%} of phase actions), but it was never reported "
+        "to send links",
+    )
+
+
+def _persona_countries(f: OperationFeatures, p: FirmProfile, w: float) -> Evidence:
+    places = p.target_countries | p.customer_countries
+    n = sum(f.claimed_countries.values())
+    inside = sum(k for c, k in f.claimed_countries.items() if c in places)
+    share = _share(inside, n)
+    top = sorted(
+        (c for c in f.claimed_countries if c in places), key=lambda c: -f.claimed_countries[c]
+    )
+    text = (
+        f"{share:.0%} of personas claim its reported target/customer countries "
+        f"({', '.join(top[:3])})"
+        if share
+        else ""
+    )
+    return Evidence("persona countries", w * share, text)
+
+
+def _target_countries(f: OperationFeatures, p: FirmProfile, w: float) -> Evidence:
+    places = p.target_countries | p.customer_countries
+    n = sum(f.target_countries.values())
+    share = _share(sum(k for c, k in f.target_countries.items() if c in places), n)
+    text = f"{share:.0%} of at-risk targets in its reported countries" if share else ""
+    return Evidence("target countries", w * share, text)
+
+
+def _locale(f: OperationFeatures, p: FirmProfile, w: float) -> Evidence:
+    lang = base_language(p.base)
+    if not f.locales or lang is None:
+        return Evidence("locale", 0.0, "")
+    hits = [
+        loc
+        for loc in f.locales
+        if loc.replace("_", "-").split("-")[0].lower() == lang
+        or loc.replace("_", "-").split("-")[-1].upper() == p.base
+    ]
+    share = _share(len(hits), len(f.locales))
+    text = (
+        f"{share:.0%} of personas use the language of its base {p.base} (e.g. {hits[0]})"
+        if hits
+        else ""
+    )
+    return Evidence("locale", w * share, text)
+
+
+def _themes(f: OperationFeatures, p: FirmProfile, w: float) -> Evidence:
+    if not p.persona_keywords or not f.persona_names:
+        return Evidence("persona themes", 0.0, "")
+    share = _share(
+        sum(1 for n in f.persona_names if _words(n) & p.persona_keywords), len(f.persona_names)
+    )
+    return Evidence(
+        "persona themes",
+        w * share,
+        f"{share:.0%} of personas match its reported themes" if share else "",
+    )
+
+
+def _media(f: OperationFeatures, p: FirmProfile, w: float) -> Evidence:
+    if not p.fake_media or not f.page_share:
+        return Evidence("media entities", 0.0, "")
+    return Evidence(
+        "media entities",
+        w * f.page_share,
+        f"{f.page_share:.0%} of accounts are pages (it was reported to run fake media)",
+    )
+
+
+def _automation(f: OperationFeatures, p: FirmProfile, w: float) -> Evidence:
+    if not p.automation or not f.automation_share:
+        return Evidence("automation", 0.0, "")
+    return Evidence(
+        "automation",
+        w * f.automation_share,
+        f"{f.automation_share:.0%} of accounts automated (it sells a collection platform)",
+    )
+
+
+def _infrastructure(f: OperationFeatures, p: FirmProfile, w: float) -> Evidence:
+    n = sum(f.domain_styles.values())
+    if not p.infrastructure or not n:
+        return Evidence("infrastructure", 0.0, "")
+    share = _share(sum(k for s, k in f.domain_styles.items() if s in p.infrastructure), n)
+    text = (
+        f"{share:.0%} of link domains imitate {'/'.join(sorted(p.infrastructure))}" if share else ""
+    )
+    return Evidence("infrastructure", w * share, text)
+
+
+EVIDENCE: tuple[tuple[Callable[[OperationFeatures, FirmProfile, float], Evidence], str], ...] = (
+    (_indicators, "indicator_weight"),
+    (_phase_mix, "phase_weight"),
+    (_persona_countries, "persona_country_weight"),
+    (_target_countries, "geography_weight"),
+    (_locale, "locale_weight"),
+    (_themes, "persona_weight"),
+    (_media, "media_weight"),
+    (_automation, "automation_weight"),
+    (_infrastructure, "infrastructure_weight"),
+)
+"""Every piece of evidence with the policy field holding its weight."""
+
+
+def evidence_for(
+    f: OperationFeatures, prof: FirmProfile, pol: AttributionPolicy
+) -> tuple[Evidence, ...]:
+    found = tuple(fn(f, prof, float(getattr(pol, weight))) for fn, weight in EVIDENCE)
+    return (
+        *found,
+        _contradiction(f, prof, pol.contradiction_weight, pol.contradiction_share),
+    )
+
+
+def _decisive(best: tuple[Evidence, ...], runner: tuple[Evidence, ...]) -> str:
+    gaps = sorted(
+        ((b.score - r.score, b.name) for b, r in zip(best, runner, strict=True)),
+        key=lambda x: -x[0],
+    )
+    top = [f"{name} (+{gap:.2f})" for gap, name in gaps if gap >= 0.05][:3]
+    return "decided by " + ", ".join(top) if top else "no single feature separates them"
 
 
 def attribute_operations(
@@ -130,30 +287,41 @@ def attribute_operations(
     for f in features:
         phases = observed_phases(f, pol)
         scored = sorted(
-            ((p, *_score(f, phases, p, pol)) for p in profiles), key=lambda x: (-x[1], x[0].firm)
+            ((p, evidence_for(f, p, pol)) for p in profiles),
+            key=lambda x: (-sum(e.score for e in x[1]), x[0].firm),
         )
         if not scored:
             out.append(
                 Attribution(f.operation_id, UNATTRIBUTED, 0.0, "no firm profiles", phases, ())
             )
             continue
-        best, best_score, best_parts = scored[0]
-        runner = scored[1][1] if len(scored) > 1 else 0.0
+        best, best_ev = scored[0]
+        best_score = sum(e.score for e in best_ev)
+        runner_p, runner_ev = scored[1] if len(scored) > 1 else (None, best_ev)
+        runner = sum(e.score for e in runner_ev) if runner_p else 0.0
+        runner_name = runner_p.name if runner_p else "-"
         margin = best_score - runner
-        table = tuple((p.firm, round(s, 3)) for p, s, _ in scored)
-        conf = 0.0 if best_score <= 0 else min(1.0, margin / best_score + 0.5 * (best_score > 5))
-        if best_score < pol.min_score or margin < pol.min_margin:
+        table = tuple((p.firm, round(sum(e.score for e in ev), 3)) for p, ev in scored)
+        conf = 0.0 if best_score <= 0 else min(1.0, margin / best_score + 0.5 * (best_score > 8))
+        decided = _decisive(best_ev, runner_ev)
+        found = "; ".join(e.text for e in best_ev if e.text)
+        specific = sum(e.score for e in best_ev if e.name not in PHASE_EVIDENCE)
+        if best_score < pol.min_score or margin < pol.min_margin or specific < pol.min_specific:
             why = (
-                f"best match {best.name} scored {best_score:.2f} (runner-up {runner:.2f}); "
-                f"needs ≥ {pol.min_score} and a margin ≥ {pol.min_margin}"
+                f"unattributed: best match {best.name} scored {best_score:.2f} "
+                f"({specific:.2f} beyond the phase mix), runner-up {runner_name} {runner:.2f}; "
+                f"needs ≥ {pol.min_score}, a margin ≥ {pol.min_margin} and ≥ "
+                f"{pol.min_specific} beyond the phase mix ({decided}); {found}"
             )
             out.append(
-                Attribution(f.operation_id, UNATTRIBUTED, round(conf, 3), why, phases, table)
+                Attribution(
+                    f.operation_id, UNATTRIBUTED, round(min(conf, 0.2), 3), why, phases, table
+                )
             )
             continue
         why = (
-            f"{best.name}: score {best_score:.2f} vs runner-up {runner:.2f} "
-            f"({scored[1][0].name if len(scored) > 1 else '-'}); " + "; ".join(best_parts)
+            f"{best.name}: score {best_score:.2f} vs runner-up {runner:.2f} ({runner_name}); "
+            f"{decided}; {found}"
         )
         out.append(Attribution(f.operation_id, best.firm, round(conf, 3), why, phases, table))
     return out

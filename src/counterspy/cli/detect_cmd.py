@@ -111,7 +111,16 @@ def evaluate_cmd(
             table.add_row(k, str(v))
     out.print(table)
     firms = Table(title="per firm")
-    for col in ("firm", "operators", "detected", "recall", "ops", "found", "attributed"):
+    for col in (
+        "firm",
+        "operators",
+        "detected",
+        "recall",
+        "ops",
+        "found",
+        "attributed",
+        "whole",
+    ):
         firms.add_column(col)
     for firm, s in ev.per_firm.items():
         firms.add_row(
@@ -122,6 +131,7 @@ def evaluate_cmd(
             str(s.operations),
             str(s.operations_found),
             str(s.operations_attributed),
+            str(s.operations_whole),
         )
     out.print(firms)
     kinds = Table(title="benign confounders per kind")

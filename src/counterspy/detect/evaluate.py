@@ -6,14 +6,16 @@ Definitions (all over account ids; see docs/detection.md):
 * target precision / recall: distinct accounts listed in results/targets vs distinct
   ``truth/targets.parquet`` accounts; phase accuracy: among correctly listed targets, share
   whose highest reported phase equals the true highest phase (max over operations);
-* attribution accuracy: share of true operations whose detected operator accounts mostly sit
-  in one predicted operation attributed to the true firm (an undetected operation counts wrong);
+* attribution accuracy: share of true operations that were *found* (at least half of their
+  operators flagged) and whose flagged operators mostly sit in one predicted operation that is
+  attributed to the true firm; an operation found through one lucky account does not count;
 * confounder FPR: flagged accounts among the *benign* confounders of
   ``truth/confounders.parquet`` (operators the simulator also gave a confounder behaviour as
   cover, e.g. sharing a viral link, are operators, not false positives) / all of them, overall
   and per confounder kind (an account with two kinds counts in both);
-* per firm: operator recall, operations found (≥ half of the operators detected) and
-  correctly attributed.
+* per firm: operator recall, operations found (≥ half of the operators detected), found and
+  correctly attributed (so attributed ≤ found), and found *whole* (every flagged operator in one
+  predicted operation: the fragmentation measure).
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ class FirmScore:
     recall: float
     operations: int
     operations_found: int
-    operations_attributed: int
+    operations_attributed: int  # found and correctly attributed: never more than found
+    operations_whole: int  # found, with every flagged operator in one predicted operation
 
 
 @dataclass(frozen=True)
@@ -109,17 +112,20 @@ def evaluate(ws: Workspace, truth: Path) -> Evaluation:
     correct = 0
     n_ops = 0
     for firm, fgrp in ops_t.groupby("firm", sort=True):
-        found = attributed = 0
+        found = attributed = whole = 0
         f_ops = fgrp.groupby("operation_id")
         for _, ogrp in f_ops:
             n_ops += 1
             got = [op_of_acc[a] for a in ogrp["account_id"] if a in op_of_acc]
-            if len(got) * 2 >= len(ogrp):
-                found += 1
-            if got:
-                main = pd.Series(got).value_counts().index[0]
-                if firm_of_op.get(main) == firm:
-                    attributed += 1
+            if not got or len(got) * 2 < len(ogrp):
+                continue  # not found: neither attributed nor whole
+            found += 1
+            counts = pd.Series(got).value_counts()
+            whole += int(len(counts) == 1)
+            # Ties between equally large pieces go to the smallest predicted id (stable).
+            main = min(counts.index[counts == counts.iloc[0]])
+            if firm_of_op.get(main) == firm:
+                attributed += 1
         correct += attributed
         det = int(fgrp["account_id"].isin(flagged_ids).sum())
         per_firm[str(firm)] = FirmScore(
@@ -129,6 +135,7 @@ def evaluate(ws: Workspace, truth: Path) -> Evaluation:
             operations=len(f_ops),
             operations_found=found,
             operations_attributed=attributed,
+            operations_whole=whole,
         )
     benign = conf_t[~conf_t["account_id"].isin(true_ids)]
     conf_ids = set(benign["account_id"])

@@ -22,6 +22,7 @@ from counterspy.attribute.features import operation_features
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, Detector, all_detectors
 from counterspy.detect.coordination import EDGE_COLUMNS, CoAction, SharedInfrastructure
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
+from counterspy.detect.opmerge import merge_inputs
 from counterspy.detect.scoring import (
     Clustering,
     OperationMerge,
@@ -156,20 +157,16 @@ def run_detection(
     flagged = sorted(scores[scores >= config.scoring.flag_threshold].index)
     membership = operations(flagged, edges, config.clustering)
     flagged_t = _memtable(pd.DataFrame({"account_id": flagged}), {"account_id": "string"})
-    oar = ctx.on_at_risk
-    touched = fetch(
-        oar.inner_join(flagged_t, oar.actor_id == flagged_t.account_id)
-        .select("actor_id", "target_id")
-        .distinct()
-    )
-    membership = merge_operations(membership, touched, config.merge)
+    touched, links = merge_inputs(ctx, flagged_t, config.merge, stats)
+    joined: dict[str, list[str]] = {}
+    membership = merge_operations(membership, touched, config.merge, links, joined)
 
     progress.begin("attribution", total=None)
     members = pd.DataFrame(
         {"account_id": list(membership), "operation_id": list(membership.values())}
     )
     members_t = _memtable(members, {"account_id": "string", "operation_id": "string"})
-    features = operation_features(ctx, members_t)
+    features = operation_features(ctx, members_t, signals)
     attributions = attribute_operations(features, profiles)
     firm_of = {a.operation_id: a.firm for a in attributions}
 
@@ -188,7 +185,12 @@ def run_detection(
                 "operation_id": a.operation_id,
                 "firm": a.firm,
                 "confidence": a.confidence,
-                "rationale": a.rationale,
+                "rationale": a.rationale
+                + (
+                    "; pieces joined: " + "; ".join(joined[a.operation_id])
+                    if a.operation_id in joined
+                    else ""
+                ),
                 "n_accounts": int((members["operation_id"] == a.operation_id).sum()),
                 "n_targets": int((targets["operation_id"] == a.operation_id).sum()),
                 "phases": ",".join(a.phases),

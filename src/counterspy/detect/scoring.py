@@ -12,6 +12,7 @@ import igraph as ig
 import pandas as pd
 
 from counterspy.detect.base import SIGNAL_COLUMNS
+from counterspy.detect.opmerge import OperationMerge, merge_operations
 
 PHASE_CAPS = {
     "reconnaissance": 0.8,
@@ -149,6 +150,21 @@ EDGE_WEIGHTS = {
 }
 
 
+def _cut_weak_bridges(g: ig.Graph, cl: Clustering) -> None:
+    weak = []
+    for e in g.bridges():
+        if g.es[e]["weight"] > cl.max_bridge_weight:
+            continue
+        h = g.copy()
+        h.delete_edges([e])
+        a, b = g.es[e].tuple
+        sizes = h.connected_components().sizes()
+        member = h.connected_components().membership
+        if min(sizes[member[a]], sizes[member[b]]) >= cl.min_bridge_side:
+            weak.append(e)
+    g.delete_edges(weak)
+
+
 @dataclass(frozen=True)
 class Clustering:
     """Operations are connected components, split by Leiden where they are loosely joined.
@@ -162,6 +178,13 @@ class Clustering:
     resolution: float = 0.2
     min_component_for_refinement: int = 6
     seed: int = 7
+    # A single weak link (one shared IP or photo, or thin co-action: total weight ≤
+    # ``max_bridge_weight``) that alone joins two groups of ≥ ``min_bridge_side`` accounts is
+    # cut: addresses are shared by chance (VPN exits, NAT), and two firms' personas meet that
+    # way. Pieces of one operation are re-joined by the operation merge on stronger evidence.
+    cut_weak_bridges: bool = True
+    max_bridge_weight: float = 2.0
+    min_bridge_side: int = 2
 
 
 def operations(
@@ -186,6 +209,8 @@ def operations(
             weights[key] = weights.get(key, 0.0) + w
     g = ig.Graph(n=len(idx), edges=list(weights))
     g.es["weight"] = list(weights.values())
+    if cl.cut_weak_bridges:
+        _cut_weak_bridges(g, cl)
     comps: list[list[str]] = []
     for comp in g.connected_components():
         if not cl.refine or len(comp) < cl.min_component_for_refinement:
@@ -205,47 +230,12 @@ def operations(
     return {a: f"op-{n:04d}" for n, comp in enumerate(comps, 1) for a in comp}
 
 
-@dataclass(frozen=True)
-class OperationMerge:
-    """Join pieces of one operation that no account-level edge connects.
-
-    At low volume an operation's accounts rarely all co-act pairwise, but together they keep
-    returning to the same at-risk people. Two pieces are one operation when their at-risk target
-    sets overlap by at least ``min_shared`` people and ``min_jaccard`` similarity.
-    """
-
-    enabled: bool = True
-    min_shared: int = 2
-    min_jaccard: float = 0.15
-
-
-def merge_operations(
-    membership: dict[str, str], touched: pd.DataFrame, policy: OperationMerge
-) -> dict[str, str]:
-    """``touched``: (actor_id, target_id) at-risk targets of flagged accounts."""
-    if not policy.enabled or not membership:
-        return membership
-    t = touched[touched["actor_id"].isin(membership)]
-    sets: dict[str, set[str]] = {}
-    for actor, target in zip(t["actor_id"], t["target_id"], strict=True):
-        sets.setdefault(membership[str(actor)], set()).add(str(target))
-    ops = sorted(set(membership.values()))
-    parent = {o: o for o in ops}
-
-    def find(o: str) -> str:
-        while parent[o] != o:
-            parent[o] = parent[parent[o]]
-            o = parent[o]
-        return o
-
-    for i, a in enumerate(ops):
-        for b in ops[i + 1 :]:
-            sa, sb = sets.get(a, set()), sets.get(b, set())
-            shared = len(sa & sb)
-            if shared >= policy.min_shared and shared / len(sa | sb) >= policy.min_jaccard:
-                parent[find(b)] = find(a)
-    groups: dict[str, list[str]] = {}
-    for account, op in membership.items():
-        groups.setdefault(find(op), []).append(account)
-    comps = sorted((sorted(g) for g in groups.values()), key=lambda c: (-len(c), c[0]))
-    return {a: f"op-{n:04d}" for n, comp in enumerate(comps, 1) for a in comp}
+__all__ = [
+    "Clustering",
+    "OperationMerge",
+    "ScoringPolicy",
+    "account_scores",
+    "coordination_signals",
+    "merge_operations",
+    "operations",
+]
