@@ -433,7 +433,7 @@ def run_mvt(distinct: Sequence[str], repeat: int) -> None:
 def handler(
     full: VerdictEngine, realistic: Sequence[str], repeat: int, fresh: Callable[[], None]
 ) -> None:
-    from counterspy.api.verdicts import VerdictRequest, verdicts_payload
+    from counterspy.api.verdicts import parse_urls, verdicts_payload
 
     bodies = [
         json.dumps({"urls": list(realistic[i : i + 10_000])}).encode()
@@ -442,8 +442,7 @@ def handler(
 
     def handle_all() -> None:
         for body in bodies:
-            req = VerdictRequest.model_validate_json(body)
-            verdicts_payload(full.check_many(req.urls), 1)
+            verdicts_payload(full.check_many(parse_urls(body)), 1).encode()
 
     t = timed(handle_all, repeat, fresh)
     print(
