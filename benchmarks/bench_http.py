@@ -51,6 +51,7 @@ class Run:
     urls_per_s: float
     wall_s: float
     server_cpu_s: float
+    busiest_share: float  # of the server CPU, the busiest process's share (1.0: one worker)
     client_cpu_s: float
     load: float
 
@@ -148,16 +149,17 @@ def start_server(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], int
     return proc, port
 
 
-def server_cpu(proc: subprocess.Popen[bytes]) -> float:
-    total = 0.0
+def server_cpu(proc: subprocess.Popen[bytes]) -> dict[int, float]:
+    """CPU seconds so far of the server and each of its worker processes, by pid."""
+    out = {}
     root = psutil.Process(proc.pid)
     for p in [root, *root.children(recursive=True)]:
         try:
             t = p.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        total += t.user + t.system
-    return total
+        out[p.pid] = t.user + t.system
+    return out
 
 
 def drive(port: int, requests: Sequence[bytes], connections: int) -> tuple[int, float]:
@@ -199,7 +201,9 @@ def timed_run(proc: subprocess.Popen[bytes], port: int, reqs: Sequence[bytes], c
     sent, wall = drive(port, reqs, conns)
     client = time.process_time() - client0
     assert sent == BATCH * len(reqs), (sent, len(reqs))
-    return Run(sent / wall, wall, server_cpu(proc) - cpu0, client, os.getloadavg()[0])
+    cpu = {pid: t - cpu0.get(pid, 0.0) for pid, t in server_cpu(proc).items()}
+    total = sum(cpu.values())
+    return Run(sent / wall, wall, total, max(cpu.values()) / total, client, os.getloadavg()[0])
 
 
 def check_once(port: int, token: str, home: Path, urls: list[str]) -> None:
@@ -232,7 +236,8 @@ def report(name: str, runs: Sequence[Run], workers: int) -> None:
     for r in runs:
         print(
             f"  {r.urls_per_s:>9,.0f} URLs/s  wall {r.wall_s:5.2f} s  server CPU "
-            f"{r.server_cpu_s / r.wall_s / cores:4.0%}  client CPU "
+            f"{r.server_cpu_s / r.wall_s / cores:4.0%} (busiest worker {r.busiest_share:4.0%})  "
+            f"client CPU "
             f"{r.client_cpu_s / r.wall_s / cores:4.0%} of {cores} cores  load {r.load:.1f}"
         )
     med = statistics.median(r.urls_per_s for r in runs)
