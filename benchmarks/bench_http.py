@@ -36,7 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,11 +123,14 @@ class Connection:
         self.sock.close()
 
 
-def start_server(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(
+    home: Path, workers: int, src: Path = REPO / "src"
+) -> tuple[subprocess.Popen[bytes], int]:
+    """``counterspy serve`` from the package sources in ``src``; returns (process, port)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    env = {**os.environ, "PYTHONPATH": str(src)}
     cmd = [sys.executable, "-m", "counterspy", "serve", "--home", str(home), "--port", str(port)]
     proc = subprocess.Popen(
         [*cmd, "--workers", str(workers)],
@@ -292,6 +295,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--requests", type=int, default=20, help="10,000-URL requests per run")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--skip", nargs="*", default=[], choices=["warm", "cold", "handler"])
+    ap.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="also serve from this package source tree (an older checkout's src/), alternating "
+        "with this one, as a same-load peer",
+    )
     args = ap.parse_args(argv)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores (shared, noisy)")
     rng = random.Random(20211216)
@@ -307,12 +316,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         token = make_workspace(tmp, domains[: args.indicators])
         home = tmp / "home"
-        stages: list[tuple[str, Callable[[], None]]] = []
 
-        def warm() -> None:
-            proc, port = start_server(home, args.workers)
+        servers = [("this", REPO / "src")]
+        if args.baseline_src is not None:
+            servers.append(("baseline", args.baseline_src.resolve()))
+
+        def warm(label: str, src: Path) -> None:
+            proc, port = start_server(home, args.workers, src)
             try:
-                check_once(port, token, home, realistic[:BATCH])
+                if label == "this":  # a baseline may judge differently; this tree must not
+                    check_once(port, token, home, realistic[:BATCH])
                 reqs = [request_bytes(b, token) for b in bodies[:4]]
                 drive(port, reqs * 8, args.connections)  # every worker sees every body
                 loop = [reqs[i % 4] for i in range(args.requests)]
@@ -320,10 +333,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             finally:
                 proc.terminate()
                 proc.wait(timeout=60)
-            report("warm (hosts seen before)", runs, args.workers)
+            report(f"{label}: warm (hosts seen before)", runs, args.workers)
 
-        def cold() -> None:
-            proc, port = start_server(home, args.workers)
+        def cold(label: str, src: Path) -> None:
+            proc, port = start_server(home, args.workers, src)
             try:
                 runs = []
                 for r in range(args.repeat):
@@ -333,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             finally:
                 proc.terminate()
                 proc.wait(timeout=60)
-            report("cold (30 % never-seen hosts per request)", runs, args.workers)
+            report(f"{label}: cold (30 % never-seen hosts per request)", runs, args.workers)
 
         def handler() -> None:
             w = handler_alone(home, bodies[:4], warm=True)
@@ -341,11 +354,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"handler alone (parse + verdicts + JSON, one core): warm {w:,.0f} URLs/s, "
                   f"cold {c:,.0f} URLs/s")  # fmt: skip
 
-        stages = [("warm", warm), ("cold", cold), ("handler", handler)]
-        for name, fn in stages:
+        for name, stage in (("warm", warm), ("cold", cold)):
             if name not in args.skip:
-                print(f"[{name}] load {os.getloadavg()[0]:.1f}")
-                fn()
+                for label, src in servers:
+                    print(f"[{name}, {label}] load {os.getloadavg()[0]:.1f}")
+                    stage(label, src)
+        if "handler" not in args.skip:
+            print(f"[handler] load {os.getloadavg()[0]:.1f}")
+            handler()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
