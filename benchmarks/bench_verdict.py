@@ -13,21 +13,14 @@ import argparse
 import gc
 import json
 import logging
-import multiprocessing
 import os
 import random
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import psutil
 
 from counterspy.infra.brands import Brand, bundled_brands
@@ -190,119 +183,6 @@ def lookalike_urls(brands: Sequence[Brand], rng: random.Random, n: int) -> list[
     return out
 
 
-JSON = {"content-type": "application/json"}
-
-
-def _post(client: httpx.Client, body: bytes) -> int:
-    r = client.post("/v1/verdicts", content=body, headers=JSON)
-    r.raise_for_status()
-    return r.content.count(b'{"url":')
-
-
-def _noop(_i: int) -> None:
-    return None
-
-
-_CLIENT: dict[str, object] = {}
-
-
-def _client_init(base: str, token: str, bodies: list[bytes]) -> None:
-    _CLIENT.update(base=base, token=token, bodies=bodies)
-
-
-def _client_run(batch_ids: list[int]) -> int:
-    """One client process: two threads, each with its own keep-alive connection."""
-    base, token = str(_CLIENT["base"]), str(_CLIENT["token"])
-    bodies: list[bytes] = _CLIENT["bodies"]  # type: ignore[assignment]
-    chunk = [bodies[b % len(bodies)] for b in batch_ids]
-    auth = {"Authorization": f"Bearer {token}"}
-
-    def one(part: list[bytes]) -> int:
-        with httpx.Client(base_url=base, timeout=300, headers=auth) as c:
-            return sum(_post(c, b) for b in part)
-
-    with ThreadPoolExecutor(2) as ex:
-        return sum(ex.map(one, [chunk[0::2], chunk[1::2]]))
-
-
-def bench_http(
-    domains: Sequence[str], urls: Sequence[str], batches: int, workers: int, clients: int
-) -> tuple[float, int]:
-    """URLs/s through ``counterspy serve`` (a separate process) over loopback."""
-    from counterspy.auth.users import create_user, issue_token
-    from counterspy.intel.importer import prepare_import
-    from counterspy.intel.store import apply_import
-    from counterspy.storage.open import open_store
-    from counterspy.workspace import Workspace
-
-    tmp = Path(tempfile.mkdtemp(prefix="bench-http-"))
-    try:
-        lst = tmp / "iocs.txt"
-        lst.write_text("\n".join(domains) + "\n", encoding="utf-8")
-        store = open_store(Workspace(tmp / "home"))
-        apply_import(store, prepare_import([lst], source="bench"))
-        with store.session() as s:
-            create_user(s, name="bench", role="partner", organisation="bench", actor="bench")
-            _info, token = issue_token(s, name="bench", actor="bench")
-        store.dispose()
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "counterspy",
-                "serve",
-                "--home",
-                str(tmp / "home"),
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            auth = {"Authorization": f"Bearer {token}"}
-            with httpx.Client(base_url=base, timeout=120, headers=auth) as client:
-                for _ in range(600):
-                    try:
-                        if client.get("/healthz").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
-                bodies = [
-                    json.dumps({"urls": list(urls[i : i + 10_000])}).encode()
-                    for i in range(0, len(urls), 10_000)
-                ]
-                # Correctness once, fully parsed; the timed loop only counts verdict objects.
-                r = client.post("/v1/verdicts", content=bodies[0], headers=JSON)
-                r.raise_for_status()
-                assert len(json.loads(r.content)["verdicts"]) == bodies[0].count(b'"https')
-                for b in range(2 * workers):  # warm-up: every worker builds its engine
-                    _post(client, bodies[b % len(bodies)])
-            # Clients in separate processes (each with a few threads): one Python client
-            # process would be GIL-bound and become the bottleneck instead of the server.
-            ctx = multiprocessing.get_context("spawn")
-            per_proc = [list(range(p, batches, clients)) for p in range(clients)]
-            with ctx.Pool(clients, _client_init, (base, token, bodies)) as pool:
-                pool.map(_noop, range(clients))  # processes started before the clock
-                t0 = time.perf_counter()
-                sent = sum(pool.map(_client_run, per_proc))
-                elapsed = time.perf_counter() - t0
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-        return sent / elapsed, len(domains)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def bench_mvt(urls: Sequence[str], repeat: int) -> tuple[float, float, int]:
     """(MVT checks/s, counterspy checks/s) with the same Amnesty STIX indicators."""
     from mvt.common import url as mvt_url
@@ -340,10 +220,9 @@ def main() -> None:
     ap.add_argument("--brands", type=int, default=5_000)
     ap.add_argument("--urls", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--http-batches", type=int, default=30)
     ap.add_argument("--http-workers", type=int, default=2)
-    ap.add_argument("--http-repeat", type=int, default=3)
-    ap.add_argument("--http-clients", type=int, default=2, help="client processes (2 threads each)")
+    ap.add_argument("--http-repeat", type=int, default=5)
+    ap.add_argument("--http-connections", type=int, default=4, help="see benchmarks.bench_http")
     ap.add_argument("--skip", nargs="*", default=[], choices=["inproc", "mvt", "http"])
     args = ap.parse_args()
     rng = random.Random(20211216)
@@ -399,22 +278,20 @@ def main() -> None:
     if inproc:
         handler(full, realistic, args.repeat, fresh_full)
     if "http" not in args.skip:
+        from benchmarks import bench_http
+
         gc.collect()
-        rates = [
-            bench_http(
-                domains[:100_000],
-                realistic,
-                args.http_batches,
-                args.http_workers,
-                args.http_clients,
-            )[0]
-            for _ in range(args.http_repeat)
-        ]
-        print(
-            f"batch HTTP (serve --workers {args.http_workers}, {args.http_clients} client "
-            f"processes x 2 threads, 100,000 indicators, 10,000 URLs/request, wall clock, fresh "
-            f"server per run): median {statistics.median(rates):,.0f} URLs/s "
-            f"(runs: {', '.join(f'{r:,.0f}' for r in rates)})"
+        bench_http.main(
+            [
+                "--workers",
+                str(args.http_workers),
+                "--connections",
+                str(args.http_connections),
+                "--repeat",
+                str(args.http_repeat),
+                "--skip",
+                "handler",
+            ]
         )
 
 
@@ -433,7 +310,7 @@ def run_mvt(distinct: Sequence[str], repeat: int) -> None:
 def handler(
     full: VerdictEngine, realistic: Sequence[str], repeat: int, fresh: Callable[[], None]
 ) -> None:
-    from counterspy.api.verdicts import VerdictRequest, verdicts_payload
+    from counterspy.api.verdicts import parse_urls, verdicts_payload
 
     bodies = [
         json.dumps({"urls": list(realistic[i : i + 10_000])}).encode()
@@ -442,8 +319,7 @@ def handler(
 
     def handle_all() -> None:
         for body in bodies:
-            req = VerdictRequest.model_validate_json(body)
-            verdicts_payload(full.check_many(req.urls), 1)
+            verdicts_payload(full.check_many(parse_urls(body)), 1).encode()
 
     t = timed(handle_all, repeat, fresh)
     print(

@@ -346,22 +346,19 @@ def serve(
 
     import uvicorn
 
-    from counterspy.api.app import create_app
     from counterspy.storage.open import open_store
     from counterspy.workspace import HOME_ENV
 
     ws = _workspace(home)
     open_store(ws).dispose()  # migrate once here, not racing in every worker process
     err.print(f"serving workspace {ws.home} on http://{host}:{port} ({workers} worker(s))")
-    if workers == 1:
-        uvicorn.run(create_app(ws), host=host, port=port, log_level="warning")
-        return
     os.environ[HOME_ENV] = str(ws.home)  # each worker process builds its app from it
     uvicorn.run(
-        "counterspy.api.app:create_app",
+        "counterspy.api.app:create_server_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        access_log=False,
         log_level="warning",
     )

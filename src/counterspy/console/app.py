@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from counterspy.console import (
     pages_appeals,
@@ -64,6 +66,40 @@ def _cross_origin(request: Request) -> bool:
     return urlsplit(origin).netloc != request.headers.get("host", "")
 
 
+async def console_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    path = request.url.path
+    if not path.startswith(_HTML_PREFIXES):
+        return await call_next(request)
+    if request.method == "POST" and _cross_origin(request):
+        return Response("cross-origin form refused", status_code=403)
+    resp = await call_next(request)
+    resp.headers.setdefault("Content-Security-Policy", CSP)
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    resp.headers.setdefault("X-Frame-Options", "DENY")
+    if not path.startswith("/console/static"):
+        resp.headers.setdefault("Cache-Control", "no-store")
+    return resp
+
+
+class ConsoleHeaders:
+    """:func:`console_headers` for the console's HTML paths only. Plain ASGI: every other
+    request (the JSON API, ``POST /v1/verdicts`` batches) passes straight through instead of
+    being re-streamed by a ``BaseHTTPMiddleware``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.console = BaseHTTPMiddleware(app, dispatch=console_headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(_HTML_PREFIXES):
+            await self.console(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     for router in ROUTERS:
         app.include_router(router)
@@ -74,21 +110,4 @@ def install(app: FastAPI) -> None:
     )
     app.add_exception_handler(SignInRequiredError, _sign_in_required)
     app.add_exception_handler(PageForbiddenError, _forbidden)
-
-    @app.middleware("http")
-    async def console_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        path = request.url.path
-        if not path.startswith(_HTML_PREFIXES):
-            return await call_next(request)
-        if request.method == "POST" and _cross_origin(request):
-            return Response("cross-origin form refused", status_code=403)
-        resp = await call_next(request)
-        resp.headers.setdefault("Content-Security-Policy", CSP)
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        if not path.startswith("/console/static"):
-            resp.headers.setdefault("Cache-Control", "no-store")
-        return resp
+    app.add_middleware(ConsoleHeaders)
