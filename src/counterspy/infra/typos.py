@@ -95,68 +95,113 @@ def classify_edit(candidate: str, key: str) -> str:
     return "double_edit"
 
 
+class _HalfIndex:
+    """Keys one edit away from a string, found by halves instead of deletion variants.
+
+    When ``s`` is one edit (substitution, insertion, deletion, adjacent transposition) from a
+    key of length ``L``, the edit lies either at or after position ``L // 2`` of the key, so
+    ``s`` starts with the key's first ``L // 2`` letters, or before it, so ``s`` ends with the
+    key's last ``L - L // 2 - 1`` letters. Keys are filed under both, per length; a lookup
+    slices ``s`` six times (lengths ``len(s) - 1`` to ``len(s) + 1``) and probes six dicts.
+    """
+
+    def __init__(self, keys: Collection[str]) -> None:
+        longest = max((len(k) for k in keys), default=0) + 2
+        self.heads: list[dict[str, tuple[str, ...]]] = [{} for _ in range(longest)]
+        self.tails: list[dict[str, tuple[str, ...]]] = [{} for _ in range(longest)]
+        for k in keys:  # in rank order: each tuple stays in rank order
+            n = len(k)
+            h, t = n // 2, n - n // 2 - 1
+            self.heads[n][k[:h]] = (*self.heads[n].get(k[:h], ()), k)
+            self.tails[n][k[-t:]] = (*self.tails[n].get(k[-t:], ()), k)
+
+    def candidates(self, s: str) -> set[str]:
+        """A superset of the keys within one edit of ``s``."""
+        out: set[str] = set()
+        n = len(s)
+        heads, tails = self.heads, self.tails
+        for length in range(max(n - 1, 1), min(n + 2, len(heads))):
+            h, t = length // 2, length - length // 2 - 1
+            hit = heads[length].get(s[:h])
+            if hit:
+                out.update(hit)
+            hit = tails[length].get(s[-t:]) if t else None
+            if hit:
+                out.update(hit)
+        return out
+
+
 class TypoIndex:
     """Finds the brand key a string is a typo of, without looking at every key.
 
-    One edit: a deletion-neighbourhood map (every key and its one-deletion variants), probed
-    with the string and its own one-deletion variants: a symmetric-delete lookup. Two edits:
-    keys are bucketed by first letter and length, and one C-level rapidfuzz call scores the few
-    keys of the right bucket.
+    One edit: keys are filed by their first and by their last half (:class:`_HalfIndex`), so
+    a lookup is six slices and six dict probes, and only the few keys found are scored. Two
+    edits: keys are bucketed by first letter and length, and one C-level rapidfuzz call scores
+    the keys of the right bucket.
 
     Normal mode: keys of six letters or more (five for link shorteners) may be one edit away, of
     ten or more two edits; the first letter must match. ``relaxed`` mode (only used together
     with another weak signal) admits five-letter keys with an edit anywhere and two edits from
     seven letters on.
+
+    When several keys qualify, the one listed first (``keys`` order: the brand list's order)
+    wins, so a verdict never depends on hash order. :meth:`find_reference` is the same rule
+    written as a plain scan over every key; tests compare the two.
     """
 
     def __init__(
         self, keys: Collection[str], shortener_keys: Collection[str], generic: Collection[str]
     ) -> None:
+        self.keys = tuple(dict.fromkeys(keys))  # ordered: the rank decides ties
+        self.rank = {k: i for i, k in enumerate(self.keys)}
         self.shortener_keys = frozenset(shortener_keys)
-        self.one: dict[str, list[str]] = {}
-        self.one_relaxed: dict[str, list[str]] = {}
+        self.generic = frozenset(generic)
+        self.one = _HalfIndex([k for k in self.keys if self._one_ok(k, relaxed=False)])
+        self.one_relaxed = _HalfIndex([k for k in self.keys if self._one_ok(k, relaxed=True)])
         two: dict[tuple[str, int], list[str]] = {}
         two_relaxed: dict[tuple[str, int], list[str]] = {}
-        for k in keys:
+        for k in self.keys:
             n = len(k)
-            if n >= 6 or (n == 5 and k in self.shortener_keys):
-                for v in deletes1(k) | {k}:
-                    self.one.setdefault(v, []).append(k)
-            if n >= 5 and k not in generic:
-                for v in deletes1(k) | {k}:
-                    self.one_relaxed.setdefault(v, []).append(k)
             for length in range(n - 2, n + 3):
-                if n >= 10:
+                if self._two_ok(k, relaxed=False):
                     two.setdefault((k[0], length), []).append(k)
-                if n >= 7 and k not in generic:
+                if self._two_ok(k, relaxed=True):
                     two_relaxed.setdefault((k[0], length), []).append(k)
-        self._last: tuple[str, set[str]] = ("", set())  # the last name's deletion variants
-        self._one_keys = self.one.keys()
-        self._one_keys_relaxed = self.one_relaxed.keys()
         self.two = {b: tuple(ks) for b, ks in two.items()}
         self.two_relaxed = {b: tuple(ks) for b, ks in two_relaxed.items()}
 
+    def _one_ok(self, k: str, *, relaxed: bool) -> bool:
+        n = len(k)
+        if relaxed:
+            return n >= 5 and k not in self.generic
+        return n >= 6 or (n == 5 and k in self.shortener_keys)
+
+    def _two_ok(self, k: str, *, relaxed: bool) -> bool:
+        return len(k) >= 7 and k not in self.generic if relaxed else len(k) >= 10
+
+    def _one_edit_ok(self, s: str, k: str, *, relaxed: bool) -> bool:
+        """The guards on a key one edit from ``s`` (other than the distance itself)."""
+        if k == s:
+            return False
+        if not relaxed and k[0] != s[0] and k not in self.shortener_keys:
+            return False
+        return not (len(s) == len(k) + 1 and s[-1] == "s" and s[:-1] == k)  # plural
+
     def find(self, s: str, *, relaxed: bool = False) -> tuple[str, str] | None:
         """``(key, edit)`` for the closest key ``s`` is a typo of, else None."""
-        table = self.one_relaxed if relaxed else self.one
-        keys = self._one_keys_relaxed if relaxed else self._one_keys
-        last = self._last
-        if last[0] == s:  # the relaxed check follows the normal one for the same name
-            probes = last[1]
-        else:
-            probes = {s[:i] + s[i + 1 :] for i in range(len(s))}
-            probes.add(s)
-            self._last = (s, probes)
-        for p in probes & keys:  # one C-level intersection instead of a probe per variant
-            for k in table[p]:
-                if k == s or abs(len(k) - len(s)) > 1:
-                    continue
-                if not relaxed and k[0] != s[0] and k not in self.shortener_keys:
-                    continue
-                if len(s) == len(k) + 1 and s[-1] == "s" and s[:-1] == k:
-                    continue  # a plural (livescores) is a name of its own
-                if distance(s, k, 1) <= 1:
-                    return k, classify_edit(s, k)
+        found = (self.one_relaxed if relaxed else self.one).candidates(s)
+        if found:
+            best: str | None = None
+            rank = self.rank
+            for k in found:
+                if (
+                    (best is None or rank[k] < rank[best])
+                    and self._one_edit_ok(s, k, relaxed=relaxed)
+                    and distance(s, k, 1) <= 1
+                ):
+                    best = k
+            if best is not None:
+                return best, classify_edit(s, best)
         if len(s) < (5 if relaxed else 8):
             return None
         bucket = (self.two_relaxed if relaxed else self.two).get((s[0], len(s)))
@@ -166,3 +211,28 @@ class TypoIndex:
         if hit is None or hit[0] == s:
             return None
         return str(hit[0]), "double_edit"
+
+    def find_reference(self, s: str, *, relaxed: bool = False) -> tuple[str, str] | None:
+        """:meth:`find` as a plain scan of every key in rank order (the careful reference)."""
+        near = process.extract(s, self.keys, scorer=OSA.distance, score_cutoff=2, limit=None)
+        ones = [
+            i
+            for k, dist, i in near
+            if dist <= 1
+            and self._one_ok(k, relaxed=relaxed)
+            and self._one_edit_ok(s, k, relaxed=relaxed)
+        ]
+        if ones:
+            best = self.keys[min(ones)]
+            return best, classify_edit(s, best)
+        if len(s) < (5 if relaxed else 8):
+            return None
+        twos = [
+            (int(dist), i)
+            for k, dist, i in near
+            if self._two_ok(k, relaxed=relaxed) and k[0] == s[0] and abs(len(k) - len(s)) <= 2
+        ]
+        if not twos:
+            return None
+        key = self.keys[min(twos)[1]]
+        return None if key == s else (key, "double_edit")
