@@ -165,3 +165,25 @@ def test_suffix_split_equals_the_label_list_version(brands: list[Brand]) -> None
     odd = ["", ".", "a..b", ".com", "com.", "www.ck", "a.www.ck", "x.y.kawasaki.jp"]
     for h in [*hosts, *rules, *(f"a.b.{r}" for r in rules), *odd]:
         assert psl.split(h) == psl.split_reference(h), h
+
+
+def test_segmentation_equals_the_shared_word_scan() -> None:
+    from counterspy.infra.namerules import _SHORT_WORDS, _SYSTEM_WORDS
+    from counterspy.infra.risk import _LURE_WORDS
+    from counterspy.infra.vocab import AFFIXES, ALL_WORDS, segments, segments_reference
+
+    rng = random.Random(4)
+    words = sorted(ALL_WORDS)
+    hit = 0
+    for _ in range(4000):
+        parts = [rng.choice(words) for _ in range(rng.randint(1, 4))]
+        if rng.random() < 0.3:
+            parts.insert(rng.randrange(len(parts) + 1), str(rng.randrange(1000)))
+        if rng.random() < 0.2:
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice("xqz"))
+        s = "".join(parts)
+        for vocab in (AFFIXES, _SYSTEM_WORDS, _SHORT_WORDS, _LURE_WORDS):
+            got = segments(s, vocab)
+            assert got == segments_reference(s, vocab), (s, sorted(vocab)[:3])
+            hit += got is not None
+    assert hit > 1500

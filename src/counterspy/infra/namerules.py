@@ -21,6 +21,7 @@ from counterspy.infra.vocab import (
     SYSTEM_VOCAB,
     reachable,
     segments,
+    segments_reference,
 )
 from counterspy.model.verdict import Reason
 
@@ -49,11 +50,11 @@ _SHORTENER_RE = re.compile(
 )
 
 
-def affix_words(rest: str) -> tuple[str, ...] | None:
+def affix_words(rest: str, *, careful: bool = False) -> tuple[str, ...] | None:
     """``rest`` as attacker vocabulary (at most one two-letter word), else None."""
     if not rest:
         return ()
-    words = segments(rest, AFFIXES)
+    words = (segments_reference if careful else segments)(rest, AFFIXES)
     if words is None or sum(1 for w in words if len(w) <= 2 and not w.isdigit()) > 1:
         return None
     return words
@@ -89,11 +90,9 @@ def _vocabulary_around(index: LookalikeIndex, plain: str, start: int, end: int, 
     """Whether the text before the brand and the text after it (or after its last letter:
     vodafon(e)gypt) are made entirely of attacker vocabulary and digit runs."""
     pre, post = plain[:start], plain[end + 1 :]
-    if (
-        index.careful
-        or _digits_meet(plain, start)
-        or _digits_meet(plain, end + 1)
-        or (_digits_meet(plain, end))
+    if index.careful or (
+        not plain.isalpha()
+        and (_digits_meet(plain, start) or _digits_meet(plain, end + 1) or _digits_meet(plain, end))
     ):
         # Cut positions over the whole name (the reference): a digit run crossing a cut makes
         # the parts differ from slices of the name.
@@ -131,7 +130,7 @@ def combos(index: LookalikeIndex, dom: str, plain: str, items: Items) -> None:
                         f"{dom} combines {t} ({typo[0]} with {EDIT_WORDS[typo[1]]}) "
                         f"with {'-'.join(others)}",
                     )
-    keys = {k for _code, k in items}
+    keys = {k for _code, k in items} if items else set()
     if plain in keys:
         return
     for start, end, key in _brand_hits(index, plain):
@@ -140,10 +139,11 @@ def combos(index: LookalikeIndex, dom: str, plain: str, items: Items) -> None:
         if not _vocabulary_around(index, plain, start, end, key):
             continue  # not brand + attacker vocabulary only
         pre, post = plain[:start], plain[end + 1 :]
-        pre_w = affix_words(pre) or ()
-        post_w = affix_words(post)
+        careful = index.careful
+        pre_w = affix_words(pre, careful=careful) or ()
+        post_w = affix_words(post, careful=careful)
         if post_w is None and post:
-            post_w = affix_words(key[-1] + post)  # vodafon(e)gypt shares a letter
+            post_w = affix_words(key[-1] + post, careful=careful)  # vodafon(e)gypt shares a letter
         words = (*pre_w, *(post_w or ()))
         if index.generic(key) and not any(w in STRONG_AFFIXES for w in words):
             continue
@@ -160,7 +160,8 @@ def combos(index: LookalikeIndex, dom: str, plain: str, items: Items) -> None:
 
 def vocabulary(plain: str, *, careful: bool = False) -> Reason | None:
     """Names made only of system-endpoint or shortener vocabulary (no brand involved)."""
-    words = segments(plain, _SYSTEM_WORDS) if careful or _SYSTEM_STRONG_RE.search(plain) else None
+    seg = segments_reference if careful else segments
+    words = seg(plain, _SYSTEM_WORDS) if careful or _SYSTEM_STRONG_RE.search(plain) else None
     if (
         words is not None
         and sum(1 for w in words if w in SYSTEM_VOCAB) >= 2
@@ -171,7 +172,7 @@ def vocabulary(plain: str, *, careful: bool = False) -> Reason | None:
             f"{plain} is made of system-service words ({'+'.join(words)}), like the update, "
             "time-sync and connectivity-check hosts of operating systems",
         )
-    words = segments(plain, _SHORT_WORDS) if careful or _SHORTENER_RE.search(plain) else None
+    words = seg(plain, _SHORT_WORDS) if careful or _SHORTENER_RE.search(plain) else None
     if (
         words is not None
         and len(words) >= 2
@@ -202,5 +203,5 @@ def weak_signals(index: LookalikeIndex, dom: str, plain: str, suf: str) -> tuple
             f"{dom} is {key} with {EDIT_WORDS[edit]}, on the heavily abused .{suf} TLD",
         )
         return tuple(items.values())
-    r = cheap_tld_signals(plain, suf)
+    r = cheap_tld_signals(plain, suf, careful=index.careful)
     return (r,) if r is not None else ()

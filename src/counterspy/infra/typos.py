@@ -107,27 +107,39 @@ class _HalfIndex:
 
     def __init__(self, keys: Collection[str]) -> None:
         longest = max((len(k) for k in keys), default=0) + 2
-        self.heads: list[dict[str, tuple[str, ...]]] = [{} for _ in range(longest)]
-        self.tails: list[dict[str, tuple[str, ...]]] = [{} for _ in range(longest)]
+        heads: list[dict[str, tuple[str, ...]]] = [{} for _ in range(longest)]
+        tails: list[dict[str, tuple[str, ...]]] = [{} for _ in range(longest)]
         for k in keys:  # in rank order: each tuple stays in rank order
             n = len(k)
             h, t = n // 2, n - n // 2 - 1
-            self.heads[n][k[:h]] = (*self.heads[n].get(k[:h], ()), k)
-            self.tails[n][k[-t:]] = (*self.tails[n].get(k[-t:], ()), k)
+            heads[n][k[:h]] = (*heads[n].get(k[:h], ()), k)
+            tails[n][k[-t:]] = (*tails[n].get(k[-t:], ()), k)
+        # For each length of a looked-up string: (head length, its dict, -tail length, its
+        # dict) of every key length within one of it that has keys.
+        self.plan: list[
+            tuple[tuple[int, dict[str, tuple[str, ...]], int, dict[str, tuple[str, ...]]], ...]
+        ] = []
+        for n in range(longest + 1):
+            steps = []
+            for length in range(max(n - 1, 1), min(n + 2, longest)):
+                h, t = length // 2, length - length // 2 - 1
+                if heads[length] and t:
+                    steps.append((h, heads[length], -t, tails[length]))
+            self.plan.append(tuple(steps))
 
-    def candidates(self, s: str) -> set[str]:
-        """A superset of the keys within one edit of ``s``."""
-        out: set[str] = set()
-        n = len(s)
-        heads, tails = self.heads, self.tails
-        for length in range(max(n - 1, 1), min(n + 2, len(heads))):
-            h, t = length // 2, length - length // 2 - 1
-            hit = heads[length].get(s[:h])
-            if hit:
-                out.update(hit)
-            hit = tails[length].get(s[-t:]) if t else None
-            if hit:
-                out.update(hit)
+    def candidates(self, s: str) -> list[tuple[str, ...]]:
+        """Groups of keys that include every key within one edit of ``s``."""
+        plan = self.plan
+        if len(s) >= len(plan):
+            return []
+        out = []
+        for h, heads, t, tails in plan[len(s)]:
+            hit = heads.get(s[:h])
+            if hit is not None:
+                out.append(hit)
+            hit = tails.get(s[t:])
+            if hit is not None:
+                out.append(hit)
         return out
 
 
@@ -193,13 +205,14 @@ class TypoIndex:
         if found:
             best: str | None = None
             rank = self.rank
-            for k in found:
-                if (
-                    (best is None or rank[k] < rank[best])
-                    and self._one_edit_ok(s, k, relaxed=relaxed)
-                    and distance(s, k, 1) <= 1
-                ):
-                    best = k
+            osa = OSA.distance
+            for group in found:
+                for k in group:  # in rank order
+                    if best is not None and rank[k] >= rank[best]:
+                        break
+                    if osa(s, k, score_cutoff=1) <= 1 and self._one_edit_ok(s, k, relaxed=relaxed):
+                        best = k
+                        break
             if best is not None:
                 return best, classify_edit(s, best)
         if len(s) < (5 if relaxed else 8):
