@@ -187,3 +187,41 @@ def test_segmentation_equals_the_shared_word_scan() -> None:
             assert got == segments_reference(s, vocab), (s, sorted(vocab)[:3])
             hit += got is not None
     assert hit > 1500
+
+
+def test_indicator_only_engine_matches_its_careful_path(brands: list[Brand]) -> None:
+    """The indicator-only loop (its own plain-https parse, inlined parent walk) against the
+    careful parser, on generated hosts, their parents as indicators, and odd URL forms."""
+    hosts = generate_hosts(brands, 1500, seed=13)
+    index = IndicatorIndex()
+    prov = Provenance("blocklist", "analyst", None, "seen in a campaign")
+    for h in hosts[::7]:
+        index.add("domain", h.split(".", 1)[-1] if h.count(".") > 1 else h, prov)
+    engine = VerdictEngine(index, None)
+    urls = urls_for(hosts, seed=17)
+    urls += [f"https://{h}" for h in hosts[:200]] + [f"https://{h}?q=1#x" for h in hosts[:50]]
+    odd = [
+        "https://-a.com/",
+        "https://a-.com/",
+        "https://.a.com/",
+        "https://a..com/",
+        "https://xn--pypal-4ve.com/",
+        "https://0x7f.1/",
+        "https://10.0.0.1/",
+        "https://host:8443/x",
+        "https://user@evil.example/",
+        "https:///x",
+        "https://",
+        "https://ex_ample.com/",
+        "https://exämple.com/",
+        "https://EXAMPLE.COM/",
+        "https://a.b.c.d.e.f.example.co.uk/",
+        "https://" + "a" * 254 + ".com/",
+        "https://" + "a." * 130 + "com/",
+    ]
+    urls += odd
+    malicious = 0
+    for url, v in zip(urls, engine.check_many(urls), strict=True):
+        assert v == engine._careful(url, parse_url(url)), url
+        malicious += v.label.value == "malicious"
+    assert malicious > 150

@@ -79,7 +79,7 @@ class LookalikeIndex:
         self.generic_names: set[str] = set()
         self.shortener_keys: set[str] = set()
         self.folded: dict[str, str] = {}
-        self._names: dict[tuple[str, str], _NameFindings] = {}
+        self._names: dict[str, _NameFindings] = {}  # by registered domain
         self.automaton = ahocorasick.Automaton()
         for b in self.brands:
             for d in b.domains:
@@ -165,7 +165,7 @@ class LookalikeIndex:
         sub, dom, suf = split_host(host)
         if not dom:
             return NO_MATCH
-        base = self._name_findings(dom, suf)
+        base = self._name_findings(dom, suf, host[len(sub) + 1 :] if sub else host)
         if base.owner is not None:
             return HostCheck(base.owner, None, ())
         if (
@@ -196,10 +196,10 @@ class LookalikeIndex:
             return HostCheck(None, None, base.fallback) if base.fallback else NO_MATCH
         return HostCheck(None, None, tuple(items.values())[:6])
 
-    def _name_findings(self, dom: str, suf: str) -> _NameFindings:
-        """Everything that depends only on the registered name, memoised per name: subdomains
-        of one site (and the many hosts of one throw-away domain) share the work."""
-        key = (dom, suf)
+    def _name_findings(self, dom: str, suf: str, key: str) -> _NameFindings:
+        """Everything that depends only on the registered name ``key`` (``dom.suf``), memoised
+        per name: subdomains of one site (and the many hosts of one throw-away domain) share
+        the work."""
         cached = self._names.get(key)
         if cached is not None:
             return cached
@@ -213,7 +213,7 @@ class LookalikeIndex:
             combos(self, dom, plain, items)
             if not items:
                 fallback = weak_signals(self, dom, plain, suf)
-        result = _NameFindings(plain, owned, tuple(items.items()), fallback)
+        result = _NameFindings(plain, owned, tuple(items.items()) if items else (), fallback)
         if not self.careful:
             if len(self._names) >= _NAME_MEMO:
                 self._names.clear()

@@ -65,27 +65,6 @@ def _digits_meet(s: str, i: int) -> bool:
     return 0 < i < len(s) and s[i - 1].isdigit() and s[i].isdigit()
 
 
-def _brand_hits(index: LookalikeIndex, plain: str) -> list[tuple[int, int, str]]:
-    """Brand keys inside ``plain`` whose surroundings could be attacker vocabulary."""
-    hits = []
-    careful = index.careful
-    n = len(plain)
-    for end, key in index.automaton.iter(plain):
-        start = end - len(key) + 1
-        if not careful:
-            # Necessary conditions before segmenting: the text around the brand must start and
-            # end like attacker vocabulary (or be empty, or share a letter with the brand).
-            if start and (plain[0] not in _AFFIX_FIRST or plain[start - 1] not in _AFFIX_LAST):
-                continue
-            if end + 1 < n and (
-                plain[-1] not in _AFFIX_LAST
-                or not (plain[end + 1] in _AFFIX_FIRST or plain[end] in _AFFIX_FIRST)
-            ):
-                continue
-        hits.append((start, end, key))
-    return hits
-
-
 def _vocabulary_around(index: LookalikeIndex, plain: str, start: int, end: int, key: str) -> bool:
     """Whether the text before the brand and the text after it (or after its last letter:
     vodafon(e)gypt) are made entirely of attacker vocabulary and digit runs."""
@@ -133,13 +112,28 @@ def combos(index: LookalikeIndex, dom: str, plain: str, items: Items) -> None:
     keys = {k for _code, k in items} if items else set()
     if plain in keys:
         return
-    for start, end, key in _brand_hits(index, plain):
+    careful = index.careful
+    n = len(plain)
+    for end, key in index.automaton.iter(plain):
         if key == plain or key in keys:
+            continue
+        start = end - len(key) + 1
+        if not careful and (
+            # Necessary conditions before segmenting: the text around the brand must start and
+            # end like attacker vocabulary (or be empty, or share a letter with the brand).
+            (start and (plain[0] not in _AFFIX_FIRST or plain[start - 1] not in _AFFIX_LAST))
+            or (
+                end + 1 < n
+                and (
+                    plain[-1] not in _AFFIX_LAST
+                    or not (plain[end + 1] in _AFFIX_FIRST or plain[end] in _AFFIX_FIRST)
+                )
+            )
+        ):
             continue
         if not _vocabulary_around(index, plain, start, end, key):
             continue  # not brand + attacker vocabulary only
         pre, post = plain[:start], plain[end + 1 :]
-        careful = index.careful
         pre_w = affix_words(pre, careful=careful) or ()
         post_w = affix_words(post, careful=careful)
         if post_w is None and post:

@@ -95,6 +95,9 @@ def classify_edit(candidate: str, key: str) -> str:
     return "double_edit"
 
 
+_Probe = tuple[int, int | None, dict[str, tuple[str, ...]]]
+
+
 class _HalfIndex:
     """Keys one edit away from a string, found by halves instead of deletion variants.
 
@@ -114,17 +117,15 @@ class _HalfIndex:
             h, t = n // 2, n - n // 2 - 1
             heads[n][k[:h]] = (*heads[n].get(k[:h], ()), k)
             tails[n][k[-t:]] = (*tails[n].get(k[-t:], ()), k)
-        # For each length of a looked-up string: (head length, its dict, -tail length, its
-        # dict) of every key length within one of it that has keys.
-        self.plan: list[
-            tuple[tuple[int, dict[str, tuple[str, ...]], int, dict[str, tuple[str, ...]]], ...]
-        ] = []
+        # For each length of a looked-up string, the probes to make: (start, stop, table) means
+        # table.get(s[start:stop]), for every key length within one of it that has keys.
+        self.plan: list[tuple[_Probe, ...]] = []
         for n in range(longest + 1):
-            steps = []
+            steps: list[_Probe] = []
             for length in range(max(n - 1, 1), min(n + 2, longest)):
                 h, t = length // 2, length - length // 2 - 1
                 if heads[length] and t:
-                    steps.append((h, heads[length], -t, tails[length]))
+                    steps += [(0, h, heads[length]), (-t, None, tails[length])]
             self.plan.append(tuple(steps))
 
     def candidates(self, s: str) -> list[tuple[str, ...]]:
@@ -132,15 +133,7 @@ class _HalfIndex:
         plan = self.plan
         if len(s) >= len(plan):
             return []
-        out = []
-        for h, heads, t, tails in plan[len(s)]:
-            hit = heads.get(s[:h])
-            if hit is not None:
-                out.append(hit)
-            hit = tails.get(s[t:])
-            if hit is not None:
-                out.append(hit)
-        return out
+        return [g for a, b, table in plan[len(s)] if (g := table.get(s[a:b])) is not None]
 
 
 class TypoIndex:
@@ -201,20 +194,24 @@ class TypoIndex:
 
     def find(self, s: str, *, relaxed: bool = False) -> tuple[str, str] | None:
         """``(key, edit)`` for the closest key ``s`` is a typo of, else None."""
-        found = (self.one_relaxed if relaxed else self.one).candidates(s)
-        if found:
-            best: str | None = None
+        plan = (self.one_relaxed if relaxed else self.one).plan
+        best: str | None = None
+        if len(s) < len(plan):
             rank = self.rank
             osa = OSA.distance
-            for group in found:
-                for k in group:  # in rank order
-                    if best is not None and rank[k] >= rank[best]:
-                        break
-                    if osa(s, k, score_cutoff=1) <= 1 and self._one_edit_ok(s, k, relaxed=relaxed):
-                        best = k
-                        break
-            if best is not None:
-                return best, classify_edit(s, best)
+            for a, b, table in plan[len(s)]:  # candidates(s), inlined
+                group = table.get(s[a:b])
+                if group is not None:
+                    for k in group:  # in rank order
+                        if best is not None and rank[k] >= rank[best]:
+                            break
+                        if osa(s, k, score_cutoff=1) <= 1 and self._one_edit_ok(
+                            s, k, relaxed=relaxed
+                        ):
+                            best = k
+                            break
+        if best is not None:
+            return best, classify_edit(s, best)
         if len(s) < (5 if relaxed else 8):
             return None
         bucket = (self.two_relaxed if relaxed else self.two).get((s[0], len(s)))

@@ -223,6 +223,8 @@ class VerdictEngine:
     def check_many(self, urls: Sequence[str]) -> list[Verdict]:
         """Verdicts in order. The loop is the hot path: plain web URLs are matched with one
         regex and judged per host from the memo; everything else takes the careful parser."""
+        if self.lookalikes is None and not self.first_seen and not self.indicators.urls:
+            return self._check_many_indicators(urls)
         out: list[Verdict] = []
         append = out.append
         memo = self._memo
@@ -230,32 +232,72 @@ class VerdictEngine:
         new = tuple.__new__
         limit = self.MEMO_LIMIT
         judge: Callable[[str], HostJudgement] = self._judge_host
-        if self.lookalikes is None and not self.first_seen:
-            judge = self._indicator_judge()
         fast_ok = not self.indicators.urls
         careful = self._careful
         for url in urls:
-            if fast_ok and len(url) <= MAX_URL_CHARS:
-                m = match(url)
-                if m is not None:
-                    host = m.group(1).lower()
-                    # plain_host(host), inlined: the call costs as much as the test
-                    last = host[-1]
-                    if not (
-                        last in _NOT_LAST
-                        or "xn--" in host
-                        or "0x" in host
+            if fast_ok and len(url) <= MAX_URL_CHARS and (m := match(url)) is not None:
+                host = m[1].lower()
+                # The memo holds only hosts that passed the test below or came out of the
+                # careful parser unchanged, so a hit needs no test.
+                j = memo.get(host)
+                if j is None:
+                    if (  # not plain_host(host), inlined: rare spellings tested last
+                        host[-1] in _NOT_LAST
                         or ".." in host
-                        or "-." in host
-                        or ".-" in host
+                        or "0x" in host
+                        or ("-" in host and ("xn--" in host or "-." in host or ".-" in host))
                     ):
-                        j = memo.get(host)
-                        if j is None:
-                            if len(memo) >= limit:
-                                memo.clear()
-                            j = memo[host] = judge(host)
-                        # tuple.__new__ skips NamedTuple.__new__'s argument handling
-                        append(new(Verdict, (url, j.label, j.reasons, j.actor, host)))
+                        append(careful(url, parse_url(url)))
                         continue
+                    if len(memo) >= limit:
+                        memo.clear()
+                    j = memo[host] = judge(host)
+                # tuple.__new__ skips NamedTuple.__new__'s argument handling
+                append(new(Verdict, (url, j.label, j.reasons, j.actor, host)))
+                continue
+            append(careful(url, parse_url(url)))
+        return out
+
+    def _check_many_indicators(self, urls: Sequence[str]) -> list[Verdict]:
+        """:meth:`check_many` for an engine with indicators only (no lookalikes, first-seen
+        or URL indicators): a new clean host costs one probe per parent domain, inlined, and
+        no judge call."""
+        out: list[Verdict] = []
+        append = out.append
+        memo = self._memo
+        domains = self.indicators.domains
+        match = FAST_RE.match
+        new = tuple.__new__
+        limit = self.MEMO_LIMIT
+        judge = self._indicator_judge()
+        careful = self._careful
+        for url in urls:
+            if len(url) <= MAX_URL_CHARS and (m := match(url)) is not None:
+                host = m[1].lower()
+                j = memo.get(host)
+                if j is None:
+                    if (  # not plain_host(host), inlined: rare spellings tested last
+                        host[-1] in _NOT_LAST
+                        or ".." in host
+                        or "0x" in host
+                        or ("-" in host and ("xn--" in host or "-." in host or ".-" in host))
+                    ):
+                        append(careful(url, parse_url(url)))
+                        continue
+                    j = CLEAN_JUDGEMENT
+                    if host in domains:
+                        j = judge(host)
+                    elif host.count(".") > 1:  # match_host's parent walk, inlined
+                        i, last_dot = host.find("."), host.rfind(".")
+                        while i < last_dot:
+                            if host[i + 1 :] in domains:
+                                j = judge(host)
+                                break
+                            i = host.find(".", i + 1)
+                    if len(memo) >= limit:
+                        memo.clear()
+                    memo[host] = j
+                append(new(Verdict, (url, j.label, j.reasons, j.actor, host)))
+                continue
             append(careful(url, parse_url(url)))
         return out
