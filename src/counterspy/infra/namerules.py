@@ -41,6 +41,7 @@ EDIT_WORDS = {
 }
 _AFFIX_FIRST = frozenset(w[0] for w in AFFIXES) | frozenset("0123456789")
 _AFFIX_LAST = frozenset(w[-1] for w in AFFIXES) | frozenset("0123456789")
+_NO_KEYS: frozenset[str] = frozenset()
 _SYSTEM_WORDS = SYSTEM_VOCAB | FILLER
 _SHORT_WORDS = SHORTENER_VOCAB | FILLER | frozenset({"promo", "in", "it"})
 # Cheap necessary conditions checked before segmenting a name (one C-level regex search each).
@@ -109,7 +110,7 @@ def combos(index: LookalikeIndex, dom: str, plain: str, items: Items) -> None:
                         f"{dom} combines {t} ({typo[0]} with {EDIT_WORDS[typo[1]]}) "
                         f"with {'-'.join(others)}",
                     )
-    keys = {k for _code, k in items} if items else set()
+    keys = {k for _code, k in items} if items else _NO_KEYS
     if plain in keys:
         return
     careful = index.careful
@@ -149,7 +150,7 @@ def combos(index: LookalikeIndex, dom: str, plain: str, items: Items) -> None:
             key,
             f"{dom} is brand {key} plus {'+'.join(x for x in (pre, post) if x)}",
         )
-        keys.add(key)
+        keys = {*keys, key}
 
 
 def vocabulary(plain: str, *, careful: bool = False) -> Reason | None:

@@ -163,17 +163,20 @@ class TypoIndex:
         self.generic = frozenset(generic)
         self.one = _HalfIndex([k for k in self.keys if self._one_ok(k, relaxed=False)])
         self.one_relaxed = _HalfIndex([k for k in self.keys if self._one_ok(k, relaxed=True)])
-        two: dict[tuple[str, int], list[str]] = {}
-        two_relaxed: dict[tuple[str, int], list[str]] = {}
+        # Two edits: first letter → (string length → keys of that first letter whose length
+        # is within two of it), in rank order.
+        self.two = self._two_buckets(relaxed=False)
+        self.two_relaxed = self._two_buckets(relaxed=True)
+
+    def _two_buckets(self, *, relaxed: bool) -> dict[str, tuple[tuple[str, ...], ...]]:
+        longest = max((len(k) for k in self.keys), default=0) + 3
+        out: dict[str, list[list[str]]] = {}
         for k in self.keys:
-            n = len(k)
-            for length in range(n - 2, n + 3):
-                if self._two_ok(k, relaxed=False):
-                    two.setdefault((k[0], length), []).append(k)
-                if self._two_ok(k, relaxed=True):
-                    two_relaxed.setdefault((k[0], length), []).append(k)
-        self.two = {b: tuple(ks) for b, ks in two.items()}
-        self.two_relaxed = {b: tuple(ks) for b, ks in two_relaxed.items()}
+            if self._two_ok(k, relaxed=relaxed):
+                by_len = out.setdefault(k[0], [[] for _ in range(longest)])
+                for length in range(max(len(k) - 2, 0), len(k) + 3):
+                    by_len[length].append(k)
+        return {c: tuple(tuple(b) for b in by_len) for c, by_len in out.items()}
 
     def _one_ok(self, k: str, *, relaxed: bool) -> bool:
         n = len(k)
@@ -214,7 +217,10 @@ class TypoIndex:
             return best, classify_edit(s, best)
         if len(s) < (5 if relaxed else 8):
             return None
-        bucket = (self.two_relaxed if relaxed else self.two).get((s[0], len(s)))
+        by_len = (self.two_relaxed if relaxed else self.two).get(s[0])
+        if by_len is None or len(s) >= len(by_len):
+            return None
+        bucket = by_len[len(s)]
         if not bucket:
             return None
         hit = process.extractOne(s, bucket, scorer=OSA.distance, score_cutoff=2)
