@@ -45,7 +45,7 @@ _URL_PROBLEMS: dict[str, tuple[VerdictLabel, str]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HostJudgement:
     label: VerdictLabel
     reasons: tuple[Reason, ...]
