@@ -18,12 +18,12 @@ from typing import NamedTuple
 import ahocorasick
 
 from counterspy.infra.brands import Brand
-from counterspy.infra.namerules import EDIT_WORDS, combos, weak_signals
+from counterspy.infra.namerules import EDIT_WORDS, Items, combos, weak_signals
 from counterspy.infra.risk import is_abused_tld
 from counterspy.infra.scripts import mixed_script, skeleton
 from counterspy.infra.typos import TypoIndex, ascii_fold
 from counterspy.infra.vocab import CC_IMITATION_SUFFIXES, COMMON_WORDS, GENERIC_CCTLDS
-from counterspy.intel.normalize import split_host, to_unicode_host
+from counterspy.intel.normalize import split_host, suffix_list, to_unicode_host
 from counterspy.model.verdict import Reason
 
 __all__ = ["EDIT_WORDS", "MIN_KEY", "NO_MATCH", "HostCheck", "LookalikeIndex"]
@@ -32,9 +32,6 @@ MIN_KEY = 3  # keys shorter than this never match (two-letter names collide with
 # Subdomain labels that are ordinary service names, never half of a split brand name.
 _NOT_SPLIT = frozenset({"www", "m", "mobile", "en", "web", "mail", "api", "cdn", "static", "img"})
 _NAME_MEMO = 200_000
-
-# Findings of one check, keyed by (reason code, brand key), in the order they were found.
-Items = dict[tuple[str, str], Reason]
 
 
 def _is_cc_suffix(suffix: str) -> bool:
@@ -61,10 +58,14 @@ NO_MATCH = HostCheck(None, None, ())
 
 
 class _NameFindings(NamedTuple):
-    plain: str
     owner: Brand | None  # a global brand's own ccTLD variant
     items: tuple[tuple[tuple[str, str], Reason], ...]
     fallback: tuple[Reason, ...]  # weak-signal reasons, used only if nothing else matched
+
+
+# Most names match nothing: they share one memo value (one object less for the collector
+# to keep walking per name seen).
+_NOTHING = _NameFindings(None, (), ())
 
 
 class LookalikeIndex:
@@ -104,6 +105,8 @@ class LookalikeIndex:
             self.primary, self.shortener_keys, {k for k in self.primary if self.generic(k)}
         )
         self._find_typo = self.typos.find_reference if careful else self.typos.find
+        psl = suffix_list()
+        self._split_host = psl.split_reference if careful else psl.split
 
     def clear_memo(self) -> None:
         self._names.clear()
@@ -162,17 +165,20 @@ class LookalikeIndex:
             if "shortener" in owner.flags:
                 return HostCheck(None, owner, ())
             return HostCheck(owner, None, ())
-        sub, dom, suf = split_host(host)
+        # The suffix list directly, not the memoised split_host: the host is new to the
+        # engine's memo, so a cache entry would only be one more object to keep.
+        sub, dom, suf = self._split_host(host)
         if not dom:
             return NO_MATCH
         base = self._name_findings(dom, suf, host[len(sub) + 1 :] if sub else host)
+        plain = dom.replace("-", "")
         if base.owner is not None:
             return HostCheck(base.owner, None, ())
         if (
             not sub
             and not base.items
             and "xn--" not in dom
-            and ("." in suf or len(suf) > 3 or base.plain + suf not in self.by_key)
+            and ("." in suf or len(suf) > 3 or plain + suf not in self.by_key)
         ):  # the common case: a bare registered name that matched nothing (no split to try)
             return HostCheck(None, None, base.fallback) if base.fallback else NO_MATCH
         items: Items = {}
@@ -181,7 +187,7 @@ class LookalikeIndex:
         for code_key, reason in base.items:
             items.setdefault(code_key, reason)
         if sub:
-            self._split(sub, base.plain, suf, items)
+            self._split(sub, plain, suf, items)
             for lab in sub.split("."):
                 if len(lab) >= 4 and lab in self.primary and not self.generic(lab):
                     self.add(
@@ -191,7 +197,7 @@ class LookalikeIndex:
                         f"brand {lab} appears as a subdomain of unrelated {_join(dom, suf)}",
                     )
         else:
-            self._split("", base.plain, suf, items)
+            self._split("", plain, suf, items)
         if not items:
             return HostCheck(None, None, base.fallback) if base.fallback else NO_MATCH
         return HostCheck(None, None, tuple(items.values())[:6])
@@ -213,7 +219,11 @@ class LookalikeIndex:
             combos(self, dom, plain, items)
             if not items:
                 fallback = weak_signals(self, dom, plain, suf)
-        result = _NameFindings(plain, owned, tuple(items.items()) if items else (), fallback)
+        result = (
+            _NameFindings(owned, tuple(items.items()), fallback)
+            if items or owned is not None or fallback
+            else _NOTHING
+        )
         if not self.careful:
             if len(self._names) >= _NAME_MEMO:
                 self._names.clear()

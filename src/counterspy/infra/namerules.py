@@ -26,7 +26,10 @@ from counterspy.infra.vocab import (
 from counterspy.model.verdict import Reason
 
 if TYPE_CHECKING:
-    from counterspy.infra.lookalike import Items, LookalikeIndex
+    from counterspy.infra.lookalike import LookalikeIndex
+
+# Findings of one check, keyed by (reason code, brand key), in the order they were found.
+Items = dict[tuple[str, str], Reason]
 
 EDIT_WORDS = {
     "omission": "a letter left out",
