@@ -59,13 +59,13 @@ NO_MATCH = HostCheck(None, None, ())
 
 class _NameFindings(NamedTuple):
     owner: Brand | None  # a global brand's own ccTLD variant
-    items: tuple[tuple[tuple[str, str], Reason], ...]
+    items: Items  # never changed once memoised
     fallback: tuple[Reason, ...]  # weak-signal reasons, used only if nothing else matched
 
 
 # Most names match nothing: they share one memo value (one object less for the collector
 # to keep walking per name seen).
-_NOTHING = _NameFindings(None, (), ())
+_NOTHING = _NameFindings(None, {}, ())
 
 
 class LookalikeIndex:
@@ -184,7 +184,7 @@ class LookalikeIndex:
         items: Items = {}
         if "xn--" in host:
             self._scripts(sub, dom, items)
-        for code_key, reason in base.items:
+        for code_key, reason in base.items.items():
             items.setdefault(code_key, reason)
         if sub:
             self._split(sub, plain, suf, items)
@@ -220,7 +220,7 @@ class LookalikeIndex:
             if not items:
                 fallback = weak_signals(self, dom, plain, suf)
         result = (
-            _NameFindings(owned, tuple(items.items()), fallback)
+            _NameFindings(owned, items, fallback)
             if items or owned is not None or fallback
             else _NOTHING
         )

@@ -141,6 +141,11 @@ class VerdictEngine:
                         brand=hc.shortener.name,
                     )
                 )
+            if not reasons and not self.first_seen:
+                # The check's own tuple (shared with the lookalike memo): one object less.
+                if hc.reasons:
+                    return HostJudgement(VerdictLabel.SUSPICIOUS, hc.reasons)
+                return CLEAN_JUDGEMENT
             reasons.extend(hc.reasons)
         if self.first_seen:
             reg, seen = self._first_seen(host)
