@@ -92,10 +92,16 @@ def combos(index: LookalikeIndex, dom: str, plain: str, items: Items) -> None:
     """Combosquats: a brand plus attacker vocabulary (brand-login, secure-brand, brandegypt)."""
     if "-" in dom:
         tokens = dom.split("-")
-        for t in tokens:
-            others = [o for o in tokens if o != t]
-            if not all(o in AFFIXES or o.isdigit() or len(o) <= 2 for o in others):
+        # Tokens that are not attacker vocabulary: a token combines with the others only if
+        # it is the one such token (or there is none).
+        odd = {o for o in tokens if not (o in AFFIXES or o.isdigit() or len(o) <= 2)}
+        careful = index.careful
+        for t in tokens if careful or len(odd) <= 1 else ():
+            if not careful and odd and t not in odd:
                 continue
+            others = [o for o in tokens if o != t]
+            if careful and not all(o in AFFIXES or o.isdigit() or len(o) <= 2 for o in others):
+                continue  # the reference: every other token is attacker vocabulary
             if t in index.primary and t != plain:
                 index.add(
                     items,

@@ -104,8 +104,9 @@ class _HalfIndex:
     When ``s`` is one edit (substitution, insertion, deletion, adjacent transposition) from a
     key of length ``L``, the edit lies either at or after position ``L // 2`` of the key, so
     ``s`` starts with the key's first ``L // 2`` letters, or before it, so ``s`` ends with the
-    key's last ``L - L // 2 - 1`` letters. Keys are filed under both, per length; a lookup
-    slices ``s`` six times (lengths ``len(s) - 1`` to ``len(s) + 1``) and probes six dicts.
+    key's last ``L - L // 2 - 1`` letters. Keys are filed under both; a lookup slices ``s``
+    four times (key lengths ``len(s) - 1`` to ``len(s) + 1`` share head and tail lengths two by
+    two) and probes four dicts.
     """
 
     def __init__(self, keys: Collection[str]) -> None:
@@ -117,15 +118,25 @@ class _HalfIndex:
             h, t = n // 2, n - n // 2 - 1
             heads[n][k[:h]] = (*heads[n].get(k[:h], ()), k)
             tails[n][k[-t:]] = (*tails[n].get(k[-t:], ()), k)
-        # For each length of a looked-up string, the probes to make: (start, stop, table) means
-        # table.get(s[start:stop]), for every key length within one of it that has keys.
+        # For each length n of a looked-up string, the probes to make: (start, stop, table)
+        # means table.get(s[start:stop]). Key lengths n-1 .. n+1 whose heads (or tails) have
+        # the same length share one merged table, so there are four probes, not six.
+        rank = {k: i for i, k in enumerate(keys)}
         self.plan: list[tuple[_Probe, ...]] = []
         for n in range(longest + 1):
-            steps: list[_Probe] = []
+            by_head: dict[int, dict[str, tuple[str, ...]]] = {}
+            by_tail: dict[int, dict[str, tuple[str, ...]]] = {}
             for length in range(max(n - 1, 1), min(n + 2, longest)):
                 h, t = length // 2, length - length // 2 - 1
-                if heads[length] and t:
-                    steps += [(0, h, heads[length]), (-t, None, tails[length])]
+                if not heads[length] or not t:
+                    continue
+                for size, merged, table in ((h, by_head, heads), (t, by_tail, tails)):
+                    into = merged.setdefault(size, {})
+                    for piece, group in table[length].items():
+                        both = (*into.get(piece, ()), *group)
+                        into[piece] = tuple(sorted(both, key=rank.__getitem__))
+            steps: list[_Probe] = [(0, h, table) for h, table in by_head.items()]
+            steps += [(-t, None, table) for t, table in by_tail.items()]
             self.plan.append(tuple(steps))
 
     def candidates(self, s: str) -> list[tuple[str, ...]]:
@@ -140,7 +151,7 @@ class TypoIndex:
     """Finds the brand key a string is a typo of, without looking at every key.
 
     One edit: keys are filed by their first and by their last half (:class:`_HalfIndex`), so
-    a lookup is six slices and six dict probes, and only the few keys found are scored. Two
+    a lookup is four slices and four dict probes, and only the few keys found are scored. Two
     edits: keys are bucketed by first letter and length, and one C-level rapidfuzz call scores
     the keys of the right bucket.
 
