@@ -266,7 +266,7 @@ class VerdictEngine:
     def _check_many_indicators(self, urls: Sequence[str]) -> list[Verdict]:
         """:meth:`check_many` for an engine with indicators only (no lookalikes, first-seen
         or URL indicators): a new clean host costs one probe per parent domain, inlined, and
-        no judge call."""
+        no judge call; a clean registered name without subdomain is not even memoised."""
         out: list[Verdict] = []
         append = out.append
         memo = self._memo
@@ -275,6 +275,7 @@ class VerdictEngine:
         new = tuple.__new__
         limit = self.MEMO_LIMIT
         judge = self._indicator_judge()
+        clean, clean_reasons = CLEAN_JUDGEMENT.label, CLEAN_JUDGEMENT.reasons
         careful = self._careful
         for url in urls:
             if len(url) <= MAX_URL_CHARS and (m := match(url)) is not None:
@@ -292,7 +293,12 @@ class VerdictEngine:
                     j = CLEAN_JUDGEMENT
                     if host in domains:
                         j = judge(host)
-                    elif host.count(".") > 1:  # match_host's parent walk, inlined
+                    elif host.count(".") < 2:
+                        # No parent to probe: clean, and not memoised (the probe just made
+                        # costs what a memo probe does; a memo entry would cost more).
+                        append(new(Verdict, (url, clean, clean_reasons, None, host)))
+                        continue
+                    else:  # match_host's parent walk, inlined
                         i, last_dot = host.find("."), host.rfind(".")
                         while i < last_dot:
                             if host[i + 1 :] in domains:
