@@ -21,17 +21,19 @@ import time
 from collections.abc import Callable, Sequence
 
 from benchmarks.bench_verdict import clear_caches, lookalike_urls, synthetic_brands
-from counterspy.infra import namerules
+from counterspy.infra import lookalike, namerules
 from counterspy.infra.indicator_index import IndicatorIndex
 from counterspy.infra.lookalike import LookalikeIndex
 from counterspy.infra.urls import FAST_RE
 from counterspy.infra.verdict import VerdictEngine
 from counterspy.intel.normalize import split_host
+from counterspy.model.verdict import Reason
 
 
-def _cpu(fn: Callable[[], object], repeat: int) -> float:
+def _cpu(fn: Callable[[], object], repeat: int, fresh: Callable[[], None]) -> float:
     times = []
     for _ in range(repeat):
+        fresh()
         clear_caches()
         gc.collect()
         t0 = time.process_time()
@@ -52,23 +54,24 @@ def stages(index: LookalikeIndex, urls: Sequence[str], repeat: int) -> list[tupl
         return find(s, relaxed=relaxed)
 
     combos, weak = namerules.combos, namerules.weak_signals
-    index._find_typo = rec_typo  # type: ignore[method-assign]
+
+    def rec_combos(i: LookalikeIndex, d: str, p: str, items: namerules.Items) -> None:
+        combo_calls.append((d, p))
+        combos(i, d, p, items)
+
+    def rec_weak(i: LookalikeIndex, d: str, p: str, s: str) -> tuple[Reason, ...]:
+        weak_calls.append((d, p, s))
+        return weak(i, d, p, s)
+
+    module = vars(lookalike)  # the names lookalike.py imported from namerules
+    index._find_typo = rec_typo
+    module["combos"], module["weak_signals"] = rec_combos, rec_weak
     try:
         engine = VerdictEngine(IndicatorIndex(), index)
-        from counterspy.infra import lookalike
-
-        lookalike.combos = lambda i, d, p, items: (
-            combo_calls.append((d, p)),
-            combos(i, d, p, items),
-        )[1]  # type: ignore[assignment]
-        lookalike.weak_signals = lambda i, d, p, s: (
-            weak_calls.append((d, p, s)),
-            weak(i, d, p, s),
-        )[1]  # type: ignore[assignment]
         engine.check_many(urls)
     finally:
-        index._find_typo = find  # type: ignore[method-assign]
-        lookalike.combos, lookalike.weak_signals = combos, weak  # type: ignore[assignment]
+        index._find_typo = find
+        module["combos"], module["weak_signals"] = combos, weak
     hosts = [m[1].lower() for u in urls if (m := FAST_RE.match(u)) is not None]
 
     def typos() -> None:
@@ -105,9 +108,13 @@ def stages(index: LookalikeIndex, urls: Sequence[str], repeat: int) -> list[tupl
         (f"combosquat rule ({len(combo_calls) / len(urls):.2f}/URL)", run_combos),
         (f"weak signals ({len(weak_calls) / len(urls):.2f}/URL)", run_weak),
         ("LookalikeIndex.check, whole", check_all),
-        ("VerdictEngine.check_many, whole", lambda: (engine.clear_memo(), engine.check_many(urls))),
+        ("VerdictEngine.check_many, whole", lambda: engine.check_many(urls)),
     ]
-    return [(name, _cpu(fn, repeat)) for name, fn in out]
+
+    def fresh() -> None:
+        engine.clear_memo()  # also the lookalike index's name memo
+
+    return [(name, _cpu(fn, repeat, fresh)) for name, fn in out]
 
 
 def main() -> None:
