@@ -3,61 +3,35 @@
 All per-brand work happens once, in :class:`LookalikeIndex`: an owned-domain map (allow-list),
 an exact key map, a deletion-neighbourhood map for typos, an Aho-Corasick automaton for brands
 embedded in longer names, and skeleton folding for homoglyphs. Checking a host is then a few
-dozen dict probes and one automaton pass, independent of the number of brands.
+dozen dict probes and one automaton pass, independent of the number of brands. The rules that
+need no brand typo (combosquats, weak signals) live in :mod:`counterspy.infra.namerules`.
+
+``LookalikeIndex(brands, careful=True)`` is the reference: no memo, no cheap pre-checks, typos
+found by a scan over every key. Tests compare it with the fast index on a generated corpus.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
 from counterspy.infra.brands import Brand
-from counterspy.infra.risk import cheap_tld_signals, is_abused_tld
+from counterspy.infra.namerules import EDIT_WORDS, Items, combos, weak_signals
+from counterspy.infra.risk import is_abused_tld
 from counterspy.infra.scripts import mixed_script, skeleton
 from counterspy.infra.typos import TypoIndex, ascii_fold
-from counterspy.infra.vocab import (
-    AFFIXES,
-    CC_IMITATION_SUFFIXES,
-    COMMON_WORDS,
-    FILLER,
-    GENERIC_CCTLDS,
-    SHORTENER_VOCAB,
-    STRONG_AFFIXES,
-    SYSTEM_STRONG,
-    SYSTEM_VOCAB,
-    reachable,
-    segments,
-)
-from counterspy.intel.normalize import split_host, to_unicode_host
+from counterspy.infra.vocab import CC_IMITATION_SUFFIXES, COMMON_WORDS, GENERIC_CCTLDS
+from counterspy.intel.normalize import split_host, suffix_list, to_unicode_host
 from counterspy.model.verdict import Reason
 
-EDIT_WORDS = {
-    "omission": "a letter left out",
-    "repetition": "a letter doubled",
-    "insertion": "a letter inserted",
-    "transposition": "two letters swapped",
-    "vowel_swap": "a vowel swapped",
-    "bitsquat": "one bit flipped in a letter",
-    "keyboard_substitution": "a neighbouring key typed",
-    "substitution": "a letter replaced",
-    "double_edit": "two letters changed",
-}
+__all__ = ["EDIT_WORDS", "MIN_KEY", "NO_MATCH", "HostCheck", "LookalikeIndex"]
+
 MIN_KEY = 3  # keys shorter than this never match (two-letter names collide with everything)
-_AFFIX_WORDS = AFFIXES
-_AFFIX_FIRST = frozenset(w[0] for w in AFFIXES) | frozenset("0123456789")
-_AFFIX_LAST = frozenset(w[-1] for w in AFFIXES) | frozenset("0123456789")
 # Subdomain labels that are ordinary service names, never half of a split brand name.
 _NOT_SPLIT = frozenset({"www", "m", "mobile", "en", "web", "mail", "api", "cdn", "static", "img"})
-_SYSTEM_WORDS = SYSTEM_VOCAB | FILLER
-_SHORT_WORDS = SHORTENER_VOCAB | FILLER | frozenset({"promo", "in", "it"})
-# Cheap necessary conditions checked before segmenting a name (one C-level regex search each).
-_SYSTEM_STRONG_RE = re.compile("|".join(sorted(SYSTEM_STRONG, key=len, reverse=True)))
-_SHORTENER_RE = re.compile(
-    "|".join(sorted((w for w in SHORTENER_VOCAB if len(w) >= 3), key=len, reverse=True))
-)
+_NAME_MEMO = 200_000
 
 
 def _is_cc_suffix(suffix: str) -> bool:
@@ -72,18 +46,7 @@ def _join(dom: str, suf: str) -> str:
     return f"{dom}.{suf}" if suf else dom
 
 
-def _affix_words(rest: str) -> tuple[str, ...] | None:
-    """``rest`` as attacker vocabulary (at most one two-letter word), else None."""
-    if not rest:
-        return ()
-    words = segments(rest, _AFFIX_WORDS)
-    if words is None or sum(1 for w in words if len(w) <= 2 and not w.isdigit()) > 1:
-        return None
-    return words
-
-
-@dataclass(frozen=True)
-class HostCheck:
+class HostCheck(NamedTuple):
     """Outcome for one host: a brand's own domain, a URL shortener, or lookalike reasons."""
 
     owned_by: Brand | None
@@ -94,42 +57,30 @@ class HostCheck:
 NO_MATCH = HostCheck(None, None, ())
 
 
-@dataclass(frozen=True)
-class _NameFindings:
-    plain: str
+class _NameFindings(NamedTuple):
     owner: Brand | None  # a global brand's own ccTLD variant
-    items: tuple[tuple[tuple[str, str], Reason], ...]
+    items: Items  # never changed once memoised
     fallback: tuple[Reason, ...]  # weak-signal reasons, used only if nothing else matched
 
 
-class _Findings:
-    def __init__(self, index: LookalikeIndex) -> None:
-        self.index = index
-        self.items: dict[tuple[str, str], Reason] = {}
-        self.keys: set[str] = set()
-
-    def add(self, code: str, key: str, detail: str) -> None:
-        brands = self.index.by_key.get(key)
-        name = brands[0].name if brands else None
-        self.items.setdefault((code, key), Reason(code, detail, brand=name))
-        self.keys.add(key)
-
-    def has_key(self, key: str) -> bool:
-        return key in self.keys
+# Most names match nothing: they share one memo value (one object less for the collector
+# to keep walking per name seen).
+_NOTHING = _NameFindings(None, {}, ())
 
 
 class LookalikeIndex:
     """Per-brand indexes built once; :meth:`check` is independent of the number of brands."""
 
-    def __init__(self, brands: Sequence[Brand]) -> None:
+    def __init__(self, brands: Sequence[Brand], *, careful: bool = False) -> None:
         self.brands = tuple(brands)
+        self.careful = careful
         self.owned: dict[str, Brand] = {}
         self.by_key: dict[str, list[Brand]] = {}
-        self.primary: set[str] = set()
+        self.primary: dict[str, None] = {}  # ordered as the brand list: ties go to the first
         self.generic_names: set[str] = set()
         self.shortener_keys: set[str] = set()
         self.folded: dict[str, str] = {}
-        self._names: dict[tuple[str, str], _NameFindings] = {}
+        self._names: dict[str, _NameFindings] = {}  # by registered domain
         self.automaton = ahocorasick.Automaton()
         for b in self.brands:
             for d in b.domains:
@@ -141,7 +92,7 @@ class LookalikeIndex:
                 self.generic_names.add(b.primary_keys[0])
             for k in b.primary_keys:
                 if len(k) >= MIN_KEY:
-                    self.primary.add(k)
+                    self.primary[k] = None
                     if "shortener" in b.flags:
                         self.shortener_keys.add(k)
         for k in self.primary:
@@ -153,6 +104,9 @@ class LookalikeIndex:
         self.typos = TypoIndex(
             self.primary, self.shortener_keys, {k for k in self.primary if self.generic(k)}
         )
+        self._find_typo = self.typos.find_reference if careful else self.typos.find
+        psl = suffix_list()
+        self._split_host = psl.split_reference if careful else psl.split
 
     def clear_memo(self) -> None:
         self._names.clear()
@@ -160,6 +114,12 @@ class LookalikeIndex:
     # -- helpers -------------------------------------------------------------------------
     def generic(self, key: str) -> bool:
         return key in COMMON_WORDS or key in self.generic_names
+
+    def add(self, items: Items, code: str, key: str, detail: str) -> None:
+        """Record a finding once per (code, brand key), naming the key's first brand."""
+        if (code, key) not in items:
+            brands = self.by_key.get(key)
+            items[(code, key)] = Reason(code, detail, brand=brands[0].name if brands else None)
 
     def owner(self, host: str) -> Brand | None:
         """The brand owning ``host`` or one of its parent domains."""
@@ -177,7 +137,7 @@ class LookalikeIndex:
         """``(key, edit)`` when ``s`` is a typo of a primary brand key (see :class:`TypoIndex`)."""
         if len(s) < 4 or s in COMMON_WORDS:
             return None
-        return self.typos.find(s, relaxed=relaxed)
+        return self._find_typo(s, relaxed=relaxed)
 
     def new_domain_companion(self, host: str) -> str | None:
         """The weak signal a *newly seen* domain needs before it is reported (see
@@ -205,83 +165,72 @@ class LookalikeIndex:
             if "shortener" in owner.flags:
                 return HostCheck(None, owner, ())
             return HostCheck(owner, None, ())
-        sub, dom, suf = split_host(host)
+        # The suffix list directly, not the memoised split_host: the host is new to the
+        # engine's memo, so a cache entry would only be one more object to keep.
+        sub, dom, suf = self._split_host(host)
         if not dom:
             return NO_MATCH
-        base = self._name_findings(dom, suf)
+        base = self._name_findings(dom, suf, host[len(sub) + 1 :] if sub else host)
+        plain = dom.replace("-", "")
         if base.owner is not None:
             return HostCheck(base.owner, None, ())
         if (
             not sub
             and not base.items
             and "xn--" not in dom
-            and ("." in suf or len(suf) > 3 or base.plain + suf not in self.by_key)
+            and ("." in suf or len(suf) > 3 or plain + suf not in self.by_key)
         ):  # the common case: a bare registered name that matched nothing (no split to try)
             return HostCheck(None, None, base.fallback) if base.fallback else NO_MATCH
-        f = _Findings(self)
+        items: Items = {}
         if "xn--" in host:
-            self._scripts(sub, dom, f)
-        for (code, key), reason in base.items:
-            f.items.setdefault((code, key), reason)
-            f.keys.add(key)
+            self._scripts(sub, dom, items)
+        for code_key, reason in base.items.items():
+            items.setdefault(code_key, reason)
         if sub:
-            self._split(sub, base.plain, suf, f)
+            self._split(sub, plain, suf, items)
             for lab in sub.split("."):
                 if len(lab) >= 4 and lab in self.primary and not self.generic(lab):
-                    f.add(
+                    self.add(
+                        items,
                         "lookalike.subdomain_brand",
                         lab,
                         f"brand {lab} appears as a subdomain of unrelated {_join(dom, suf)}",
                     )
         else:
-            self._split("", base.plain, suf, f)
-        if not f.items:
+            self._split("", plain, suf, items)
+        if not items:
             return HostCheck(None, None, base.fallback) if base.fallback else NO_MATCH
-        return HostCheck(None, None, tuple(f.items.values())[:6])
+        return HostCheck(None, None, tuple(items.values())[:6])
 
-    def _name_findings(self, dom: str, suf: str) -> _NameFindings:
-        """Everything that depends only on the registered name, memoised per name: subdomains
-        of one site (and the many hosts of one throw-away domain) share the work."""
-        key = (dom, suf)
+    def _name_findings(self, dom: str, suf: str, key: str) -> _NameFindings:
+        """Everything that depends only on the registered name ``key`` (``dom.suf``), memoised
+        per name: subdomains of one site (and the many hosts of one throw-away domain) share
+        the work."""
         cached = self._names.get(key)
         if cached is not None:
             return cached
-        f = _Findings(self)
+        items: Items = {}
         plain = dom.replace("-", "")
         fallback: tuple[Reason, ...] = ()
         owned: Brand | None = None
-        if self._name(dom, plain, suf, f):
+        if self._name(dom, plain, suf, items):
             owned = self.by_key[dom][0]
         else:
-            self._combos(dom, plain, f)
-            if not f.items:
-                fallback = self._weak_signals(dom, plain, suf)
-        result = _NameFindings(plain, owned, tuple(f.items.items()), fallback)
-        if len(self._names) >= 200_000:
-            self._names.clear()
-        self._names[key] = result
+            combos(self, dom, plain, items)
+            if not items:
+                fallback = weak_signals(self, dom, plain, suf)
+        result = (
+            _NameFindings(owned, items, fallback)
+            if items or owned is not None or fallback
+            else _NOTHING
+        )
+        if not self.careful:
+            if len(self._names) >= _NAME_MEMO:
+                self._names.clear()
+            self._names[key] = result
         return result
 
-    def _weak_signals(self, dom: str, plain: str, suf: str) -> tuple[Reason, ...]:
-        """Reasons used only when nothing about a brand matched the host."""
-        f = _Findings(self)
-        self._vocabulary(plain, f)
-        if not f.items and is_abused_tld(suf):
-            t = self.typo(plain, relaxed=True)
-            if t is not None:
-                key, edit = t
-                f.add(
-                    f"lookalike.{edit}",
-                    key,
-                    f"{dom} is {key} with {EDIT_WORDS[edit]}, on the heavily abused .{suf} TLD",
-                )
-        if not f.items:
-            r = cheap_tld_signals(plain, suf)
-            if r is not None:
-                return (r,)
-        return tuple(f.items.values())
-
-    def _scripts(self, sub: str, dom: str, f: _Findings) -> None:
+    def _scripts(self, sub: str, dom: str, items: Items) -> None:
         labels = (*sub.split("."), dom) if sub else (dom,)
         for lab in labels:
             if not lab.startswith("xn--"):
@@ -289,7 +238,7 @@ class LookalikeIndex:
             lab_u = to_unicode_host(lab)
             scripts = mixed_script(lab_u)
             if scripts:
-                f.items.setdefault(
+                items.setdefault(
                     ("lookalike.mixed_script", lab),
                     Reason(
                         "lookalike.mixed_script",
@@ -297,9 +246,9 @@ class LookalikeIndex:
                     ),
                 )
             skel = skeleton(lab_u)
-            self._match(skel, "lookalike.homoglyph", f"{lab_u} looks like", f)
+            self._match(skel, "lookalike.homoglyph", f"{lab_u} looks like", items)
 
-    def _name(self, dom: str, plain: str, suf: str, f: _Findings) -> bool:
+    def _name(self, dom: str, plain: str, suf: str, items: Items) -> bool:
         """The registered name itself; True when it is a global brand's own ccTLD variant."""
         last = suf.rsplit(".", 1)[-1]
         if suf in CC_IMITATION_SUFFIXES:
@@ -307,7 +256,8 @@ class LookalikeIndex:
             for cand in (f"{dom}.{cc}", f"{dom}.com.{cc}", f"{dom}.co.{cc}"):
                 b = self.owned.get(cand)
                 if b is not None:
-                    f.add(
+                    self.add(
+                        items,
                         "lookalike.cctld_imitation",
                         b.primary_keys[0],
                         f"{dom}.{suf} reads as {cand}, a domain of {b.name}",
@@ -319,7 +269,8 @@ class LookalikeIndex:
             if on_cc and any("global" in b.flags for b in brands):
                 return True
             if suf in CC_IMITATION_SUFFIXES:
-                f.add(
+                self.add(
+                    items,
                     "lookalike.cctld_imitation",
                     dom,
                     f"{dom}.{suf} imitates a country domain of {brands[0].name}",
@@ -329,7 +280,8 @@ class LookalikeIndex:
                 and not self.generic(dom)
                 and (len(dom) > 3 or last not in {"com", "net", "org"})
             ):
-                f.add(
+                self.add(
+                    items,
                     "lookalike.tld_swap",
                     dom,
                     f"{_join(dom, suf)} uses the name of {brands[0].name} on a domain it "
@@ -337,20 +289,24 @@ class LookalikeIndex:
                 )
             return False
         if plain != dom and plain in self.by_key and not self.generic(plain):
-            f.add("lookalike.hyphenation", plain, f"{dom} is {plain} with hyphens inserted")
+            self.add(
+                items, "lookalike.hyphenation", plain, f"{dom} is {plain} with hyphens inserted"
+            )
             return False
         t = self.typo(plain)
         if t is not None:
             key, edit = t
-            f.add(f"lookalike.{edit}", key, f"{dom} is {key} with {EDIT_WORDS[edit]}")
+            self.add(items, f"lookalike.{edit}", key, f"{dom} is {key} with {EDIT_WORDS[edit]}")
             return False
         folded = ascii_fold(plain)
         if folded != plain and folded in self.folded:
             key = self.folded[folded]
-            f.add("lookalike.homoglyph", key, f"{dom} reads as {key} (look-alike characters)")
+            self.add(
+                items, "lookalike.homoglyph", key, f"{dom} reads as {key} (look-alike characters)"
+            )
         return False
 
-    def _split(self, sub: str, plain: str, suf: str, f: _Findings) -> None:
+    def _split(self, sub: str, plain: str, suf: str, items: Items) -> None:
         """Labels joined across the dot: wha.tsapp.me → whatsapp, instagr.am-style hosts."""
         if sub:
             labels = sub.split(".")
@@ -361,106 +317,20 @@ class LookalikeIndex:
                 joins.append(labels[-2] + labels[-1] + plain)
             for j in joins:
                 self._match(
-                    j, "lookalike.split_host", f"{sub}.{plain} joined across the dot reads", f
+                    j, "lookalike.split_host", f"{sub}.{plain} joined across the dot reads", items
                 )
         elif "." not in suf and len(suf) <= 3 and plain + suf in self.by_key:
             j = plain + suf
-            f.add("lookalike.split_host", j, f"{plain}.{suf} joined across the dot reads {j}")
-
-    def _combos(self, dom: str, plain: str, f: _Findings) -> None:
-        """Combosquats: a brand plus attacker vocabulary (brand-login, secure-brand, brandegypt)."""
-        tokens = dom.split("-")
-        if len(tokens) > 1:
-            for t in tokens:
-                others = [o for o in tokens if o != t]
-                if not all(o in AFFIXES or o.isdigit() or len(o) <= 2 for o in others):
-                    continue
-                if t in self.primary and t != plain:
-                    f.add(
-                        "lookalike.combosquat",
-                        t,
-                        f"{dom} combines brand {t} with {'-'.join(others)}",
-                    )
-                elif len(t) >= 5:
-                    typo = self.typo(t)
-                    if typo is not None:
-                        f.add(
-                            "lookalike.combosquat",
-                            typo[0],
-                            f"{dom} combines {t} ({typo[0]} with {EDIT_WORDS[typo[1]]}) "
-                            f"with {'-'.join(others)}",
-                        )
-        if plain in f.keys:
-            return
-        hits = []
-        for end, key in self.automaton.iter(plain):
-            start = end - len(key) + 1
-            # Cheap necessary condition before segmenting: the text around the brand must
-            # start and end like attacker vocabulary (or be empty, or shared with the brand).
-            if start and (plain[0] not in _AFFIX_FIRST or plain[start - 1] not in _AFFIX_LAST):
-                continue
-            if end + 1 < len(plain) and plain[-1] not in _AFFIX_LAST:
-                continue
-            if end + 1 < len(plain) and not (
-                plain[end + 1] in _AFFIX_FIRST or plain[end] in _AFFIX_FIRST
-            ):
-                continue
-            hits.append((start, end, key))
-        if not hits:
-            return
-        left, right = reachable(plain, AFFIXES)
-        for start, end, key in hits:
-            if key == plain or f.has_key(key):
-                continue
-            if start not in left or (end + 1 not in right and end not in right):
-                continue  # not brand + attacker vocabulary only
-            pre, post = plain[:start], plain[end + 1 :]
-            pre_w = _affix_words(pre) or ()
-            post_w = _affix_words(post)
-            if post_w is None and post:
-                post_w = _affix_words(key[-1] + post)  # vodafon(e)gypt shares a letter
-            words = (*pre_w, *(post_w or ()))
-            if self.generic(key) and not any(w in STRONG_AFFIXES for w in words):
-                continue
-            if len(key) <= 3 and not any(len(w) >= 3 for w in words):
-                continue
-            f.add(
-                "lookalike.combosquat",
-                key,
-                f"{dom} is brand {key} plus {'+'.join(x for x in (pre, post) if x)}",
+            self.add(
+                items, "lookalike.split_host", j, f"{plain}.{suf} joined across the dot reads {j}"
             )
 
-    def _vocabulary(self, plain: str, f: _Findings) -> None:
-        """Names made only of system-endpoint or shortener vocabulary (no brand involved)."""
-        words = segments(plain, _SYSTEM_WORDS) if _SYSTEM_STRONG_RE.search(plain) else None
-        if (
-            words is not None
-            and sum(1 for w in words if w in SYSTEM_VOCAB) >= 2
-            and any(w in SYSTEM_STRONG for w in words)
-        ):
-            f.items[("lookalike.system_service", plain)] = Reason(
-                "lookalike.system_service",
-                f"{plain} is made of system-service words ({'+'.join(words)}), like the update, "
-                "time-sync and connectivity-check hosts of operating systems",
-            )
-            return
-        words = segments(plain, _SHORT_WORDS) if _SHORTENER_RE.search(plain) else None
-        if (
-            words is not None
-            and len(words) >= 2
-            and any(w in SHORTENER_VOCAB and len(w) >= 3 for w in words)
-        ):
-            f.items[("lookalike.shortener_like", plain)] = Reason(
-                "lookalike.shortener_like",
-                f"{plain} is made of link-shortener words ({'+'.join(words)})",
-            )
-
-    def _match(self, s: str, code: str, prefix: str, f: _Findings) -> None:
+    def _match(self, s: str, code: str, prefix: str, items: Items) -> None:
         if s in self.by_key:
             if not self.generic(s):
-                f.add(code, s, f"{prefix} {s}")
+                self.add(items, code, s, f"{prefix} {s}")
             return
         t = self.typo(s)
         if t is not None:
             key, edit = t
-            f.add(code, key, f"{prefix} {s}: {key} with {EDIT_WORDS[edit]}")
+            self.add(items, code, key, f"{prefix} {s}: {key} with {EDIT_WORDS[edit]}")

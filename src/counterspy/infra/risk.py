@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from counterspy.infra.vocab import ABUSED_TLDS, FILLER, LURE_VOCAB, segments
+from counterspy.infra.vocab import ABUSED_TLDS, FILLER, LURE_VOCAB, segments, segments_reference
 from counterspy.model.verdict import Reason
 
 _LURE_WORDS = LURE_VOCAB | FILLER
@@ -44,12 +44,13 @@ def is_abused_tld(suffix: str) -> bool:
     return suffix.rsplit(".", 1)[-1] in ABUSED_TLDS
 
 
-def cheap_tld_signals(plain: str, suffix: str) -> Reason | None:
-    """A reason when a name on an abused TLD is lure vocabulary or looks machine-made."""
+def cheap_tld_signals(plain: str, suffix: str, *, careful: bool = False) -> Reason | None:
+    """A reason when a name on an abused TLD is lure vocabulary or looks machine-made
+    (``careful``: segmented the reference way, see :func:`counterspy.infra.vocab.segments`)."""
     tld = suffix.rsplit(".", 1)[-1]
     if tld not in ABUSED_TLDS:
         return None
-    words = segments(plain, _LURE_WORDS)
+    words = (segments_reference if careful else segments)(plain, _LURE_WORDS)
     if words is not None and any(w in LURE_VOCAB and len(w) >= 3 for w in words):
         return Reason(
             "risk.lure_on_abused_tld",

@@ -95,74 +95,171 @@ def classify_edit(candidate: str, key: str) -> str:
     return "double_edit"
 
 
+_Probe = tuple[int, int | None, dict[str, tuple[str, ...]]]
+
+
+class _HalfIndex:
+    """Keys one edit away from a string, found by halves instead of deletion variants.
+
+    When ``s`` is one edit (substitution, insertion, deletion, adjacent transposition) from a
+    key of length ``L``, the edit lies either at or after position ``L // 2`` of the key, so
+    ``s`` starts with the key's first ``L // 2`` letters, or before it, so ``s`` ends with the
+    key's last ``L - L // 2 - 1`` letters. Keys are filed under both; a lookup slices ``s``
+    four times (key lengths ``len(s) - 1`` to ``len(s) + 1`` share head and tail lengths two by
+    two) and probes four dicts.
+    """
+
+    def __init__(self, keys: Collection[str]) -> None:
+        longest = max((len(k) for k in keys), default=0) + 2
+        heads: list[dict[str, tuple[str, ...]]] = [{} for _ in range(longest)]
+        tails: list[dict[str, tuple[str, ...]]] = [{} for _ in range(longest)]
+        for k in keys:  # in rank order: each tuple stays in rank order
+            n = len(k)
+            h, t = n // 2, n - n // 2 - 1
+            heads[n][k[:h]] = (*heads[n].get(k[:h], ()), k)
+            tails[n][k[-t:]] = (*tails[n].get(k[-t:], ()), k)
+        # For each length n of a looked-up string, the probes to make: (start, stop, table)
+        # means table.get(s[start:stop]). Key lengths n-1 .. n+1 whose heads (or tails) have
+        # the same length share one merged table, so there are four probes, not six.
+        rank = {k: i for i, k in enumerate(keys)}
+        self.plan: list[tuple[_Probe, ...]] = []
+        for n in range(longest + 1):
+            by_head: dict[int, dict[str, tuple[str, ...]]] = {}
+            by_tail: dict[int, dict[str, tuple[str, ...]]] = {}
+            for length in range(max(n - 1, 1), min(n + 2, longest)):
+                h, t = length // 2, length - length // 2 - 1
+                if not heads[length] or not t:
+                    continue
+                for size, merged, table in ((h, by_head, heads), (t, by_tail, tails)):
+                    into = merged.setdefault(size, {})
+                    for piece, group in table[length].items():
+                        both = (*into.get(piece, ()), *group)
+                        into[piece] = tuple(sorted(both, key=rank.__getitem__))
+            steps: list[_Probe] = [(0, h, table) for h, table in by_head.items()]
+            steps += [(-t, None, table) for t, table in by_tail.items()]
+            self.plan.append(tuple(steps))
+
+    def candidates(self, s: str) -> list[tuple[str, ...]]:
+        """Groups of keys that include every key within one edit of ``s``."""
+        plan = self.plan
+        if len(s) >= len(plan):
+            return []
+        return [g for a, b, table in plan[len(s)] if (g := table.get(s[a:b])) is not None]
+
+
 class TypoIndex:
     """Finds the brand key a string is a typo of, without looking at every key.
 
-    One edit: a deletion-neighbourhood map (every key and its one-deletion variants), probed
-    with the string and its own one-deletion variants: a symmetric-delete lookup. Two edits:
-    keys are bucketed by first letter and length, and one C-level rapidfuzz call scores the few
-    keys of the right bucket.
+    One edit: keys are filed by their first and by their last half (:class:`_HalfIndex`), so
+    a lookup is four slices and four dict probes, and only the few keys found are scored. Two
+    edits: keys are bucketed by first letter and length, and one C-level rapidfuzz call scores
+    the keys of the right bucket.
 
     Normal mode: keys of six letters or more (five for link shorteners) may be one edit away, of
     ten or more two edits; the first letter must match. ``relaxed`` mode (only used together
     with another weak signal) admits five-letter keys with an edit anywhere and two edits from
     seven letters on.
+
+    When several keys qualify, the one listed first (``keys`` order: the brand list's order)
+    wins, so a verdict never depends on hash order. :meth:`find_reference` is the same rule
+    written as a plain scan over every key; tests compare the two.
     """
 
     def __init__(
         self, keys: Collection[str], shortener_keys: Collection[str], generic: Collection[str]
     ) -> None:
+        self.keys = tuple(dict.fromkeys(keys))  # ordered: the rank decides ties
+        self.rank = {k: i for i, k in enumerate(self.keys)}
         self.shortener_keys = frozenset(shortener_keys)
-        self.one: dict[str, list[str]] = {}
-        self.one_relaxed: dict[str, list[str]] = {}
-        two: dict[tuple[str, int], list[str]] = {}
-        two_relaxed: dict[tuple[str, int], list[str]] = {}
-        for k in keys:
-            n = len(k)
-            if n >= 6 or (n == 5 and k in self.shortener_keys):
-                for v in deletes1(k) | {k}:
-                    self.one.setdefault(v, []).append(k)
-            if n >= 5 and k not in generic:
-                for v in deletes1(k) | {k}:
-                    self.one_relaxed.setdefault(v, []).append(k)
-            for length in range(n - 2, n + 3):
-                if n >= 10:
-                    two.setdefault((k[0], length), []).append(k)
-                if n >= 7 and k not in generic:
-                    two_relaxed.setdefault((k[0], length), []).append(k)
-        self._last: tuple[str, set[str]] = ("", set())  # the last name's deletion variants
-        self._one_keys = self.one.keys()
-        self._one_keys_relaxed = self.one_relaxed.keys()
-        self.two = {b: tuple(ks) for b, ks in two.items()}
-        self.two_relaxed = {b: tuple(ks) for b, ks in two_relaxed.items()}
+        self.generic = frozenset(generic)
+        self.one = _HalfIndex([k for k in self.keys if self._one_ok(k, relaxed=False)])
+        self.one_relaxed = _HalfIndex([k for k in self.keys if self._one_ok(k, relaxed=True)])
+        # Two edits: first letter → (string length → keys of that first letter whose length
+        # is within two of it), in rank order.
+        self.two = self._two_buckets(relaxed=False)
+        self.two_relaxed = self._two_buckets(relaxed=True)
+
+    def _two_buckets(self, *, relaxed: bool) -> dict[str, tuple[tuple[str, ...], ...]]:
+        longest = max((len(k) for k in self.keys), default=0) + 3
+        out: dict[str, list[list[str]]] = {}
+        for k in self.keys:
+            if self._two_ok(k, relaxed=relaxed):
+                by_len = out.setdefault(k[0], [[] for _ in range(longest)])
+                for length in range(max(len(k) - 2, 0), len(k) + 3):
+                    by_len[length].append(k)
+        return {c: tuple(tuple(b) for b in by_len) for c, by_len in out.items()}
+
+    def _one_ok(self, k: str, *, relaxed: bool) -> bool:
+        n = len(k)
+        if relaxed:
+            return n >= 5 and k not in self.generic
+        return n >= 6 or (n == 5 and k in self.shortener_keys)
+
+    def _two_ok(self, k: str, *, relaxed: bool) -> bool:
+        return len(k) >= 7 and k not in self.generic if relaxed else len(k) >= 10
+
+    def _one_edit_ok(self, s: str, k: str, *, relaxed: bool) -> bool:
+        """The guards on a key one edit from ``s`` (other than the distance itself)."""
+        if k == s:
+            return False
+        if not relaxed and k[0] != s[0] and k not in self.shortener_keys:
+            return False
+        return not (len(s) == len(k) + 1 and s[-1] == "s" and s[:-1] == k)  # plural
 
     def find(self, s: str, *, relaxed: bool = False) -> tuple[str, str] | None:
         """``(key, edit)`` for the closest key ``s`` is a typo of, else None."""
-        table = self.one_relaxed if relaxed else self.one
-        keys = self._one_keys_relaxed if relaxed else self._one_keys
-        last = self._last
-        if last[0] == s:  # the relaxed check follows the normal one for the same name
-            probes = last[1]
-        else:
-            probes = {s[:i] + s[i + 1 :] for i in range(len(s))}
-            probes.add(s)
-            self._last = (s, probes)
-        for p in probes & keys:  # one C-level intersection instead of a probe per variant
-            for k in table[p]:
-                if k == s or abs(len(k) - len(s)) > 1:
-                    continue
-                if not relaxed and k[0] != s[0] and k not in self.shortener_keys:
-                    continue
-                if len(s) == len(k) + 1 and s[-1] == "s" and s[:-1] == k:
-                    continue  # a plural (livescores) is a name of its own
-                if distance(s, k, 1) <= 1:
-                    return k, classify_edit(s, k)
+        plan = (self.one_relaxed if relaxed else self.one).plan
+        best: str | None = None
+        if len(s) < len(plan):
+            rank = self.rank
+            osa = OSA.distance
+            for a, b, table in plan[len(s)]:  # candidates(s), inlined
+                group = table.get(s[a:b])
+                if group is not None:
+                    for k in group:  # in rank order
+                        if best is not None and rank[k] >= rank[best]:
+                            break
+                        if osa(s, k, score_cutoff=1) <= 1 and self._one_edit_ok(
+                            s, k, relaxed=relaxed
+                        ):
+                            best = k
+                            break
+        if best is not None:
+            return best, classify_edit(s, best)
         if len(s) < (5 if relaxed else 8):
             return None
-        bucket = (self.two_relaxed if relaxed else self.two).get((s[0], len(s)))
+        by_len = (self.two_relaxed if relaxed else self.two).get(s[0])
+        if by_len is None or len(s) >= len(by_len):
+            return None
+        bucket = by_len[len(s)]
         if not bucket:
             return None
         hit = process.extractOne(s, bucket, scorer=OSA.distance, score_cutoff=2)
         if hit is None or hit[0] == s:
             return None
         return str(hit[0]), "double_edit"
+
+    def find_reference(self, s: str, *, relaxed: bool = False) -> tuple[str, str] | None:
+        """:meth:`find` as a plain scan of every key in rank order (the careful reference)."""
+        near = process.extract(s, self.keys, scorer=OSA.distance, score_cutoff=2, limit=None)
+        ones = [
+            i
+            for k, dist, i in near
+            if dist <= 1
+            and self._one_ok(k, relaxed=relaxed)
+            and self._one_edit_ok(s, k, relaxed=relaxed)
+        ]
+        if ones:
+            best = self.keys[min(ones)]
+            return best, classify_edit(s, best)
+        if len(s) < (5 if relaxed else 8):
+            return None
+        twos = [
+            (int(dist), i)
+            for k, dist, i in near
+            if self._two_ok(k, relaxed=relaxed) and k[0] == s[0] and abs(len(k) - len(s)) <= 2
+        ]
+        if not twos:
+            return None
+        key = self.keys[min(twos)[1]]
+        return None if key == s else (key, "double_edit")

@@ -45,7 +45,7 @@ _URL_PROBLEMS: dict[str, tuple[VerdictLabel, str]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HostJudgement:
     label: VerdictLabel
     reasons: tuple[Reason, ...]
@@ -141,6 +141,11 @@ class VerdictEngine:
                         brand=hc.shortener.name,
                     )
                 )
+            if not reasons and not self.first_seen:
+                # The check's own tuple (shared with the lookalike memo): one object less.
+                if hc.reasons:
+                    return HostJudgement(VerdictLabel.SUSPICIOUS, hc.reasons)
+                return CLEAN_JUDGEMENT
             reasons.extend(hc.reasons)
         if self.first_seen:
             reg, seen = self._first_seen(host)
@@ -223,6 +228,8 @@ class VerdictEngine:
     def check_many(self, urls: Sequence[str]) -> list[Verdict]:
         """Verdicts in order. The loop is the hot path: plain web URLs are matched with one
         regex and judged per host from the memo; everything else takes the careful parser."""
+        if self.lookalikes is None and not self.first_seen and not self.indicators.urls:
+            return self._check_many_indicators(urls)
         out: list[Verdict] = []
         append = out.append
         memo = self._memo
@@ -230,32 +237,78 @@ class VerdictEngine:
         new = tuple.__new__
         limit = self.MEMO_LIMIT
         judge: Callable[[str], HostJudgement] = self._judge_host
-        if self.lookalikes is None and not self.first_seen:
-            judge = self._indicator_judge()
         fast_ok = not self.indicators.urls
         careful = self._careful
         for url in urls:
-            if fast_ok and len(url) <= MAX_URL_CHARS:
-                m = match(url)
-                if m is not None:
-                    host = m.group(1).lower()
-                    # plain_host(host), inlined: the call costs as much as the test
-                    last = host[-1]
-                    if not (
-                        last in _NOT_LAST
-                        or "xn--" in host
-                        or "0x" in host
+            if fast_ok and len(url) <= MAX_URL_CHARS and (m := match(url)) is not None:
+                host = m[1].lower()
+                # The memo holds only hosts that passed the test below or came out of the
+                # careful parser unchanged, so a hit needs no test.
+                j = memo.get(host)
+                if j is None:
+                    if (  # not plain_host(host), inlined: rare spellings tested last
+                        host[-1] in _NOT_LAST
                         or ".." in host
-                        or "-." in host
-                        or ".-" in host
+                        or "0x" in host
+                        or ("-" in host and ("xn--" in host or "-." in host or ".-" in host))
                     ):
-                        j = memo.get(host)
-                        if j is None:
-                            if len(memo) >= limit:
-                                memo.clear()
-                            j = memo[host] = judge(host)
-                        # tuple.__new__ skips NamedTuple.__new__'s argument handling
-                        append(new(Verdict, (url, j.label, j.reasons, j.actor, host)))
+                        append(careful(url, parse_url(url)))
                         continue
+                    if len(memo) >= limit:
+                        memo.clear()
+                    j = memo[host] = judge(host)
+                # tuple.__new__ skips NamedTuple.__new__'s argument handling
+                append(new(Verdict, (url, j.label, j.reasons, j.actor, host)))
+                continue
+            append(careful(url, parse_url(url)))
+        return out
+
+    def _check_many_indicators(self, urls: Sequence[str]) -> list[Verdict]:
+        """:meth:`check_many` for an engine with indicators only (no lookalikes, first-seen
+        or URL indicators): a new clean host costs one probe per parent domain, inlined, and
+        no judge call; a clean registered name without subdomain is not even memoised."""
+        out: list[Verdict] = []
+        append = out.append
+        memo = self._memo
+        domains = self.indicators.domains
+        match = FAST_RE.match
+        new = tuple.__new__
+        limit = self.MEMO_LIMIT
+        judge = self._indicator_judge()
+        clean, clean_reasons = CLEAN_JUDGEMENT.label, CLEAN_JUDGEMENT.reasons
+        careful = self._careful
+        for url in urls:
+            if len(url) <= MAX_URL_CHARS and (m := match(url)) is not None:
+                host = m[1].lower()
+                j = memo.get(host)
+                if j is None:
+                    if (  # not plain_host(host), inlined: rare spellings tested last
+                        host[-1] in _NOT_LAST
+                        or ".." in host
+                        or "0x" in host
+                        or ("-" in host and ("xn--" in host or "-." in host or ".-" in host))
+                    ):
+                        append(careful(url, parse_url(url)))
+                        continue
+                    j = CLEAN_JUDGEMENT
+                    if host in domains:
+                        j = judge(host)
+                    elif host.count(".") < 2:
+                        # No parent to probe: clean, and not memoised (the probe just made
+                        # costs what a memo probe does; a memo entry would cost more).
+                        append(new(Verdict, (url, clean, clean_reasons, None, host)))
+                        continue
+                    else:  # match_host's parent walk, inlined
+                        i, last_dot = host.find("."), host.rfind(".")
+                        while i < last_dot:
+                            if host[i + 1 :] in domains:
+                                j = judge(host)
+                                break
+                            i = host.find(".", i + 1)
+                    if len(memo) >= limit:
+                        memo.clear()
+                    memo[host] = j
+                append(new(Verdict, (url, j.label, j.reasons, j.actor, host)))
+                continue
             append(careful(url, parse_url(url)))
         return out

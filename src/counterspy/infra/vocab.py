@@ -6,6 +6,7 @@ Each list is a *vocabulary an attacker uses to dress up a name*, not a list of b
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from operator import itemgetter
 
@@ -146,27 +147,59 @@ def word_spans(s: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(spans)
 
 
+@lru_cache(maxsize=16)
+def _vocab_automaton(vocab: frozenset[str]) -> ahocorasick.Automaton:
+    """The words of ``vocab`` (and the digit-led words every vocabulary accepts) only."""
+    a = ahocorasick.Automaton()
+    for w in ALL_WORDS:
+        if w in vocab or w[0].isdigit():
+            a.add_word(w, (len(w), w))
+    a.make_automaton()
+    return a
+
+
+def _best_cover(
+    n: int, spans: Iterable[tuple[int, int, str]], vocab: frozenset[str] | None
+) -> tuple[str, ...] | None:
+    """Fewest-words covering of positions 0..n by ``spans`` ordered by end (ties: first)."""
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for start, end, w in spans:
+        cur = best[start]
+        if cur is None or (vocab is not None and not (w in vocab or w[0].isdigit())):
+            continue
+        old = best[end]
+        if old is None or len(cur) + 1 < len(old):
+            best[end] = (*cur, w)
+    return best[n]
+
+
 @lru_cache(maxsize=65_536)
 def segments(s: str, vocab: frozenset[str]) -> tuple[str, ...] | None:
     """Split ``s`` entirely into words of ``vocab`` (digit runs allowed), fewest words first.
 
     ``vocab`` must be a subset of :data:`ALL_WORDS`. A small dynamic programme over the word
-    occurrences found by :func:`word_spans` picks the covering with the fewest words.
+    occurrences (one pass of an automaton of ``vocab``'s words, plus digit runs) picks the
+    covering with the fewest words; :func:`segments_reference` is the same over
+    :func:`word_spans`.
     """
     n = len(s)
     if n == 0:
         return ()
-    best: list[tuple[str, ...] | None] = [None] * (n + 1)
-    best[0] = ()
-    for start, end, w in word_spans(s):
-        cur = best[start]
-        if cur is None or not (w in vocab or w[0].isdigit()):
-            continue
-        cand = (*cur, w)
-        old = best[end]
-        if old is None or len(cand) < len(old):
-            best[end] = cand
-    return best[n]
+    spans = [(end - k + 1, end + 1, w) for end, (k, w) in _vocab_automaton(vocab).iter(s)]
+    if not s.isalpha():
+        spans.extend([(m.start(), m.end(), m.group()) for m in _DIGITS.finditer(s)])
+        spans.sort(key=_END)  # automaton hits come ordered by end already
+    elif not spans or spans[-1][1] != n:
+        return None  # no word ends where the string does
+    return _best_cover(n, spans, None)
+
+
+def segments_reference(s: str, vocab: frozenset[str]) -> tuple[str, ...] | None:
+    """:func:`segments` over every vocabulary's word occurrences (the straightforward way)."""
+    if not s:
+        return ()
+    return _best_cover(len(s), word_spans(s), vocab)
 
 
 @lru_cache(maxsize=65_536)

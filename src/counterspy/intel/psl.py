@@ -44,7 +44,30 @@ class SuffixList:
                 self.exact.add(_ascii_rule(r))
 
     def split(self, host: str) -> tuple[str, str, str]:
-        """``(subdomain, domain, suffix)``; an unknown TLD gives an empty suffix."""
+        """``(subdomain, domain, suffix)``; an unknown TLD gives an empty suffix.
+
+        The longest matching rule wins: candidate suffixes are probed from the whole host
+        down to its last label, as slices of the host (no split/join per candidate)."""
+        exact, wildcard, exception = self.exact, self.wildcard, self.exception
+        i = 0  # start of the candidate suffix host[i:]
+        prev = -1  # start of the label before it
+        while True:
+            nxt = host.find(".", i)
+            cand = host[i:] if i else host
+            if cand in exception:
+                if nxt == -1:
+                    return (host[: i - 1] if i else ""), cand, ""
+                return (host[: i - 1] if i else ""), host[i:nxt], host[nxt + 1 :]
+            if cand in exact or (nxt != -1 and host[nxt + 1 :] in wildcard):
+                if not i:
+                    return "", "", host
+                return (host[: prev - 1] if prev > 0 else ""), host[prev : i - 1], cand
+            if nxt == -1:
+                return (host[: i - 1] if i else ""), cand, ""
+            prev, i = i, nxt + 1
+
+    def split_reference(self, host: str) -> tuple[str, str, str]:
+        """:meth:`split` written over the list of labels (the straightforward version)."""
         labels = host.split(".")
         n = len(labels)
         start = n  # index of the first suffix label

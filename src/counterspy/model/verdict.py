@@ -14,9 +14,10 @@ class VerdictLabel(StrEnum):
     CLEAN = "clean"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
-    """Why a verdict was given: a stable code plus a human sentence and its evidence."""
+    """Why a verdict was given: a stable code plus a human sentence and its evidence.
+    (Slotted: no per-instance dict, so the many reasons of a verdict run are cheap.)"""
 
     code: str  # e.g. "indicator.domain", "lookalike.typo", "shortener"
     detail: str  # e.g. "domain instagam.click is one deletion from brand instagram"

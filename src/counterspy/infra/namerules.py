@@ -1,0 +1,211 @@
+"""Rules on one registered name that need no brand's typo: combosquats (a brand plus attacker
+vocabulary only) and the weak signals used when no brand matched (names made of system-service
+or link-shortener words, lure or machine-made names on abused TLDs).
+
+Each rule has a fast form, with cheap necessary conditions checked before any segmentation, and
+is run without them when the index is *careful* (the reference the tests compare against).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from counterspy.infra.risk import cheap_tld_signals, is_abused_tld
+from counterspy.infra.vocab import (
+    AFFIXES,
+    FILLER,
+    SHORTENER_VOCAB,
+    STRONG_AFFIXES,
+    SYSTEM_STRONG,
+    SYSTEM_VOCAB,
+    reachable,
+    segments,
+    segments_reference,
+)
+from counterspy.model.verdict import Reason
+
+if TYPE_CHECKING:
+    from counterspy.infra.lookalike import LookalikeIndex
+
+# Findings of one check, keyed by (reason code, brand key), in the order they were found.
+Items = dict[tuple[str, str], Reason]
+
+EDIT_WORDS = {
+    "omission": "a letter left out",
+    "repetition": "a letter doubled",
+    "insertion": "a letter inserted",
+    "transposition": "two letters swapped",
+    "vowel_swap": "a vowel swapped",
+    "bitsquat": "one bit flipped in a letter",
+    "keyboard_substitution": "a neighbouring key typed",
+    "substitution": "a letter replaced",
+    "double_edit": "two letters changed",
+}
+_AFFIX_FIRST = frozenset(w[0] for w in AFFIXES) | frozenset("0123456789")
+_AFFIX_LAST = frozenset(w[-1] for w in AFFIXES) | frozenset("0123456789")
+_NO_KEYS: frozenset[str] = frozenset()
+_SYSTEM_WORDS = SYSTEM_VOCAB | FILLER
+_SHORT_WORDS = SHORTENER_VOCAB | FILLER | frozenset({"promo", "in", "it"})
+# Cheap necessary conditions checked before segmenting a name (one C-level regex search each).
+_SYSTEM_STRONG_RE = re.compile("|".join(sorted(SYSTEM_STRONG, key=len, reverse=True)))
+_SHORTENER_RE = re.compile(
+    "|".join(sorted((w for w in SHORTENER_VOCAB if len(w) >= 3), key=len, reverse=True))
+)
+
+
+def affix_words(rest: str, *, careful: bool = False) -> tuple[str, ...] | None:
+    """``rest`` as attacker vocabulary (at most one two-letter word), else None."""
+    if not rest:
+        return ()
+    words = (segments_reference if careful else segments)(rest, AFFIXES)
+    if words is None or sum(1 for w in words if len(w) <= 2 and not w.isdigit()) > 1:
+        return None
+    return words
+
+
+def _digits_meet(s: str, i: int) -> bool:
+    """Whether a digit run of ``s`` crosses position ``i`` (digits on both sides)."""
+    return 0 < i < len(s) and s[i - 1].isdigit() and s[i].isdigit()
+
+
+def _vocabulary_around(index: LookalikeIndex, plain: str, start: int, end: int, key: str) -> bool:
+    """Whether the text before the brand and the text after it (or after its last letter:
+    vodafon(e)gypt) are made entirely of attacker vocabulary and digit runs."""
+    pre, post = plain[:start], plain[end + 1 :]
+    if index.careful or (
+        not plain.isalpha()
+        and (_digits_meet(plain, start) or _digits_meet(plain, end + 1) or _digits_meet(plain, end))
+    ):
+        # Cut positions over the whole name (the reference): a digit run crossing a cut makes
+        # the parts differ from slices of the name.
+        left, right = reachable(plain, AFFIXES)
+        return start in left and (end + 1 in right or end in right)
+    if pre and segments(pre, AFFIXES) is None:
+        return False
+    return not post or (
+        segments(post, AFFIXES) is not None or segments(key[-1] + post, AFFIXES) is not None
+    )
+
+
+def combos(index: LookalikeIndex, dom: str, plain: str, items: Items) -> None:
+    """Combosquats: a brand plus attacker vocabulary (brand-login, secure-brand, brandegypt)."""
+    if "-" in dom:
+        tokens = dom.split("-")
+        # Tokens that are not attacker vocabulary: a token combines with the others only if
+        # it is the one such token (or there is none).
+        odd = {o for o in tokens if not (o in AFFIXES or o.isdigit() or len(o) <= 2)}
+        careful = index.careful
+        for t in tokens if careful or len(odd) <= 1 else ():
+            if not careful and odd and t not in odd:
+                continue
+            others = [o for o in tokens if o != t]
+            if careful and not all(o in AFFIXES or o.isdigit() or len(o) <= 2 for o in others):
+                continue  # the reference: every other token is attacker vocabulary
+            if t in index.primary and t != plain:
+                index.add(
+                    items,
+                    "lookalike.combosquat",
+                    t,
+                    f"{dom} combines brand {t} with {'-'.join(others)}",
+                )
+            elif len(t) >= 5:
+                typo = index.typo(t)
+                if typo is not None:
+                    index.add(
+                        items,
+                        "lookalike.combosquat",
+                        typo[0],
+                        f"{dom} combines {t} ({typo[0]} with {EDIT_WORDS[typo[1]]}) "
+                        f"with {'-'.join(others)}",
+                    )
+    keys = {k for _code, k in items} if items else _NO_KEYS
+    if plain in keys:
+        return
+    careful = index.careful
+    n = len(plain)
+    for end, key in index.automaton.iter(plain):
+        if key == plain or key in keys:
+            continue
+        start = end - len(key) + 1
+        if not careful and (
+            # Necessary conditions before segmenting: the text around the brand must start and
+            # end like attacker vocabulary (or be empty, or share a letter with the brand).
+            (start and (plain[0] not in _AFFIX_FIRST or plain[start - 1] not in _AFFIX_LAST))
+            or (
+                end + 1 < n
+                and (
+                    plain[-1] not in _AFFIX_LAST
+                    or not (plain[end + 1] in _AFFIX_FIRST or plain[end] in _AFFIX_FIRST)
+                )
+            )
+        ):
+            continue
+        if not _vocabulary_around(index, plain, start, end, key):
+            continue  # not brand + attacker vocabulary only
+        pre, post = plain[:start], plain[end + 1 :]
+        pre_w = affix_words(pre, careful=careful) or ()
+        post_w = affix_words(post, careful=careful)
+        if post_w is None and post:
+            post_w = affix_words(key[-1] + post, careful=careful)  # vodafon(e)gypt shares a letter
+        words = (*pre_w, *(post_w or ()))
+        if index.generic(key) and not any(w in STRONG_AFFIXES for w in words):
+            continue
+        if len(key) <= 3 and not any(len(w) >= 3 for w in words):
+            continue
+        index.add(
+            items,
+            "lookalike.combosquat",
+            key,
+            f"{dom} is brand {key} plus {'+'.join(x for x in (pre, post) if x)}",
+        )
+        keys = {*keys, key}
+
+
+def vocabulary(plain: str, *, careful: bool = False) -> Reason | None:
+    """Names made only of system-endpoint or shortener vocabulary (no brand involved)."""
+    seg = segments_reference if careful else segments
+    words = seg(plain, _SYSTEM_WORDS) if careful or _SYSTEM_STRONG_RE.search(plain) else None
+    if (
+        words is not None
+        and sum(1 for w in words if w in SYSTEM_VOCAB) >= 2
+        and any(w in SYSTEM_STRONG for w in words)
+    ):
+        return Reason(
+            "lookalike.system_service",
+            f"{plain} is made of system-service words ({'+'.join(words)}), like the update, "
+            "time-sync and connectivity-check hosts of operating systems",
+        )
+    words = seg(plain, _SHORT_WORDS) if careful or _SHORTENER_RE.search(plain) else None
+    if (
+        words is not None
+        and len(words) >= 2
+        and any(w in SHORTENER_VOCAB and len(w) >= 3 for w in words)
+    ):
+        return Reason(
+            "lookalike.shortener_like",
+            f"{plain} is made of link-shortener words ({'+'.join(words)})",
+        )
+    return None
+
+
+def weak_signals(index: LookalikeIndex, dom: str, plain: str, suf: str) -> tuple[Reason, ...]:
+    """Reasons used only when nothing about a brand matched the host."""
+    r = vocabulary(plain, careful=index.careful)
+    if r is not None:
+        return (r,)
+    if not is_abused_tld(suf):
+        return ()
+    t = index.typo(plain, relaxed=True)
+    if t is not None:
+        key, edit = t
+        items: Items = {}
+        index.add(
+            items,
+            f"lookalike.{edit}",
+            key,
+            f"{dom} is {key} with {EDIT_WORDS[edit]}, on the heavily abused .{suf} TLD",
+        )
+        return tuple(items.values())
+    r = cheap_tld_signals(plain, suf, careful=index.careful)
+    return (r,) if r is not None else ()

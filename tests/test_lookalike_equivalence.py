@@ -1,0 +1,227 @@
+"""The fast verdict path gives exactly the verdicts of the careful reference.
+
+The reference is ``LookalikeIndex(brands, careful=True)`` (no memo, no cheap pre-checks, typos
+found by scanning every key) behind the engine's careful URL parser; the fast side is the
+default index behind ``check_many``'s fast loop. Both judge the same deterministic generated
+corpus (tests/lookalike_corpus.py), the real Cytrox domains and the benign list: labels and
+reasons (code, detail, brand) must be identical.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from benchmarks.eval_lookalike import cytrox_domains
+
+from counterspy.infra.brands import Brand, bundled_brands, parse_brands_csv
+from counterspy.infra.indicator_index import IndicatorIndex, Provenance
+from counterspy.infra.lookalike import LookalikeIndex
+from counterspy.infra.typos import TypoIndex
+from counterspy.infra.urls import parse_url
+from counterspy.infra.verdict import VerdictEngine
+from counterspy.intel.normalize import suffix_list
+from counterspy.model.verdict import Verdict
+from tests.lookalike_corpus import generate_hosts, synthetic_brands, urls_for
+
+BENIGN = Path(__file__).parent / "data" / "benign_domains.txt"
+
+
+def _indicators() -> IndicatorIndex:
+    index = IndicatorIndex()
+    prov = Provenance("indicator", "feed", "cytrox")
+    for d in ("evil.example", "login-paypal.xyz", "updatesync.com"):
+        index.add("domain", d, prov)
+    return index
+
+
+@pytest.fixture(scope="module")
+def brands() -> list[Brand]:
+    return bundled_brands()
+
+
+@pytest.fixture(scope="module")
+def engines(brands: list[Brand]) -> tuple[VerdictEngine, VerdictEngine]:
+    fast = VerdictEngine(_indicators(), LookalikeIndex(brands))
+    careful = VerdictEngine(_indicators(), LookalikeIndex(brands, careful=True))
+    return fast, careful
+
+
+def _compare(fast: VerdictEngine, careful: VerdictEngine, urls: Sequence[str]) -> int:
+    """Assert equal verdicts; returns how many were not clean (the corpus must bite)."""
+    got = fast.check_many(urls)
+    flagged = 0
+    for url, v in zip(urls, got, strict=True):
+        want: Verdict = careful._careful(url, parse_url(url))
+        assert (v.label, v.reasons, v.actor) == (want.label, want.reasons, want.actor), url
+        flagged += v.label.value != "clean"
+    return flagged
+
+
+def test_generated_corpus_matches_the_reference(
+    engines: tuple[VerdictEngine, VerdictEngine], brands: list[Brand]
+) -> None:
+    fast, careful = engines
+    urls = urls_for(generate_hosts(brands, 2500, seed=20211216))
+    urls += ["https://evil.example/", "https://a.b.evil.example/x", "login-paypal.xyz/a"]
+    urls += ["https://facebook.com@evil.tld/", "http://3232235777/", "javascript:alert(1)"]
+    flagged = _compare(fast, careful, urls)
+    assert flagged > len(urls) // 3  # typos, combosquats, homoglyphs ... really were judged
+    codes = {r.code for v in fast.check_many(urls) for r in v.reasons}
+    for code in (
+        "lookalike.combosquat",
+        "lookalike.homoglyph",
+        "lookalike.split_host",
+        "lookalike.double_edit",
+        "lookalike.system_service",
+        "risk.lure_on_abused_tld",
+        "indicator.domain",
+        "clean.brand_domain",
+    ):
+        assert code in codes
+    # Judged again from the memo: still the same.
+    assert fast.check_many(urls) == careful.check_many(urls)
+
+
+def test_cold_engine_agrees_after_clearing_memos(
+    engines: tuple[VerdictEngine, VerdictEngine], brands: list[Brand]
+) -> None:
+    fast, careful = engines
+    urls = urls_for(generate_hosts(brands, 600, seed=7), seed=3)
+    fast.clear_memo()
+    _compare(fast, careful, urls)
+
+
+def test_many_synthetic_brands_match_the_reference() -> None:
+    """5,000 brands as in the benchmark: crowded typo buckets, many ties between keys."""
+    many = synthetic_brands(bundled_brands(), 5000, random.Random(1))
+    fast = VerdictEngine(IndicatorIndex(), LookalikeIndex(many))
+    careful = VerdictEngine(IndicatorIndex(), LookalikeIndex(many, careful=True))
+    urls = urls_for(generate_hosts(many, 700, seed=11), seed=5)
+    assert _compare(fast, careful, urls) > 100
+
+
+def test_cytrox_and_benign_domains_match_the_reference(
+    engines: tuple[VerdictEngine, VerdictEngine], shared_data: Path
+) -> None:
+    fast, careful = engines
+    lines = BENIGN.read_text(encoding="utf-8").splitlines()
+    benign = [x.strip() for x in lines if x.strip() and not x.startswith("#")]
+    cytrox = cytrox_domains(shared_data)
+    assert len(cytrox) == 312
+    assert _compare(fast, careful, cytrox) >= 150
+    assert _compare(fast, careful, benign) < 40
+
+
+def test_typo_finder_equals_the_scan_over_every_key(brands: list[Brand]) -> None:
+    keys = [k for b in brands for k in b.primary_keys if len(k) >= 3]
+    typos = TypoIndex(keys, ["bitly", "tinyurl"], ["orange", "signal"])
+    rng = random.Random(3)
+    found = 0
+    for _ in range(1500):
+        k = rng.choice(keys)
+        i = rng.randrange(len(k))
+        c = rng.choice("abcdefghijklmnopqrstuvwxyz")
+        for q in (
+            k[:i] + k[i + 1 :],
+            k[:i] + c + k[i:],
+            k[:i] + c + k[i + 1 :],
+            k[:i] + k[i + 1 : i + 2] + k[i : i + 1] + k[i + 2 :],
+            k + "s",
+            k,
+            k[:i] + c + c + k[i + 2 :],
+            c + k[1:],
+        ):
+            if len(q) < 4:
+                continue
+            for relaxed in (False, True):
+                got = typos.find(q, relaxed=relaxed)
+                assert got == typos.find_reference(q, relaxed=relaxed), (q, relaxed)
+                found += got is not None
+    assert found > 3000
+
+
+def test_ties_go_to_the_brand_listed_first() -> None:
+    """``expressvn`` is one edit from both ExpressVPN and Expressen: the first listed wins,
+    whatever the hash seed (it used to depend on set order)."""
+    rows = [
+        "ExpressVPN,vpn,INT,expressvpn.com,,",
+        "Expressen,news,SE,expressen.se,,",
+    ]
+    for order, want in ((rows, "ExpressVPN"), (rows[::-1], "Expressen")):
+        text = "name,category,country,domains,aliases,flags\n" + "\n".join(order) + "\n"
+        b = parse_brands_csv(text, "t.csv")
+        for careful in (False, True):
+            engine = VerdictEngine(IndicatorIndex(), LookalikeIndex(b, careful=careful))
+            assert engine.verdict("https://expressvn.top/").reasons[0].brand == want
+
+
+def test_suffix_split_equals_the_label_list_version(brands: list[Brand]) -> None:
+    psl = suffix_list()
+    hosts = generate_hosts(brands, 1500, seed=9)
+    rules = sorted(psl.exact)[:2000] + sorted(psl.exception) + sorted(psl.wildcard)
+    odd = ["", ".", "a..b", ".com", "com.", "www.ck", "a.www.ck", "x.y.kawasaki.jp"]
+    for h in [*hosts, *rules, *(f"a.b.{r}" for r in rules), *odd]:
+        assert psl.split(h) == psl.split_reference(h), h
+
+
+def test_segmentation_equals_the_shared_word_scan() -> None:
+    from counterspy.infra.namerules import _SHORT_WORDS, _SYSTEM_WORDS
+    from counterspy.infra.risk import _LURE_WORDS
+    from counterspy.infra.vocab import AFFIXES, ALL_WORDS, segments, segments_reference
+
+    rng = random.Random(4)
+    words = sorted(ALL_WORDS)
+    hit = 0
+    for _ in range(4000):
+        parts = [rng.choice(words) for _ in range(rng.randint(1, 4))]
+        if rng.random() < 0.3:
+            parts.insert(rng.randrange(len(parts) + 1), str(rng.randrange(1000)))
+        if rng.random() < 0.2:
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice("xqz"))
+        s = "".join(parts)
+        for vocab in (AFFIXES, _SYSTEM_WORDS, _SHORT_WORDS, _LURE_WORDS):
+            got = segments(s, vocab)
+            assert got == segments_reference(s, vocab), (s, sorted(vocab)[:3])
+            hit += got is not None
+    assert hit > 1500
+
+
+def test_indicator_only_engine_matches_its_careful_path(brands: list[Brand]) -> None:
+    """The indicator-only loop (its own plain-https parse, inlined parent walk) against the
+    careful parser, on generated hosts, their parents as indicators, and odd URL forms."""
+    hosts = generate_hosts(brands, 1500, seed=13)
+    index = IndicatorIndex()
+    prov = Provenance("blocklist", "analyst", None, "seen in a campaign")
+    for h in hosts[::7]:
+        index.add("domain", h.split(".", 1)[-1] if h.count(".") > 1 else h, prov)
+    engine = VerdictEngine(index, None)
+    urls = urls_for(hosts, seed=17)
+    urls += [f"https://{h}" for h in hosts[:200]] + [f"https://{h}?q=1#x" for h in hosts[:50]]
+    odd = [
+        "https://-a.com/",
+        "https://a-.com/",
+        "https://.a.com/",
+        "https://a..com/",
+        "https://xn--pypal-4ve.com/",
+        "https://0x7f.1/",
+        "https://10.0.0.1/",
+        "https://host:8443/x",
+        "https://user@evil.example/",
+        "https:///x",
+        "https://",
+        "https://ex_ample.com/",
+        "https://exämple.com/",
+        "https://EXAMPLE.COM/",
+        "https://a.b.c.d.e.f.example.co.uk/",
+        "https://" + "a" * 254 + ".com/",
+        "https://" + "a." * 130 + "com/",
+    ]
+    urls += odd
+    malicious = 0
+    for url, v in zip(urls, engine.check_many(urls), strict=True):
+        assert v == engine._careful(url, parse_url(url)), url
+        malicious += v.label.value == "malicious"
+    assert malicious > 150
