@@ -24,7 +24,7 @@ MEMORY_LIMIT = typer.Option(
     "--memory-limit",
     help="DuckDB memory cap, e.g. 8GB, 8000MB or 40% (default: "
     "$COUNTERSPY_DUCKDB_MEMORY_LIMIT, else half the machine's memory); beyond it DuckDB spills "
-    "to the workspace's tmp/ folder.",
+    "to disk inside the workspace.",
 )
 
 # Results go to stdout; progress, summaries' decoration and errors go to stderr so that
