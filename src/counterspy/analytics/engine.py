@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -18,29 +17,29 @@ import ibis
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
+from counterspy.analytics.memory import MEMORY_LIMIT_ENV, MemoryBudget, resolve_memory_budget
 from counterspy.errors import CounterspyError, MissingExtraError
 
-MEMORY_LIMIT_ENV = "COUNTERSPY_DUCKDB_MEMORY_LIMIT"
-_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+__all__ = ["ENGINES", "MEMORY_LIMIT_ENV", "connect", "fetch"]
 
 
-def _duckdb(threads: int | None) -> BaseBackend:
+def _duckdb(threads: int | None, memory: MemoryBudget | None, temp_dir: Path | None) -> BaseBackend:
+    budget = memory or resolve_memory_budget()
     con = ibis.duckdb.connect()
     # Results are ordered explicitly where order matters; letting DuckDB reorder saves memory
     # and time when materialising the cached tables.
     con.raw_sql("SET preserve_insertion_order = false")
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")
-    limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
-    if limit:
-        # DuckDB's default is 80 % of RAM; a limit makes it spill to disk instead of growing.
-        if not _MEMORY.fullmatch(limit):
-            raise CounterspyError(
-                f"{MEMORY_LIMIT_ENV}={limit!r} is not a memory size",
-                hint="use a number with a unit, e.g. 10GB or 8000MB",
-            )
-        con.raw_sql(f"SET memory_limit = '{limit}'")
+    # DuckDB's own default is 80 % of RAM (cgroups ignored); under a budget it spills instead.
+    con.raw_sql(f"SET memory_limit = '{budget.duckdb_setting}'")
+    if temp_dir is not None:
+        con.raw_sql(f"SET temp_directory = '{_quoted(str(temp_dir))}'")
     return con
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def _java_available() -> bool:
@@ -50,7 +49,10 @@ def _java_available() -> bool:
     return shutil.which("java") is not None
 
 
-def _pyspark(threads: int | None) -> BaseBackend:
+def _pyspark(
+    threads: int | None, memory: MemoryBudget | None, temp_dir: Path | None
+) -> BaseBackend:
+    del memory, temp_dir  # Spark sizes its driver itself (spark.driver.memory)
     if importlib.util.find_spec("pyspark") is None:
         raise MissingExtraError("the pyspark engine", "spark", "PySpark is not installed")
     if not _java_available():
@@ -76,14 +78,24 @@ def _pyspark(threads: int | None) -> BaseBackend:
     return ibis.pyspark.connect(session)
 
 
-ENGINES: dict[str, Callable[[int | None], BaseBackend]] = {
+ENGINES: dict[str, Callable[[int | None, MemoryBudget | None, Path | None], BaseBackend]] = {
     "duckdb": _duckdb,
     "pyspark": _pyspark,
 }
 
 
-def connect(engine: str = "duckdb", *, threads: int | None = None) -> Any:
-    """An Ibis backend for ``engine`` (one of :data:`ENGINES`)."""
+def connect(
+    engine: str = "duckdb",
+    *,
+    threads: int | None = None,
+    memory: MemoryBudget | None = None,
+    temp_dir: Path | None = None,
+) -> Any:
+    """An Ibis backend for ``engine`` (one of :data:`ENGINES`).
+
+    On DuckDB, ``memory`` caps the engine (default: :func:`resolve_memory_budget`, i.e. the
+    environment variable or a share of the machine) and ``temp_dir`` is where it spills.
+    """
     try:
         factory = ENGINES[engine]
     except KeyError:
@@ -91,7 +103,7 @@ def connect(engine: str = "duckdb", *, threads: int | None = None) -> Any:
             f"unknown analytics engine {engine!r}",
             hint=f"choose one of: {', '.join(ENGINES)}",
         ) from None
-    return factory(threads)
+    return factory(threads, memory, temp_dir)
 
 
 def fetch(expr: Any) -> Any:

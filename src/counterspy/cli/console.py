@@ -19,6 +19,13 @@ from rich.progress import (
 
 # The ``--home`` option every workspace command takes.
 HOME = typer.Option(None, "--home", help="Workspace folder (default $COUNTERSPY_HOME).")
+MEMORY_LIMIT = typer.Option(
+    None,
+    "--memory-limit",
+    help="DuckDB memory cap, e.g. 8GB, 8000MB or 40% (default: "
+    "$COUNTERSPY_DUCKDB_MEMORY_LIMIT, else half the machine's memory); beyond it DuckDB spills "
+    "to disk inside the workspace.",
+)
 
 # Results go to stdout; progress, summaries' decoration and errors go to stderr so that
 # machine-readable output (``--json``) stays clean.

@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from counterspy.cli.console import HOME, err, out, progress
+from counterspy.analytics.memory import resolve_memory_budget
+from counterspy.cli.console import HOME, MEMORY_LIMIT, err, out, progress
 from counterspy.cli.main import app
 from counterspy.detect.evaluate import evaluate
 from counterspy.detect.run import detect_workspace, workspace_link_checker
@@ -32,9 +33,11 @@ def detect(
         "--link-engine",
         help="Link verdicts: builtin heuristic, or verdict (the workspace's intel store).",
     ),
+    memory_limit: str | None = MEMORY_LIMIT,
 ) -> None:
     """Find operator accounts, group them into operations, attribute them, list targets."""
     ws = Workspace.resolve(home)
+    budget = resolve_memory_budget(memory_limit)
     checker = workspace_link_checker(ws, link_engine)
     with progress() as p:
         result, info = detect_workspace(
@@ -43,6 +46,7 @@ def detect(
             indicator_files=indicators,
             checker=checker,
             threads=threads,
+            memory=budget,
             progress=p,
         )
     ops = result.operations
@@ -90,6 +94,8 @@ def detect(
         f"[dim]{info.n_events:,} events in {info.seconds:.1f} s on {info.engine}; "
         f"results in {ws.results_dir}[/]"
     )
+    if info.memory_limit:
+        err.print(f"[dim]{info.memory_limit}[/]", highlight=False)
 
 
 @app.command(name="evaluate")

@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from counterspy.cli.console import err, out, progress
+from counterspy.analytics.memory import resolve_memory_budget
+from counterspy.cli.console import MEMORY_LIMIT, err, out, progress
 from counterspy.cli.main import app
 from counterspy.errors import CounterspyError
 from counterspy.ingest.info import WorkspaceInfo, workspace_info
@@ -39,19 +40,21 @@ def ingest_command(
         False, "--check", help="Run every check but commit nothing (validate an export)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    memory_limit: str | None = MEMORY_LIMIT,
 ) -> None:
     """Validate platform telemetry and add it to the workspace as one atomic load."""
     ws = Workspace.resolve(home)
+    budget = resolve_memory_budget(memory_limit)
     if check:
         with progress() as bar:
-            summary = ingest(ws, paths, bar, commit=False)
+            summary = ingest(ws, paths, bar, commit=False, memory=budget)
         _report(summary, "nothing committed (--check): the workspace is unchanged", as_json)
         return
     # A shared store is opened (reached, migrated) before any work; the workspace's own SQLite
     # file is created only after a successful load, so a rejected load changes nothing.
     store: Store | None = open_store(ws) if os.environ.get(DATABASE_URL_ENV) else None
     with progress() as bar:
-        summary = ingest(ws, paths, bar)
+        summary = ingest(ws, paths, bar, memory=budget)
     _report(summary, _mirror(ws, store), as_json)
 
 
@@ -68,6 +71,7 @@ def _report(s: LoadSummary, store_line: str, as_json: bool) -> None:
         "seconds": round(s.seconds, 3),
         "tables": [asdict(t) for t in s.tables],
         "notes": list(s.notes),
+        "memory_limit": s.memory_limit,
         "store": store_line,
     }
     out.print_json(json.dumps(doc))
@@ -110,6 +114,7 @@ def _print_summary(s: LoadSummary, store_line: str) -> None:
     for note in s.notes:
         out.print(f"note: {note}")
     out.print(store_line)
+    out.print(s.memory_limit, highlight=False)
 
 
 @workspace_app.command("info")

@@ -30,6 +30,7 @@ class RunInfo:
     seconds: float
     indicator_files: tuple[str, ...]
     link_checker: str
+    memory_limit: str = ""  # the DuckDB budget and where it came from (empty: not DuckDB)
 
 
 def write_results(ws: Workspace, tables: dict[str, pd.DataFrame], info: RunInfo) -> None:
@@ -50,6 +51,7 @@ def write_results(ws: Workspace, tables: dict[str, pd.DataFrame], info: RunInfo)
         "seconds": round(info.seconds, 3),
         "indicator_files": list(info.indicator_files),
         "link_checker": info.link_checker,
+        "memory_limit": info.memory_limit,
         "counts": {n: len(tables[n]) for n in RESULT_TABLES},
     }
     (ws.results_dir / "detect.json").write_text(json.dumps(manifest, indent=2), "utf-8")

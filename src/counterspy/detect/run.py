@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from counterspy.analytics import connect, load_tables
+from counterspy.analytics.memory import MemoryBudget, resolve_memory_budget, spill_dir
 from counterspy.detect.indicators import load_indicators
 from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
 from counterspy.detect.results import RunInfo, write_results
@@ -43,20 +44,45 @@ def detect_workspace(
     checker: LinkChecker | None = None,
     config: DetectionConfig | None = None,
     threads: int | None = None,
+    memory: MemoryBudget | None = None,
     progress: Progress = NULL_PROGRESS,
 ) -> tuple[DetectionResult, RunInfo]:
-    """Run detection on every committed load of ``ws`` and write ``results/``."""
+    """Run detection on every committed load of ``ws`` and write ``results/``.
+
+    DuckDB works under ``memory`` (default: :func:`resolve_memory_budget`) and spills to a
+    folder under ``<home>/tmp/duckdb`` that is removed when the run ends.
+    """
+    budget = memory or resolve_memory_budget()
+    with spill_dir(ws.home) as tmp:
+        return _detect(ws, engine, indicator_files, checker, config, threads, budget, tmp, progress)
+
+
+def _detect(
+    ws: Workspace,
+    engine: str,
+    indicator_files: Sequence[Path],
+    checker: LinkChecker | None,
+    config: DetectionConfig | None,
+    threads: int | None,
+    budget: MemoryBudget,
+    tmp: Path,
+    progress: Progress,
+) -> tuple[DetectionResult, RunInfo]:
     indicators: dict[str, str] = {}
     for f in indicator_files:
         indicators.update(load_indicators(f))
     start = time.perf_counter()
     progress.begin("reading workspace", total=None)
-    con = connect(engine, threads=threads)
-    tables = load_tables(con, ws)
-    n_events = int(tables.events.count().to_pyarrow().as_py())
-    result = run_detection(
-        tables, config, checker=checker, indicators=indicators, progress=progress
-    )
+    con = connect(engine, threads=threads, memory=budget, temp_dir=tmp)
+    try:
+        tables = load_tables(con, ws)
+        n_events = int(tables.events.count().to_pyarrow().as_py())
+        result = run_detection(
+            tables, config, checker=checker, indicators=indicators, progress=progress
+        )
+    finally:
+        if engine == "duckdb":
+            con.disconnect()  # release its memory and spill files before the folder goes
     progress.begin("writing results", total=None)
     info = RunInfo(
         engine=engine,
@@ -64,6 +90,7 @@ def detect_workspace(
         seconds=time.perf_counter() - start,
         indicator_files=tuple(str(f) for f in indicator_files),
         link_checker=type(checker).__name__ if checker is not None else "built-in heuristic",
+        memory_limit=budget.describe() if engine == "duckdb" else "",
     )
     write_results(
         ws,

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from counterspy import __version__
+from counterspy.analytics.memory import MemoryBudget, resolve_memory_budget
 from counterspy.errors import CounterspyError, InputError
 from counterspy.ingest.batches import EMPTY_HINT
 from counterspy.ingest.checks import PartOrigin, check_account_references, check_unique_keys
@@ -76,6 +77,7 @@ class LoadSummary:
     seconds: float
     notes: tuple[str, ...]
     manifest: LoadManifest
+    memory_limit: str = ""  # the DuckDB budget of the checks, and where it came from
 
     @property
     def rows(self) -> int:
@@ -253,7 +255,9 @@ def _stage_all(
     return staged
 
 
-def _check_across(ws: Workspace, staged: Sequence[_Staged], tmp: Path, progress: Progress) -> None:
+def _check_across(
+    ws: Workspace, staged: Sequence[_Staged], tmp: Path, memory: MemoryBudget, progress: Progress
+) -> None:
     progress.begin("checking ids and account references", len(TABLES) + 1)
     committed, origins = _committed_parts(ws)
     for s in staged:
@@ -266,10 +270,10 @@ def _check_across(ws: Workspace, staged: Sequence[_Staged], tmp: Path, progress:
         )
     new = {t: [s.part for s in staged if s.source.table == t] for t in TABLES}
     for t in TABLES:
-        check_unique_keys(t, new[t], committed[t], origins, tmp)
+        check_unique_keys(t, new[t], committed[t], origins, tmp, memory)
         progress.advance(1)
     accounts = [*committed[ACCOUNTS.name], *new[ACCOUNTS.name]]
-    check_account_references(new[EVENTS.name], accounts, origins, tmp)
+    check_account_references(new[EVENTS.name], accounts, origins, tmp, memory)
     progress.advance(1)
 
 
@@ -301,13 +305,16 @@ def ingest(
     progress: Progress = NULL_PROGRESS,
     *,
     commit: bool = True,
+    memory: MemoryBudget | None = None,
 ) -> LoadSummary:
     """Validate the table files under ``paths`` and commit them as one new load of ``ws``.
 
     With ``commit=False`` every check runs but nothing is kept: the workspace is left as it was
     (leftovers of an interrupted ingest included), and the summary describes the load that
-    would have been committed.
+    would have been committed. The cross-file checks run in DuckDB under ``memory`` (default:
+    :func:`resolve_memory_budget`) and spill to ``staging/<load_id>.duckdb-tmp``.
     """
+    budget = memory or resolve_memory_budget()
     t0 = time.perf_counter()
     started = datetime.now(UTC)
     files, notes = _gather(paths)
@@ -328,7 +335,7 @@ def ingest(
             stage, tmp = ws.staging_dir / load_id, ws.staging_dir / f"{load_id}.duckdb-tmp"
             stage.mkdir()
             staged = _stage_all(files, scans, stage, progress)
-            _check_across(ws, staged, tmp, progress)
+            _check_across(ws, staged, tmp, budget, progress)
             manifest = _manifest(load_id, started, paths, staged, stage)
             if commit:
                 write_manifest(stage, manifest)
@@ -347,7 +354,8 @@ def ingest(
         for t in TABLES
         if any(s.source.table == t for s in staged)
     )
-    return LoadSummary(load_id, target, tables, time.perf_counter() - t0, tuple(notes), manifest)
+    seconds = time.perf_counter() - t0
+    return LoadSummary(load_id, target, tables, seconds, tuple(notes), manifest, budget.describe())
 
 
 def _manifest(
