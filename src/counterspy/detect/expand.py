@@ -17,7 +17,9 @@ acted on as a *distant stranger*:
   ignoring busy accounts with more than ``max_contact_degree`` contacts and flagged accounts):
   friends of friends look at each other; operators come from outside the circle;
 
-each target weighted ``min(1, sqrt(rare_visitors / visitors))`` — a target that many accounts
+each target counted only when the account did more than message it (viewed its profile or
+friend list, sent a friend request or followed: operators look before they approach) and
+weighted ``min(1, sqrt(rare_visitors / visitors))`` — a target that many accounts
 interact with weighs little. An account is admitted when its account is no older than
 ``max_account_age_days`` and either
 
@@ -130,8 +132,13 @@ class OperationExpansion:
         ca = ca.anti_join(fl, ca.actor_id == fl.f_id)
         ca = ca.anti_join(prot, ca.actor_id == prot.p_id)
         pairs = ca.group_by(x=ca.actor_id, t=ca.target_id).aggregate(
-            first=ca.ts.min(), last=ca.ts.max()
+            first=ca.ts.min(),
+            last=ca.ts.max(),
+            n_look=(ca.event_type != EventType.MESSAGE.value).cast("int64").sum(),
         )
+        # Operators look before they approach (views, friend lists, friend requests,
+        # follows); a message alone is conversation, not targeting.
+        pairs = pairs.filter(pairs.n_look > 0)
         # Stranger: the target had not acted on the account before.
         back = ev.inner_join(ids, ev.actor_id == ids.c_t)
         back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())

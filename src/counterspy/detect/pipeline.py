@@ -190,6 +190,10 @@ def run_detection(
         .distinct()
     )
     membership = merge_operations(membership, touched, config.merge)
+    # Attribution profiles each operation from the accounts detected on their own evidence:
+    # accounts admitted by expansion were admitted *because* they match the operation and
+    # inherit its firm instead of reshaping its profile.
+    core = membership
     if config.expansion.enabled and membership:
         progress.begin("operation expansion", total=None)
         membership, expansion = _expand(ctx, membership, protected, config.expansion)
@@ -200,15 +204,18 @@ def run_detection(
             flagged = sorted(set(flagged) | set(expansion["account_id"]))
 
     progress.begin("attribution", total=None)
-    members = pd.DataFrame(
-        {"account_id": list(membership), "operation_id": list(membership.values())}
+    core_t = _memtable(
+        pd.DataFrame({"account_id": list(core), "operation_id": list(core.values())}),
+        {"account_id": "string", "operation_id": "string"},
     )
-    members_t = _memtable(members, {"account_id": "string", "operation_id": "string"})
-    features = operation_features(ctx, members_t)
+    features = operation_features(ctx, core_t)
     attributions = attribute_operations(features, profiles)
     firm_of = {a.operation_id: a.firm for a in attributions}
 
     progress.begin("targets", total=None)
+    members = pd.DataFrame(
+        {"account_id": list(membership), "operation_id": list(membership.values())}
+    )
     members["firm"] = members["operation_id"].map(firm_of)
     members_f = _memtable(
         members, {"account_id": "string", "operation_id": "string", "firm": "string"}
