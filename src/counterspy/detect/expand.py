@@ -39,6 +39,7 @@ import json
 from dataclasses import asdict, dataclass
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -56,6 +57,8 @@ TARGETING_TYPES = (
     EventType.MESSAGE.value,
     EventType.FOLLOW.value,
 )
+
+_STR = dt.String(nullable=True)  # account ids from both ends of an event, as one type
 
 EXPANSION_COLUMNS = (
     "account_id",
@@ -193,14 +196,15 @@ class OperationExpansion:
 
     def _common_contacts(self, ev: ir.Table, pairs: ir.Table, fl: ir.Table) -> ir.Table:
         """(x, t) of ``pairs`` with at least one contact in common."""
-        und = ibis.union(
-            ev.select(u=ev.actor_id, v=ev.target_id), ev.select(u=ev.target_id, v=ev.actor_id)
-        ).distinct()
+        a, t = ev.actor_id.cast(_STR), ev.target_id.cast(_STR)
+        und = ibis.union(ev.select(u=a, v=t), ev.select(u=t, v=a)).distinct()
         deg = und.group_by(d_v=und.u).aggregate(deg=und.count())
         quiet = deg.filter(deg.deg <= self.max_contact_degree).select("d_v")
         via = und.inner_join(quiet, und.v == quiet.d_v).select("u", "v")
         via = via.anti_join(fl, via.v == fl.f_id)
-        ends = ibis.union(pairs.select(e=pairs.x), pairs.select(e=pairs.t)).distinct()
+        ends = ibis.union(
+            pairs.select(e=pairs.x.cast(_STR)), pairs.select(e=pairs.t.cast(_STR))
+        ).distinct()
         via = via.inner_join(ends, via.u == ends.e).select("u", "v")
         nx = pairs.select("x", "t").inner_join(via, pairs.x == via.u).select("x", "t", "v")
         nt = via.select(t2=via.u, v2=via.v)
