@@ -154,7 +154,7 @@ class OperationExpansion:
         j = pairs.inner_join(core, pairs.t == core.t_id)
         j = j.mutate(w=ibis.least(1.0, (self.rare_visitors / j.df.cast("float64")).sqrt()))
         agg = j.group_by(account_id=j.x, operation_id=j.o_id).aggregate(
-            evidence_weight=j.w.sum(),
+            evidence_weight=j.w.sum().round(6),  # summation order must not decide
             n_targets=j.t.nunique(),
             example_target=j.t.min(),
             window_start=j.first.min(),
