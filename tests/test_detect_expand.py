@@ -179,7 +179,7 @@ def test_signal_rows_explain_the_admission(admitted: pd.DataFrame) -> None:
     assert "op-0001" in quiet["evidence"]
     assert "2 of its targets" in quiet["evidence"]
     assert quiet["window_start"] <= quiet["window_end"]
-    assert '"min_focus": 0.25' in quiet["params"]
+    assert '"min_focus": 0.3' in quiet["params"]
     assert policy.signal_rows(admitted.iloc[0:0]).empty
 
 
