@@ -130,7 +130,9 @@ class OperationExpansion:
         on_t = ev.inner_join(ids, ev.target_id == ids.c_t)
         visitors = on_t.group_by(v_t=on_t.target_id).aggregate(df=on_t.actor_id.nunique())
         visitors = visitors.filter(visitors.df <= self.max_visitors)
-        core = core.inner_join(visitors, core.t_id == visitors.v_t).select("o_id", "t_id", "df")
+        core = _keep(
+            ctx, core.inner_join(visitors, core.t_id == visitors.v_t).select("o_id", "t_id", "df")
+        )
 
         # Candidates' actions on core targets, one row per (account, target).
         ca = acts.inner_join(ids, acts.target_id == ids.c_t)
@@ -149,9 +151,9 @@ class OperationExpansion:
         back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
         pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))
         pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
-        pairs = pairs.select("x", "t", "first", "last")
+        pairs = _keep(ctx, pairs.select("x", "t", "first", "last"))
         # Distant: no contact in common.
-        pairs = pairs.anti_join(self._common_contacts(ev, pairs, fl), ["x", "t"])
+        pairs = pairs.anti_join(self._common_contacts(ctx, ev, pairs, fl), ["x", "t"])
 
         j = pairs.inner_join(core, pairs.t == core.t_id)
         j = j.mutate(w=ibis.least(1.0, (self.rare_visitors / j.df.cast("float64")).sqrt()))
@@ -192,18 +194,26 @@ class OperationExpansion:
             ok = ok & (agg.age_days <= self.max_account_age_days)
         return agg.filter(ok).select(*EXPANSION_COLUMNS)
 
-    def _common_contacts(self, ev: ir.Table, pairs: ir.Table, fl: ir.Table) -> ir.Table:
-        """(x, t) of ``pairs`` with at least one contact in common."""
+    def _common_contacts(
+        self, ctx: DetectionContext, ev: ir.Table, pairs: ir.Table, fl: ir.Table
+    ) -> ir.Table:
+        """(x, t) of ``pairs`` with at least one contact in common.
+
+        Only the contacts of the pairs' two ends are materialised, and degrees are counted only
+        for those contacts: never the whole platform's contact graph.
+        """
         a, t = ev.actor_id.cast(_STR), ev.target_id.cast(_STR)
-        und = ibis.union(ev.select(u=a, v=t), ev.select(u=t, v=a)).distinct()
-        deg = und.group_by(d_v=und.u).aggregate(deg=und.count())
-        quiet = deg.filter(deg.deg <= self.max_contact_degree).select("d_v")
-        via = und.inner_join(quiet, und.v == quiet.d_v).select("u", "v")
-        via = via.anti_join(fl, via.v == fl.f_id)
+        und = ibis.union(ev.select(u=a, v=t), ev.select(u=t, v=a))
         ends = ibis.union(
             pairs.select(e=pairs.x.cast(_STR)), pairs.select(e=pairs.t.cast(_STR))
         ).distinct()
-        via = via.inner_join(ends, via.u == ends.e).select("u", "v")
+        near = und.inner_join(ends, und.u == ends.e).select("u", "v").distinct()
+        mids = near.select(w=near.v).distinct()
+        mids = mids.anti_join(fl, mids.w == fl.f_id)
+        around = und.inner_join(mids, und.u == mids.w).select("u", "v").distinct()
+        deg = around.group_by(d_v=around.u).aggregate(deg=around.count())
+        quiet = deg.filter(deg.deg <= self.max_contact_degree).select("d_v")
+        via = near.inner_join(quiet, near.v == quiet.d_v).select("u", "v")
         nx = pairs.select("x", "t").inner_join(via, pairs.x == via.u).select("x", "t", "v")
         nt = via.select(t2=via.u, v2=via.v)
         both = nx.inner_join(nt, (nx.t == nt.t2) & (nx.v == nt.v2))
@@ -275,6 +285,12 @@ class OperationExpansion:
             },
             columns=list(SIGNAL_COLUMNS),
         )
+
+
+def _keep(ctx: DetectionContext, t: ir.Table) -> ir.Table:
+    """Materialise ``t`` (read several times; built on the in-memory member table) where the
+    engine's cache can hold such tables (DuckDB), as the context does for its derived tables."""
+    return t.cache() if ctx.materialize and ctx.materialize_verdict_dependent else t
 
 
 def best_operation(admitted: pd.DataFrame) -> pd.DataFrame:
