@@ -36,6 +36,7 @@ pipeline fetches only the admitted accounts with their evidence.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import ibis
@@ -106,10 +107,22 @@ class OperationExpansion:
     def params_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
-    def candidates(self, ctx: DetectionContext, members: ir.Table, flagged: ir.Table) -> ir.Table:
+    def candidates(
+        self,
+        ctx: DetectionContext,
+        members: ir.Table,
+        flagged: ir.Table,
+        keep: Callable[[ir.Table], ir.Table] | None = None,
+    ) -> ir.Table:
         """Admitted accounts (columns :data:`EXPANSION_COLUMNS`), one row per account and
         operation; ``members``: (account_id, operation_id) of the operations to expand;
-        ``flagged``: (account_id) of every flagged account (never candidates)."""
+        ``flagged``: (account_id) of every flagged account (never candidates).
+
+        ``keep`` is applied to the three small intermediate tables that later steps read
+        several times (core targets, stranger pairs, evidence per account and operation): the
+        pipeline executes them there, so no engine re-plans or recomputes them per reference.
+        """
+        keep = keep or _same
         ev = ctx.events.filter(
             ctx.events.target_id.notnull() & (ctx.events.actor_id != ctx.events.target_id)
         )
@@ -130,9 +143,8 @@ class OperationExpansion:
         on_t = ev.inner_join(ids, ev.target_id == ids.c_t)
         visitors = on_t.group_by(v_t=on_t.target_id).aggregate(df=on_t.actor_id.nunique())
         visitors = visitors.filter(visitors.df <= self.max_visitors)
-        core = _keep(
-            ctx, core.inner_join(visitors, core.t_id == visitors.v_t).select("o_id", "t_id", "df")
-        )
+        core = core.inner_join(visitors, core.t_id == visitors.v_t)
+        core = keep(core.select("o_id", "t_id", "df"))
 
         # Candidates' actions on core targets, one row per (account, target).
         ca = acts.inner_join(ids, acts.target_id == ids.c_t)
@@ -151,7 +163,7 @@ class OperationExpansion:
         back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
         pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))
         pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
-        pairs = _keep(ctx, pairs.select("x", "t", "first", "last"))
+        pairs = keep(pairs.select("x", "t", "first", "last"))
         # Distant: no contact in common.
         pairs = pairs.anti_join(self._common_contacts(ctx, ev, pairs, fl), ["x", "t"])
 
@@ -164,7 +176,9 @@ class OperationExpansion:
             window_start=j.first.min(),
             window_end=j.last.max(),
         )
-        agg = agg.filter(agg.evidence_weight >= min(self.min_evidence, self.min_infra_evidence))
+        agg = keep(
+            agg.filter(agg.evidence_weight >= min(self.min_evidence, self.min_infra_evidence))
+        )
         tot = ctx.distinct_targets(agg.select("account_id").distinct(), TARGETING_TYPES)
         tot = tot.select(n_id=tot.account_id, n_targeted=tot.n_targets)
         agg = agg.inner_join(tot, agg.account_id == tot.n_id).drop("n_id")
@@ -287,10 +301,8 @@ class OperationExpansion:
         )
 
 
-def _keep(ctx: DetectionContext, t: ir.Table) -> ir.Table:
-    """Materialise ``t`` (read several times; built on the in-memory member table) where the
-    engine's cache can hold such tables (DuckDB), as the context does for its derived tables."""
-    return t.cache() if ctx.materialize and ctx.materialize_verdict_dependent else t
+def _same(t: ir.Table) -> ir.Table:
+    return t
 
 
 def best_operation(admitted: pd.DataFrame) -> pd.DataFrame:

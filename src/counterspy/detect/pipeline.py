@@ -91,6 +91,11 @@ def _engine(tables: CanonicalTables) -> str:
     return str(ibis.get_backend(tables.events).name)
 
 
+def _executed(t: Any) -> Any:
+    """A small intermediate table, executed once and handed back as an in-memory table."""
+    return ibis.memtable(t.to_pyarrow())
+
+
 def _expand(
     ctx: DetectionContext,
     membership: dict[str, str],
@@ -108,7 +113,7 @@ def _expand(
     if members.empty:
         return membership, _empty(SIGNAL_COLUMNS)
     members_t = _memtable(members, {"account_id": "string", "operation_id": "string"})
-    admitted = best_operation(fetch(policy.candidates(ctx, members_t, flagged_t)))
+    admitted = best_operation(fetch(policy.candidates(ctx, members_t, flagged_t, keep=_executed)))
     # Never the people we protect (the expression excludes them too: belt and braces).
     admitted = admitted[~admitted["account_id"].isin(protected | set(membership))]
     out = dict(membership)
