@@ -16,7 +16,7 @@ from counterspy.detect.expand import EXPANSION_COLUMNS, OperationExpansion, best
 from counterspy.detect.pipeline import DetectionConfig, _expand, run_detection
 from counterspy.ingest.schema import ACCOUNTS, EVENTS
 from counterspy.workspace import Workspace
-from tests.detect_fixtures import T0, Platform, build_platform
+from tests.detect_fixtures import T0, Platform, add_quiet_member, build_platform
 
 MEMBERS = ("m1", "m2")
 TARGETS = tuple(f"r{i}" for i in range(8))  # the operation's at-risk targets
@@ -201,12 +201,7 @@ def test_best_operation_keeps_the_strongest_evidence() -> None:
 def test_pipeline_admits_a_quiet_ring_member_and_nothing_else(tmp_path: Path) -> None:
     p = build_platform()
     ring = p.rings["A"]
-    # The ring's two least visited targets (~15 visitors each: they weigh ~0.8 each).
-    visitors = {t: {e["actor_id"] for e in p.events if e["target_id"] == t} for t in p.targets["A"]}
-    targets = sorted(p.targets["A"], key=lambda t: (len(visitors[t]), t))
-    q = p.account("q0001", age_days=150, country="US")
-    p.event(T0 + timedelta(days=6), q, "profile_view", targets[0])
-    p.event(T0 + timedelta(days=6, minutes=3), q, "friend_list_view", targets[1])
+    q = add_quiet_member(p)
     p.write(tmp_path)
     tables = load_tables(connect("duckdb"), Workspace(tmp_path))
     r = run_detection(tables)
