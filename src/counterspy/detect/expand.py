@@ -163,12 +163,19 @@ class OperationExpansion:
         back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
         pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))
         pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
-        pairs = keep(pairs.select("x", "t", "first", "last"))
+        pairs = pairs.select("x", "t", "first", "last")
+        # Evidence can only fall once common contacts are checked: accounts that cannot reach
+        # the lowest bar even now are dropped before the (costlier) contact check.
+        pre = pairs.inner_join(core, pairs.t == core.t_id)
+        pre = pre.group_by(p_x=pre.x, p_o=pre.o_id).aggregate(ub=self._weight(pre.df).sum())
+        pre = pre.filter(pre.ub >= min(self.min_evidence, self.min_infra_evidence) - 1e-6)
+        pre = pre.select(x=pre.p_x).distinct()
+        pairs = keep(pairs.semi_join(pre, "x"))
         # Distant: no contact in common.
         pairs = pairs.anti_join(self._common_contacts(ctx, ev, pairs, fl), ["x", "t"])
 
         j = pairs.inner_join(core, pairs.t == core.t_id)
-        j = j.mutate(w=ibis.least(1.0, (self.rare_visitors / j.df.cast("float64")).sqrt()))
+        j = j.mutate(w=self._weight(j.df))
         agg = j.group_by(account_id=j.x, operation_id=j.o_id).aggregate(
             evidence_weight=j.w.sum().round(6),  # summation order must not decide
             n_targets=j.t.nunique(),
@@ -208,6 +215,10 @@ class OperationExpansion:
             ok = ok & (agg.age_days <= self.max_account_age_days)
         return agg.filter(ok).select(*EXPANSION_COLUMNS)
 
+    def _weight(self, visitors: ir.IntegerValue) -> ir.FloatingValue:
+        """A target's weight: 1 up to ``rare_visitors`` visitors, then sqrt(rare / visitors)."""
+        return ibis.least(1.0, (self.rare_visitors / visitors.cast("float64")).sqrt())
+
     def _common_contacts(
         self, ctx: DetectionContext, ev: ir.Table, pairs: ir.Table, fl: ir.Table
     ) -> ir.Table:
@@ -228,7 +239,8 @@ class OperationExpansion:
         deg = around.group_by(d_v=around.u).aggregate(deg=around.count())
         quiet = deg.filter(deg.deg <= self.max_contact_degree).select("d_v")
         via = near.inner_join(quiet, near.v == quiet.d_v).select("u", "v")
-        nx = pairs.select("x", "t").inner_join(via, pairs.x == via.u).select("x", "t", "v")
+        px = pairs.select("x", "t")
+        nx = px.inner_join(via, px.x == via.u).select("x", "t", "v")
         nt = via.select(t2=via.u, v2=via.v)
         both = nx.inner_join(nt, (nx.t == nt.t2) & (nx.v == nt.v2))
         both = both.filter((both.v != both.x) & (both.v != both.t))
