@@ -1,6 +1,7 @@
 """Detection accuracy over simulator seeds and stealth levels: the numbers in docs/detection.md.
 
-Run: ``python -m benchmarks.eval_detect --seeds 201 202 203 --stealth 0 1 2 3 --work DIR``.
+Run: ``python -m benchmarks.eval_detect --seeds 201 202 203 --stealth 0 1 2 3 --work DIR``
+(``--no-expansion``: without operation expansion, for before/after comparisons).
 
 For each (seed, stealth): ``counterspy simulate`` (20,000 accounts, 30 days, unless
 ``--accounts``), ingest into a fresh workspace, ``detect`` with default settings (built-in link
@@ -21,6 +22,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from counterspy.detect.evaluate import Evaluation, evaluate
+from counterspy.detect.expand import OperationExpansion
+from counterspy.detect.pipeline import DetectionConfig
 from counterspy.detect.run import detect_workspace
 from counterspy.ingest import simulator
 from counterspy.ingest.load import ingest
@@ -63,14 +66,22 @@ def main() -> None:
     ap.add_argument("--stealth", type=int, nargs="+", default=[0, 1, 2, 3])
     ap.add_argument("--accounts", type=int, default=20_000)
     ap.add_argument("--work", type=Path, required=True)
+    ap.add_argument(
+        "--no-expansion",
+        action="store_true",
+        help="detect without operation expansion (the before of a before/after comparison)",
+    )
     args = ap.parse_args()
+    config = DetectionConfig(
+        expansion=OperationExpansion(enabled=False) if args.no_expansion else OperationExpansion()
+    )
     results: dict[int, list[Evaluation]] = defaultdict(list)
     rows = []
     for stealth in args.stealth:
         for seed in args.seeds:
             ws, truth = _platform(args.work, seed, stealth, args.accounts)
             t0 = time.perf_counter()
-            detect_workspace(ws)
+            detect_workspace(ws, config=config)
             secs = time.perf_counter() - t0
             ev = evaluate(ws, truth)
             results[stealth].append(ev)

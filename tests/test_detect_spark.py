@@ -12,7 +12,7 @@ import pytest
 from counterspy.analytics import connect, load_tables
 from counterspy.detect.pipeline import run_detection
 from counterspy.workspace import Workspace
-from tests.detect_fixtures import build_platform
+from tests.detect_fixtures import add_quiet_member, build_platform
 
 pytestmark = [
     pytest.mark.spark,
@@ -35,6 +35,7 @@ def _canon(df: pd.DataFrame, cols: list[str]) -> list[tuple[object, ...]]:
 
 def test_pyspark_and_duckdb_find_the_same_operations_and_targets(tmp_path: Path) -> None:
     p = build_platform(seed=11, viral_crowd=60)
+    quiet = add_quiet_member(p)  # found only by operation expansion
     p.write(tmp_path)
     ws = Workspace(tmp_path)
     duck = run_detection(load_tables(connect("duckdb"), ws))
@@ -47,3 +48,6 @@ def test_pyspark_and_duckdb_find_the_same_operations_and_targets(tmp_path: Path)
     tgt_cols = ["target_id", "operation_id", "phase", "first_seen", "last_seen", "n_events"]
     assert _canon(spark.targets, tgt_cols) == _canon(duck.targets, tgt_cols)
     assert len(duck.operations) == 2
+    for r in (duck, spark):
+        expanded = r.signals[r.signals["signal"] == "operation_expansion"]
+        assert set(expanded["account_id"]) == {quiet}

@@ -21,6 +21,7 @@ from counterspy.attribute import FirmProfile, attribute_operations, load_profile
 from counterspy.attribute.features import operation_features
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, Detector, all_detectors
 from counterspy.detect.coordination import EDGE_COLUMNS, CoAction, SharedInfrastructure
+from counterspy.detect.expand import OperationExpansion, best_operation
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
 from counterspy.detect.opmerge import merge_inputs
 from counterspy.detect.scoring import (
@@ -53,6 +54,7 @@ class DetectionConfig:
     targets: TargetPolicy = field(default_factory=TargetPolicy)
     clustering: Clustering = field(default_factory=Clustering)
     merge: OperationMerge = field(default_factory=OperationMerge)
+    expansion: OperationExpansion = field(default_factory=OperationExpansion)
     # Copy the canonical tables into the engine's memory before the detectors run (DuckDB temp
     # table / Spark cache). Off, DuckDB reads the workspace Parquet in every query with
     # projection and filter pushdown: measured at 10M events on an idle 2-core machine, the
@@ -88,6 +90,36 @@ CACHES_MEMTABLES = frozenset({"duckdb"})
 
 def _engine(tables: CanonicalTables) -> str:
     return str(ibis.get_backend(tables.events).name)
+
+
+def _executed(t: Any) -> Any:
+    """A small intermediate table, executed once and handed back as an in-memory table."""
+    return ibis.memtable(t.to_pyarrow())
+
+
+def _expand(
+    ctx: DetectionContext,
+    membership: dict[str, str],
+    protected: set[str],
+    policy: OperationExpansion,
+) -> tuple[dict[str, str], pd.DataFrame]:
+    """Membership with the accounts admitted by operation expansion, and their signal rows."""
+    sizes = pd.Series(list(membership.values())).value_counts()
+    big = set(sizes[sizes >= policy.min_members].index)
+    members = pd.DataFrame(
+        {"account_id": list(membership), "operation_id": list(membership.values())}
+    )
+    flagged_t = _memtable(members[["account_id"]], {"account_id": "string"})
+    members = members[members["operation_id"].isin(big)]
+    if members.empty:
+        return membership, _empty(SIGNAL_COLUMNS)
+    members_t = _memtable(members, {"account_id": "string", "operation_id": "string"})
+    admitted = best_operation(fetch(policy.candidates(ctx, members_t, flagged_t, keep=_executed)))
+    # Never the people we protect (the expression excludes them too: belt and braces).
+    admitted = admitted[~admitted["account_id"].isin(protected | set(membership))]
+    out = dict(membership)
+    out.update(zip(admitted["account_id"], admitted["operation_id"], strict=True))
+    return out, policy.signal_rows(admitted)
 
 
 def run_detection(
@@ -160,17 +192,32 @@ def run_detection(
     touched, links = merge_inputs(ctx, flagged_t, config.merge, stats)
     joined: dict[str, list[str]] = {}
     membership = merge_operations(membership, touched, config.merge, links, joined)
+    # Attribution profiles each operation from the accounts detected on their own evidence:
+    # accounts admitted by expansion were admitted *because* they match the operation and
+    # inherit its firm instead of reshaping its profile.
+    core = membership
+    if config.expansion.enabled and membership:
+        progress.begin("operation expansion", total=None)
+        membership, expansion = _expand(ctx, membership, protected, config.expansion)
+        if len(expansion):
+            signals = pd.concat([signals, expansion], ignore_index=True)
+            scores = account_scores(signals)
+            scores = scores[~scores.index.isin(protected)]
+            flagged = sorted(set(flagged) | set(expansion["account_id"]))
 
     progress.begin("attribution", total=None)
-    members = pd.DataFrame(
-        {"account_id": list(membership), "operation_id": list(membership.values())}
+    core_t = _memtable(
+        pd.DataFrame({"account_id": list(core), "operation_id": list(core.values())}),
+        {"account_id": "string", "operation_id": "string"},
     )
-    members_t = _memtable(members, {"account_id": "string", "operation_id": "string"})
-    features = operation_features(ctx, members_t, signals)
+    features = operation_features(ctx, core_t, signals)
     attributions = attribute_operations(features, profiles)
     firm_of = {a.operation_id: a.firm for a in attributions}
 
     progress.begin("targets", total=None)
+    members = pd.DataFrame(
+        {"account_id": list(membership), "operation_id": list(membership.values())}
+    )
     members["firm"] = members["operation_id"].map(firm_of)
     members_f = _memtable(
         members, {"account_id": "string", "operation_id": "string", "firm": "string"}

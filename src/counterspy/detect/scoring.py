@@ -19,11 +19,14 @@ PHASE_CAPS = {
     "engagement": 0.8,
     "exploitation": 1.0,
     "coordination": 0.8,
+    "operation": 1.0,
 }
 """Most one kind of evidence can add. Below 1.0, no account is flagged on one kind alone:
 a lone researcher who reads many journalists' profiles (reconnaissance only) is not an
 operator until engagement, exploitation or coordination evidence corroborates it. A link to
-known-bad infrastructure is the exception: it is enough on its own."""
+known-bad infrastructure is the exception: it is enough on its own, and so is admission to a
+detected operation by operation expansion (``detect/expand.py``), whose evidence already
+combines several kinds (distant strangers, rare targets, focus, age, infrastructure)."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,16 @@ class TargetPolicy:
     # link or at least this many targeting actions (views, friend-list views, searches,
     # friend requests, messages) from the operation.
     min_targeting_actions: int = 2
+    # ... of which at least one is more than a message (a view, friend-list view, search or
+    # friend request): operators look before they approach, and a conversation alone is not
+    # targeting. Measured on the tuning seeds (stealth 2): target precision +3 points,
+    # recall -0.8.
+    outsiders_need_a_look: bool = True
+    # A member that acted on more accounts than this is a broad reader (a researcher or
+    # caseworker flagged by mistake reads hundreds of people; no simulated operator account
+    # reached more than 24): the accounts only it reached are listed only when another
+    # member also reached them or they received a bad link. None: no such condition.
+    broad_member_targets: int | None = 60
 
 
 TARGETING_TYPES = (
@@ -31,6 +41,7 @@ TARGETING_TYPES = (
     EventType.FRIEND_REQUEST.value,
     EventType.MESSAGE.value,
 )
+LOOK_TYPES = tuple(t for t in TARGETING_TYPES if t != EventType.MESSAGE.value)
 
 
 def operation_targets(
@@ -43,6 +54,16 @@ def operation_targets(
     """
     t = ctx.targeted_by(members)
     t = t.inner_join(members, t.actor_id == members.account_id)
+    breadth = ctx.distinct_targets(members.select("account_id"), TARGETING_TYPES)
+    breadth = breadth.select(b_id=breadth.account_id, breadth=breadth.n_targets)
+    t = t.left_join(breadth, t.actor_id == breadth.b_id)
+    limit = policy.broad_member_targets
+    focused = (
+        ibis.literal(True)
+        if limit is None
+        else t.breadth.isnull() | (t.breadth <= ibis.literal(limit))
+    )
+    t = t.mutate(focused=focused)
     t = t.anti_join(operators, t.target_id == operators.account_id)
     bad = ctx.bad_domains.select(b_domain=ctx.bad_domains.domain)
     t = t.mutate(domain=url_domain(t.url.fill_null("")))
@@ -62,9 +83,15 @@ def operation_targets(
         n_contact=(t.rank == 2).cast("int64").sum(),
         n_bad_links=(t.rank == 3).cast("int64").sum(),
         n_targeting=t.event_type.isin(TARGETING_TYPES).cast("int64").sum(),
+        n_looks=t.event_type.isin(LOOK_TYPES).cast("int64").sum(),
+        n_focused=t.actor_id.nunique(where=t.focused),
         example_operator=t.actor_id.min(),
     )
-    g = g.filter(g.at_risk | (g.n_bad_links > 0) | (g.n_targeting >= policy.min_targeting_actions))
+    targeted = g.n_targeting >= policy.min_targeting_actions
+    if policy.outsiders_need_a_look:
+        targeted = targeted & (g.n_looks > 0)
+    g = g.filter(g.at_risk | (g.n_bad_links > 0) | targeted)
+    g = g.filter((g.n_bad_links > 0) | (g.n_operators >= 2) | (g.n_focused > 0))
     phase = ibis.cases(*((g.rank == r, v) for r, v in PHASE_BY_RANK.items()), else_="unknown")
     evidence = (
         ibis.literal("")
