@@ -123,10 +123,13 @@ class OperationExpansion:
         pipeline executes them there, so no engine re-plans or recomputes them per reference.
         """
         keep = keep or _same
+        # Narrowed events stay in the engine where its cache can hold a query over in-memory
+        # tables (DuckDB temp table); elsewhere they are executed like the small tables.
+        big = _cached if ctx.materialize and ctx.materialize_verdict_dependent else keep
         fl = flagged.select(f_id=flagged.account_id).distinct()
         prot = ctx.at_risk_accounts.select(p_id=ctx.at_risk_accounts.r_id)
         m = members.select(m_id=members.account_id, o_id=members.operation_id)
-        # The events are scanned five times, each pass narrowing them to the rows touching a
+        # The events are scanned four times, each pass narrowing them to the rows touching a
         # small set of accounts or keys (kept: every later piece of evidence reads those).
         # Pass 1: every event by a member (core targets; the members' IPs and devices).
         e = ctx.events
@@ -143,8 +146,13 @@ class OperationExpansion:
         per = per.left_join(r, per.t_id == r.ar_id)
         core = keep(per.filter(per.ar_id.notnull() | (per.m_n >= 2)).select("o_id", "t_id"))
         ids = core.select(c_t=core.t_id).distinct()
-        # Pass 2: events by or on a core target (visitors, candidates, who answered whom).
-        on_ids = keep(_touching(ev, ids.c_t))
+        # Pass 2: events by or on a core target (visitors, candidates, who answered whom), and
+        # every event, by anyone, on an IP address or device a member used (shared infra).
+        wide = big(self._pass2(ctx, em, ids))
+        on_ids = wide.filter(wide.on_id).select("ts", "actor_id", "event_type", "target_id")
+        on_keys = wide.filter(wide.on_key).select(
+            actor=wide.actor_id, ip=wide.ip, dev=wide.device_id
+        )
         on_t = on_ids.inner_join(ids, on_ids.target_id == ids.c_t)
         visitors = on_t.group_by(v_t=on_t.target_id).aggregate(df=on_t.actor_id.nunique())
         visitors = visitors.filter(visitors.df <= self.max_visitors)
@@ -179,10 +187,10 @@ class OperationExpansion:
         pairs = keep(pairs.semi_join(pre, "x"))
         # Pass 3: events by or on a candidate (their contacts, everyone they targeted).
         xs = pairs.select(c_x=pairs.x).distinct()
-        on_xs = keep(_touching(ev, xs.c_x))
+        on_xs = big(_touching(ev, xs.c_x))
         # Distant: no contact in common.
         near = ibis.union(on_ids, on_xs)
-        pairs = pairs.anti_join(self._common_contacts(near, ev, pairs, fl, keep), ["x", "t"])
+        pairs = pairs.anti_join(self._common_contacts(near, ev, pairs, fl, keep, big), ["x", "t"])
 
         j = pairs.inner_join(core, pairs.t == core.t_id)
         j = j.mutate(w=self._weight(j.df))
@@ -205,7 +213,7 @@ class OperationExpansion:
         agg = agg.inner_join(acc, agg.account_id == acc.a_id).drop("a_id")
         age = (ctx.as_of.epoch_seconds() - agg.created.epoch_seconds()) / 86400
         agg = agg.mutate(age_days=age.cast("int64"))
-        infra = self._shared_infra(ctx, em, agg.select("account_id").distinct(), keep)
+        infra = self._shared_infra(em, on_keys, agg.select("account_id").distinct())
         agg = agg.left_join(infra, (agg.account_id == infra.i_x) & (agg.operation_id == infra.i_op))
         agg = agg.select(
             "account_id",
@@ -238,6 +246,7 @@ class OperationExpansion:
         pairs: ir.Table,
         fl: ir.Table,
         keep: Callable[[ir.Table], ir.Table],
+        big: Callable[[ir.Table], ir.Table],
     ) -> ir.Table:
         """(x, t) of ``pairs`` with at least one contact in common.
 
@@ -253,11 +262,11 @@ class OperationExpansion:
         mids = near.select(w=near.v).distinct()
         mids = mids.anti_join(fl, mids.w == fl.f_id)
         # Pass 4: the contacts' own contacts, to count their degree.
-        around = keep(_touching(ev, mids.w).select("actor_id", "target_id").distinct())
+        around = big(_touching(ev, mids.w).select("actor_id", "target_id").distinct())
         around = _undirected(around)
         around = around.inner_join(mids, around.u == mids.w).select("u", "v").distinct()
         deg = around.group_by(d_v=around.u).aggregate(deg=around.count())
-        quiet = deg.filter(deg.deg <= self.max_contact_degree).select("d_v")
+        quiet = keep(deg.filter(deg.deg <= self.max_contact_degree).select("d_v"))
         via = near.inner_join(quiet, near.v == quiet.d_v).select("u", "v")
         px = pairs.select("x", "t")
         nx = px.inner_join(via, px.x == via.u).select("x", "t", "v")
@@ -266,28 +275,30 @@ class OperationExpansion:
         both = both.filter((both.v != both.x) & (both.v != both.t))
         return both.select("x", "t").distinct()
 
-    def _shared_infra(
-        self,
-        ctx: DetectionContext,
-        em: ir.Table,
-        cands: ir.Table,
-        keep: Callable[[ir.Table], ir.Table],
-    ) -> ir.Table:
+    @staticmethod
+    def _pass2(ctx: DetectionContext, em: ir.Table, ids: ir.Table) -> ir.Table:
+        """Events by or on a core target (``on_id``: naming another account) or on a key a
+        member used (``on_key``), in one scan with four hash lookups on small tables."""
+        e = ctx.events.select("ts", "actor_id", "event_type", "target_id", "ip", "device_id")
+        a = ids.select(k_a=ids.c_t)
+        b = ids.select(k_b=ids.c_t)
+        ip = em.filter(em.ip.notnull()).select(k_ip=em.ip).distinct()
+        dev = em.filter(em.device_id.notnull()).select(k_dev=em.device_id).distinct()
+        j = e.left_join(a, e.actor_id == a.k_a).left_join(b, e.target_id == b.k_b)
+        j = j.left_join(ip, e.ip == ip.k_ip).left_join(dev, e.device_id == dev.k_dev)
+        named = j.target_id.notnull() & (j.actor_id != j.target_id)
+        on_id = named & (j.k_a.notnull() | j.k_b.notnull())
+        on_key = j.k_ip.notnull() | j.k_dev.notnull()
+        j = j.filter(on_id | on_key)
+        return j.select(*e.columns, on_id=on_id, on_key=on_key)
+
+    def _shared_infra(self, em: ir.Table, on_keys: ir.Table, cands: ir.Table) -> ir.Table:
         """(i_x, i_op): candidate shares a rarely used IP or device with a member of i_op.
 
-        ``em``: every event by a member (with its operation ``o_id``).
+        ``em``: every event by a member (with its operation ``o_id``); ``on_keys``: (actor,
+        ip, dev) of every event on a key a member used. Popularity counts every account using
+        the key: a carrier NAT never links anyone.
         """
-        used = {
-            col: em.filter(em[col].notnull()).select(u_key=em[col]).distinct()
-            for col in ("ip", "device_id")
-        }
-        # Pass 5: every event on a key a member used, by anyone (popularity counts every
-        # account using the key: a carrier NAT never links anyone).
-        e = ctx.events.select(actor=ctx.events.actor_id, ip=ctx.events.ip, dev=ctx.events.device_id)
-        ip_k = used["ip"].select(k_ip=used["ip"].u_key)
-        dev_k = used["device_id"].select(k_dev=used["device_id"].u_key)
-        e = e.left_join(ip_k, e.ip == ip_k.k_ip).left_join(dev_k, e.dev == dev_k.k_dev)
-        on_keys = keep(e.filter(e.k_ip.notnull() | e.k_dev.notnull()).select("actor", "ip", "dev"))
         return ibis.union(
             self._shared_key(em, on_keys, cands, "ip", "ip", self.max_accounts_per_ip),
             self._shared_key(em, on_keys, cands, "device_id", "dev", self.max_accounts_per_device),
@@ -352,6 +363,10 @@ class OperationExpansion:
 
 def _same(t: ir.Table) -> ir.Table:
     return t
+
+
+def _cached(t: ir.Table) -> ir.Table:
+    return t.cache()
 
 
 def _named(ev: ir.Table, *extra: str) -> ir.Table:
