@@ -252,28 +252,29 @@ class OperationExpansion:
 
         ``near_ev`` holds (at least) every event by or on an end of the pairs. Only the
         contacts of the pairs' two ends are materialised, and degrees are counted only for
-        those contacts (pass 4 over ``ev``): never the whole platform's contact graph.
+        the contacts the two ends of a pair have in common (pass 4 over ``ev``): never the
+        whole platform's contact graph.
         """
         ends = ibis.union(
             pairs.select(e=pairs.x.cast(_STR)), pairs.select(e=pairs.t.cast(_STR))
         ).distinct()
         und = _undirected(near_ev)
         near = keep(und.inner_join(ends, und.u == ends.e).select("u", "v").distinct())
-        mids = near.select(w=near.v).distinct()
-        mids = mids.anti_join(fl, mids.w == fl.f_id)
-        # Pass 4: the contacts' own contacts, to count their degree.
+        px = pairs.select("x", "t")
+        nx = px.inner_join(near, px.x == near.u).select("x", "t", "v")
+        nt = near.select(t2=near.u, v2=near.v)
+        both = nx.inner_join(nt, (nx.t == nt.t2) & (nx.v == nt.v2))
+        both = both.filter((both.v != both.x) & (both.v != both.t))
+        both = both.anti_join(fl, both.v == fl.f_id)
+        both = keep(both.select("x", "t", "v").distinct())
+        mids = both.select(w=both.v).distinct()
+        # Pass 4: the common contacts' own contacts, to count their degree.
         around = big(_touching(ev, mids.w).select("actor_id", "target_id").distinct())
         around = _undirected(around)
         around = around.inner_join(mids, around.u == mids.w).select("u", "v").distinct()
         deg = around.group_by(d_v=around.u).aggregate(deg=around.count())
-        quiet = keep(deg.filter(deg.deg <= self.max_contact_degree).select("d_v"))
-        via = near.inner_join(quiet, near.v == quiet.d_v).select("u", "v")
-        px = pairs.select("x", "t")
-        nx = px.inner_join(via, px.x == via.u).select("x", "t", "v")
-        nt = via.select(t2=via.u, v2=via.v)
-        both = nx.inner_join(nt, (nx.t == nt.t2) & (nx.v == nt.v2))
-        both = both.filter((both.v != both.x) & (both.v != both.t))
-        return both.select("x", "t").distinct()
+        quiet = deg.filter(deg.deg <= self.max_contact_degree).select("d_v")
+        return both.semi_join(quiet, both.v == quiet.d_v).select("x", "t").distinct()
 
     @staticmethod
     def _pass2(ctx: DetectionContext, em: ir.Table, ids: ir.Table) -> ir.Table:
