@@ -123,30 +123,44 @@ class OperationExpansion:
         pipeline executes them there, so no engine re-plans or recomputes them per reference.
         """
         keep = keep or _same
-        ev = ctx.events.filter(
-            ctx.events.target_id.notnull() & (ctx.events.actor_id != ctx.events.target_id)
-        )
-        ev = ev.select("ts", "actor_id", "event_type", "target_id", "ip", "device_id")
-        acts = ev.filter(ev.event_type.isin(TARGETING_TYPES))
+        # Narrowed events stay in the engine where its cache can hold a query over in-memory
+        # tables (DuckDB temp table); elsewhere they are executed like the small tables.
+        big = _cached if ctx.materialize and ctx.materialize_verdict_dependent else keep
         fl = flagged.select(f_id=flagged.account_id).distinct()
         prot = ctx.at_risk_accounts.select(p_id=ctx.at_risk_accounts.r_id)
+        m = members.select(m_id=members.account_id, o_id=members.operation_id)
+        # The events are scanned four times, each pass narrowing them to the rows touching a
+        # small set of accounts or keys (kept: every later piece of evidence reads those).
+        # Pass 1: every event by a member (core targets; the members' IPs and devices).
+        e = ctx.events
+        em = e.inner_join(m, e.actor_id == m.m_id)
+        em = keep(em.select("ts", "actor_id", "event_type", "target_id", "ip", "device_id", "o_id"))
+        ev = _named(ctx.events)
 
         # Core targets of each operation.
-        m = members.select(m_id=members.account_id, o_id=members.operation_id)
-        mt = acts.inner_join(m, acts.actor_id == m.m_id)
+        mt = _named(em, "o_id")
+        mt = mt.filter(mt.event_type.isin(TARGETING_TYPES))
         mt = mt.anti_join(fl, mt.target_id == fl.f_id)
         per = mt.group_by(o_id=mt.o_id, t_id=mt.target_id).aggregate(m_n=mt.actor_id.nunique())
         r = ctx.at_risk_accounts.select(ar_id=ctx.at_risk_accounts.r_id)
         per = per.left_join(r, per.t_id == r.ar_id)
-        core = per.filter(per.ar_id.notnull() | (per.m_n >= 2)).select("o_id", "t_id")
+        core = keep(per.filter(per.ar_id.notnull() | (per.m_n >= 2)).select("o_id", "t_id"))
         ids = core.select(c_t=core.t_id).distinct()
-        on_t = ev.inner_join(ids, ev.target_id == ids.c_t)
+        # Pass 2: events by or on a core target (visitors, candidates, who answered whom), and
+        # every event, by anyone, on an IP address or device a member used (shared infra).
+        wide = big(self._pass2(ctx, em, ids))
+        on_ids = wide.filter(wide.on_id).select("ts", "actor_id", "event_type", "target_id")
+        on_keys = wide.filter(wide.on_key).select(
+            actor=wide.actor_id, ip=wide.ip, dev=wide.device_id
+        )
+        on_t = on_ids.inner_join(ids, on_ids.target_id == ids.c_t)
         visitors = on_t.group_by(v_t=on_t.target_id).aggregate(df=on_t.actor_id.nunique())
         visitors = visitors.filter(visitors.df <= self.max_visitors)
         core = core.inner_join(visitors, core.t_id == visitors.v_t)
         core = keep(core.select("o_id", "t_id", "df"))
 
         # Candidates' actions on core targets, one row per (account, target).
+        acts = on_ids.filter(on_ids.event_type.isin(TARGETING_TYPES))
         ca = acts.inner_join(ids, acts.target_id == ids.c_t)
         ca = ca.anti_join(fl, ca.actor_id == fl.f_id)
         ca = ca.anti_join(prot, ca.actor_id == prot.p_id)
@@ -159,7 +173,7 @@ class OperationExpansion:
         # follows); a message alone is conversation, not targeting.
         pairs = pairs.filter(pairs.n_look > 0)
         # Stranger: the target had not acted on the account before.
-        back = ev.inner_join(ids, ev.actor_id == ids.c_t)
+        back = on_ids.inner_join(ids, on_ids.actor_id == ids.c_t)
         back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
         pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))
         pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
@@ -171,8 +185,12 @@ class OperationExpansion:
         pre = pre.filter(pre.ub >= min(self.min_evidence, self.min_infra_evidence) - 1e-6)
         pre = pre.select(x=pre.p_x).distinct()
         pairs = keep(pairs.semi_join(pre, "x"))
+        # Pass 3: events by or on a candidate (their contacts, everyone they targeted).
+        xs = pairs.select(c_x=pairs.x).distinct()
+        on_xs = big(_touching(ev, xs.c_x))
         # Distant: no contact in common.
-        pairs = pairs.anti_join(self._common_contacts(ctx, ev, pairs, fl), ["x", "t"])
+        near = ibis.union(on_ids, on_xs)
+        pairs = pairs.anti_join(self._common_contacts(near, ev, pairs, fl, keep, big), ["x", "t"])
 
         j = pairs.inner_join(core, pairs.t == core.t_id)
         j = j.mutate(w=self._weight(j.df))
@@ -186,14 +204,16 @@ class OperationExpansion:
         agg = keep(
             agg.filter(agg.evidence_weight >= min(self.min_evidence, self.min_infra_evidence))
         )
-        tot = ctx.distinct_targets(agg.select("account_id").distinct(), TARGETING_TYPES)
-        tot = tot.select(n_id=tot.account_id, n_targeted=tot.n_targets)
+        # Everyone a candidate targeted (ctx.distinct_targets, read from pass 3's rows).
+        by = on_xs.filter(on_xs.event_type.isin(TARGETING_TYPES))
+        by = by.semi_join(agg, by.actor_id == agg.account_id)
+        tot = by.group_by(n_id=by.actor_id).aggregate(n_targeted=by.target_id.nunique())
         agg = agg.inner_join(tot, agg.account_id == tot.n_id).drop("n_id")
         acc = ctx.accounts.select(a_id=ctx.accounts.account_id, created=ctx.accounts.created_at)
         agg = agg.inner_join(acc, agg.account_id == acc.a_id).drop("a_id")
         age = (ctx.as_of.epoch_seconds() - agg.created.epoch_seconds()) / 86400
         agg = agg.mutate(age_days=age.cast("int64"))
-        infra = self._shared_infra(ctx, members, agg.select("account_id").distinct())
+        infra = self._shared_infra(em, on_keys, agg.select("account_id").distinct())
         agg = agg.left_join(infra, (agg.account_id == infra.i_x) & (agg.operation_id == infra.i_op))
         agg = agg.select(
             "account_id",
@@ -220,49 +240,78 @@ class OperationExpansion:
         return ibis.least(1.0, (self.rare_visitors / visitors.cast("float64")).sqrt())
 
     def _common_contacts(
-        self, ctx: DetectionContext, ev: ir.Table, pairs: ir.Table, fl: ir.Table
+        self,
+        near_ev: ir.Table,
+        ev: ir.Table,
+        pairs: ir.Table,
+        fl: ir.Table,
+        keep: Callable[[ir.Table], ir.Table],
+        big: Callable[[ir.Table], ir.Table],
     ) -> ir.Table:
         """(x, t) of ``pairs`` with at least one contact in common.
 
-        Only the contacts of the pairs' two ends are materialised, and degrees are counted only
-        for those contacts: never the whole platform's contact graph.
+        ``near_ev`` holds (at least) every event by or on an end of the pairs. Only the
+        contacts of the pairs' two ends are materialised, and degrees are counted only for
+        the contacts the two ends of a pair have in common (pass 4 over ``ev``): never the
+        whole platform's contact graph.
         """
-        a, t = ev.actor_id.cast(_STR), ev.target_id.cast(_STR)
-        und = ibis.union(ev.select(u=a, v=t), ev.select(u=t, v=a))
         ends = ibis.union(
             pairs.select(e=pairs.x.cast(_STR)), pairs.select(e=pairs.t.cast(_STR))
         ).distinct()
-        near = und.inner_join(ends, und.u == ends.e).select("u", "v").distinct()
-        mids = near.select(w=near.v).distinct()
-        mids = mids.anti_join(fl, mids.w == fl.f_id)
-        around = und.inner_join(mids, und.u == mids.w).select("u", "v").distinct()
-        deg = around.group_by(d_v=around.u).aggregate(deg=around.count())
-        quiet = deg.filter(deg.deg <= self.max_contact_degree).select("d_v")
-        via = near.inner_join(quiet, near.v == quiet.d_v).select("u", "v")
+        und = _undirected(near_ev)
+        near = keep(und.inner_join(ends, und.u == ends.e).select("u", "v").distinct())
         px = pairs.select("x", "t")
-        nx = px.inner_join(via, px.x == via.u).select("x", "t", "v")
-        nt = via.select(t2=via.u, v2=via.v)
+        nx = px.inner_join(near, px.x == near.u).select("x", "t", "v")
+        nt = near.select(t2=near.u, v2=near.v)
         both = nx.inner_join(nt, (nx.t == nt.t2) & (nx.v == nt.v2))
         both = both.filter((both.v != both.x) & (both.v != both.t))
-        return both.select("x", "t").distinct()
+        both = both.anti_join(fl, both.v == fl.f_id)
+        both = keep(both.select("x", "t", "v").distinct())
+        mids = both.select(w=both.v).distinct()
+        # Pass 4: the common contacts' own contacts, to count their degree.
+        around = big(_touching(ev, mids.w).select("actor_id", "target_id").distinct())
+        around = _undirected(around)
+        around = around.inner_join(mids, around.u == mids.w).select("u", "v").distinct()
+        deg = around.group_by(d_v=around.u).aggregate(deg=around.count())
+        quiet = deg.filter(deg.deg <= self.max_contact_degree).select("d_v")
+        return both.semi_join(quiet, both.v == quiet.d_v).select("x", "t").distinct()
 
-    def _shared_infra(self, ctx: DetectionContext, members: ir.Table, cands: ir.Table) -> ir.Table:
-        """(i_x, i_op): candidate shares a rarely used IP or device with a member of i_op."""
+    @staticmethod
+    def _pass2(ctx: DetectionContext, em: ir.Table, ids: ir.Table) -> ir.Table:
+        """Events by or on a core target (``on_id``: naming another account) or on a key a
+        member used (``on_key``), in one scan with four hash lookups on small tables."""
+        e = ctx.events.select("ts", "actor_id", "event_type", "target_id", "ip", "device_id")
+        a = ids.select(k_a=ids.c_t)
+        b = ids.select(k_b=ids.c_t)
+        ip = em.filter(em.ip.notnull()).select(k_ip=em.ip).distinct()
+        dev = em.filter(em.device_id.notnull()).select(k_dev=em.device_id).distinct()
+        j = e.left_join(a, e.actor_id == a.k_a).left_join(b, e.target_id == b.k_b)
+        j = j.left_join(ip, e.ip == ip.k_ip).left_join(dev, e.device_id == dev.k_dev)
+        named = j.target_id.notnull() & (j.actor_id != j.target_id)
+        on_id = named & (j.k_a.notnull() | j.k_b.notnull())
+        on_key = j.k_ip.notnull() | j.k_dev.notnull()
+        j = j.filter(on_id | on_key)
+        return j.select(*e.columns, on_id=on_id, on_key=on_key)
+
+    def _shared_infra(self, em: ir.Table, on_keys: ir.Table, cands: ir.Table) -> ir.Table:
+        """(i_x, i_op): candidate shares a rarely used IP or device with a member of i_op.
+
+        ``em``: every event by a member (with its operation ``o_id``); ``on_keys``: (actor,
+        ip, dev) of every event on a key a member used. Popularity counts every account using
+        the key: a carrier NAT never links anyone.
+        """
         return ibis.union(
-            self._shared_key(ctx, members, cands, "ip", self.max_accounts_per_ip),
-            self._shared_key(ctx, members, cands, "device_id", self.max_accounts_per_device),
+            self._shared_key(em, on_keys, cands, "ip", "ip", self.max_accounts_per_ip),
+            self._shared_key(em, on_keys, cands, "device_id", "dev", self.max_accounts_per_device),
         ).distinct()
 
     @staticmethod
     def _shared_key(
-        ctx: DetectionContext, members: ir.Table, cands: ir.Table, col: str, limit: int
+        em: ir.Table, on_keys: ir.Table, cands: ir.Table, col: str, kcol: str, limit: int
     ) -> ir.Table:
-        # Popularity counts every account using the key: a carrier NAT never links anyone.
-        ev = ctx.events
-        keyed = ev.filter(ev[col].notnull()).select(actor=ev.actor_id, key=ev[col])
-        mk = keyed.inner_join(members, keyed.actor == members.account_id)
-        mk = mk.select(k_op=mk.operation_id, m_key=mk.key).distinct()
+        mk = em.filter(em[col].notnull()).select(k_op=em.o_id, m_key=em[col]).distinct()
         used = mk.select(u_key=mk.m_key).distinct()
+        keyed = on_keys.select("actor", key=on_keys[kcol])
         mine = keyed.inner_join(used, keyed.key == used.u_key).select("actor", "key").distinct()
         pop = mine.group_by(p_key=mine.key).aggregate(k=mine.count())
         pop = pop.filter(pop.k <= limit)
@@ -315,6 +364,33 @@ class OperationExpansion:
 
 def _same(t: ir.Table) -> ir.Table:
     return t
+
+
+def _cached(t: ir.Table) -> ir.Table:
+    return t.cache()
+
+
+def _named(ev: ir.Table, *extra: str) -> ir.Table:
+    """Events naming another account (ts, actor_id, event_type, target_id, ``extra``)."""
+    ev = ev.filter(ev.target_id.notnull() & (ev.actor_id != ev.target_id))
+    return ev.select("ts", "actor_id", "event_type", "target_id", *extra)
+
+
+def _touching(ev: ir.Table, ids: ir.Column) -> ir.Table:
+    """Rows of ``ev`` whose actor or target is in ``ids`` (a distinct column of a small
+    table): one scan with two hash lookups, on any engine."""
+    t = ids.as_table()
+    k = t.columns[0]
+    a = t.select(k_a=t[k])
+    b = t.select(k_b=t[k])
+    j = ev.left_join(a, ev.actor_id == a.k_a).left_join(b, ev.target_id == b.k_b)
+    return j.filter(j.k_a.notnull() | j.k_b.notnull()).select(*ev.columns)
+
+
+def _undirected(ev: ir.Table) -> ir.Table:
+    """(u, v) both ways round for every (actor_id, target_id) row, as one string type."""
+    a, t = ev.actor_id.cast(_STR), ev.target_id.cast(_STR)
+    return ibis.union(ev.select(u=a, v=t), ev.select(u=t, v=a))
 
 
 def best_operation(admitted: pd.DataFrame) -> pd.DataFrame:
