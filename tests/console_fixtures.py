@@ -12,8 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from counterspy.api.app import create_app
+from counterspy.audit.models import AuditRow
 from counterspy.auth import users
 from counterspy.auth.roles import Role
 from counterspy.cases.models import CaseAccountRow
@@ -193,3 +196,22 @@ def csrf_token(html: str) -> str:
     m = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert m, "page has no CSRF token"
     return m.group(1)
+
+
+def client_as(env: ConsoleEnv, name: str) -> TestClient:
+    """A test client signed in to the console as ``name`` (password :data:`PASSWORD`)."""
+    client = TestClient(create_app(env.workspace, store=env.store))
+    form = client.get("/console/sign-in")
+    resp = client.post(
+        "/console/sign-in",
+        data={"name": name, "password": PASSWORD, "login_token": login_token(form.text)},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    return client
+
+
+def audit_actions(env: ConsoleEnv) -> list[str]:
+    """Every audit action recorded in ``env``'s store, in chain order."""
+    with env.store.session() as s:
+        return list(s.execute(select(AuditRow.action).order_by(AuditRow.seq)).scalars())

@@ -12,18 +12,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from counterspy.api.app import create_app
-from counterspy.audit.models import AuditRow
 from counterspy.cases.models import AppealRow, CaseAccountRow, CaseInfraRow
 from counterspy.cases.review import review_accounts
 from counterspy.cases.views import Decision
 from counterspy.enforce.models import EnforcementActionRow
 from tests.console_fixtures import (
-    PASSWORD,
     ConsoleEnv,
+    audit_actions,
+    client_as,
     clone_env,
     csrf_token,
-    login_token,
     make_console_env,
 )
 
@@ -56,26 +54,9 @@ def env(template: ConsoleEnv, tmp_path: Path) -> Iterator[ConsoleEnv]:
     e.store.dispose()
 
 
-def client_as(env: ConsoleEnv, name: str) -> TestClient:
-    client = TestClient(create_app(env.workspace, store=env.store))
-    form = client.get("/console/sign-in")
-    resp = client.post(
-        "/console/sign-in",
-        data={"name": name, "password": PASSWORD, "login_token": login_token(form.text)},
-        follow_redirects=False,
-    )
-    assert resp.status_code == 303
-    return client
-
-
 def post_form(c: TestClient, page: str, action: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
     token = csrf_token(c.get(page).text)
     return c.post(action, data={**data, "csrf_token": token})
-
-
-def audit_actions(env: ConsoleEnv) -> list[str]:
-    with env.store.session() as s:
-        return list(s.execute(select(AuditRow.action).order_by(AuditRow.seq)).scalars())
 
 
 def infra_decisions(env: ConsoleEnv) -> dict[str, str]:

@@ -11,16 +11,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from counterspy.api.app import create_app
 from counterspy.audit.models import AuditRow
 from counterspy.intel.models import BlocklistEntry
 from counterspy.notify import planning
 from tests.console_fixtures import (
     PASSWORD,
     ConsoleEnv,
+    audit_actions,
+    client_as,
     clone_env,
     csrf_token,
-    login_token,
     make_console_env,
 )
 
@@ -35,23 +35,6 @@ def env(template: ConsoleEnv, tmp_path: Path) -> Iterator[ConsoleEnv]:
     e = clone_env(template, tmp_path)
     yield e
     e.store.dispose()
-
-
-def client_as(env: ConsoleEnv, name: str) -> TestClient:
-    client = TestClient(create_app(env.workspace, store=env.store))
-    form = client.get("/console/sign-in")
-    resp = client.post(
-        "/console/sign-in",
-        data={"name": name, "password": PASSWORD, "login_token": login_token(form.text)},
-        follow_redirects=False,
-    )
-    assert resp.status_code == 303
-    return client
-
-
-def audit_actions(env: ConsoleEnv) -> list[str]:
-    with env.store.session() as s:
-        return list(s.execute(select(AuditRow.action).order_by(AuditRow.seq)).scalars())
 
 
 def test_dashboard_counts_firms_phases_countries_and_pending(env: ConsoleEnv) -> None:
