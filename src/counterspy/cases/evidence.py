@@ -23,7 +23,7 @@ from counterspy.analytics.engine import connect, fetch
 from counterspy.analytics.tables import load_tables
 from counterspy.detect.base import url_domain
 from counterspy.detect.coordination import SharedInfrastructure
-from counterspy.detect.results import read_result
+from counterspy.detect.results import SignalRow, read_result, signals_by_account
 from counterspy.model import Phase
 from counterspy.workspace import Workspace
 
@@ -39,39 +39,13 @@ def digest(value: Json) -> str:
 
 
 @dataclass(frozen=True)
-class Signal:
-    detector: str
-    signal: str
-    phase: str
-    value: float
-    threshold: float
-    weight: float
-    window_start: str | None
-    window_end: str | None
-    evidence: str
-
-    def to_json(self) -> dict[str, Json]:
-        return {
-            "detector": self.detector,
-            "signal": self.signal,
-            "phase": self.phase,
-            "value": self.value,
-            "threshold": self.threshold,
-            "weight": self.weight,
-            "window_start": self.window_start,
-            "window_end": self.window_end,
-            "evidence": self.evidence,
-        }
-
-
-@dataclass(frozen=True)
 class AccountEvidence:
     account_id: str
     operation_id: str
     score: float
     role: str  # highest phase of the chain its signals reached; "coordinated" if none
     phases: tuple[str, ...]
-    signals: tuple[Signal, ...]
+    signals: tuple[SignalRow, ...]
 
     def to_json(self) -> dict[str, Json]:
         return {
@@ -137,37 +111,15 @@ class DetectedOperation:
     infrastructure: tuple[InfraEvidence, ...]
 
 
-def _iso(value: object) -> str | None:
-    if value is None or pd.isna(value):  # type: ignore[call-overload]
-        return None
-    return pd.Timestamp(value).isoformat()  # type: ignore[arg-type]
-
-
 def _role(phases: set[str]) -> str:
     ranked = [p for p in Phase if p.value in phases]
     return max(ranked, key=lambda p: p.rank).value if ranked else "coordinated"
 
 
-def _signals(ws: Workspace, accounts: set[str]) -> dict[str, list[Signal]]:
+def _signals(ws: Workspace, accounts: set[str]) -> dict[str, list[SignalRow]]:
     frame = read_result(ws, "signals")
     frame = frame[frame["account_id"].isin(accounts)]
-    out: dict[str, list[Signal]] = defaultdict(list)
-    ordered = frame.sort_values(["account_id", "phase", "detector", "signal"])
-    for r in ordered.to_dict("records"):
-        out[str(r["account_id"])].append(
-            Signal(
-                detector=str(r["detector"]),
-                signal=str(r["signal"]),
-                phase=str(r["phase"]),
-                value=float(r["value"]),
-                threshold=float(r["threshold"]),
-                weight=float(r["weight"]),
-                window_start=_iso(r["window_start"]),
-                window_end=_iso(r["window_end"]),
-                evidence=str(r["evidence"]),
-            )
-        )
-    return out
+    return signals_by_account(frame.sort_values(["account_id", "phase", "detector", "signal"]))
 
 
 def _targets(ws: Workspace) -> dict[str, pd.DataFrame]:

@@ -12,8 +12,9 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from counterspy.cases.evidence import OperationEvidence, Signal
+from counterspy.cases.evidence import OperationEvidence
 from counterspy.cases.models import AppealRow, CaseAccountRow, CaseInfraRow, CaseRow
+from counterspy.detect.results import SignalRow
 from counterspy.enforce.models import EnforcementActionRow
 from counterspy.errors import NotFoundError
 
@@ -75,7 +76,7 @@ class CaseAccount:
     score: float
     role: str
     phases: tuple[str, ...]
-    signals: tuple[Signal, ...]
+    signals: tuple[SignalRow, ...]
     decision: Decision
     reason_code: str | None
     note: str | None
@@ -233,7 +234,7 @@ def account_view(row: CaseAccountRow, status: str | None) -> CaseAccount:
         score=row.score,
         role=row.role,
         phases=tuple(doc["phases"]),
-        signals=tuple(Signal(**s) for s in doc["signals"]),
+        signals=tuple(SignalRow(**s) for s in doc["signals"]),
         decision=Decision(row.decision),
         reason_code=row.reason_code,
         note=row.note,

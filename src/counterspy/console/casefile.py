@@ -18,6 +18,7 @@ from counterspy.audit.models import AuditRow
 from counterspy.console.decisions import PENDING, AccountDecision, decisions
 from counterspy.console.graph import Graph, layout_graph, operation_edges
 from counterspy.console.overview import num, results_or_empty
+from counterspy.detect.results import SignalRow, signals_by_account
 from counterspy.errors import CounterspyError, NotFoundError
 from counterspy.workspace import Workspace
 
@@ -37,22 +38,11 @@ class OperationLine:
 
 
 @dataclass(frozen=True)
-class SignalLine:
-    detector: str
-    phase: str
-    value: float
-    threshold: float
-    weight: float
-    window_start: datetime | None
-    evidence: str
-
-
-@dataclass(frozen=True)
 class AccountLine:
     account_id: str
     score: float
     flagged: bool
-    signals: tuple[SignalLine, ...]
+    signals: tuple[SignalRow, ...]
     decision: str  # pending | approved | rejected | reinstated
     decision_detail: str
     case_id: int | None
@@ -131,28 +121,15 @@ def list_operations(
     return tuple(sorted(lines, key=lambda o: (-o.awaiting, o.operation_id)))
 
 
-def _signals(signals: pd.DataFrame) -> dict[str, tuple[SignalLine, ...]]:
-    """Each account's signals, strongest first (plain records: pandas rows are slow)."""
-    out: dict[str, list[SignalLine]] = {}
+def _signals(signals: pd.DataFrame) -> dict[str, tuple[SignalRow, ...]]:
+    """Each account's signals, strongest first."""
     ordered = signals.sort_values("weight", ascending=False, kind="stable")
-    for r in ordered.to_dict("records"):
-        out.setdefault(str(r["account_id"]), []).append(
-            SignalLine(
-                detector=str(r["detector"]),
-                phase=str(r["phase"]),
-                value=num(r["value"]),
-                threshold=num(r["threshold"]),
-                weight=num(r["weight"]),
-                window_start=_ts(r["window_start"]),
-                evidence=str(r["evidence"]),
-            )
-        )
-    return {k: tuple(v) for k, v in out.items()}
+    return {k: tuple(v) for k, v in signals_by_account(ordered).items()}
 
 
 def timeline(
     session: Session,
-    signals: dict[str, tuple[SignalLine, ...]],
+    signals: dict[str, tuple[SignalRow, ...]],
     targets: tuple[TargetLine, ...],
     extra_subjects: tuple[tuple[str, str], ...] = (),
 ) -> tuple[TimelineEntry, ...]:
@@ -161,10 +138,9 @@ def timeline(
     entries: list[TimelineEntry] = []
     for account, lines in signals.items():
         for sig in lines:
-            if sig.window_start is not None:
-                entries.append(
-                    TimelineEntry(sig.window_start, sig.phase, f"{account}: {sig.evidence}")
-                )
+            started = sig.started
+            if started is not None:
+                entries.append(TimelineEntry(started, sig.phase, f"{account}: {sig.evidence}"))
     first_by_phase: dict[str, TargetLine] = {}
     for t in targets:
         if t.first_seen is None:

@@ -4,8 +4,6 @@ code; approvals go to the enforcement outbox through ``review_accounts``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -13,29 +11,15 @@ from sqlalchemy.orm import Session
 from counterspy.api.auth import db_session
 from counterspy.auth.roles import Permission
 from counterspy.cases.codes import Use, reason_codes
-from counterspy.cases.evidence import Signal
 from counterspy.cases.review import review_accounts
 from counterspy.cases.views import CaseDetail, CaseState, Decision, get_case, list_cases
-from counterspy.console.casefile import SignalLine, graph_of, targets_of, timeline
+from counterspy.console.casefile import graph_of, targets_of, timeline
 from counterspy.console.sessions import ConsoleSession
 from counterspy.console.web import needs, render, row_id, signed_in
 from counterspy.errors import ConflictError, CounterspyError, NotFoundError
 
 router = APIRouter(prefix="/console")
 DECISIONS = {"approve": Decision.APPROVED, "reject": Decision.REJECTED}
-
-
-def _signal_line(s: Signal) -> SignalLine:
-    start = datetime.fromisoformat(s.window_start) if s.window_start else None
-    return SignalLine(
-        detector=s.detector,
-        phase=s.phase,
-        value=s.value,
-        threshold=s.threshold,
-        weight=s.weight,
-        window_start=start,
-        evidence=s.evidence,
-    )
 
 
 # ``?done=<kind>-<n>`` after a form: what the case page says (kind → text with {n}).
@@ -79,7 +63,7 @@ def case_page(
         targets = targets_of(ws, op_ids)
     except CounterspyError:  # detection results gone: the case keeps its own snapshot
         targets = ()
-    signals = {a.account_id: tuple(_signal_line(s) for s in a.signals) for a in detail.accounts}
+    signals = {a.account_id: a.signals for a in detail.accounts}
     return render(
         request,
         "case.html.j2",

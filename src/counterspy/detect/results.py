@@ -12,6 +12,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -21,6 +22,72 @@ from counterspy.errors import CounterspyError
 from counterspy.workspace import Workspace
 
 RESULT_TABLES = ("signals", "accounts", "operations", "targets", "bad_domains")
+
+
+@dataclass(frozen=True)
+class SignalRow:
+    """One row of ``results/signals`` for one account: the evidence behind a signal.
+
+    The one record type for signals outside the engine (case evidence snapshots, the console).
+    Windows are ISO-8601 strings, as they are stored in case snapshots.
+    """
+
+    detector: str
+    signal: str
+    phase: str
+    value: float
+    threshold: float
+    weight: float
+    window_start: str | None
+    window_end: str | None
+    evidence: str
+
+    @property
+    def started(self) -> datetime | None:
+        """``window_start`` as an aware datetime (UTC when the stored value has no zone)."""
+        if not self.window_start:
+            return None
+        at = datetime.fromisoformat(self.window_start)
+        return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "detector": self.detector,
+            "signal": self.signal,
+            "phase": self.phase,
+            "value": self.value,
+            "threshold": self.threshold,
+            "weight": self.weight,
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+            "evidence": self.evidence,
+        }
+
+
+def _iso(value: object) -> str | None:
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return None
+    return pd.Timestamp(value).isoformat()  # type: ignore[arg-type]
+
+
+def signals_by_account(frame: pd.DataFrame) -> dict[str, list[SignalRow]]:
+    """Rows of a signals table grouped by account, each account's rows in frame order."""
+    out: dict[str, list[SignalRow]] = {}
+    for r in frame.to_dict("records"):
+        out.setdefault(str(r["account_id"]), []).append(
+            SignalRow(
+                detector=str(r["detector"]),
+                signal=str(r["signal"]),
+                phase=str(r["phase"]),
+                value=float(r["value"]),
+                threshold=float(r["threshold"]),
+                weight=float(r["weight"]),
+                window_start=_iso(r["window_start"]),
+                window_end=_iso(r["window_end"]),
+                evidence=str(r["evidence"]),
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True)
