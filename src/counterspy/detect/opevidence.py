@@ -1,0 +1,387 @@
+"""Operation evidence: accounts admitted to a detected operation by what ties them to it.
+
+Operation expansion (``detect/expand.py``) admits quiet accounts that act, as distant
+strangers, on several of an operation's rare targets. Missed operators at stealth 2 mostly
+fail it for one of three reasons, each of which is evidence of its own once an operation has
+been detected (rules measured on the tuning seeds, see docs/detection.md):
+
+``operation_shared_device``
+    the account used a device that a member of the operation used, and that at most
+    ``max_accounts_per_device`` accounts use in all. Personas run from one handset or
+    emulator; ordinary people almost never share a device with a stranger (an IP address,
+    unlike a device, is shared by whole VPN exits and carrier NATs and is *not* used here).
+``operation_shared_photo``
+    its profile photo is a member's, used by at most ``max_accounts_per_photo`` accounts
+    (stock avatars used by many are ignored).
+``operation_weak_on_targets``
+    it fired per-account signals that stay below the flag threshold (score ≥
+    ``min_own_score``, e.g. acting on at-risk strangers) *and* acted as a stranger, looking
+    (profile / friend-list view, friend request, follow), on the operation's core targets with
+    IDF-weighted evidence ≥ ``min_target_evidence``, and those targets are ≥ ``min_focus`` of
+    all the accounts it targeted: two weak pieces of evidence pointing at the same operation.
+
+Every rule also requires an account no older than ``max_account_age_days``, never admits a
+flagged account or one in the protection programme, and anchors only on operations with ≥
+``min_members`` accounts. Core targets are defined as in operation expansion: accounts the
+members targeted that are at risk or reached by two members, visited by ≤ ``max_visitors``.
+
+Each admission is one signal row (detector ``operation.evidence``, phase ``operation``) with
+the values, thresholds and a sentence. Everything heavy is an Ibis expression; Python sees only
+the admitted accounts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from counterspy.analytics.engine import fetch
+from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
+from counterspy.detect.expand import TARGETING_TYPES
+from counterspy.model import EventType
+
+DETECTOR = "operation.evidence"
+PHASE = "operation"
+
+EVIDENCE_COLUMNS = (
+    "account_id",
+    "operation_id",
+    "signal",
+    "value",
+    "n",
+    "extra",
+    "example",
+    "age_days",
+    "window_start",
+    "window_end",
+)
+"""One admitted (account, operation, rule): ``value`` the rule's measured value, ``n`` a count
+(members sharing, core targets), ``extra`` a second measure (key popularity, focus),
+``example`` a device, photo or target."""
+
+
+@dataclass(frozen=True)
+class OperationEvidence:
+    """Admission rules on operation-level evidence (see the module docstring)."""
+
+    enabled: bool = True
+    version = 1
+    min_members: int = 2
+    max_account_age_days: int = 1000
+    # Shared device: tuning seeds 1-3, 11-14 (stealth 2) admitted 6 operators and no other
+    # account at every limit from 3 to 20.
+    max_accounts_per_device: int = 10
+    max_accounts_per_photo: int = 20
+    # Weak own signals plus the operation's targets.
+    min_own_score: float = 0.3
+    min_target_evidence: float = 0.8
+    min_focus: float = 0.3
+    max_visitors: int = 50
+    rare_visitors: int = 10
+    weight: float = 1.0
+
+    def params_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    # ----------------------------------------------------------------------------- rules
+    def shared_device(self, ctx: DetectionContext, a: _Anchors) -> ir.Table:
+        em = a.member_events.filter(a.member_events.device_id.notnull())
+        mk = em.select(k_op=em.o_id, k_dev=em.device_id, k_m=em.actor_id).distinct()
+        keys = mk.select(u_dev=mk.k_dev).distinct()
+        e = ctx.events.filter(ctx.events.device_id.notnull())
+        on = e.inner_join(keys, e.device_id == keys.u_dev)
+        on = on.group_by(x=on.actor_id, dev=on.device_id).aggregate(
+            first=on.ts.min(), last=on.ts.max()
+        )
+        pop = on.group_by(p_dev=on.dev).aggregate(k_pop=on.count())
+        pop = pop.filter(pop.k_pop <= self.max_accounts_per_device)
+        o = a.outsiders(on, "x")
+        c = o.inner_join(pop, o.dev == pop.p_dev)
+        c = c.inner_join(mk, c.dev == mk.k_dev)
+        g = c.group_by(account_id=c.x, operation_id=c.k_op).aggregate(
+            n=c.k_m.nunique(),
+            extra=c.k_pop.max().cast("float64"),
+            example=c.dev.min(),
+            window_start=c.first.min(),
+            window_end=c.last.max(),
+        )
+        return a.finish(g, "operation_shared_device", "n")
+
+    def shared_photo(self, ctx: DetectionContext, a: _Anchors) -> ir.Table:
+        acc = ctx.accounts.filter(ctx.accounts.photo_hash.notnull())
+        acc = acc.select(x=acc.account_id, photo=acc.photo_hash)
+        m = a.members
+        mp = acc.inner_join(m, acc.x == m.m_id).select(k_op=m.o_id, k_photo=acc.photo, k_m=m.m_id)
+        keys = mp.select(u_photo=mp.k_photo).distinct()
+        on = acc.inner_join(keys, acc.photo == keys.u_photo).select("x", "photo")
+        pop = on.group_by(p_photo=on.photo).aggregate(k_pop=on.count())
+        pop = pop.filter(pop.k_pop <= self.max_accounts_per_photo)
+        o = a.outsiders(on, "x")
+        c = o.inner_join(pop, o.photo == pop.p_photo)
+        c = c.inner_join(mp, c.photo == mp.k_photo)
+        g = c.group_by(account_id=c.x, operation_id=c.k_op).aggregate(
+            n=c.k_m.nunique(),
+            extra=c.k_pop.max().cast("float64"),
+            example=c.photo.min(),
+        )
+        # A profile attribute has no time: the window is the observed period.
+        span = ctx.events.aggregate(window_start=ctx.events.ts.min(), window_end=ctx.as_of)
+        g = g.cross_join(span)
+        return a.finish(g, "operation_shared_photo", "n")
+
+    def weak_on_targets(self, ctx: DetectionContext, a: _Anchors) -> ir.Table:
+        weak = a.weak.select(w_id=a.weak.account_id, own=a.weak.score)
+        e = _named(ctx.events).filter(ctx.events.event_type.isin(TARGETING_TYPES))
+        ew = e.inner_join(weak, e.actor_id == weak.w_id)
+        ntg = ew.group_by(n_x=ew.actor_id).aggregate(n_targeted=ew.target_id.nunique())
+        core = a.core_targets(self)
+        ids = core.select(c_t=core.t_id).distinct()
+        on = ew.inner_join(ids, ew.target_id == ids.c_t)
+        pairs = on.group_by(x=on.actor_id, t=on.target_id).aggregate(
+            first=on.ts.min(),
+            last=on.ts.max(),
+            n_look=(on.event_type != EventType.MESSAGE.value).cast("int64").sum(),
+        )
+        pairs = pairs.filter(pairs.n_look > 0)
+        # Stranger: the target had not acted on the account before its first action.
+        n = _named(ctx.events)
+        back = n.inner_join(ids, n.actor_id == ids.c_t)
+        back = back.inner_join(weak, back.target_id == weak.w_id)
+        back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
+        pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))
+        pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
+        o = a.outsiders(pairs, "x")
+        j = o.inner_join(core, o.t == core.t_id)
+        w = ibis.least(1.0, (self.rare_visitors / j.df.cast("float64")).sqrt())
+        g = j.group_by(account_id=j.x, operation_id=j.o_id).aggregate(
+            value=w.sum().round(6),
+            n=j.t.nunique(),
+            example=j.t.min(),
+            window_start=j.first.min(),
+            window_end=j.last.max(),
+        )
+        g = g.inner_join(ntg, g.account_id == ntg.n_x)
+        focus = g.n / ibis.greatest(g.n_targeted, 1)
+        g = g.mutate(extra=focus.cast("float64"))
+        g = g.filter((g.value >= self.min_target_evidence - 1e-9) & (g.extra >= self.min_focus))
+        return a.finish(g, "operation_weak_on_targets", "value")
+
+    # --------------------------------------------------------------------------- driver
+    def admitted(
+        self,
+        ctx: DetectionContext,
+        members: ir.Table,
+        flagged: ir.Table,
+        weak: ir.Table,
+    ) -> ir.Table:
+        """Admitted (account, operation, rule) rows (:data:`EVIDENCE_COLUMNS`).
+
+        ``members``: (account_id, operation_id) of operations with ≥ ``min_members``;
+        ``flagged``: (account_id) of every flagged account (never admitted; protected accounts
+        are excluded here too); ``weak``: (account_id, score) of unflagged accounts whose own
+        signals scored ≥ ``min_own_score``.
+        """
+        a = _Anchors(ctx, members, flagged, weak, self)
+        return ibis.union(*(rule(self, ctx, a) for _, rule in RULES))
+
+    def signal_rows(self, admitted: pd.DataFrame) -> pd.DataFrame:
+        """Explainable signal rows (:data:`SIGNAL_COLUMNS`) for fetched admitted rows."""
+        if admitted.empty:
+            return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+        text = [
+            TEMPLATES[s].format(p=self, op=op, n=n, v=v, x=x, ex=ex, age=age)
+            for s, op, n, v, x, ex, age in zip(
+                admitted["signal"],
+                admitted["operation_id"],
+                admitted["n"],
+                admitted["value"],
+                admitted["extra"],
+                admitted["example"],
+                admitted["age_days"],
+                strict=True,
+            )
+        ]
+        thresholds = admitted["signal"].map(lambda s: float(THRESHOLDS[s](self)))
+        return pd.DataFrame(
+            {
+                "account_id": admitted["account_id"],
+                "detector": DETECTOR,
+                "version": self.version,
+                "phase": PHASE,
+                "signal": admitted["signal"],
+                "value": admitted["value"].astype("float64"),
+                "threshold": thresholds.astype("float64"),
+                "weight": float(self.weight),
+                "window_start": admitted["window_start"],
+                "window_end": admitted["window_end"],
+                "evidence": text,
+                "params": self.params_json(),
+            },
+            columns=list(SIGNAL_COLUMNS),
+        )
+
+
+class _Anchors:
+    """What every rule reads about the anchoring operations (lazy, shared expressions)."""
+
+    def __init__(
+        self,
+        ctx: DetectionContext,
+        members: ir.Table,
+        flagged: ir.Table,
+        weak: ir.Table,
+        policy: OperationEvidence,
+    ) -> None:
+        self.ctx = ctx
+        self.policy = policy
+        self.members = members.select(m_id=members.account_id, o_id=members.operation_id)
+        self.flagged = flagged.select(f_id=flagged.account_id).distinct()
+        self.weak = weak
+        e = ctx.events
+        em = e.inner_join(self.members, e.actor_id == self.members.m_id)
+        self.member_events = em.select(
+            "ts", "actor_id", "event_type", "target_id", "device_id", "o_id"
+        )
+        self._core: ir.Table | None = None
+
+    def outsiders(self, t: ir.Table, col: str) -> ir.Table:
+        """Rows of ``t`` whose ``col`` is neither flagged nor in the protection programme."""
+        prot = self.ctx.at_risk_accounts
+        t = t.anti_join(self.flagged, t[col] == self.flagged.f_id)
+        return t.anti_join(prot, t[col] == prot.r_id)
+
+    def core_targets(self, p: OperationEvidence) -> ir.Table:
+        """(o_id, t_id, df): the operations' core targets and their visitor counts."""
+        if self._core is None:
+            mt = _named(self.member_events, "o_id")
+            mt = mt.filter(mt.event_type.isin(TARGETING_TYPES))
+            mt = mt.anti_join(self.flagged, mt.target_id == self.flagged.f_id)
+            per = mt.group_by(o_id=mt.o_id, t_id=mt.target_id).aggregate(m_n=mt.actor_id.nunique())
+            r = self.ctx.at_risk_accounts.select(ar_id=self.ctx.at_risk_accounts.r_id)
+            per = per.left_join(r, per.t_id == r.ar_id)
+            core = per.filter(per.ar_id.notnull() | (per.m_n >= 2)).select("o_id", "t_id")
+            ids = core.select(c_t=core.t_id).distinct()
+            n = _named(self.ctx.events)
+            on = n.inner_join(ids, n.target_id == ids.c_t)
+            vis = on.group_by(v_t=on.target_id).aggregate(df=on.actor_id.nunique())
+            vis = vis.filter(vis.df <= p.max_visitors)
+            core = core.inner_join(vis, core.t_id == vis.v_t)
+            self._core = core.select("o_id", "t_id", "df")
+        return self._core
+
+    def finish(self, g: ir.Table, signal: str, value: str) -> ir.Table:
+        """Age condition and the common columns (``value``: the column holding the value)."""
+        a = self.ctx.accounts
+        acc = a.select(a_id=a.account_id, created=a.created_at)
+        g = g.inner_join(acc, g.account_id == acc.a_id)
+        age = ((self.ctx.as_of.epoch_seconds() - g.created.epoch_seconds()) / 86400).cast("int64")
+        g = g.mutate(age_days=age)
+        g = g.filter(g.age_days <= self.policy.max_account_age_days)
+        return g.select(
+            account_id=g.account_id,
+            operation_id=g.operation_id,
+            signal=ibis.literal(signal),
+            value=g[value].cast("float64"),
+            n=g.n.cast("int64"),
+            extra=g.extra.cast("float64"),
+            example=g.example.cast("string"),
+            age_days=g.age_days,
+            window_start=g.window_start,
+            window_end=g.window_end,
+        )
+
+
+def _named(ev: ir.Table, *extra: str) -> ir.Table:
+    ev = ev.filter(ev.target_id.notnull() & (ev.actor_id != ev.target_id))
+    return ev.select("ts", "actor_id", "event_type", "target_id", *extra)
+
+
+Rule = Callable[[OperationEvidence, DetectionContext, _Anchors], ir.Table]
+
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("operation_shared_device", OperationEvidence.shared_device),
+    ("operation_shared_photo", OperationEvidence.shared_photo),
+    ("operation_weak_on_targets", OperationEvidence.weak_on_targets),
+)
+"""Signal name → rule, strongest first (an account matching several operations joins the one
+its strongest rule names)."""
+
+RANK = {name: i for i, (name, _) in enumerate(RULES)}
+
+THRESHOLDS: Mapping[str, Callable[[OperationEvidence], float]] = {
+    "operation_shared_device": lambda p: 1.0,
+    "operation_shared_photo": lambda p: 1.0,
+    "operation_weak_on_targets": lambda p: p.min_target_evidence,
+}
+
+TEMPLATES: Mapping[str, str] = {
+    "operation_shared_device": (
+        "joined {op}: used device {ex}, which {n} of its members used and {x:.0f} accounts use "
+        "in all (max {p.max_accounts_per_device}); account {age} days old "
+        "(max {p.max_account_age_days})"
+    ),
+    "operation_shared_photo": (
+        "joined {op}: its profile photo {ex} is the photo of {n} of its members, used by "
+        "{x:.0f} accounts in all (max {p.max_accounts_per_photo}); account {age} days old "
+        "(max {p.max_account_age_days})"
+    ),
+    "operation_weak_on_targets": (
+        "joined {op}: own signals below the flag threshold (score >= {p.min_own_score}) and "
+        "looked, as a stranger, at {n} of its core targets (IDF-weighted evidence {v:.2f}, "
+        "threshold {p.min_target_evidence}; e.g. {ex}); {x:.0%} of the accounts it targeted "
+        "(min {p.min_focus:.0%}); account {age} days old (max {p.max_account_age_days})"
+    ),
+}
+
+
+def best_rows(admitted: pd.DataFrame) -> pd.DataFrame:
+    """Every rule row of each account's chosen operation: the operation named by its strongest
+    rule (ties: larger value, then smallest operation id)."""
+    if admitted.empty:
+        return admitted
+    a = admitted.assign(_rank=admitted["signal"].map(RANK))
+    best = a.sort_values(
+        ["account_id", "_rank", "value", "operation_id"], ascending=[True, True, False, True]
+    ).drop_duplicates("account_id")[["account_id", "operation_id"]]
+    out = a.merge(best, on=["account_id", "operation_id"])
+    return out.sort_values(["account_id", "_rank"]).drop(columns="_rank").reset_index(drop=True)
+
+
+def admit(
+    ctx: DetectionContext,
+    membership: Mapping[str, str],
+    scores: pd.Series,
+    protected: set[str],
+    policy: OperationEvidence,
+    memtable: Callable[[pd.DataFrame, Mapping[str, str]], Any],
+) -> tuple[dict[str, str], pd.DataFrame]:
+    """Membership with the accounts admitted on operation evidence, and their signal rows.
+
+    ``scores``: every account's score so far (index account_id); ``memtable`` turns a small
+    frame into an engine table with the given schema.
+    """
+    sizes = pd.Series(list(membership.values()), dtype="object").value_counts()
+    big = set(sizes[sizes >= policy.min_members].index)
+    members = pd.DataFrame(
+        {"account_id": list(membership), "operation_id": list(membership.values())}
+    )
+    flagged_t = memtable(members[["account_id"]], {"account_id": "string"})
+    members = members[members["operation_id"].isin(big)]
+    if members.empty:
+        return dict(membership), pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+    members_t = memtable(members, {"account_id": "string", "operation_id": "string"})
+    w = scores[(scores >= policy.min_own_score) & ~scores.index.isin(set(membership))]
+    weak = pd.DataFrame({"account_id": w.index.astype(str), "score": w.to_numpy(dtype="float64")})
+    weak_t = memtable(weak, {"account_id": "string", "score": "float64"})
+    rows = fetch(policy.admitted(ctx, members_t, flagged_t, weak_t))
+    rows = rows[~rows["account_id"].isin(protected | set(membership))]
+    rows = best_rows(rows)
+    out = dict(membership)
+    out.update(zip(rows["account_id"], rows["operation_id"], strict=True))
+    return out, policy.signal_rows(rows)
