@@ -152,7 +152,7 @@ def test_signal_rows_explain_the_admission(rows: pd.DataFrame) -> None:
     assert dev["value"] == 1.0
     weak = rows[rows["account_id"] == "weak"].iloc[0]
     assert weak["threshold"] == OperationEvidence().min_target_evidence
-    assert "1 of its core targets" in weak["evidence"]
+    assert "1 of its targets" in weak["evidence"]
     assert weak["window_start"] <= weak["window_end"]
     assert '"min_own_score": 0.3' in weak["params"]
 

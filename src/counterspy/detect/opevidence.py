@@ -16,14 +16,17 @@ been detected (rules measured on the tuning seeds, see docs/detection.md):
 ``operation_weak_on_targets``
     it fired per-account signals that stay below the flag threshold (score ≥
     ``min_own_score``, e.g. acting on at-risk strangers) *and* acted as a stranger, looking
-    (profile / friend-list view, friend request, follow), on the operation's core targets with
+    (profile / friend-list view, friend request, follow), on the operation's targets with
     IDF-weighted evidence ≥ ``min_target_evidence``, and those targets are ≥ ``min_focus`` of
     all the accounts it targeted: two weak pieces of evidence pointing at the same operation.
+    The operation's targets are every account a member targeted (views, friend-list views,
+    friend requests, messages, follows) that ≤ ``max_visitors`` accounts act on — not only the
+    *core* targets operation expansion uses (at risk or reached by two members): at stealth 2
+    a detected operation is often two or three members, whose targets rarely overlap.
 
 Every rule also requires an account no older than ``max_account_age_days``, never admits a
 flagged account or one in the protection programme, and anchors only on operations with ≥
-``min_members`` accounts. Core targets are defined as in operation expansion: accounts the
-members targeted that are at risk or reached by two members, visited by ≤ ``max_visitors``.
+``min_members`` accounts.
 
 Each admission is one signal row (detector ``operation.evidence``, phase ``operation``) with
 the values, thresholds and a sentence. Everything heavy is an Ibis expression; Python sees only
@@ -62,7 +65,7 @@ EVIDENCE_COLUMNS = (
     "window_end",
 )
 """One admitted (account, operation, rule): ``value`` the rule's measured value, ``n`` a count
-(members sharing, core targets), ``extra`` a second measure (key popularity, focus),
+(members sharing, targets), ``extra`` a second measure (key popularity, focus),
 ``example`` a device, photo or target."""
 
 
@@ -140,7 +143,7 @@ class OperationEvidence:
         e = _named(ctx.events).filter(ctx.events.event_type.isin(TARGETING_TYPES))
         ew = e.inner_join(weak, e.actor_id == weak.w_id)
         ntg = ew.group_by(n_x=ew.actor_id).aggregate(n_targeted=ew.target_id.nunique())
-        core = a.core_targets(self)
+        core = a.targets(self)
         ids = core.select(c_t=core.t_id).distinct()
         on = ew.inner_join(ids, ew.target_id == ids.c_t)
         pairs = on.group_by(x=on.actor_id, t=on.target_id).aggregate(
@@ -248,7 +251,7 @@ class _Anchors:
         self.member_events = em.select(
             "ts", "actor_id", "event_type", "target_id", "device_id", "o_id"
         )
-        self._core: ir.Table | None = None
+        self._targets: ir.Table | None = None
 
     def outsiders(self, t: ir.Table, col: str) -> ir.Table:
         """Rows of ``t`` whose ``col`` is neither flagged nor in the protection programme."""
@@ -256,24 +259,22 @@ class _Anchors:
         t = t.anti_join(self.flagged, t[col] == self.flagged.f_id)
         return t.anti_join(prot, t[col] == prot.r_id)
 
-    def core_targets(self, p: OperationEvidence) -> ir.Table:
-        """(o_id, t_id, df): the operations' core targets and their visitor counts."""
-        if self._core is None:
+    def targets(self, p: OperationEvidence) -> ir.Table:
+        """(o_id, t_id, df): accounts the operations' members targeted (never a flagged
+        account) that at most ``max_visitors`` accounts act on, and that visitor count."""
+        if self._targets is None:
             mt = _named(self.member_events, "o_id")
             mt = mt.filter(mt.event_type.isin(TARGETING_TYPES))
             mt = mt.anti_join(self.flagged, mt.target_id == self.flagged.f_id)
-            per = mt.group_by(o_id=mt.o_id, t_id=mt.target_id).aggregate(m_n=mt.actor_id.nunique())
-            r = self.ctx.at_risk_accounts.select(ar_id=self.ctx.at_risk_accounts.r_id)
-            per = per.left_join(r, per.t_id == r.ar_id)
-            core = per.filter(per.ar_id.notnull() | (per.m_n >= 2)).select("o_id", "t_id")
-            ids = core.select(c_t=core.t_id).distinct()
+            per = mt.select(o_id=mt.o_id, t_id=mt.target_id).distinct()
+            ids = per.select(c_t=per.t_id).distinct()
             n = _named(self.ctx.events)
             on = n.inner_join(ids, n.target_id == ids.c_t)
             vis = on.group_by(v_t=on.target_id).aggregate(df=on.actor_id.nunique())
             vis = vis.filter(vis.df <= p.max_visitors)
-            core = core.inner_join(vis, core.t_id == vis.v_t)
-            self._core = core.select("o_id", "t_id", "df")
-        return self._core
+            per = per.inner_join(vis, per.t_id == vis.v_t)
+            self._targets = per.select("o_id", "t_id", "df")
+        return self._targets
 
     def finish(self, g: ir.Table, signal: str, value: str) -> ir.Table:
         """Age condition and the common columns (``value``: the column holding the value)."""
@@ -333,7 +334,7 @@ TEMPLATES: Mapping[str, str] = {
     ),
     "operation_weak_on_targets": (
         "joined {op}: own signals below the flag threshold (score >= {p.min_own_score}) and "
-        "looked, as a stranger, at {n} of its core targets (IDF-weighted evidence {v:.2f}, "
+        "looked, as a stranger, at {n} of its targets (IDF-weighted evidence {v:.2f}, "
         "threshold {p.min_target_evidence}; e.g. {ex}); {x:.0%} of the accounts it targeted "
         "(min {p.min_focus:.0%}); account {age} days old (max {p.max_account_age_days})"
     ),
