@@ -47,6 +47,10 @@ def _platform() -> Platform:
     p.event(_day(2), "m1", "login", device="handset")
     p.account("devmate", age_days=150)
     p.event(_day(3), "devmate", "reaction", "someone", device="handset")
+    # Second round: a persona sharing a device only with the persona admitted in round one.
+    p.event(_day(3.5), "devmate", "login", device="burner")
+    p.account("chain", age_days=150)
+    p.event(_day(4), "chain", "login", device="burner")
     # Look-alike: a shared terminal a member also used, used by 12 accounts in all.
     p.event(_day(2), "m2", "login", device="library-pc")
     for i in range(10):
@@ -113,10 +117,18 @@ def _by(rows: pd.DataFrame, signal: str) -> set[str]:
 
 
 def test_each_rule_admits_its_planted_operator_and_nothing_else(rows: pd.DataFrame) -> None:
-    assert _by(rows, "operation_shared_device") == {"devmate"}
+    assert _by(rows, "operation_shared_device") == {"devmate", "chain"}
     assert _by(rows, "operation_shared_photo") == {"twin"}
     assert _by(rows, "operation_weak_on_targets") == {"weak"}
     assert list(rows.columns) == list(SIGNAL_COLUMNS)
+
+
+def test_a_second_round_anchors_on_the_grown_operation(rows: pd.DataFrame) -> None:
+    chain = rows[rows["account_id"] == "chain"].iloc[0]
+    assert "round 2" in chain["evidence"]
+    one = _admitted(_platform(), OperationEvidence(rounds=1))
+    assert "chain" not in set(one["account_id"])
+    assert "devmate" in set(one["account_id"])
 
 
 def test_busy_device_old_account_ip_only_and_protected_are_refused(rows: pd.DataFrame) -> None:

@@ -88,6 +88,8 @@ class OperationEvidence:
     max_visitors: int = 50
     rare_visitors: int = 10
     weight: float = 1.0
+    # Rounds of admission, each anchored on the operations the previous one grew.
+    rounds: int = 2
 
     def params_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -197,9 +199,11 @@ class OperationEvidence:
         """Explainable signal rows (:data:`SIGNAL_COLUMNS`) for fetched admitted rows."""
         if admitted.empty:
             return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+        rounds = admitted["round"] if "round" in admitted else pd.Series(1, index=admitted.index)
         text = [
             TEMPLATES[s].format(p=self, op=op, n=n, v=v, x=x, ex=ex, age=age)
-            for s, op, n, v, x, ex, age in zip(
+            + (f" (round {r}: anchored on the operation as round {r - 1} grew it)" if r > 1 else "")
+            for s, op, n, v, x, ex, age, r in zip(
                 admitted["signal"],
                 admitted["operation_id"],
                 admitted["n"],
@@ -207,6 +211,7 @@ class OperationEvidence:
                 admitted["extra"],
                 admitted["example"],
                 admitted["age_days"],
+                rounds,
                 strict=True,
             )
         ]
@@ -365,8 +370,32 @@ def admit(
     """Membership with the accounts admitted on operation evidence, and their signal rows.
 
     ``scores``: every account's score so far (index account_id); ``memtable`` turns a small
-    frame into an engine table with the given schema.
+    frame into an engine table with the given schema. Runs up to ``policy.rounds`` rounds,
+    each anchored on the operations as the previous round grew them (an admitted persona's
+    device or targets are the operation's too); stops early when a round admits nobody.
     """
+    out = dict(membership)
+    found = []
+    for k in range(policy.rounds):
+        rows = _round(ctx, out, scores, protected, policy, memtable)
+        if rows.empty:
+            break
+        rows = rows.assign(round=k + 1)
+        found.append(rows)
+        out.update(zip(rows["account_id"], rows["operation_id"], strict=True))
+    if not found:
+        return out, pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+    return out, policy.signal_rows(pd.concat(found, ignore_index=True))
+
+
+def _round(
+    ctx: DetectionContext,
+    membership: Mapping[str, str],
+    scores: pd.Series,
+    protected: set[str],
+    policy: OperationEvidence,
+    memtable: Callable[[pd.DataFrame, Mapping[str, str]], Any],
+) -> pd.DataFrame:
     sizes = pd.Series(list(membership.values()), dtype="object").value_counts()
     big = set(sizes[sizes >= policy.min_members].index)
     members = pd.DataFrame(
@@ -375,14 +404,11 @@ def admit(
     flagged_t = memtable(members[["account_id"]], {"account_id": "string"})
     members = members[members["operation_id"].isin(big)]
     if members.empty:
-        return dict(membership), pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+        return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
     members_t = memtable(members, {"account_id": "string", "operation_id": "string"})
     w = scores[(scores >= policy.min_own_score) & ~scores.index.isin(set(membership))]
     weak = pd.DataFrame({"account_id": w.index.astype(str), "score": w.to_numpy(dtype="float64")})
     weak_t = memtable(weak, {"account_id": "string", "score": "float64"})
     rows = fetch(policy.admitted(ctx, members_t, flagged_t, weak_t))
     rows = rows[~rows["account_id"].isin(protected | set(membership))]
-    rows = best_rows(rows)
-    out = dict(membership)
-    out.update(zip(rows["account_id"], rows["operation_id"], strict=True))
-    return out, policy.signal_rows(rows)
+    return best_rows(rows)
