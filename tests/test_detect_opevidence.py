@@ -27,7 +27,7 @@ from tests.detect_fixtures import T0, Platform, add_quiet_member, build_platform
 MEMBERS = ("m1", "m2")
 TARGETS = tuple(f"r{i}" for i in range(8))
 # Own scores below the flag threshold (what the per-account signals gave these accounts).
-WEAK = {"weak": 0.45, "weak_friend": 0.45, "weak_broad": 0.45, "faint": 0.15}
+WEAK = {"weak": 0.45, "weak_friend": 0.45, "weak_broad": 0.45, "one_look": 0.45, "faint": 0.15}
 
 
 def _day(d: float) -> datetime:
@@ -75,24 +75,31 @@ def _platform() -> Platform:
     for i in range(24):
         p.account(f"stock{i:02d}", age_days=200, photo="stock")
 
-    # Weak own signals on the operation's targets. Operator: looks at one core target as a
-    # stranger (evidence 1.0) and at little else.
+    # Weak own signals on the operation's targets. Operator: looks at two targets as a
+    # stranger (evidence 2.0) and at little else.
     p.account("weak", age_days=200)
-    p.event(_day(3), "weak", "profile_view", "r3")
-    p.event(_day(3.1), "weak", "friend_list_view", "r3")
+    for t in ("r3", "r7"):
+        p.event(_day(3), "weak", "profile_view", t)
+        p.event(_day(3.1), "weak", "friend_list_view", t)
     p.event(_day(4), "weak", "profile_view", "someone")
-    # Look-alike: the target wrote to it first (a contact, not a stranger).
+    # Look-alike: the targets wrote to it first (a contact, not a stranger).
     p.account("weak_friend", age_days=200)
-    p.event(_day(0.5), "r4", "message", "weak_friend")
-    p.event(_day(3), "weak_friend", "profile_view", "r4")
-    # Look-alike: one of the targets among many people it reads (unfocused).
+    for t in ("r4", "r2"):
+        p.event(_day(0.5), t, "message", "weak_friend")
+        p.event(_day(3), "weak_friend", "profile_view", t)
+    # Look-alike: two of the targets among many people it reads (unfocused).
     p.account("weak_broad", age_days=200)
-    p.event(_day(3), "weak_broad", "profile_view", "r5")
+    for t in ("r5", "r1"):
+        p.event(_day(3), "weak_broad", "profile_view", t)
     for i in range(9):
         p.event(_day(4 + i), "weak_broad", "profile_view", p.account(f"n{i}"))
-    # Look-alike: the same look at a target, but own signals too faint to count.
+    # Look-alike: the same looks, but own signals too faint to count.
     p.account("faint", age_days=200)
-    p.event(_day(3), "faint", "profile_view", "r6")
+    for t in ("r6", "r0"):
+        p.event(_day(3), "faint", "profile_view", t)
+    # Look-alike: weak own signals and a look at a single target.
+    p.account("one_look", age_days=200)
+    p.event(_day(3), "one_look", "profile_view", "r6")
     return p
 
 
@@ -148,11 +155,13 @@ def test_stock_avatar_is_refused(rows: pd.DataFrame) -> None:
 
 
 def test_contacts_broad_readers_and_faint_accounts_are_refused(rows: pd.DataFrame) -> None:
-    assert not {"weak_friend", "weak_broad", "faint"} & set(rows["account_id"])
+    assert not {"weak_friend", "weak_broad", "faint", "one_look"} & set(rows["account_id"])
     unfocused = _admitted(_platform(), OperationEvidence(min_focus=0.05))
     assert "weak_broad" in set(unfocused["account_id"])
     lenient = _admitted(_platform(), OperationEvidence(min_own_score=0.1))
     assert "faint" in set(lenient["account_id"])
+    single = _admitted(_platform(), OperationEvidence(min_targets=1, min_target_evidence=0.8))
+    assert "one_look" in set(single["account_id"])
 
 
 def test_signal_rows_explain_the_admission(rows: pd.DataFrame) -> None:
@@ -164,9 +173,9 @@ def test_signal_rows_explain_the_admission(rows: pd.DataFrame) -> None:
     assert dev["value"] == 1.0
     weak = rows[rows["account_id"] == "weak"].iloc[0]
     assert weak["threshold"] == OperationEvidence().min_target_evidence
-    assert "1 of its targets" in weak["evidence"]
+    assert "2 of its targets" in weak["evidence"]
     assert weak["window_start"] <= weak["window_end"]
-    assert '"min_own_score": 0.3' in weak["params"]
+    assert '"min_own_score": 0.4' in weak["params"]
 
 
 def test_single_member_operations_are_not_anchors() -> None:

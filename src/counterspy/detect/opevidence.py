@@ -16,9 +16,10 @@ been detected (rules measured on the tuning seeds, see docs/detection.md):
 ``operation_weak_on_targets``
     it fired per-account signals that stay below the flag threshold (score ≥
     ``min_own_score``, e.g. acting on at-risk strangers) *and* acted as a stranger, looking
-    (profile / friend-list view, friend request, follow), on the operation's targets with
-    IDF-weighted evidence ≥ ``min_target_evidence``, and those targets are ≥ ``min_focus`` of
-    all the accounts it targeted: two weak pieces of evidence pointing at the same operation.
+    (profile / friend-list view, friend request, follow), on ≥ ``min_targets`` of the
+    operation's targets with IDF-weighted evidence ≥ ``min_target_evidence``, and those
+    targets are ≥ ``min_focus`` of all the accounts it targeted: two weak pieces of evidence
+    pointing at the same operation.
     The operation's targets are every account a member targeted (views, friend-list views,
     friend requests, messages, follows) that ≤ ``max_visitors`` accounts act on — not only the
     *core* targets operation expansion uses (at risk or reached by two members): at stealth 2
@@ -81,9 +82,14 @@ class OperationEvidence:
     # account at every limit from 3 to 20.
     max_accounts_per_device: int = 10
     max_accounts_per_photo: int = 20
-    # Weak own signals plus the operation's targets.
-    min_own_score: float = 0.3
-    min_target_evidence: float = 0.8
+    # Weak own signals plus the operation's targets. Measured on the tuning seeds (stealth 2:
+    # 1-3, 11-14; stealth 1 and 3: 1-3): score 0.3 with one target (evidence 0.8) admitted 32
+    # operators and 7 other accounts, all 7 at stealth 1 and 3 (ordinary accounts that had
+    # looked at two at-risk strangers, one of them an operation's target); 0.4 with two
+    # targets (evidence 1.5) admitted 19 operators and no other account.
+    min_own_score: float = 0.4
+    min_targets: int = 2
+    min_target_evidence: float = 1.5
     min_focus: float = 0.3
     max_visitors: int = 50
     rare_visitors: int = 10
@@ -174,7 +180,11 @@ class OperationEvidence:
         g = g.inner_join(ntg, g.account_id == ntg.n_x)
         focus = g.n / ibis.greatest(g.n_targeted, 1)
         g = g.mutate(extra=focus.cast("float64"))
-        g = g.filter((g.value >= self.min_target_evidence - 1e-9) & (g.extra >= self.min_focus))
+        g = g.filter(
+            (g.n >= self.min_targets)
+            & (g.value >= self.min_target_evidence - 1e-9)
+            & (g.extra >= self.min_focus)
+        )
         return a.finish(g, "operation_weak_on_targets", "value")
 
     # --------------------------------------------------------------------------- driver
