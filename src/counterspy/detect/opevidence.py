@@ -149,10 +149,15 @@ class OperationEvidence:
     def weak_on_targets(self, ctx: DetectionContext, a: _Anchors) -> ir.Table:
         weak = a.weak.select(w_id=a.weak.account_id, own=a.weak.score)
         e = _named(ctx.events).filter(ctx.events.event_type.isin(TARGETING_TYPES))
-        ew = e.inner_join(weak, e.actor_id == weak.w_id)
+        # Pass 1: targeting actions by the (few) weak accounts.
+        ew = a.keep(
+            e.inner_join(weak, e.actor_id == weak.w_id).select(
+                "ts", "actor_id", "event_type", "target_id"
+            )
+        )
         ntg = ew.group_by(n_x=ew.actor_id).aggregate(n_targeted=ew.target_id.nunique())
-        core = a.targets(self)
-        ids = core.select(c_t=core.t_id).distinct()
+        mt = a.member_targets()
+        ids = mt.select(c_t=mt.t_id).distinct()
         on = ew.inner_join(ids, ew.target_id == ids.c_t)
         pairs = on.group_by(x=on.actor_id, t=on.target_id).aggregate(
             first=on.ts.min(),
@@ -160,15 +165,27 @@ class OperationEvidence:
             n_look=(on.event_type != EventType.MESSAGE.value).cast("int64").sum(),
         )
         pairs = pairs.filter(pairs.n_look > 0)
-        # Stranger: the target had not acted on the account before its first action.
+        pairs = a.outsiders(pairs, "x")
+        # Only accounts that can still reach ``min_targets`` go on; visitors and answers are
+        # counted only for the targets they touched, not for every target of the members.
+        enough = pairs.group_by(k_x=pairs.x).aggregate(k_n=pairs.t.nunique())
+        enough = enough.filter(enough.k_n >= self.min_targets)
+        pairs = a.keep(pairs.semi_join(enough, pairs.x == enough.k_x))
+        ts_ = pairs.select(v_t=pairs.t).distinct()
+        xs = pairs.select(v_x=pairs.x).distinct()
+        # Pass 2: events naming those targets (visitors) or by them on the accounts (answers).
         n = _named(ctx.events)
-        back = n.inner_join(ids, n.actor_id == ids.c_t)
-        back = back.inner_join(weak, back.target_id == weak.w_id)
+        vis = n.inner_join(ts_, n.target_id == ts_.v_t)
+        vis = vis.group_by(d_t=vis.target_id).aggregate(df=vis.actor_id.nunique())
+        vis = vis.filter(vis.df <= self.max_visitors)
+        back = n.inner_join(xs, n.target_id == xs.v_x)
+        back = back.inner_join(ts_, back.actor_id == ts_.v_t)
         back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
+        # Stranger: the target had not acted on the account before its first action.
         pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))
         pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
-        o = a.outsiders(pairs, "x")
-        j = o.inner_join(core, o.t == core.t_id)
+        pairs = pairs.inner_join(vis, pairs.t == vis.d_t)
+        j = pairs.inner_join(mt, pairs.t == mt.t_id)
         w = ibis.least(1.0, (self.rare_visitors / j.df.cast("float64")).sqrt())
         g = j.group_by(account_id=j.x, operation_id=j.o_id).aggregate(
             value=w.sum().round(6),
@@ -194,15 +211,19 @@ class OperationEvidence:
         members: ir.Table,
         flagged: ir.Table,
         weak: ir.Table,
+        keep: Callable[[ir.Table], ir.Table] | None = None,
     ) -> ir.Table:
         """Admitted (account, operation, rule) rows (:data:`EVIDENCE_COLUMNS`).
 
         ``members``: (account_id, operation_id) of operations with ≥ ``min_members``;
         ``flagged``: (account_id) of every flagged account (never admitted; protected accounts
         are excluded here too); ``weak``: (account_id, score) of unflagged accounts whose own
-        signals scored ≥ ``min_own_score``.
+        signals scored ≥ ``min_own_score``. ``keep`` is applied to the small intermediate
+        tables that later steps read several times (the members' events, the weak accounts'
+        actions and their pairs with the operations' targets): the pipeline executes them
+        there, so no engine recomputes them (and rescans the events) per reference.
         """
-        a = _Anchors(ctx, members, flagged, weak, self)
+        a = _Anchors(ctx, members, flagged, weak, self, keep or _same)
         return ibis.union(*(rule(self, ctx, a) for _, rule in RULES))
 
     def signal_rows(self, admitted: pd.DataFrame) -> pd.DataFrame:
@@ -255,18 +276,19 @@ class _Anchors:
         flagged: ir.Table,
         weak: ir.Table,
         policy: OperationEvidence,
+        keep: Callable[[ir.Table], ir.Table],
     ) -> None:
         self.ctx = ctx
+        self.keep = keep
         self.policy = policy
         self.members = members.select(m_id=members.account_id, o_id=members.operation_id)
         self.flagged = flagged.select(f_id=flagged.account_id).distinct()
         self.weak = weak
         e = ctx.events
         em = e.inner_join(self.members, e.actor_id == self.members.m_id)
-        self.member_events = em.select(
-            "ts", "actor_id", "event_type", "target_id", "device_id", "o_id"
+        self.member_events = keep(
+            em.select("ts", "actor_id", "event_type", "target_id", "device_id", "o_id")
         )
-        self._targets: ir.Table | None = None
 
     def outsiders(self, t: ir.Table, col: str) -> ir.Table:
         """Rows of ``t`` whose ``col`` is neither flagged nor in the protection programme."""
@@ -274,22 +296,12 @@ class _Anchors:
         t = t.anti_join(self.flagged, t[col] == self.flagged.f_id)
         return t.anti_join(prot, t[col] == prot.r_id)
 
-    def targets(self, p: OperationEvidence) -> ir.Table:
-        """(o_id, t_id, df): accounts the operations' members targeted (never a flagged
-        account) that at most ``max_visitors`` accounts act on, and that visitor count."""
-        if self._targets is None:
-            mt = _named(self.member_events, "o_id")
-            mt = mt.filter(mt.event_type.isin(TARGETING_TYPES))
-            mt = mt.anti_join(self.flagged, mt.target_id == self.flagged.f_id)
-            per = mt.select(o_id=mt.o_id, t_id=mt.target_id).distinct()
-            ids = per.select(c_t=per.t_id).distinct()
-            n = _named(self.ctx.events)
-            on = n.inner_join(ids, n.target_id == ids.c_t)
-            vis = on.group_by(v_t=on.target_id).aggregate(df=on.actor_id.nunique())
-            vis = vis.filter(vis.df <= p.max_visitors)
-            per = per.inner_join(vis, per.t_id == vis.v_t)
-            self._targets = per.select("o_id", "t_id", "df")
-        return self._targets
+    def member_targets(self) -> ir.Table:
+        """(o_id, t_id): accounts the operations' members targeted (never a flagged one)."""
+        mt = _named(self.member_events, "o_id")
+        mt = mt.filter(mt.event_type.isin(TARGETING_TYPES))
+        mt = mt.anti_join(self.flagged, mt.target_id == self.flagged.f_id)
+        return mt.select(o_id=mt.o_id, t_id=mt.target_id).distinct()
 
     def finish(self, g: ir.Table, signal: str, value: str) -> ir.Table:
         """Age condition and the common columns (``value``: the column holding the value)."""
@@ -311,6 +323,10 @@ class _Anchors:
             window_start=g.window_start,
             window_end=g.window_end,
         )
+
+
+def _same(t: ir.Table) -> ir.Table:
+    return t
 
 
 def _named(ev: ir.Table, *extra: str) -> ir.Table:
@@ -376,18 +392,20 @@ def admit(
     protected: set[str],
     policy: OperationEvidence,
     memtable: Callable[[pd.DataFrame, Mapping[str, str]], Any],
+    keep: Callable[[ir.Table], ir.Table] | None = None,
 ) -> tuple[dict[str, str], pd.DataFrame]:
     """Membership with the accounts admitted on operation evidence, and their signal rows.
 
     ``scores``: every account's score so far (index account_id); ``memtable`` turns a small
-    frame into an engine table with the given schema. Runs up to ``policy.rounds`` rounds,
+    frame into an engine table with the given schema; ``keep`` executes small intermediate
+    tables (see :meth:`OperationEvidence.admitted`). Runs up to ``policy.rounds`` rounds,
     each anchored on the operations as the previous round grew them (an admitted persona's
     device or targets are the operation's too); stops early when a round admits nobody.
     """
     out = dict(membership)
     found = []
     for k in range(policy.rounds):
-        rows = _round(ctx, out, scores, protected, policy, memtable)
+        rows = _round(ctx, out, scores, protected, policy, memtable, keep)
         if rows.empty:
             break
         rows = rows.assign(round=k + 1)
@@ -405,6 +423,7 @@ def _round(
     protected: set[str],
     policy: OperationEvidence,
     memtable: Callable[[pd.DataFrame, Mapping[str, str]], Any],
+    keep: Callable[[ir.Table], ir.Table] | None,
 ) -> pd.DataFrame:
     sizes = pd.Series(list(membership.values()), dtype="object").value_counts()
     big = set(sizes[sizes >= policy.min_members].index)
@@ -419,6 +438,6 @@ def _round(
     w = scores[(scores >= policy.min_own_score) & ~scores.index.isin(set(membership))]
     weak = pd.DataFrame({"account_id": w.index.astype(str), "score": w.to_numpy(dtype="float64")})
     weak_t = memtable(weak, {"account_id": "string", "score": "float64"})
-    rows = fetch(policy.admitted(ctx, members_t, flagged_t, weak_t))
+    rows = fetch(policy.admitted(ctx, members_t, flagged_t, weak_t, keep))
     rows = rows[~rows["account_id"].isin(protected | set(membership))]
     return best_rows(rows)

@@ -211,7 +211,7 @@ def run_detection(
     if config.op_evidence.enabled and membership:
         progress.begin("operation evidence", total=None)
         membership, admitted = admit(
-            ctx, membership, scores, protected, config.op_evidence, _memtable
+            ctx, membership, scores, protected, config.op_evidence, _memtable, _executed
         )
         if len(admitted):
             signals = pd.concat([signals, admitted], ignore_index=True)
