@@ -311,6 +311,7 @@ class _Anchors:
         age = ((self.ctx.as_of.epoch_seconds() - g.created.epoch_seconds()) / 86400).cast("int64")
         g = g.mutate(age_days=age)
         g = g.filter(g.age_days <= self.policy.max_account_age_days)
+        ts = self.ctx.events.ts.type()
         return g.select(
             account_id=g.account_id,
             operation_id=g.operation_id,
@@ -320,8 +321,10 @@ class _Anchors:
             extra=g.extra.cast("float64"),
             example=g.example.cast("string"),
             age_days=g.age_days,
-            window_start=g.window_start,
-            window_end=g.window_end,
+            # One timestamp type for every rule: kept (executed) intermediates come back from
+            # Arrow with an explicit precision that Spark's own columns lack.
+            window_start=g.window_start.cast(ts),
+            window_end=g.window_end.cast(ts),
         )
 
 
