@@ -1,7 +1,8 @@
 """Detection accuracy over simulator seeds and stealth levels: the numbers in docs/detection.md.
 
 Run: ``python -m benchmarks.eval_detect --seeds 201 202 203 --stealth 0 1 2 3 --work DIR``
-(``--no-expansion``: without operation expansion, for before/after comparisons).
+(``--no-expansion``: without operation expansion, ``--no-op-evidence``: without the
+operation-evidence admissions, for before/after comparisons).
 
 For each (seed, stealth): ``counterspy simulate`` (20,000 accounts, 30 days, unless
 ``--accounts``), ingest into a fresh workspace, ``detect`` with default settings (built-in link
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from counterspy.detect.evaluate import Evaluation, evaluate
 from counterspy.detect.expand import OperationExpansion
+from counterspy.detect.opevidence import OperationEvidence
 from counterspy.detect.pipeline import DetectionConfig
 from counterspy.detect.run import detect_workspace
 from counterspy.ingest import simulator
@@ -71,9 +73,23 @@ def main() -> None:
         action="store_true",
         help="detect without operation expansion (the before of a before/after comparison)",
     )
+    ap.add_argument(
+        "--no-op-evidence",
+        action="store_true",
+        help="detect without the operation-evidence admissions (detect/opevidence.py)",
+    )
+    ap.add_argument(
+        "--op-evidence-rounds",
+        type=int,
+        default=OperationEvidence().rounds,
+        help="rounds of operation-evidence admission",
+    )
     args = ap.parse_args()
     config = DetectionConfig(
-        expansion=OperationExpansion(enabled=False) if args.no_expansion else OperationExpansion()
+        expansion=OperationExpansion(enabled=not args.no_expansion),
+        op_evidence=OperationEvidence(
+            enabled=not args.no_op_evidence, rounds=args.op_evidence_rounds
+        ),
     )
     results: dict[int, list[Evaluation]] = defaultdict(list)
     rows = []

@@ -13,6 +13,7 @@ import pytest
 from counterspy.analytics import connect, load_tables
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
 from counterspy.detect.expand import EXPANSION_COLUMNS, OperationExpansion, best_operation
+from counterspy.detect.opevidence import OperationEvidence
 from counterspy.detect.pipeline import DetectionConfig, _expand, run_detection
 from counterspy.ingest.schema import ACCOUNTS, EVENTS
 from counterspy.workspace import Workspace
@@ -211,5 +212,11 @@ def test_pipeline_admits_a_quiet_ring_member_and_nothing_else(tmp_path: Path) ->
     expanded = set(r.signals[r.signals["signal"] == "operation_expansion"]["account_id"])
     assert expanded == {q}
     assert not set(flagged["account_id"]) & set(p.confounders + p.viral)
-    off = run_detection(tables, DetectionConfig(expansion=OperationExpansion(enabled=False)))
+    off = run_detection(
+        tables,
+        DetectionConfig(
+            expansion=OperationExpansion(enabled=False),
+            op_evidence=OperationEvidence(enabled=False),
+        ),
+    )
     assert q not in set(off.accounts[off.accounts["flagged"]]["account_id"])

@@ -23,6 +23,7 @@ from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, Detector, a
 from counterspy.detect.coordination import EDGE_COLUMNS, CoAction, SharedInfrastructure
 from counterspy.detect.expand import OperationExpansion, best_operation
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
+from counterspy.detect.opevidence import OperationEvidence, admit
 from counterspy.detect.opmerge import merge_inputs
 from counterspy.detect.scoring import (
     Clustering,
@@ -55,6 +56,9 @@ class DetectionConfig:
     clustering: Clustering = field(default_factory=Clustering)
     merge: OperationMerge = field(default_factory=OperationMerge)
     expansion: OperationExpansion = field(default_factory=OperationExpansion)
+    # Admission on operation evidence (shared device / photo with members, weak own signals
+    # on the operation's targets), after expansion: detect/opevidence.py.
+    op_evidence: OperationEvidence = field(default_factory=OperationEvidence)
     # Copy the canonical tables into the engine's memory before the detectors run (DuckDB temp
     # table / Spark cache). Off, DuckDB reads the workspace Parquet in every query with
     # projection and filter pushdown: measured at 10M events on an idle 2-core machine, the
@@ -204,6 +208,16 @@ def run_detection(
             scores = account_scores(signals)
             scores = scores[~scores.index.isin(protected)]
             flagged = sorted(set(flagged) | set(expansion["account_id"]))
+    if config.op_evidence.enabled and membership:
+        progress.begin("operation evidence", total=None)
+        membership, admitted = admit(
+            ctx, membership, scores, protected, config.op_evidence, _memtable, _executed
+        )
+        if len(admitted):
+            signals = pd.concat([signals, admitted], ignore_index=True)
+            scores = account_scores(signals)
+            scores = scores[~scores.index.isin(protected)]
+            flagged = sorted(set(flagged) | set(admitted["account_id"]))
 
     progress.begin("attribution", total=None)
     core_t = _memtable(
