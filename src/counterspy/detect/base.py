@@ -68,6 +68,10 @@ class DetectionContext:
     # Also materialise the tables that read the in-memory verdict table (suspects' events):
     # only on engines whose cache registers in-memory tables (DuckDB; not Spark).
     materialize_verdict_dependent: bool = False
+    # Every event by a known superset of the accounts later steps ask about (the pipeline's
+    # coordination candidates), materialised once: :meth:`events_of` and :attr:`key_events`
+    # read it instead of the whole events table. None: read the events.
+    actor_events: ir.Table | None = None
 
     def _keep(self, t: ir.Table) -> ir.Table:
         return t.cache() if self.materialize else t
@@ -79,6 +83,15 @@ class DetectionContext:
         for name in _VERDICT_FREE:
             if name in self.__dict__:
                 ctx.__dict__[name] = self.__dict__[name]
+        return ctx
+
+    def with_actor_events(self, actor_events: ir.Table) -> DetectionContext:
+        """The same context whose :meth:`events_of` reads ``actor_events`` (every event by a
+        superset of every actor set it will be asked about); derived tables carry over."""
+        ctx = replace(self, actor_events=actor_events)
+        for name, value in self.__dict__.items():
+            if name in _DERIVED:
+                ctx.__dict__[name] = value
         return ctx
 
     @cached_property
@@ -175,8 +188,32 @@ class DetectionContext:
     def events_of(self, actors: ir.Table) -> ir.Table:
         """Every event by ``actors`` (a small table with column ``account_id``)."""
         ids = actors.select(c_id=actors.account_id).distinct()
-        ev = self.events.inner_join(ids, self.events.actor_id == ids.c_id)
+        src = self.events if self.actor_events is None else self.actor_events
+        ev = src.inner_join(ids, src.actor_id == ids.c_id)
         return ev.drop("c_id")
+
+    @cached_property
+    def key_events(self) -> ir.Table:
+        """(actor_id, ip, device_id, asn), distinct, of every event on an IP address or device
+        used in :attr:`actor_events` (else: of every event, not narrowed).
+
+        Shared-infrastructure steps count a key's popularity over every account using it but
+        only ever ask about keys their accounts used: one scan narrows the events to those.
+        """
+        ev = self.events
+        if self.actor_events is None:
+            return ev.select("actor_id", "ip", "device_id", "asn")
+        by = self.actor_events
+        ips = by.filter(by.ip.notnull()).select(k_ip=by.ip).distinct()
+        devs = by.filter(by.device_id.notnull()).select(k_dev=by.device_id).distinct()
+        j = ev.left_join(ips, ev.ip == ips.k_ip).left_join(devs, ev.device_id == devs.k_dev)
+        j = j.filter(j.k_ip.notnull() | j.k_dev.notnull())
+        return self._keep_scoped(j.select("actor_id", "ip", "device_id", "asn").distinct())
+
+    def _keep_scoped(self, t: ir.Table) -> ir.Table:
+        """Materialise a table derived from :attr:`actor_events` (an in-memory table's
+        descendant: only on engines whose cache registers those)."""
+        return t.cache() if self.materialize and self.materialize_verdict_dependent else t
 
     def targeted_by(self, actors: ir.Table) -> ir.Table:
         """Events by ``actors`` naming another account, with the target's at-risk flag/country."""
@@ -215,6 +252,8 @@ class DetectionContext:
 
 
 _VERDICT_FREE = ("at_risk_accounts", "on_at_risk", "answers", "links")
+# Derived tables that do not depend on :attr:`DetectionContext.actor_events`.
+_DERIVED = (*_VERDICT_FREE, "as_of", "suspects", "suspect_events")
 
 
 class Detector(ABC):

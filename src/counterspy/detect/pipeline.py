@@ -97,6 +97,13 @@ def _executed(t: Any) -> Any:
     return ibis.memtable(t.to_pyarrow())
 
 
+def _kept(ctx: DetectionContext, t: Any) -> Any:
+    """Materialise ``t`` (a descendant of in-memory tables) where the engine's cache can."""
+    if ctx.materialize and ctx.materialize_verdict_dependent:
+        return t.cache()
+    return t
+
+
 def _expand(
     ctx: DetectionContext,
     membership: dict[str, str],
@@ -170,8 +177,11 @@ def run_detection(
     candidates = sorted(set(scores[scores >= config.scoring.candidate_threshold].index) - protected)
     peers = set(scores[scores >= config.scoring.peer_threshold].index) - protected
     actors = _memtable(pd.DataFrame({"account_id": candidates}), {"account_id": "string"})
+    # Coordination, operation merge and expansion ask only about candidates (flagged accounts
+    # and operation members are among them): their events are read once.
+    cand = ctx.with_actor_events(_kept(ctx, ctx.events_of(actors)))
     edges = fetch(
-        ibis.union(config.co_action.edges(ctx, actors), config.infrastructure.edges(ctx, actors))
+        ibis.union(config.co_action.edges(cand, actors), config.infrastructure.edges(cand, actors))
     )
     if edges.empty:
         edges = _empty(EDGE_COLUMNS)
@@ -189,7 +199,9 @@ def run_detection(
     flagged = sorted(scores[scores >= config.scoring.flag_threshold].index)
     membership = operations(flagged, edges, config.clustering)
     flagged_t = _memtable(pd.DataFrame({"account_id": flagged}), {"account_id": "string"})
-    touched, links = merge_inputs(ctx, flagged_t, config.merge, stats)
+    # Flagged accounts are candidates unless a policy flags without candidacy: then read all.
+    within = cand if set(flagged) <= set(candidates) else ctx
+    touched, links = merge_inputs(within, flagged_t, config.merge, stats)
     joined: dict[str, list[str]] = {}
     membership = merge_operations(membership, touched, config.merge, links, joined)
     # Attribution profiles each operation from the accounts detected on their own evidence:
@@ -198,7 +210,7 @@ def run_detection(
     core = membership
     if config.expansion.enabled and membership:
         progress.begin("operation expansion", total=None)
-        membership, expansion = _expand(ctx, membership, protected, config.expansion)
+        membership, expansion = _expand(within, membership, protected, config.expansion)
         if len(expansion):
             signals = pd.concat([signals, expansion], ignore_index=True)
             scores = account_scores(signals)
