@@ -247,11 +247,21 @@ class DetectionContext:
         ev = ev.select("ts", "actor_id", "event_type", "target_id", "url")
         urls = ev.select(u_url=ev.url).distinct()
         urls = urls.select("u_url", domain=url_domain(urls.u_url))
+        # Kept before filtering: else the engine pushes the filter (three regular expressions)
+        # below the distinct, into the scan of every link event.
+        urls = self._keep(urls)
         urls = urls.filter(urls.domain != "")
         return self._keep(ev.inner_join(urls, ev.url == urls.u_url).drop("u_url"))
 
+    @cached_property
+    def recon_user_agents(self) -> ir.Table:
+        """(user_agent): the distinct user agents of viewing actions (a handful), kept so
+        that a test on them runs once per agent, not once per event."""
+        ev = self.events.filter(self.events.event_type.isin(RECON_TYPES))
+        return self._keep(ev.select("user_agent").distinct())
 
-_VERDICT_FREE = ("at_risk_accounts", "on_at_risk", "answers", "links")
+
+_VERDICT_FREE = ("at_risk_accounts", "on_at_risk", "answers", "links", "recon_user_agents")
 # Derived tables that do not depend on :attr:`DetectionContext.actor_events`.
 _DERIVED = (*_VERDICT_FREE, "as_of", "suspects", "suspect_events")
 
