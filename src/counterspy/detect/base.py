@@ -72,6 +72,10 @@ class DetectionContext:
     # coordination candidates), materialised once: :meth:`events_of` and :attr:`key_events`
     # read it instead of the whole events table. None: read the events.
     actor_events: ir.Table | None = None
+    # (ts, actor_id, event_type, target_id) of every event by or on an account that given
+    # actors acted on (viewing or contact), materialised once: operation merge and expansion
+    # read the events around the flagged accounts' targets from it. None: read the events.
+    target_events: ir.Table | None = None
 
     def _keep(self, t: ir.Table) -> ir.Table:
         return t.cache() if self.materialize else t
@@ -91,6 +95,28 @@ class DetectionContext:
         ctx = replace(self, actor_events=actor_events)
         for name, value in self.__dict__.items():
             if name in _DERIVED:
+                ctx.__dict__[name] = value
+        return ctx
+
+    def with_target_events(self, actors: ir.Table) -> DetectionContext:
+        """The same context with :attr:`target_events` for the accounts ``actors`` (column
+        ``account_id``) viewed, searched, followed, befriended or messaged."""
+        ev = self.events_of(actors)
+        ev = ev.filter(
+            ev.event_type.isin(RECON_TYPES + CONTACT_TYPES)
+            & ev.target_id.notnull()
+            & (ev.actor_id != ev.target_id)
+        )
+        ids = ev.select(w_id=ev.target_id).distinct()
+        a = ids.select(k_a=ids.w_id)
+        b = ids.select(k_b=ids.w_id)
+        e = self.events
+        j = e.left_join(a, e.actor_id == a.k_a).left_join(b, e.target_id == b.k_b)
+        j = j.filter(j.k_a.notnull() | j.k_b.notnull())
+        near = j.select("ts", "actor_id", "event_type", "target_id")
+        ctx = replace(self, target_events=self._keep_scoped(near))
+        for name, value in self.__dict__.items():
+            if name in _DERIVED or name == "key_events":
                 ctx.__dict__[name] = value
         return ctx
 

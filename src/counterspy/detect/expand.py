@@ -284,7 +284,10 @@ class OperationExpansion:
         """Events by or on a core target (``on_id``: naming another account) and, with
         ``keys``, on a key a member used (``on_key``), in one scan with hash lookups on small
         tables."""
-        e = ctx.events.select("ts", "actor_id", "event_type", "target_id", "ip", "device_id")
+        if keys or ctx.target_events is None:
+            e = ctx.events.select("ts", "actor_id", "event_type", "target_id", "ip", "device_id")
+        else:  # every event by or on a target of a flagged account (core targets among them)
+            e = ctx.target_events
         a = ids.select(k_a=ids.c_t)
         b = ids.select(k_b=ids.c_t)
         j = e.left_join(a, e.actor_id == a.k_a).left_join(b, e.target_id == b.k_b)

@@ -201,6 +201,8 @@ def run_detection(
     flagged_t = _memtable(pd.DataFrame({"account_id": flagged}), {"account_id": "string"})
     # Flagged accounts are candidates unless a policy flags without candidacy: then read all.
     within = cand if set(flagged) <= set(candidates) else ctx
+    # Merge and expansion both read the events by or on the flagged accounts' targets.
+    within = within.with_target_events(flagged_t)
     touched, links = merge_inputs(within, flagged_t, config.merge, stats)
     joined: dict[str, list[str]] = {}
     membership = merge_operations(membership, touched, config.merge, links, joined)
