@@ -30,9 +30,11 @@ class _Timer:
 
     def __init__(self) -> None:
         self.marks: list[tuple[str, float]] = []
+        self.cpu_marks: list[float] = []
 
     def begin(self, description: str, total: float | None = None) -> None:
         self.marks.append((description, time.perf_counter()))
+        self.cpu_marks.append(_cpu())
 
     def advance(self, amount: float = 1) -> None:
         return None
@@ -42,6 +44,13 @@ class _Timer:
         ends = [t for _, t in self.marks[1:]] + [end]
         for (name, start), stop in zip(self.marks, ends, strict=True):
             out[name] = round(out.get(name, 0.0) + stop - start, 3)
+        return out
+
+    def cpu_stages(self, end: float) -> dict[str, float]:
+        out: dict[str, float] = {}
+        ends = [*self.cpu_marks[1:], end]
+        for (name, _), start, stop in zip(self.marks, self.cpu_marks, ends, strict=True):
+            out[name] = round(out.get(name, 0.0) + stop - start, 2)
         return out
 
 
@@ -54,12 +63,14 @@ def _child(home: str) -> dict[str, object]:
     c0 = _cpu()
     _, info = detect_workspace(Workspace(Path(home)), progress=timer)
     end = time.perf_counter()
+    cpu_end = _cpu()
     return {
         "seconds": round(end - t0, 3),
         # CPU seconds of every thread (DuckDB's too): steadier than wall time under load.
-        "cpu_seconds": round(_cpu() - c0, 2),
+        "cpu_seconds": round(cpu_end - c0, 2),
         "events": info.n_events,
         "stages": timer.stages(end),
+        "cpu_stages": timer.cpu_stages(cpu_end),
     }
 
 
@@ -82,14 +93,14 @@ def _run(src: str, home: str) -> dict[str, object]:
     return result
 
 
-def _median_stages(runs: list[dict[str, object]]) -> dict[str, float]:
+def _median_stages(runs: list[dict[str, object]], key: str = "stages") -> dict[str, float]:
     names: list[str] = []
     for r in runs:
-        for n in r["stages"]:  # type: ignore[attr-defined]
+        for n in r[key]:  # type: ignore[attr-defined]
             if n not in names:
                 names.append(n)
     return {
-        n: round(statistics.median(r["stages"].get(n, 0.0) for r in runs), 2)  # type: ignore[attr-defined]
+        n: round(statistics.median(r[key].get(n, 0.0) for r in runs), 2)  # type: ignore[attr-defined]
         for n in names
     }
 
@@ -125,6 +136,7 @@ def main() -> None:
             "cpu_runs": [r["cpu_seconds"] for r in rs],
             "events_per_second": round(float(rs[0]["events"]) / secs),  # type: ignore[arg-type]
             "stages_median": _median_stages(rs),
+            "cpu_stages_median": _median_stages(rs, "cpu_stages"),
         }
     if "peer" in report:
         this, peer = report["this"], report["peer"]
