@@ -132,14 +132,38 @@ class DetectionContext:
         return self._keep(acc.select(r_id=acc.account_id, target_country=acc.country))
 
     @cached_property
+    def at_risk_events(self) -> ir.Table:
+        """Events naming an account where the target (``at_risk_target``: and not the actor
+        itself) or the actor (``at_risk_actor``) is at risk, with the target's country: one
+        scan feeds :attr:`on_at_risk` and :attr:`answers`."""
+        ev = self.events.filter(self.events.target_id.notnull())
+        r = self.at_risk_accounts
+        rt = r.select(t_rid=r.r_id, target_country=r.target_country)
+        ra = r.select(a_rid=r.r_id)
+        j = ev.left_join(rt, ev.target_id == rt.t_rid).left_join(ra, ev.actor_id == ra.a_rid)
+        on = j.t_rid.notnull() & (j.actor_id != j.target_id)
+        by = j.a_rid.notnull()
+        j = j.filter(on | by)
+        return self._keep(
+            j.select(
+                "ts",
+                "actor_id",
+                "event_type",
+                "target_id",
+                "url",
+                "target_country",
+                at_risk_target=on,
+                at_risk_actor=by,
+            )
+        )
+
+    @cached_property
     def on_at_risk(self) -> ir.Table:
         """Events by anyone naming an at-risk target (hash join against the small side)."""
-        ev = self.events.filter(self.events.target_id.notnull())
-        ev = ev.filter(ev.actor_id != ev.target_id)
-        r = self.at_risk_accounts
-        j = ev.inner_join(r, ev.target_id == r.r_id)
+        t = self.at_risk_events
+        t = t.filter(t.at_risk_target)
         return self._keep(
-            j.select("ts", "actor_id", "event_type", "target_id", "url", "target_country")
+            t.select("ts", "actor_id", "event_type", "target_id", "url", "target_country")
         )
 
     @cached_property
@@ -148,9 +172,8 @@ class DetectionContext:
 
         Reciprocity for at-risk targets: did the person ever look back, reply or accept?
         """
-        r = self.at_risk_accounts.select(x_id=self.at_risk_accounts.r_id)
-        ev = self.events.filter(self.events.target_id.notnull())
-        ev = ev.inner_join(r, ev.actor_id == r.x_id)
+        ev = self.at_risk_events
+        ev = ev.filter(ev.at_risk_actor)
         return self._keep(
             ev.group_by(a_id=ev.target_id, b_id=ev.actor_id).aggregate(b_first=ev.ts.min())
         )
@@ -287,7 +310,14 @@ class DetectionContext:
         return self._keep(ev.select("user_agent").distinct())
 
 
-_VERDICT_FREE = ("at_risk_accounts", "on_at_risk", "answers", "links", "recon_user_agents")
+_VERDICT_FREE = (
+    "at_risk_accounts",
+    "at_risk_events",
+    "on_at_risk",
+    "answers",
+    "links",
+    "recon_user_agents",
+)
 # Derived tables that do not depend on :attr:`DetectionContext.actor_events`.
 _DERIVED = (*_VERDICT_FREE, "as_of", "suspects", "suspect_events")
 

@@ -224,7 +224,8 @@ def run_detection(
         pd.DataFrame({"account_id": list(core), "operation_id": list(core.values())}),
         {"account_id": "string", "operation_id": "string"},
     )
-    features = operation_features(ctx, core_t, signals)
+    # Core members are flagged accounts: ``within`` reads their events from the candidates'.
+    features = operation_features(within, core_t, signals)
     attributions = attribute_operations(features, profiles)
     firm_of = {a.operation_id: a.firm for a in attributions}
 
