@@ -40,11 +40,16 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import ibis
-import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
+from counterspy.detect.narrow import STR as _STR
+from counterspy.detect.narrow import cached as _cached
+from counterspy.detect.narrow import named as _named
+from counterspy.detect.narrow import same as _same
+from counterspy.detect.narrow import touching as _touching
+from counterspy.detect.narrow import undirected as _undirected
 from counterspy.model import EventType
 
 DETECTOR = "operation.expansion"
@@ -59,7 +64,6 @@ TARGETING_TYPES = (
     EventType.FOLLOW.value,
 )
 
-_STR = dt.String(nullable=True)  # account ids from both ends of an event, as one type
 
 EXPANSION_COLUMNS = (
     "account_id",
@@ -371,37 +375,6 @@ class OperationExpansion:
             },
             columns=list(SIGNAL_COLUMNS),
         )
-
-
-def _same(t: ir.Table) -> ir.Table:
-    return t
-
-
-def _cached(t: ir.Table) -> ir.Table:
-    return t.cache()
-
-
-def _named(ev: ir.Table, *extra: str) -> ir.Table:
-    """Events naming another account (ts, actor_id, event_type, target_id, ``extra``)."""
-    ev = ev.filter(ev.target_id.notnull() & (ev.actor_id != ev.target_id))
-    return ev.select("ts", "actor_id", "event_type", "target_id", *extra)
-
-
-def _touching(ev: ir.Table, ids: ir.Column) -> ir.Table:
-    """Rows of ``ev`` whose actor or target is in ``ids`` (a distinct column of a small
-    table): one scan with two hash lookups, on any engine."""
-    t = ids.as_table()
-    k = t.columns[0]
-    a = t.select(k_a=t[k])
-    b = t.select(k_b=t[k])
-    j = ev.left_join(a, ev.actor_id == a.k_a).left_join(b, ev.target_id == b.k_b)
-    return j.filter(j.k_a.notnull() | j.k_b.notnull()).select(*ev.columns)
-
-
-def _undirected(ev: ir.Table) -> ir.Table:
-    """(u, v) both ways round for every (actor_id, target_id) row, as one string type."""
-    a, t = ev.actor_id.cast(_STR), ev.target_id.cast(_STR)
-    return ibis.union(ev.select(u=a, v=t), ev.select(u=t, v=a))
 
 
 def best_operation(admitted: pd.DataFrame) -> pd.DataFrame:
