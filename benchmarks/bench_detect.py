@@ -1,6 +1,8 @@
 """Detection throughput, and our coordination step against QUT's coordination-network-toolkit.
 
-Run: ``python -m benchmarks.bench_detect --events 10000000 --repeat 3 --peer-events 200000``.
+Run: ``python -m benchmarks.bench_detect --events 10000000 --repeat 3 --peer-events 200000``
+(``--peer-events 0`` skips the QUT peer; ``--compare-src OTHER/src`` also times another
+checkout's detection on the same data, alternating with ours).
 
 * Same-run peer: after each detection repeat, one plain DuckDB aggregate pass over the same
   Parquet events (``_scan_once``); the ratio detection / scan is robust to machine load.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -36,10 +39,18 @@ def _run_once(home: str) -> dict[str, float]:
     from counterspy.workspace import Workspace
 
     t0 = time.perf_counter()
+    c0 = _cpu()
     _, info = detect_workspace(Workspace(Path(home)))
     secs = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    return {"seconds": secs, "events": info.n_events, "peak_rss_gib": rss}
+    # CPU seconds of every thread (DuckDB's too): far steadier than wall time on a busy machine.
+    cpu = _cpu() - c0
+    return {"seconds": secs, "cpu_seconds": cpu, "events": info.n_events, "peak_rss_gib": rss}
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def _scan_once(home: str) -> dict[str, float]:
@@ -165,6 +176,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--peer-events", type=int, default=200_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--compare-src",
+        default=None,
+        help="another checkout's src (e.g. the previous release): its detection runs on the "
+        "same data, alternating with ours, and the report gives the ratio",
+    )
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--child-scan", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -181,19 +198,32 @@ def main() -> None:
         t0 = time.perf_counter()
         generate(Path(tmp), args.events, seed=args.seed)
         report["generate_seconds"] = round(time.perf_counter() - t0, 1)
-        runs = []
-        scans = []
+        runs: list[dict[str, float]] = []
+        scans: list[dict[str, float]] = []
+        other: list[dict[str, float]] = []
+        steps: list[tuple[str, list[dict[str, float]], str | None]] = [
+            ("--child", runs, None),
+            ("--child-scan", scans, None),
+        ]
+        if args.compare_src:
+            steps.append(("--child", other, args.compare_src))
+        root = str(Path(__file__).resolve().parent.parent)
         for _ in range(args.repeat):
-            # Detection and the plain-scan peer alternate, so both see the same machine load.
-            for flag, sink in (("--child", runs), ("--child-scan", scans)):
+            # Detection and its peers alternate, so all see the same machine load.
+            for flag, sink, src in steps:
+                env = None
+                if src:
+                    env = dict(os.environ, PYTHONPATH=os.pathsep.join((src, root)))
                 out = subprocess.run(
                     [sys.executable, "-m", "benchmarks.bench_detect", flag, tmp],
                     check=True,
                     capture_output=True,
                     text=True,
+                    env=env,
+                    cwd=root,
                 )
                 sink.append(json.loads(out.stdout.strip().splitlines()[-1]))
-                print(flag, sink[-1], file=sys.stderr, flush=True)
+                print(flag, src or "", sink[-1], file=sys.stderr, flush=True)
         secs = statistics.median(r["seconds"] for r in runs)
         scan_secs = statistics.median(r["seconds"] for r in scans)
         report.update(
@@ -207,7 +237,25 @@ def main() -> None:
             events_per_second=round(runs[0]["events"] / secs),
             peak_rss_gib_max=round(max(r["peak_rss_gib"] for r in runs), 2),
             runs=[round(r["seconds"], 2) for r in runs],
+            cpu_seconds_median=round(statistics.median(r["cpu_seconds"] for r in runs), 2),
+            load_average=[round(x, 2) for x in os.getloadavg()],
         )
+        if other:
+            other_secs = statistics.median(r["seconds"] for r in other)
+            report.update(
+                compare_src=args.compare_src,
+                compare_seconds_median=round(other_secs, 2),
+                compare_runs=[round(r["seconds"], 2) for r in other],
+                ours_over_compare=round(secs / other_secs, 3),
+                compare_cpu_seconds_median=round(
+                    statistics.median(r["cpu_seconds"] for r in other), 2
+                ),
+                ours_over_compare_cpu=round(
+                    statistics.median(r["cpu_seconds"] for r in runs)
+                    / statistics.median(r["cpu_seconds"] for r in other),
+                    3,
+                ),
+            )
     if args.peer_events:
         report["peer"] = _peer(args.peer_events, args.seed)
     print(json.dumps(report, indent=2))

@@ -68,6 +68,14 @@ class DetectionContext:
     # Also materialise the tables that read the in-memory verdict table (suspects' events):
     # only on engines whose cache registers in-memory tables (DuckDB; not Spark).
     materialize_verdict_dependent: bool = False
+    # Every event by a known superset of the accounts later steps ask about (the pipeline's
+    # coordination candidates), materialised once: :meth:`events_of` and :attr:`key_events`
+    # read it instead of the whole events table. None: read the events.
+    actor_events: ir.Table | None = None
+    # (ts, actor_id, event_type, target_id) of every event by or on an account that given
+    # actors acted on (viewing or contact), materialised once: operation merge and expansion
+    # read the events around the flagged accounts' targets from it. None: read the events.
+    target_events: ir.Table | None = None
 
     def _keep(self, t: ir.Table) -> ir.Table:
         return t.cache() if self.materialize else t
@@ -79,6 +87,37 @@ class DetectionContext:
         for name in _VERDICT_FREE:
             if name in self.__dict__:
                 ctx.__dict__[name] = self.__dict__[name]
+        return ctx
+
+    def with_actor_events(self, actor_events: ir.Table) -> DetectionContext:
+        """The same context whose :meth:`events_of` reads ``actor_events`` (every event by a
+        superset of every actor set it will be asked about); derived tables carry over."""
+        ctx = replace(self, actor_events=actor_events)
+        for name, value in self.__dict__.items():
+            if name in _DERIVED:
+                ctx.__dict__[name] = value
+        return ctx
+
+    def with_target_events(self, actors: ir.Table) -> DetectionContext:
+        """The same context with :attr:`target_events` for the accounts ``actors`` (column
+        ``account_id``) viewed, searched, followed, befriended or messaged."""
+        ev = self.events_of(actors)
+        ev = ev.filter(
+            ev.event_type.isin(RECON_TYPES + CONTACT_TYPES)
+            & ev.target_id.notnull()
+            & (ev.actor_id != ev.target_id)
+        )
+        ids = ev.select(w_id=ev.target_id).distinct()
+        a = ids.select(k_a=ids.w_id)
+        b = ids.select(k_b=ids.w_id)
+        e = self.events
+        j = e.left_join(a, e.actor_id == a.k_a).left_join(b, e.target_id == b.k_b)
+        j = j.filter(j.k_a.notnull() | j.k_b.notnull())
+        near = j.select("ts", "actor_id", "event_type", "target_id")
+        ctx = replace(self, target_events=self._keep_scoped(near))
+        for name, value in self.__dict__.items():
+            if name in _DERIVED or name == "key_events":
+                ctx.__dict__[name] = value
         return ctx
 
     @cached_property
@@ -93,14 +132,38 @@ class DetectionContext:
         return self._keep(acc.select(r_id=acc.account_id, target_country=acc.country))
 
     @cached_property
+    def at_risk_events(self) -> ir.Table:
+        """Events naming an account where the target (``at_risk_target``: and not the actor
+        itself) or the actor (``at_risk_actor``) is at risk, with the target's country: one
+        scan feeds :attr:`on_at_risk` and :attr:`answers`."""
+        ev = self.events.filter(self.events.target_id.notnull())
+        r = self.at_risk_accounts
+        rt = r.select(t_rid=r.r_id, target_country=r.target_country)
+        ra = r.select(a_rid=r.r_id)
+        j = ev.left_join(rt, ev.target_id == rt.t_rid).left_join(ra, ev.actor_id == ra.a_rid)
+        on = j.t_rid.notnull() & (j.actor_id != j.target_id)
+        by = j.a_rid.notnull()
+        j = j.filter(on | by)
+        return self._keep(
+            j.select(
+                "ts",
+                "actor_id",
+                "event_type",
+                "target_id",
+                "url",
+                "target_country",
+                at_risk_target=on,
+                at_risk_actor=by,
+            )
+        )
+
+    @cached_property
     def on_at_risk(self) -> ir.Table:
         """Events by anyone naming an at-risk target (hash join against the small side)."""
-        ev = self.events.filter(self.events.target_id.notnull())
-        ev = ev.filter(ev.actor_id != ev.target_id)
-        r = self.at_risk_accounts
-        j = ev.inner_join(r, ev.target_id == r.r_id)
+        t = self.at_risk_events
+        t = t.filter(t.at_risk_target)
         return self._keep(
-            j.select("ts", "actor_id", "event_type", "target_id", "url", "target_country")
+            t.select("ts", "actor_id", "event_type", "target_id", "url", "target_country")
         )
 
     @cached_property
@@ -109,9 +172,8 @@ class DetectionContext:
 
         Reciprocity for at-risk targets: did the person ever look back, reply or accept?
         """
-        r = self.at_risk_accounts.select(x_id=self.at_risk_accounts.r_id)
-        ev = self.events.filter(self.events.target_id.notnull())
-        ev = ev.inner_join(r, ev.actor_id == r.x_id)
+        ev = self.at_risk_events
+        ev = ev.filter(ev.at_risk_actor)
         return self._keep(
             ev.group_by(a_id=ev.target_id, b_id=ev.actor_id).aggregate(b_first=ev.ts.min())
         )
@@ -175,8 +237,32 @@ class DetectionContext:
     def events_of(self, actors: ir.Table) -> ir.Table:
         """Every event by ``actors`` (a small table with column ``account_id``)."""
         ids = actors.select(c_id=actors.account_id).distinct()
-        ev = self.events.inner_join(ids, self.events.actor_id == ids.c_id)
+        src = self.events if self.actor_events is None else self.actor_events
+        ev = src.inner_join(ids, src.actor_id == ids.c_id)
         return ev.drop("c_id")
+
+    @cached_property
+    def key_events(self) -> ir.Table:
+        """(actor_id, ip, device_id, asn), distinct, of every event on an IP address or device
+        used in :attr:`actor_events` (else: of every event, not narrowed).
+
+        Shared-infrastructure steps count a key's popularity over every account using it but
+        only ever ask about keys their accounts used: one scan narrows the events to those.
+        """
+        ev = self.events
+        if self.actor_events is None:
+            return ev.select("actor_id", "ip", "device_id", "asn")
+        by = self.actor_events
+        ips = by.filter(by.ip.notnull()).select(k_ip=by.ip).distinct()
+        devs = by.filter(by.device_id.notnull()).select(k_dev=by.device_id).distinct()
+        j = ev.left_join(ips, ev.ip == ips.k_ip).left_join(devs, ev.device_id == devs.k_dev)
+        j = j.filter(j.k_ip.notnull() | j.k_dev.notnull())
+        return self._keep_scoped(j.select("actor_id", "ip", "device_id", "asn").distinct())
+
+    def _keep_scoped(self, t: ir.Table) -> ir.Table:
+        """Materialise a table derived from :attr:`actor_events` (an in-memory table's
+        descendant: only on engines whose cache registers those)."""
+        return t.cache() if self.materialize and self.materialize_verdict_dependent else t
 
     def targeted_by(self, actors: ir.Table) -> ir.Table:
         """Events by ``actors`` naming another account, with the target's at-risk flag/country."""
@@ -210,11 +296,30 @@ class DetectionContext:
         ev = ev.select("ts", "actor_id", "event_type", "target_id", "url")
         urls = ev.select(u_url=ev.url).distinct()
         urls = urls.select("u_url", domain=url_domain(urls.u_url))
+        # Kept before filtering: else the engine pushes the filter (three regular expressions)
+        # below the distinct, into the scan of every link event.
+        urls = self._keep(urls)
         urls = urls.filter(urls.domain != "")
         return self._keep(ev.inner_join(urls, ev.url == urls.u_url).drop("u_url"))
 
+    @cached_property
+    def recon_user_agents(self) -> ir.Table:
+        """(user_agent): the distinct user agents of viewing actions (a handful), kept so
+        that a test on them runs once per agent, not once per event."""
+        ev = self.events.filter(self.events.event_type.isin(RECON_TYPES))
+        return self._keep(ev.select("user_agent").distinct())
 
-_VERDICT_FREE = ("at_risk_accounts", "on_at_risk", "answers", "links")
+
+_VERDICT_FREE = (
+    "at_risk_accounts",
+    "at_risk_events",
+    "on_at_risk",
+    "answers",
+    "links",
+    "recon_user_agents",
+)
+# Derived tables that do not depend on :attr:`DetectionContext.actor_events`.
+_DERIVED = (*_VERDICT_FREE, "as_of", "suspects", "suspect_events")
 
 
 class Detector(ABC):

@@ -67,7 +67,9 @@ class CoAction:
         # Crowd size counts every account acting on those objects, not only suspects: a crowd
         # is benign evidence (a viral story, a celebrity).
         objs = acts.select(o_id=acts.obj).distinct()
-        on_objs = ctx.events.inner_join(objs, ctx.events.target_id == objs.o_id).drop("o_id")
+        # At-risk objects: every event on them is in ctx.on_at_risk already (no events scan).
+        src = ctx.on_at_risk if self.at_risk_objects_only else ctx.events
+        on_objs = src.inner_join(objs, src.target_id == objs.o_id).drop("o_id")
         every = bucketed(on_objs)
         sizes = every.group_by("obj", "bucket").aggregate(k=every.count())
         sizes = sizes.filter((sizes.k >= 2) & (sizes.k <= self.max_actors_per_object))
@@ -160,7 +162,9 @@ class SharedInfrastructure:
         )
 
     def edges(self, ctx: DetectionContext, actors: ir.Table) -> ir.Table:
-        ev = ctx.events
+        # Only keys ``actors`` used matter: ctx.key_events narrows the events to every event
+        # on those keys (by anyone) in one scan when the context knows the actors' events.
+        ev = ctx.events if ctx.actor_events is None else ctx.key_events
         ip_events = ev
         if not self.hosting_ips:
             # A VPN or cloud exit address is shared by strangers who picked the same provider.
@@ -184,7 +188,10 @@ class SharedInfrastructure:
         if self.use_fingerprint:
             parts.append(
                 self._pairs(
-                    ev.select(actor=ev.actor_id, key=ev.asn.cast("string") + " | " + ev.user_agent),
+                    ctx.events.select(
+                        actor=ctx.events.actor_id,
+                        key=ctx.events.asn.cast("string") + " | " + ctx.events.user_agent,
+                    ),
                     actors,
                     "shared_fingerprint",
                     self.max_accounts_per_fingerprint,

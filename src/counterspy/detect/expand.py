@@ -40,11 +40,16 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import ibis
-import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
+from counterspy.detect.narrow import STR as _STR
+from counterspy.detect.narrow import cached as _cached
+from counterspy.detect.narrow import named as _named
+from counterspy.detect.narrow import same as _same
+from counterspy.detect.narrow import touching as _touching
+from counterspy.detect.narrow import undirected as _undirected
 from counterspy.model import EventType
 
 DETECTOR = "operation.expansion"
@@ -59,7 +64,6 @@ TARGETING_TYPES = (
     EventType.FOLLOW.value,
 )
 
-_STR = dt.String(nullable=True)  # account ids from both ends of an event, as one type
 
 EXPANSION_COLUMNS = (
     "account_id",
@@ -131,8 +135,9 @@ class OperationExpansion:
         m = members.select(m_id=members.account_id, o_id=members.operation_id)
         # The events are scanned four times, each pass narrowing them to the rows touching a
         # small set of accounts or keys (kept: every later piece of evidence reads those).
-        # Pass 1: every event by a member (core targets; the members' IPs and devices).
-        e = ctx.events
+        # Pass 1: every event by a member (core targets; the members' IPs and devices); read
+        # from the context's actor events (members are among them) when it has them.
+        e = ctx.events if ctx.actor_events is None else ctx.actor_events
         em = e.inner_join(m, e.actor_id == m.m_id)
         em = keep(em.select("ts", "actor_id", "event_type", "target_id", "ip", "device_id", "o_id"))
         ev = _named(ctx.events)
@@ -148,11 +153,13 @@ class OperationExpansion:
         ids = core.select(c_t=core.t_id).distinct()
         # Pass 2: events by or on a core target (visitors, candidates, who answered whom), and
         # every event, by anyone, on an IP address or device a member used (shared infra).
-        wide = big(self._pass2(ctx, em, ids))
+        # With the context's key events (every event on a key its actors used, members'
+        # keys among them), pass 2 reads no keys.
+        scoped = ctx.actor_events is not None
+        wide = big(self._pass2(ctx, em, ids, keys=not scoped))
         on_ids = wide.filter(wide.on_id).select("ts", "actor_id", "event_type", "target_id")
-        on_keys = wide.filter(wide.on_key).select(
-            actor=wide.actor_id, ip=wide.ip, dev=wide.device_id
-        )
+        ke = ctx.key_events if scoped else wide.filter(wide.on_key)
+        on_keys = ke.select(actor=ke.actor_id, ip=ke.ip, dev=ke.device_id)
         on_t = on_ids.inner_join(ids, on_ids.target_id == ids.c_t)
         visitors = on_t.group_by(v_t=on_t.target_id).aggregate(df=on_t.actor_id.nunique())
         visitors = visitors.filter(visitors.df <= self.max_visitors)
@@ -277,15 +284,23 @@ class OperationExpansion:
         return both.semi_join(quiet, both.v == quiet.d_v).select("x", "t").distinct()
 
     @staticmethod
-    def _pass2(ctx: DetectionContext, em: ir.Table, ids: ir.Table) -> ir.Table:
-        """Events by or on a core target (``on_id``: naming another account) or on a key a
-        member used (``on_key``), in one scan with four hash lookups on small tables."""
-        e = ctx.events.select("ts", "actor_id", "event_type", "target_id", "ip", "device_id")
+    def _pass2(ctx: DetectionContext, em: ir.Table, ids: ir.Table, *, keys: bool) -> ir.Table:
+        """Events by or on a core target (``on_id``: naming another account) and, with
+        ``keys``, on a key a member used (``on_key``), in one scan with hash lookups on small
+        tables."""
+        if keys or ctx.target_events is None:
+            e = ctx.events.select("ts", "actor_id", "event_type", "target_id", "ip", "device_id")
+        else:  # every event by or on a target of a flagged account (core targets among them)
+            e = ctx.target_events
         a = ids.select(k_a=ids.c_t)
         b = ids.select(k_b=ids.c_t)
+        j = e.left_join(a, e.actor_id == a.k_a).left_join(b, e.target_id == b.k_b)
+        if not keys:
+            named = j.target_id.notnull() & (j.actor_id != j.target_id)
+            j = j.filter(named & (j.k_a.notnull() | j.k_b.notnull()))
+            return j.select("ts", "actor_id", "event_type", "target_id", on_id=ibis.literal(True))
         ip = em.filter(em.ip.notnull()).select(k_ip=em.ip).distinct()
         dev = em.filter(em.device_id.notnull()).select(k_dev=em.device_id).distinct()
-        j = e.left_join(a, e.actor_id == a.k_a).left_join(b, e.target_id == b.k_b)
         j = j.left_join(ip, e.ip == ip.k_ip).left_join(dev, e.device_id == dev.k_dev)
         named = j.target_id.notnull() & (j.actor_id != j.target_id)
         on_id = named & (j.k_a.notnull() | j.k_b.notnull())
@@ -360,37 +375,6 @@ class OperationExpansion:
             },
             columns=list(SIGNAL_COLUMNS),
         )
-
-
-def _same(t: ir.Table) -> ir.Table:
-    return t
-
-
-def _cached(t: ir.Table) -> ir.Table:
-    return t.cache()
-
-
-def _named(ev: ir.Table, *extra: str) -> ir.Table:
-    """Events naming another account (ts, actor_id, event_type, target_id, ``extra``)."""
-    ev = ev.filter(ev.target_id.notnull() & (ev.actor_id != ev.target_id))
-    return ev.select("ts", "actor_id", "event_type", "target_id", *extra)
-
-
-def _touching(ev: ir.Table, ids: ir.Column) -> ir.Table:
-    """Rows of ``ev`` whose actor or target is in ``ids`` (a distinct column of a small
-    table): one scan with two hash lookups, on any engine."""
-    t = ids.as_table()
-    k = t.columns[0]
-    a = t.select(k_a=t[k])
-    b = t.select(k_b=t[k])
-    j = ev.left_join(a, ev.actor_id == a.k_a).left_join(b, ev.target_id == b.k_b)
-    return j.filter(j.k_a.notnull() | j.k_b.notnull()).select(*ev.columns)
-
-
-def _undirected(ev: ir.Table) -> ir.Table:
-    """(u, v) both ways round for every (actor_id, target_id) row, as one string type."""
-    a, t = ev.actor_id.cast(_STR), ev.target_id.cast(_STR)
-    return ibis.union(ev.select(u=a, v=t), ev.select(u=t, v=a))
 
 
 def best_operation(admitted: pd.DataFrame) -> pd.DataFrame:

@@ -69,7 +69,10 @@ def merge_inputs(
         )
     mine = mine.select("actor_id", "target_id").distinct()
     tids = mine.select(p_id=mine.target_id).distinct()
-    ev = ctx.events.filter(ctx.events.event_type.isin(types))
+    # Every event on those targets is in the context's target events when it has them.
+    near = ctx.target_events if ctx.target_events is not None and not policy.at_risk_only else None
+    src = ctx.events if near is None else near
+    ev = src.filter(src.event_type.isin(types))
     on = ev.inner_join(tids, ev.target_id == tids.p_id)
     pop = on.group_by(p_target=on.target_id).aggregate(n_actors=on.actor_id.nunique())
     touched = fetch(

@@ -101,6 +101,13 @@ def _executed(t: Any) -> Any:
     return ibis.memtable(t.to_pyarrow())
 
 
+def _kept(ctx: DetectionContext, t: Any) -> Any:
+    """Materialise ``t`` (a descendant of in-memory tables) where the engine's cache can."""
+    if ctx.materialize and ctx.materialize_verdict_dependent:
+        return t.cache()
+    return t
+
+
 def _expand(
     ctx: DetectionContext,
     membership: dict[str, str],
@@ -174,8 +181,11 @@ def run_detection(
     candidates = sorted(set(scores[scores >= config.scoring.candidate_threshold].index) - protected)
     peers = set(scores[scores >= config.scoring.peer_threshold].index) - protected
     actors = _memtable(pd.DataFrame({"account_id": candidates}), {"account_id": "string"})
+    # Coordination, operation merge and expansion ask only about candidates (flagged accounts
+    # and operation members are among them): their events are read once.
+    cand = ctx.with_actor_events(_kept(ctx, ctx.events_of(actors)))
     edges = fetch(
-        ibis.union(config.co_action.edges(ctx, actors), config.infrastructure.edges(ctx, actors))
+        ibis.union(config.co_action.edges(cand, actors), config.infrastructure.edges(cand, actors))
     )
     if edges.empty:
         edges = _empty(EDGE_COLUMNS)
@@ -193,7 +203,11 @@ def run_detection(
     flagged = sorted(scores[scores >= config.scoring.flag_threshold].index)
     membership = operations(flagged, edges, config.clustering)
     flagged_t = _memtable(pd.DataFrame({"account_id": flagged}), {"account_id": "string"})
-    touched, links = merge_inputs(ctx, flagged_t, config.merge, stats)
+    # Flagged accounts are candidates unless a policy flags without candidacy: then read all.
+    within = cand if set(flagged) <= set(candidates) else ctx
+    # Merge and expansion both read the events by or on the flagged accounts' targets.
+    within = within.with_target_events(flagged_t)
+    touched, links = merge_inputs(within, flagged_t, config.merge, stats)
     joined: dict[str, list[str]] = {}
     membership = merge_operations(membership, touched, config.merge, links, joined)
     # Attribution profiles each operation from the accounts detected on their own evidence:
@@ -202,7 +216,7 @@ def run_detection(
     core = membership
     if config.expansion.enabled and membership:
         progress.begin("operation expansion", total=None)
-        membership, expansion = _expand(ctx, membership, protected, config.expansion)
+        membership, expansion = _expand(within, membership, protected, config.expansion)
         if len(expansion):
             signals = pd.concat([signals, expansion], ignore_index=True)
             scores = account_scores(signals)
@@ -224,7 +238,8 @@ def run_detection(
         pd.DataFrame({"account_id": list(core), "operation_id": list(core.values())}),
         {"account_id": "string", "operation_id": "string"},
     )
-    features = operation_features(ctx, core_t, signals)
+    # Core members are flagged accounts: ``within`` reads their events from the candidates'.
+    features = operation_features(within, core_t, signals)
     attributions = attribute_operations(features, profiles)
     firm_of = {a.operation_id: a.firm for a in attributions}
 

@@ -225,7 +225,7 @@ class AutomationUserAgent(Detector):
         ev = ctx.events.filter(ctx.events.event_type.isin(RECON_TYPES))
         # Judge each distinct user agent once, not each event; then only accounts with enough
         # automated views pay for counting all their views.
-        uas = ev.select("user_agent").distinct()
+        uas = ctx.recon_user_agents  # kept: the engine would test every event otherwise
         pattern = "|".join(re.escape(m) for m in automation_markers())
         uas = uas.filter(uas.user_agent.fill_null("").lower().re_search(pattern))
         auto = ev.semi_join(uas, "user_agent")

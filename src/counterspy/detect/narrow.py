@@ -1,0 +1,41 @@
+"""Narrowing the events to the rows touching a small set of accounts (operation expansion's
+passes), and the small table helpers those passes share."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+STR = dt.String(nullable=True)  # account ids from both ends of an event, as one type
+
+
+def same(t: ir.Table) -> ir.Table:
+    return t
+
+
+def cached(t: ir.Table) -> ir.Table:
+    return t.cache()
+
+
+def named(ev: ir.Table, *extra: str) -> ir.Table:
+    """Events naming another account (ts, actor_id, event_type, target_id, ``extra``)."""
+    ev = ev.filter(ev.target_id.notnull() & (ev.actor_id != ev.target_id))
+    return ev.select("ts", "actor_id", "event_type", "target_id", *extra)
+
+
+def touching(ev: ir.Table, ids: ir.Column) -> ir.Table:
+    """Rows of ``ev`` whose actor or target is in ``ids`` (a distinct column of a small
+    table): one scan with two hash lookups, on any engine."""
+    t = ids.as_table()
+    k = t.columns[0]
+    a = t.select(k_a=t[k])
+    b = t.select(k_b=t[k])
+    j = ev.left_join(a, ev.actor_id == a.k_a).left_join(b, ev.target_id == b.k_b)
+    return j.filter(j.k_a.notnull() | j.k_b.notnull()).select(*ev.columns)
+
+
+def undirected(ev: ir.Table) -> ir.Table:
+    """(u, v) both ways round for every (actor_id, target_id) row, as one string type."""
+    a, t = ev.actor_id.cast(STR), ev.target_id.cast(STR)
+    return ibis.union(ev.select(u=a, v=t), ev.select(u=t, v=a))
