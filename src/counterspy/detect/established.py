@@ -1,0 +1,112 @@
+"""Counter-evidence: an established account needs more evidence than a fresh persona.
+
+Surveillance-for-hire personas are made for the job: Meta's December 2021 report describes
+fake accounts created or bought for each campaign, and the simulated operators at stealth 2
+are months, not years, old. The accounts that read and write to many at-risk people for a
+living — researchers, journalists, NGO caseworkers, recruiters — are people's own accounts,
+usually years old. After the at-risk family of signals was capped below the threshold, their
+remaining false positives are flagged by that family plus *thin* corroboration: co-action on
+two or three at-risk people shared by chance with another reader, or one address shared with
+a suspect (tuning seeds 1–20, stealth 2; see docs/detection.md).
+
+So an account at least ``min_age_days`` old at the end of the observed period gets one
+counter-evidence row, weight ``-extra_evidence``: it is flagged only when its other evidence
+reaches the threshold plus that margin (1.0 + 0.5 by default). A link to judged-bad
+infrastructure is exempt (enough on its own at any age), and so is admission by operation
+expansion (it carries its own, stricter, age condition).
+
+One small Ibis query over the accounts table (the candidates' creation dates); no event reads
+beyond the end of the observed period.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from counterspy.analytics.engine import fetch
+from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, fmt
+
+DETECTOR = "persona.established_account"
+SIGNAL = "established_account"
+PHASE = "persona"
+
+
+@dataclass(frozen=True)
+class EstablishedAccounts:
+    """Counter-evidence for accounts with years of history (see the module docstring)."""
+
+    enabled: bool = True
+    version = 1
+    # Age (days, at the end of the observed period) from which an account is established.
+    # Tuning seeds 1-20, stealth 2: every flagged researcher / NGO / recruiter false positive
+    # but three was >= 700 days old; flagged operators that old all scored >= 1.6 or sent a
+    # bad link. See docs/detection.md for the sweep (600 loses an operator).
+    min_age_days: int = 700
+    # How much more evidence than a fresh persona an established account needs.
+    extra_evidence: float = 0.5
+    # Accounts with one of these signals are exempt: a bad link is enough at any age, and
+    # expansion admission has its own age condition.
+    exempt_signals: tuple[str, ...] = ("malicious_links", "operation_expansion")
+
+    def params_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    def ages(self, ctx: DetectionContext, accounts: ir.Table) -> ir.Table:
+        """(account_id, created_at, as_of, age_days) of the established ``accounts``."""
+        acc = ctx.accounts.select("account_id", "created_at")
+        ids = accounts.select(e_id=accounts.account_id).distinct()
+        acc = acc.semi_join(ids, acc.account_id == ids.e_id)
+        acc = acc.cross_join(ctx.events.aggregate(as_of=ctx.events.ts.max()))
+        acc = acc.mutate(
+            age_days=(acc.as_of.epoch_seconds() - acc.created_at.epoch_seconds()) / 86400.0
+        )
+        return acc.filter(acc.age_days >= self.min_age_days)
+
+    def expression(self, ctx: DetectionContext, accounts: ir.Table) -> ir.Table:
+        """Counter-evidence signal rows (:data:`SIGNAL_COLUMNS`) for ``accounts``."""
+        t = self.ages(ctx, accounts)
+        text = (
+            ibis.literal("account is ")
+            + fmt(t.age_days, 0)
+            + " days old (established from "
+            + str(self.min_age_days)
+            + " days: researchers', journalists' and caseworkers' own accounts are years old, "
+            "personas made for a campaign are not); it needs "
+            + str(self.extra_evidence)
+            + " more evidence than a new account, unless it sent a bad link"
+        )
+        return t.select(
+            account_id=t.account_id,
+            detector=ibis.literal(DETECTOR),
+            version=ibis.literal(self.version, type="int64"),
+            phase=ibis.literal(PHASE),
+            signal=ibis.literal(SIGNAL),
+            value=t.age_days.cast("float64"),
+            threshold=ibis.literal(float(self.min_age_days), type="float64"),
+            weight=ibis.literal(-float(self.extra_evidence), type="float64"),
+            window_start=t.created_at,
+            window_end=t.as_of,
+            evidence=text,
+            params=ibis.literal(self.params_json()),
+        )
+
+    def rows(
+        self, ctx: DetectionContext, signals: pd.DataFrame, scores: pd.Series, threshold: float
+    ) -> pd.DataFrame:
+        """Counter-evidence rows for the accounts ``scores`` would flag at ``threshold``
+        (without an exempt signal); executes one small query."""
+        over = set(scores[scores >= threshold].index)
+        over -= set(signals.loc[signals["signal"].isin(self.exempt_signals), "account_id"])
+        if not self.enabled or not over:
+            return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+        ids = ibis.memtable(
+            pd.DataFrame({"account_id": sorted(over)}, dtype="object"),
+            schema=ibis.schema({"account_id": "string"}),
+        )
+        out: pd.DataFrame = fetch(self.expression(ctx, ids))
+        return out
