@@ -9,14 +9,17 @@ remaining false positives are flagged by that family plus *thin* corroboration: 
 two or three at-risk people shared by chance with another reader, or one address shared with
 a suspect (tuning seeds 1–20, stealth 2; see docs/detection.md).
 
-So an account at least ``min_age_days`` old at the end of the observed period gets one
+So an account at least ``min_age_days`` old at the end of the observed period that is
+*known*, over the observed period, to at least ``min_known`` of the accounts it acted on (they
+acted on it too: a reply, a view back, an accepted request — researchers are answered by the
+people they work with, operators are strangers) and none of them a suspect itself, gets one
 counter-evidence row, weight ``-extra_evidence``: it is flagged only when its other evidence
 reaches the threshold plus that margin (1.0 + 0.5 by default). A link to judged-bad
 infrastructure is exempt (enough on its own at any age), and so is admission by operation
 expansion (it carries its own, stricter, age condition).
 
-One small Ibis query over the accounts table (the candidates' creation dates); no event reads
-beyond the end of the observed period.
+One small Ibis query: the candidates' creation dates and, from two semi-joins of the events
+against the few candidates, their two-way contacts.
 """
 
 from __future__ import annotations
@@ -43,10 +46,13 @@ class EstablishedAccounts:
     enabled: bool = True
     version = 1
     # Age (days, at the end of the observed period) from which an account is established.
-    # Tuning seeds 1-20, stealth 2: every flagged researcher / NGO / recruiter false positive
-    # but three was >= 700 days old; flagged operators that old all scored >= 1.6 or sent a
-    # bad link. See docs/detection.md for the sweep (600 loses an operator).
-    min_age_days: int = 700
+    # Tuning seeds 1-20, stealth 2: 26 of 39 false positives (researchers, NGO staff, VPN
+    # users, ordinary accounts) were >= 730 days old; see docs/detection.md for the sweep.
+    min_age_days: int = 730
+    # ... and known to at least this many of the accounts it acted on (two-way contact with a
+    # non-suspect). Age alone removed 28 of 39 false positives on seeds 1-20 but lost 5
+    # operators (cover friends aside, personas are strangers); with this condition 25, none.
+    min_known: int = 1
     # How much more evidence than a fresh persona an established account needs.
     extra_evidence: float = 0.5
     # Accounts with one of these signals are exempt: a bad link is enough at any age, and
@@ -67,16 +73,46 @@ class EstablishedAccounts:
         )
         return acc.filter(acc.age_days >= self.min_age_days)
 
-    def expression(self, ctx: DetectionContext, accounts: ir.Table) -> ir.Table:
-        """Counter-evidence signal rows (:data:`SIGNAL_COLUMNS`) for ``accounts``."""
+    def known(self, ctx: DetectionContext, accounts: ir.Table, suspects: ir.Table) -> ir.Table:
+        """(k_id, n_known, example): per account of ``accounts``, the accounts not in
+        ``suspects`` that it acted on and that acted on it (either order, any action)."""
+        ev = ctx.events.filter(
+            ctx.events.target_id.notnull() & (ctx.events.actor_id != ctx.events.target_id)
+        )
+        ids = accounts.select(k_id=accounts.account_id).distinct()
+        out = ev.semi_join(ids, ev.actor_id == ids.k_id)
+        out = out.select(o_a=out.actor_id, o_x=out.target_id).distinct()
+        inn = ev.semi_join(ids, ev.target_id == ids.k_id)
+        inn = inn.select(i_a=inn.target_id, i_x=inn.actor_id).distinct()
+        both = out.inner_join(inn, (out.o_a == inn.i_a) & (out.o_x == inn.i_x))
+        sus = suspects.select(s_id=suspects.account_id)
+        both = both.anti_join(sus, both.o_x == sus.s_id)
+        return both.group_by(k_id=both.o_a).aggregate(
+            n_known=both.o_x.nunique(), example=both.o_x.min()
+        )
+
+    def expression(
+        self, ctx: DetectionContext, accounts: ir.Table, suspects: ir.Table | None = None
+    ) -> ir.Table:
+        """Counter-evidence signal rows (:data:`SIGNAL_COLUMNS`) for ``accounts``;
+        ``suspects`` (account_id): accounts whose contact does not count as being known."""
         t = self.ages(ctx, accounts)
+        k = self.known(ctx, t.select("account_id"), accounts if suspects is None else suspects)
+        t = t.inner_join(k, t.account_id == k.k_id)
+        t = t.filter(t.n_known >= self.min_known)
         text = (
             ibis.literal("account is ")
             + fmt(t.age_days, 0)
             + " days old (established from "
             + str(self.min_age_days)
             + " days: researchers', journalists' and caseworkers' own accounts are years old, "
-            "personas made for a campaign are not); it needs "
+            "personas made for a campaign are not) and known to "
+            + fmt(t.n_known, 0)
+            + " of the accounts it acted on, which acted on it too (e.g. "
+            + t.example
+            + "; min "
+            + str(self.min_known)
+            + "); it needs "
             + str(self.extra_evidence)
             + " more evidence than a new account, unless it sent a bad link"
         )
@@ -96,10 +132,16 @@ class EstablishedAccounts:
         )
 
     def rows(
-        self, ctx: DetectionContext, signals: pd.DataFrame, scores: pd.Series, threshold: float
+        self,
+        ctx: DetectionContext,
+        signals: pd.DataFrame,
+        scores: pd.Series,
+        threshold: float,
+        suspect_threshold: float,
     ) -> pd.DataFrame:
         """Counter-evidence rows for the accounts ``scores`` would flag at ``threshold``
-        (without an exempt signal); executes one small query."""
+        (without an exempt signal); contacts scoring ``suspect_threshold`` or more do not make
+        an account known. Executes one small query."""
         over = set(scores[scores >= threshold].index)
         over -= set(signals.loc[signals["signal"].isin(self.exempt_signals), "account_id"])
         if not self.enabled or not over:
@@ -108,5 +150,11 @@ class EstablishedAccounts:
             pd.DataFrame({"account_id": sorted(over)}, dtype="object"),
             schema=ibis.schema({"account_id": "string"}),
         )
-        out: pd.DataFrame = fetch(self.expression(ctx, ids))
+        sus = ibis.memtable(
+            pd.DataFrame(
+                {"account_id": sorted(scores[scores >= suspect_threshold].index)}, dtype="object"
+            ),
+            schema=ibis.schema({"account_id": "string"}),
+        )
+        out: pd.DataFrame = fetch(self.expression(ctx, ids, sus))
         return out

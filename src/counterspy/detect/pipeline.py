@@ -188,7 +188,9 @@ def run_detection(
         signals = pd.concat([signals, coord], ignore_index=True)
     scores = account_scores(signals)
     # Counter-evidence for established accounts that would be flagged (one small query).
-    older = config.established.rows(ctx, signals, scores, config.scoring.flag_threshold)
+    older = config.established.rows(
+        ctx, signals, scores, config.scoring.flag_threshold, config.scoring.peer_threshold
+    )
     if len(older):
         signals = pd.concat([signals, older], ignore_index=True)
         scores = account_scores(signals)
