@@ -51,6 +51,7 @@ class Planted:
     personas: list[str]  # the same behaviour from young accounts: operators
     strangers: list[str]  # old accounts known to nobody they act on (aged personas)
     sender: str  # an old account sending a lookalike link
+    infra: str  # an old, known account sharing a device with ring A
     own_targets: list[str]  # messaged by ring A on a domain only ring A sends
     popular_target: str  # messaged by ring A on a domain everyone sends
     off: DetectionResult
@@ -68,6 +69,13 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
     researchers = _readers(p, "old", age_days=1500)
     personas = _readers(p, "new", age_days=200)
     strangers = _readers(p, "aged", age_days=1500, friend=None)
+    # An old, known account reading three at-risk strangers from a device ring A uses.
+    infra = p.account("oldinfra", age_days=1500)
+    for k in range(3):
+        t = p.account(f"infrar{k}", at_risk="activist")
+        p.event(T0 + timedelta(days=12 + k), infra, "profile_view", t, device="shared-dev-0")
+    p.event(T0 + timedelta(days=1), infra, "profile_view", "b0001")
+    p.event(T0 + timedelta(days=2), "b0001", "message", infra)
     sender = p.account("oldsender", age_days=3000)
     p.event(T0 + timedelta(days=41), sender, "message", "r036", url="https://wha.tsapp.me/j/1")
     # Ring A links to two ordinary people on a domain of its own (no brand imitated: the
@@ -93,6 +101,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
         personas,
         strangers,
         sender,
+        infra,
         own,
         popular,
         off=_run(tmp / "off", p, OFF),
@@ -114,10 +123,12 @@ def test_established_accounts_need_more_evidence(planted: Planted) -> None:
     assert set(pl.personas) <= flagged  # young: personas
     assert set(pl.strangers) <= flagged  # old but known to nobody: not established
     assert pl.sender in flagged  # a bad link is enough at any age
+    # 0.45 + 0.8 = 1.25 < 1.4: flagged only because a shared device exempts it.
+    assert pl.infra in flagged  # a device shared with operators: persona infrastructure
     assert set(pl.p.rings["A"]) | set(pl.p.rings["B"]) <= flagged
     rows = pl.on.signals[pl.on.signals["signal"] == "established_account"]
     assert set(rows["account_id"]) == set(pl.researchers)  # only accounts it would flag
-    assert (rows["weight"] == -0.5).all()
+    assert (rows["weight"] == -0.4).all()
     assert (rows["value"] >= 730).all()
     assert rows["evidence"].str.contains("days old").all()
     assert rows["evidence"].str.contains("known to 1 of the accounts").all()

@@ -189,7 +189,11 @@ def run_detection(
     scores = account_scores(signals)
     # Counter-evidence for established accounts that would be flagged (one small query).
     older = config.established.rows(
-        ctx, signals, scores, config.scoring.flag_threshold, config.scoring.peer_threshold
+        ctx,
+        signals,
+        scores[~scores.index.isin(protected)],
+        config.scoring.flag_threshold,
+        config.scoring.peer_threshold,
     )
     if len(older):
         signals = pd.concat([signals, older], ignore_index=True)
