@@ -21,7 +21,9 @@ from tests.detect_fixtures import T0, Platform, build_platform
 
 OFF = DetectionConfig(
     established=EstablishedAccounts(enabled=False),
-    targets=TargetPolicy(own_domain_min_members=0),
+    targets=TargetPolicy(
+        own_domain_min_members=0, outsiders_must_be_strangers=False, outsider_max_visitors=None
+    ),
 )
 
 
@@ -54,6 +56,9 @@ class Planted:
     infra: str  # an old, known account sharing a device with ring A
     own_targets: list[str]  # messaged by ring A on a domain only ring A sends
     popular_target: str  # messaged by ring A on a domain everyone sends
+    cover_friend: str  # wrote to a ring A persona first, then was looked at: cover
+    public_page: str  # looked at by ring A and by 60 other accounts: a crowd
+    outsider: str  # a stranger ring A looked at and wrote to: a target
     off: DetectionResult
     on: DetectionResult
 
@@ -94,6 +99,15 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
             popular,
             url="https://news.example.org/a/9",
         )
+    # Cover and crowds vs a real outsider target, each acted on by o03 (a view + a message).
+    o3 = p.rings["A"][3]
+    friend, page, outsider = p.account("coverfriend"), p.account("page"), p.account("outsider")
+    p.event(T0 + timedelta(days=1), friend, "message", o3)
+    for b in [f"b{i:04d}" for i in range(100, 160)]:
+        p.event(T0 + timedelta(days=2), b, "profile_view", page)
+    for k, x in enumerate((friend, page, outsider)):
+        p.event(T0 + timedelta(days=25, hours=k), o3, "profile_view", x)
+        p.event(T0 + timedelta(days=25, hours=k, minutes=5), o3, "message", x)
     tmp = tmp_path_factory.mktemp("planted")
     return Planted(
         p,
@@ -104,6 +118,9 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
         infra,
         own,
         popular,
+        friend,
+        page,
+        outsider,
         off=_run(tmp / "off", p, OFF),
         on=_run(tmp / "on", p, DetectionConfig()),
     )
@@ -150,3 +167,13 @@ def test_recipients_of_an_operations_own_domain_are_exploitation_targets(
     assert pl.popular_target not in on  # a site many accounts share is not the operation's
     ev = pl.on.targets.set_index("target_id").loc[pl.own_targets[0], "evidence"]
     assert "domain only few accounts send" in str(ev)
+
+
+def test_cover_contacts_and_crowds_are_not_targets(planted: Planted) -> None:
+    pl = planted
+    off, on = _listed(pl.off), _listed(pl.on)
+    # Without the rules all three are listed on the same two actions by the same persona.
+    assert {pl.cover_friend, pl.public_page, pl.outsider} <= set(off)
+    assert pl.cover_friend not in on  # it had written to the persona first
+    assert pl.public_page not in on  # 61 accounts act on it
+    assert on.get(pl.outsider) == "engagement"  # a stranger looked at and written to

@@ -8,6 +8,7 @@ import ibis
 import ibis.expr.types as ir
 
 from counterspy.detect.base import CONTACT_TYPES, DetectionContext, url_domain
+from counterspy.detect.outsiders import outsider_facts
 from counterspy.model import EventType, Phase
 
 PHASE_BY_RANK = {p.rank: p.value for p in Phase}
@@ -40,6 +41,14 @@ class TargetPolicy:
     # one). 0 members: off.
     own_domain_min_members: int = 2
     own_domain_max_senders: int = 10
+    # Cover, not targets (detect/outsiders.py): an account outside the programme without a
+    # bad link is listed only when at least one member that acted on it was a stranger to it
+    # (it had not acted on the member first), and when at most ``outsider_max_visitors``
+    # accounts act on it (more: a public page or celebrity, the operator one of a crowd).
+    # Tuning seeds 1-20, stealth 2 (operations whose every member is an operator): known
+    # before, 23 false / 2 true targets; crowds over 50, 16 false / 2 true.
+    outsiders_must_be_strangers: bool = True
+    outsider_max_visitors: int | None = 50
 
 
 TARGETING_TYPES = (
@@ -84,6 +93,7 @@ def operation_targets(
         else_=1,
     )
     t = t.mutate(rank=rank)
+    facts = outsider_facts(ctx, t.select("ts", "actor_id", "target_id", "operation_id"))
     g = t.group_by(target_id=t.target_id, operation_id=t.operation_id).aggregate(
         firm=t.firm.min(),
         at_risk=t.target_at_risk.max(),
@@ -102,9 +112,14 @@ def operation_targets(
         n_focused=t.actor_id.nunique(where=t.focused),
         example_operator=t.actor_id.min(),
     )
+    g = g.left_join(facts, (g.target_id == facts.x_target) & (g.operation_id == facts.x_operation))
     targeted = g.n_targeting >= policy.min_targeting_actions
     if policy.outsiders_need_a_look:
         targeted = targeted & (g.n_looks > 0)
+    if policy.outsiders_must_be_strangers:
+        targeted = targeted & (g.n_stranger_members.fill_null(0) > 0)
+    if policy.outsider_max_visitors is not None:
+        targeted = targeted & (g.n_visitors.fill_null(0) <= policy.outsider_max_visitors)
     g = g.filter(g.at_risk | (g.n_bad_links > 0) | targeted)
     g = g.filter((g.n_bad_links > 0) | (g.n_operators >= 2) | (g.n_focused > 0))
     phase = ibis.cases(*((g.rank == r, v) for r, v in PHASE_BY_RANK.items()), else_="unknown")
