@@ -54,6 +54,7 @@ class Planted:
     strangers: list[str]  # old accounts known to nobody they act on (aged personas)
     sender: str  # an old account sending a lookalike link
     infra: str  # an old, known account sharing a device with ring A
+    vpn: str  # an old, known account sharing ring B's address from a VPN
     own_targets: list[str]  # messaged by ring A on a domain only ring A sends
     popular_target: str  # messaged by ring A on a domain everyone sends
     cover_friend: str  # wrote to a ring A persona first, then was looked at: cover
@@ -81,6 +82,19 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
         p.event(T0 + timedelta(days=12 + k), infra, "profile_view", t, device="shared-dev-0")
     p.event(T0 + timedelta(days=1), infra, "profile_view", "b0001")
     p.event(T0 + timedelta(days=2), "b0001", "message", infra)
+    # An old, known VPN user on the exit ring B uses (AS16509, a hosting network): a shared
+    # address from a VPN is no persona infrastructure.
+    vpn = p.account("oldvpn", age_days=1500)
+    for k in range(3):
+        t = p.account(f"vpnr{k}", at_risk="lawyer")
+        p.event(T0 + timedelta(days=14 + k), vpn, "profile_view", t, ip="192.0.2.77", asn=16509)
+    for k in range(3):
+        f = f"b{10 + k:04d}"
+        p.event(
+            T0 + timedelta(days=16, hours=k), vpn, "profile_view", f, ip="192.0.2.77", asn=16509
+        )
+    p.event(T0 + timedelta(days=1), vpn, "profile_view", "b0001")
+    p.event(T0 + timedelta(days=2), "b0001", "message", vpn)
     sender = p.account("oldsender", age_days=3000)
     p.event(T0 + timedelta(days=41), sender, "message", "r036", url="https://wha.tsapp.me/j/1")
     # Ring A links to two ordinary people on a domain of its own (no brand imitated: the
@@ -116,6 +130,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
         strangers,
         sender,
         infra,
+        vpn,
         own,
         popular,
         friend,
@@ -134,7 +149,7 @@ def test_established_accounts_need_more_evidence(planted: Planted) -> None:
     pl = planted
     # The look-alike is real: without the rule every pair is flagged on the same evidence.
     assert set(pl.researchers) | set(pl.personas) | set(pl.strangers) <= _flagged(pl.off)
-    assert pl.sender in _flagged(pl.off)
+    assert {pl.sender, pl.vpn} <= _flagged(pl.off)
     flagged = _flagged(pl.on)
     assert not set(pl.researchers) & flagged
     assert set(pl.personas) <= flagged  # young: personas
@@ -142,9 +157,10 @@ def test_established_accounts_need_more_evidence(planted: Planted) -> None:
     assert pl.sender in flagged  # a bad link is enough at any age
     # 0.45 + 0.8 = 1.25 < 1.4: flagged only because a shared device exempts it.
     assert pl.infra in flagged  # a device shared with operators: persona infrastructure
+    assert pl.vpn not in flagged  # a VPN exit shared with operators is not
     assert set(pl.p.rings["A"]) | set(pl.p.rings["B"]) <= flagged
     rows = pl.on.signals[pl.on.signals["signal"] == "established_account"]
-    assert set(rows["account_id"]) == set(pl.researchers)  # only accounts it would flag
+    assert set(rows["account_id"]) == {*pl.researchers, pl.vpn}  # only accounts it would flag
     assert (rows["weight"] == -0.4).all()
     assert (rows["value"] >= 730).all()
     assert rows["evidence"].str.contains("days old").all()

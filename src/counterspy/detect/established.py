@@ -70,6 +70,10 @@ class EstablishedAccounts:
         "shared_ip",
         "shared_device",
     )
+    # ... but a shared address is no exemption for an account acting mostly from hosting
+    # networks (this signal): VPN and cloud exits are shared by strangers who picked the same
+    # provider. None: shared IPs always exempt.
+    vpn_signal: str | None = "hosting_network"
 
     def params_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -155,7 +159,11 @@ class EstablishedAccounts:
         (without an exempt signal); contacts scoring ``suspect_threshold`` or more do not make
         an account known. Executes one small query."""
         over = set(scores[scores >= threshold].index)
-        over -= set(signals.loc[signals["signal"].isin(self.exempt_signals), "account_id"])
+        exempt = signals[signals["signal"].isin(self.exempt_signals)]
+        if self.vpn_signal is not None:
+            vpn = set(signals.loc[signals["signal"] == self.vpn_signal, "account_id"])
+            exempt = exempt[~((exempt["signal"] == "shared_ip") & exempt["account_id"].isin(vpn))]
+        over -= set(exempt["account_id"])
         if not self.enabled or not over:
             return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
         ids = ibis.memtable(
