@@ -48,8 +48,9 @@ class EstablishedAccounts:
     enabled: bool = True
     version = 1
     # Age (days, at the end of the observed period) from which an account is established.
-    # Tuning seeds 1-20, stealth 2: 26 of 39 false positives (researchers, NGO staff, VPN
-    # users, ordinary accounts) were >= 730 days old; see docs/detection.md for the sweep.
+    # Tuning seeds 1-20, stealth 2: 25 of 39 false positives (researchers, NGO staff, VPN
+    # users, ordinary accounts) were >= 730 days old and answered by someone they acted on;
+    # see docs/detection.md for the sweep.
     min_age_days: int = 730
     # ... and known to at least this many of the accounts it acted on (two-way contact with a
     # non-suspect). Age alone removed 28 of 39 false positives on seeds 1-20 but lost 5
