@@ -158,7 +158,15 @@ def test_detector_names_are_unique_and_stable() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["recon.py", "engagement.py", "exploitation.py", "coordination.py", "targets.py", "expand.py"],
+    [
+        "recon.py",
+        "engagement.py",
+        "exploitation.py",
+        "coordination.py",
+        "targets.py",
+        "expand.py",
+        "outsiders.py",
+    ],
 )
 def test_detectors_never_execute_or_loop_over_rows(module: str) -> None:
     tree = ast.parse((SRC / module).read_text())

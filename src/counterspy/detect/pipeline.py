@@ -21,6 +21,7 @@ from counterspy.attribute import FirmProfile, attribute_operations, load_profile
 from counterspy.attribute.features import operation_features
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, Detector, all_detectors
 from counterspy.detect.coordination import EDGE_COLUMNS, CoAction, SharedInfrastructure
+from counterspy.detect.established import EstablishedAccounts
 from counterspy.detect.expand import OperationExpansion, best_operation
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
 from counterspy.detect.opevidence import OperationEvidence, admit
@@ -59,6 +60,8 @@ class DetectionConfig:
     # Admission on operation evidence (shared device / photo with members, weak own signals
     # on the operation's targets), after expansion: detect/opevidence.py.
     op_evidence: OperationEvidence = field(default_factory=OperationEvidence)
+    # Counter-evidence: accounts years old need more evidence (detect/established.py).
+    established: EstablishedAccounts = field(default_factory=EstablishedAccounts)
     # Copy the canonical tables into the engine's memory before the detectors run (DuckDB temp
     # table / Spark cache). Off, DuckDB reads the workspace Parquet in every query with
     # projection and filter pushdown: measured at 10M events on an idle 2-core machine, the
@@ -198,6 +201,17 @@ def run_detection(
     if len(coord):
         signals = pd.concat([signals, coord], ignore_index=True)
     scores = account_scores(signals)
+    # Counter-evidence for established accounts that would be flagged (one small query).
+    older = config.established.rows(
+        ctx,
+        signals,
+        scores[~scores.index.isin(protected)],
+        config.scoring.flag_threshold,
+        config.scoring.peer_threshold,
+    )
+    if len(older):
+        signals = pd.concat([signals, older], ignore_index=True)
+        scores = account_scores(signals)
     # Accounts in the protection programme are the people we protect: never auto-flagged.
     scores = scores[~scores.index.isin(protected)]
     flagged = sorted(scores[scores >= config.scoring.flag_threshold].index)

@@ -20,6 +20,8 @@ PHASE_CAPS = {
     "exploitation": 1.0,
     "coordination": 0.8,
     "operation": 1.0,
+    # Counter-evidence only (``detect/established.py``): rows here weigh ≤ 0.
+    "persona": 0.0,
 }
 """Most one kind of evidence can add. Below 1.0, no account is flagged on one kind alone:
 a lone researcher who reads many journalists' profiles (reconnaissance only) is not an
