@@ -42,8 +42,13 @@ EDIT_WORDS = {
     "substitution": "a letter replaced",
     "double_edit": "two letters changed",
 }
-_AFFIX_FIRST = frozenset(w[0] for w in AFFIXES) | frozenset("0123456789")
-_AFFIX_LAST = frozenset(w[-1] for w in AFFIXES) | frozenset("0123456789")
+_DIGITS = "0123456789"
+assert not any(c in _DIGITS for w in AFFIXES for c in w)  # see _affix_segments
+# Text made of attacker vocabulary and digit runs starts with a digit or with the first two
+# letters of a word (every word has two letters or more), and ends likewise.
+_AFFIX_HEAD2 = frozenset(w[:2] for w in AFFIXES)
+_AFFIX_TAIL2 = frozenset(w[-2:] for w in AFFIXES)
+assert min(len(w) for w in AFFIXES) >= 2
 _NO_KEYS: frozenset[str] = frozenset()
 _SYSTEM_WORDS = SYSTEM_VOCAB | FILLER
 _SHORT_WORDS = SHORTENER_VOCAB | FILLER | frozenset({"promo", "in", "it"})
@@ -54,14 +59,51 @@ _SHORTENER_RE = re.compile(
 )
 
 
+def _affix_segments(s: str) -> tuple[str, ...] | None:
+    """``segments(s, AFFIXES)`` without segmenting the common shapes: one word (``login``)
+    or one word and a digit run (``login12``). Both are the only covering with that few
+    pieces: the words have letters only, so none spans a letter and a digit."""
+    if s in AFFIXES:
+        return (s,)
+    letters = s.rstrip(_DIGITS)
+    if letters != s and letters in AFFIXES:
+        return (letters, s[len(letters) :])
+    return segments(s, AFFIXES)
+
+
 def affix_words(rest: str, *, careful: bool = False) -> tuple[str, ...] | None:
     """``rest`` as attacker vocabulary (at most one two-letter word), else None."""
     if not rest:
         return ()
-    words = (segments_reference if careful else segments)(rest, AFFIXES)
+    words = segments_reference(rest, AFFIXES) if careful else _affix_segments(rest)
     if words is None or sum(1 for w in words if len(w) <= 2 and not w.isdigit()) > 1:
         return None
     return words
+
+
+def _vocabulary_edges(plain: str, start: int, end: int) -> bool:
+    """A necessary condition for :func:`_vocabulary_around` on the first and last two
+    characters of the text around the brand ``plain[start : end + 1]``: vocabulary and digit
+    runs start with a digit or a word's first two letters and end with a digit or a word's
+    last two letters (every word has two letters or more). The text after the brand may also
+    begin with the brand's last letter (vodafon(e)gypt). Cut positions over the whole name
+    (the reference) obey the same condition."""
+    if start and not (
+        (plain[0].isdigit() or (start >= 2 and plain[:2] in _AFFIX_HEAD2))
+        and (
+            plain[start - 1].isdigit() or (start >= 2 and plain[start - 2 : start] in _AFFIX_TAIL2)
+        )
+    ):
+        return False
+    return end + 1 >= len(plain) or (
+        (plain[-1].isdigit() or plain[-2:] in _AFFIX_TAIL2)
+        and (
+            plain[end + 1].isdigit()
+            or plain[end + 1 : end + 3] in _AFFIX_HEAD2
+            or plain[end].isdigit()
+            or plain[end : end + 2] in _AFFIX_HEAD2
+        )
+    )
 
 
 def _digits_meet(s: str, i: int) -> bool:
@@ -81,10 +123,10 @@ def _vocabulary_around(index: LookalikeIndex, plain: str, start: int, end: int, 
         # the parts differ from slices of the name.
         left, right = reachable(plain, AFFIXES)
         return start in left and (end + 1 in right or end in right)
-    if pre and segments(pre, AFFIXES) is None:
+    if pre and _affix_segments(pre) is None:
         return False
     return not post or (
-        segments(post, AFFIXES) is not None or segments(key[-1] + post, AFFIXES) is not None
+        _affix_segments(post) is not None or _affix_segments(key[-1] + post) is not None
     )
 
 
@@ -128,18 +170,9 @@ def combos(index: LookalikeIndex, dom: str, plain: str, items: Items) -> None:
         if key == plain or key in keys:
             continue
         start = end - len(key) + 1
-        if not careful and (
-            # Necessary conditions before segmenting: the text around the brand must start and
-            # end like attacker vocabulary (or be empty, or share a letter with the brand).
-            (start and (plain[0] not in _AFFIX_FIRST or plain[start - 1] not in _AFFIX_LAST))
-            or (
-                end + 1 < n
-                and (
-                    plain[-1] not in _AFFIX_LAST
-                    or not (plain[end + 1] in _AFFIX_FIRST or plain[end] in _AFFIX_FIRST)
-                )
-            )
-        ):
+        if not careful and (start or end + 1 < n) and not _vocabulary_edges(plain, start, end):
+            # A necessary condition before segmenting: the text around the brand starts and
+            # ends like attacker vocabulary (or is empty, or shares a letter with the brand).
             continue
         if not _vocabulary_around(index, plain, start, end, key):
             continue  # not brand + attacker vocabulary only
@@ -157,7 +190,7 @@ def combos(index: LookalikeIndex, dom: str, plain: str, items: Items) -> None:
             items,
             "lookalike.combosquat",
             key,
-            f"{dom} is brand {key} plus {'+'.join(x for x in (pre, post) if x)}",
+            f"{dom} is brand {key} plus {f'{pre}+{post}' if pre and post else pre or post}",
         )
         keys = {*keys, key}
 
