@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from counterspy.infra.brands import Brand
 from counterspy.infra.indicator_index import IndicatorIndex, Match
 from counterspy.infra.lookalike import LookalikeIndex
 from counterspy.infra.risk import is_abused_tld
@@ -113,6 +114,47 @@ class VerdictEngine:
 
         return judge
 
+    def _lookalike_judge(self, lookalikes: LookalikeIndex) -> Callable[[str], HostJudgement]:
+        """:meth:`_judge_host` for engines with lookalike checks but no first-seen dates, with
+        one walk over the host and its parents for indicator entries and brand owners."""
+        domains = self.indicators.domains
+        owned = lookalikes.owned
+        check = lookalikes.check_unowned
+        suspicious = VerdictLabel.SUSPICIOUS
+
+        def judge(host: str) -> HostJudgement:
+            owner: Brand | None = None
+            h = host
+            while True:  # indicators.match_host's and lookalikes.owner's walks in one
+                if h in domains and (h is host or "." in h):  # parents of two labels or more
+                    return self._judge_host(host)  # malicious: the indicator's own reason
+                if owner is None:
+                    owner = owned.get(h)
+                i = h.find(".")
+                if i == -1:
+                    break
+                h = h[i + 1 :]
+            if owner is None:
+                hc = check(host)
+                if hc.reasons:
+                    return HostJudgement(suspicious, hc.reasons)
+                if hc.owned_by is not None:  # a global brand's name on a country code
+                    return self._judge_host(host)
+                return CLEAN_JUDGEMENT
+            if "shortener" not in owner.flags:
+                return self._judge_host(host)  # a brand's own domain
+            return HostJudgement(suspicious, (self._shortener_reason(host, owner),))
+
+        return judge
+
+    @staticmethod
+    def _shortener_reason(host: str, shortener: Brand) -> Reason:
+        return Reason(
+            "shortener",
+            f"{host} is URL shortener {shortener.name}: the destination is hidden until followed",
+            brand=shortener.name,
+        )
+
     def _judge_host(self, host: str) -> HostJudgement:
         m = self.indicators.match_host(host)
         if m is not None:
@@ -133,14 +175,7 @@ class VerdictEngine:
                     ),
                 )
             if hc.shortener is not None:
-                reasons.append(
-                    Reason(
-                        "shortener",
-                        f"{host} is URL shortener {hc.shortener.name}: the destination "
-                        "is hidden until followed",
-                        brand=hc.shortener.name,
-                    )
-                )
+                reasons.append(self._shortener_reason(host, hc.shortener))
             if not reasons and not self.first_seen:
                 # The check's own tuple (shared with the lookalike memo): one object less.
                 if hc.reasons:
@@ -237,6 +272,8 @@ class VerdictEngine:
         new = tuple.__new__
         limit = self.MEMO_LIMIT
         judge: Callable[[str], HostJudgement] = self._judge_host
+        if self.lookalikes is not None and not self.first_seen:
+            judge = self._lookalike_judge(self.lookalikes)
         fast_ok = not self.indicators.urls
         careful = self._careful
         for url in urls:
