@@ -104,6 +104,35 @@ def test_many_synthetic_brands_match_the_reference() -> None:
     assert _compare(fast, careful, urls) > 100
 
 
+def test_combosquat_shapes_match_the_reference(
+    engines: tuple[VerdictEngine, VerdictEngine], brands: list[Brand]
+) -> None:
+    """Names the combosquat rule's shortcuts are about: affixes of one or two words (two-letter
+    ones too), digit runs touching the brand or crossing into a word, a word sharing the
+    brand's last letter, hyphens, brands of three letters and common-word brands."""
+    from counterspy.infra.vocab import AFFIXES
+
+    fast, careful = engines
+    rng = random.Random(21)
+    keys = sorted({k for b in brands for k in b.primary_keys if len(k) >= 3})
+    words = sorted(AFFIXES)
+    parts = [*words, "12", "7", "2024", "x", "qa", "zz", "ab1", "1ab"]
+    urls = []
+    for _ in range(3000):
+        k = rng.choice(keys)
+        pre = "".join(rng.choice(parts) for _ in range(rng.randint(0, 2)))
+        post = "".join(rng.choice(parts) for _ in range(rng.randint(0, 2)))
+        if rng.random() < 0.15 and post:
+            k = k[:-1]  # vodafon(e)gypt: the word after the brand begins with its last letter
+        sep = rng.choice(("", "", "-"))
+        host = f"{pre}{sep if pre else ''}{k}{sep if post else ''}{post}"
+        urls.append(f"https://{host}.{rng.choice(('com', 'net', 'xyz', 'de'))}/")
+    flagged = _compare(fast, careful, urls)
+    combos = sum(r.code == "lookalike.combosquat" for v in fast.check_many(urls) for r in v.reasons)
+    assert flagged > 1000
+    assert combos > 800
+
+
 def test_cytrox_and_benign_domains_match_the_reference(
     engines: tuple[VerdictEngine, VerdictEngine], shared_data: Path
 ) -> None:

@@ -17,8 +17,8 @@ dropped whenever the engine is rebuilt, so indicator changes are never masked by
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from counterspy.infra.brands import Brand
 from counterspy.infra.indicator_index import IndicatorIndex, Match
@@ -46,8 +46,10 @@ _URL_PROBLEMS: dict[str, tuple[VerdictLabel, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class HostJudgement:
+class HostJudgement(NamedTuple):
+    """The memoised result for one host. A named tuple, not a frozen dataclass: one is built
+    for every never-seen host flagged, and a tuple costs a fraction of a dataclass."""
+
     label: VerdictLabel
     reasons: tuple[Reason, ...]
     actor: str | None = None
