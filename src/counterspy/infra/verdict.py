@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from counterspy.infra.brands import Brand
+from counterspy.infra.gcpause import collector_paused
 from counterspy.infra.indicator_index import IndicatorIndex, Match
 from counterspy.infra.lookalike import LookalikeIndex
 from counterspy.infra.risk import is_abused_tld
@@ -71,6 +72,7 @@ class VerdictEngine:
     """Implements :class:`counterspy.model.verdict.LinkChecker`."""
 
     MEMO_LIMIT = 500_000
+    PAUSE_GC_FROM = 1_000
 
     def __init__(
         self,
@@ -263,8 +265,16 @@ class VerdictEngine:
         return Verdict(url, label, tuple(reasons), actor, domain)
 
     def check_many(self, urls: Sequence[str]) -> list[Verdict]:
-        """Verdicts in order. The loop is the hot path: plain web URLs are matched with one
-        regex and judged per host from the memo; everything else takes the careful parser."""
+        """Verdicts in order. Batches of :attr:`PAUSE_GC_FROM` URLs or more are judged with
+        the cyclic garbage collector paused (:mod:`counterspy.infra.gcpause`)."""
+        if len(urls) < self.PAUSE_GC_FROM:
+            return self._check_many(urls)
+        with collector_paused():
+            return self._check_many(urls)
+
+    def _check_many(self, urls: Sequence[str]) -> list[Verdict]:
+        """The loop is the hot path: plain web URLs are matched with one regex and judged
+        per host from the memo; everything else takes the careful parser."""
         if self.lookalikes is None and not self.first_seen and not self.indicators.urls:
             return self._check_many_indicators(urls)
         out: list[Verdict] = []
