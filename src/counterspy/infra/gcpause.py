@@ -3,11 +3,11 @@
 A batch call keeps every verdict it makes (the returned list) and, for never-seen hosts, the
 memo entries behind them. To the collector these are young container objects that survive,
 so every ~70,000 of them it runs a *full* collection, which walks every container of the
-process: with a million indicators (or any other large heap) loaded, each such pass costs far
-more than the verdicts themselves (see docs/benchmarks.md: about half the CPU of a cold
-indicator-only batch). Verdicts hold no reference cycles, so reference counting alone frees
-everything a batch throws away; the pause only postpones the collector's look at the
-survivors, and one young-generation pass at the end examines them once, as it would have.
+process: with a million indicators (or any other large heap) loaded, these passes cost a
+quarter to a third of a cold indicator-only batch (see docs/benchmarks.md). Verdicts hold no
+reference cycles, so reference counting alone frees everything a batch throws away; the
+pause only postpones the collector's look at the survivors, and one young-generation pass
+at the end examines them once, as it would have.
 
 The collector state is process-wide; :func:`collector_paused` counts nested and concurrent
 pauses (threads of a server) and re-enables the collector when the last one ends, and only

@@ -246,8 +246,7 @@ class TypoIndex:
 
     One edit: keys are filed by their first and by their last half (:class:`_HalfIndex`), so
     a lookup is four slices and four dict probes, and only the few keys found are scored. Two
-    edits: keys are bucketed by first letter and length, and one C-level rapidfuzz call scores
-    the keys of the right bucket.
+    edits: keys are filed by three pieces (:class:`_PieceIndex`), five to seven probes.
 
     Normal mode: keys of six letters or more (five for link shorteners) may be one edit away, of
     ten or more two edits; the first letter must match. ``relaxed`` mode (only used together
@@ -268,8 +267,7 @@ class TypoIndex:
         self.generic = frozenset(generic)
         self.one = _HalfIndex([k for k in self.keys if self._one_ok(k, relaxed=False)])
         self.one_relaxed = _HalfIndex([k for k in self.keys if self._one_ok(k, relaxed=True)])
-        # Two edits: first letter → (string length → keys of that first letter whose length
-        # is within two of it), in rank order.
+        # Two edits: keys filed by pieces, per string length and first letter, in rank order.
         self.two = _PieceIndex([k for k in self.keys if self._two_ok(k, relaxed=False)])
         self.two_relaxed = _PieceIndex([k for k in self.keys if self._two_ok(k, relaxed=True)])
 
