@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from benchmarks.eval_lookalike import cytrox_domains
+from rapidfuzz.distance import OSA
 
 from counterspy.infra.brands import Brand, bundled_brands, parse_brands_csv
 from counterspy.infra.indicator_index import IndicatorIndex, Provenance
@@ -103,6 +104,35 @@ def test_many_synthetic_brands_match_the_reference() -> None:
     assert _compare(fast, careful, urls) > 100
 
 
+def test_combosquat_shapes_match_the_reference(
+    engines: tuple[VerdictEngine, VerdictEngine], brands: list[Brand]
+) -> None:
+    """Names the combosquat rule's shortcuts are about: affixes of one or two words (two-letter
+    ones too), digit runs touching the brand or crossing into a word, a word sharing the
+    brand's last letter, hyphens, brands of three letters and common-word brands."""
+    from counterspy.infra.vocab import AFFIXES
+
+    fast, careful = engines
+    rng = random.Random(21)
+    keys = sorted({k for b in brands for k in b.primary_keys if len(k) >= 3})
+    words = sorted(AFFIXES)
+    parts = [*words, "12", "7", "2024", "x", "qa", "zz", "ab1", "1ab"]
+    urls = []
+    for _ in range(3000):
+        k = rng.choice(keys)
+        pre = "".join(rng.choice(parts) for _ in range(rng.randint(0, 2)))
+        post = "".join(rng.choice(parts) for _ in range(rng.randint(0, 2)))
+        if rng.random() < 0.15 and post:
+            k = k[:-1]  # vodafon(e)gypt: the word after the brand begins with its last letter
+        sep = rng.choice(("", "", "-"))
+        host = f"{pre}{sep if pre else ''}{k}{sep if post else ''}{post}"
+        urls.append(f"https://{host}.{rng.choice(('com', 'net', 'xyz', 'de'))}/")
+    flagged = _compare(fast, careful, urls)
+    combos = sum(r.code == "lookalike.combosquat" for v in fast.check_many(urls) for r in v.reasons)
+    assert flagged > 1000
+    assert combos > 800
+
+
 def test_cytrox_and_benign_domains_match_the_reference(
     engines: tuple[VerdictEngine, VerdictEngine], shared_data: Path
 ) -> None:
@@ -141,6 +171,84 @@ def test_typo_finder_equals_the_scan_over_every_key(brands: list[Brand]) -> None
                 assert got == typos.find_reference(q, relaxed=relaxed), (q, relaxed)
                 found += got is not None
     assert found > 3000
+
+
+def _two_edits(rng: random.Random, k: str) -> str:
+    """Two random edits of ``k``, each an insertion (also before the first or after the last
+    letter), deletion, substitution or adjacent transposition, so pieces shift both ways."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    for _ in range(2):
+        i = rng.randrange(len(k) + 1)
+        kind = rng.randrange(4)
+        if kind == 0 or i == len(k):
+            k = k[:i] + rng.choice(alphabet) + k[i:]
+        elif kind == 1 and len(k) > 1:
+            k = k[:i] + k[i + 1 :]
+        elif kind == 2:
+            k = k[:i] + rng.choice(alphabet) + k[i + 1 :]
+        elif i + 1 < len(k):
+            k = k[:i] + k[i + 1] + k[i] + k[i + 2 :]
+    return k
+
+
+def test_two_edit_pieces_find_what_the_scan_finds() -> None:
+    """The piece index (two edits) against the scan over every key, with 5,000 brands as in
+    the benchmark: two-edit variants of long keys, keys themselves, and unrelated strings."""
+    many = synthetic_brands(bundled_brands(), 5000, random.Random(2))
+    keys = [k for b in many for k in b.primary_keys if len(k) >= 3]
+    typos = TypoIndex(keys, ["bitly", "tinyurl"], ["orange", "signal"])
+    long_keys = [k for k in keys if len(k) >= 7]
+    rng = random.Random(8)
+    twos = 0
+    for _ in range(3000):
+        k = rng.choice(long_keys)
+        q = _two_edits(rng, k) if rng.random() < 0.8 else k + str(rng.randrange(100))
+        if rng.random() < 0.1:
+            q = rng.choice(keys)
+        if len(q) < 4:
+            continue
+        for relaxed in (False, True):
+            got = typos.find(q, relaxed=relaxed)
+            assert got == typos.find_reference(q, relaxed=relaxed), (q, k, relaxed)
+            twos += got is not None and got[1] == "double_edit"
+    assert twos > 1000
+
+
+def _scripts(k: str, depth: int) -> set[str]:
+    """Every string at most ``depth`` edits (insertion, deletion, substitution, adjacent
+    transposition, anywhere) from ``k``; new letters are digits, never in ``k``."""
+    out, frontier = {k}, {k}
+    for step in range(depth):
+        new, sub = str(2 * step), str(2 * step + 1)
+        nxt: set[str] = set()
+        for w in frontier:
+            for i in range(len(w) + 1):
+                nxt.add(w[:i] + new + w[i:])
+                if i < len(w):
+                    nxt.add(w[:i] + w[i + 1 :])
+                    nxt.add(w[:i] + sub + w[i + 1 :])
+                if i + 1 < len(w):
+                    nxt.add(w[:i] + w[i + 1] + w[i] + w[i + 2 :])
+        out |= nxt
+        frontier = nxt
+    return out
+
+
+@pytest.mark.parametrize("relaxed", [False, True])
+def test_two_edit_pieces_miss_no_edit_script(relaxed: bool) -> None:
+    """Exhaustive over edit positions: for keys of distinct letters (so no piece matches by
+    chance), every string within two edits is found, whatever the length of the key."""
+    found = 0
+    for n in range(7 if relaxed else 10, 17):
+        key = "abcdefghijklmnopq"[:n]
+        pieces = TypoIndex([key], [], []).two_relaxed if relaxed else TypoIndex([key], [], []).two
+        for q in _scripts(key, 2):
+            if q == key or q[0] != key[0] or len(q) < (5 if relaxed else 8):
+                continue
+            if OSA.distance(q, key) <= 2:  # two edits in a row may be three OSA edits
+                assert pieces.find(q) == key, (key, q)
+                found += 1
+    assert found > 10_000
 
 
 def test_ties_go_to_the_brand_listed_first() -> None:

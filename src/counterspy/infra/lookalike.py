@@ -59,13 +59,15 @@ NO_MATCH = HostCheck(None, None, ())
 
 class _NameFindings(NamedTuple):
     owner: Brand | None  # a global brand's own ccTLD variant
-    items: Items  # never changed once memoised
+    codes: tuple[tuple[str, str], ...]  # (reason code, brand key) of each finding, in order
+    reasons: tuple[Reason, ...]  # the findings, in the same order (shared with the verdicts)
     fallback: tuple[Reason, ...]  # weak-signal reasons, used only if nothing else matched
 
 
 # Most names match nothing: they share one memo value (one object less for the collector
-# to keep walking per name seen).
-_NOTHING = _NameFindings(None, {}, ())
+# to keep walking per name seen). Findings are kept as tuples, not the dict they were
+# collected in: tuples of strings drop out of the collector's sight, dicts stay in it.
+_NOTHING = _NameFindings(None, (), (), ())
 
 
 class LookalikeIndex:
@@ -165,6 +167,12 @@ class LookalikeIndex:
             if "shortener" in owner.flags:
                 return HostCheck(None, owner, ())
             return HostCheck(owner, None, ())
+        return self.check_unowned(host)
+
+    def check_unowned(self, host: str) -> HostCheck:
+        """:meth:`check` for a host known to have no owner among the brands (neither it nor
+        a parent domain is in :attr:`owned`): the verdict engine walks the parents once for
+        indicators and owners together."""
         # The suffix list directly, not the memoised split_host: the host is new to the
         # engine's memo, so a cache entry would only be one more object to keep.
         sub, dom, suf = self._split_host(host)
@@ -176,15 +184,16 @@ class LookalikeIndex:
             return HostCheck(base.owner, None, ())
         if (
             not sub
-            and not base.items
             and "xn--" not in dom
             and ("." in suf or len(suf) > 3 or plain + suf not in self.by_key)
-        ):  # the common case: a bare registered name that matched nothing (no split to try)
+        ):  # the common case: a bare registered name (no label to read, no split to try)
+            if base.reasons:
+                return HostCheck(None, None, base.reasons[:6])
             return HostCheck(None, None, base.fallback) if base.fallback else NO_MATCH
         items: Items = {}
         if "xn--" in host:
             self._scripts(sub, dom, items)
-        for code_key, reason in base.items.items():
+        for code_key, reason in zip(base.codes, base.reasons, strict=True):
             items.setdefault(code_key, reason)
         if sub:
             self._split(sub, plain, suf, items)
@@ -220,7 +229,7 @@ class LookalikeIndex:
             if not items:
                 fallback = weak_signals(self, dom, plain, suf)
         result = (
-            _NameFindings(owned, items, fallback)
+            _NameFindings(owned, tuple(items), tuple(items.values()), fallback)
             if items or owned is not None or fallback
             else _NOTHING
         )

@@ -42,8 +42,13 @@ EDIT_WORDS = {
     "substitution": "a letter replaced",
     "double_edit": "two letters changed",
 }
-_AFFIX_FIRST = frozenset(w[0] for w in AFFIXES) | frozenset("0123456789")
-_AFFIX_LAST = frozenset(w[-1] for w in AFFIXES) | frozenset("0123456789")
+_DIGITS = "0123456789"
+assert not any(c in _DIGITS for w in AFFIXES for c in w)  # see _affix_segments
+# Text made of attacker vocabulary and digit runs starts with a digit or with the first two
+# letters of a word (every word has two letters or more), and ends likewise.
+_AFFIX_HEAD2 = frozenset(w[:2] for w in AFFIXES)
+_AFFIX_TAIL2 = frozenset(w[-2:] for w in AFFIXES)
+assert min(len(w) for w in AFFIXES) >= 2
 _NO_KEYS: frozenset[str] = frozenset()
 _SYSTEM_WORDS = SYSTEM_VOCAB | FILLER
 _SHORT_WORDS = SHORTENER_VOCAB | FILLER | frozenset({"promo", "in", "it"})
@@ -54,11 +59,23 @@ _SHORTENER_RE = re.compile(
 )
 
 
+def _affix_segments(s: str) -> tuple[str, ...] | None:
+    """``segments(s, AFFIXES)`` without segmenting the common shapes: one word (``login``)
+    or one word and a digit run (``login12``). Both are the only covering with that few
+    pieces: the words have letters only, so none spans a letter and a digit."""
+    if s in AFFIXES:
+        return (s,)
+    letters = s.rstrip(_DIGITS)
+    if letters != s and letters in AFFIXES:
+        return (letters, s[len(letters) :])
+    return segments(s, AFFIXES)
+
+
 def affix_words(rest: str, *, careful: bool = False) -> tuple[str, ...] | None:
     """``rest`` as attacker vocabulary (at most one two-letter word), else None."""
     if not rest:
         return ()
-    words = (segments_reference if careful else segments)(rest, AFFIXES)
+    words = segments_reference(rest, AFFIXES) if careful else _affix_segments(rest)
     if words is None or sum(1 for w in words if len(w) <= 2 and not w.isdigit()) > 1:
         return None
     return words
@@ -81,85 +98,157 @@ def _vocabulary_around(index: LookalikeIndex, plain: str, start: int, end: int, 
         # the parts differ from slices of the name.
         left, right = reachable(plain, AFFIXES)
         return start in left and (end + 1 in right or end in right)
-    if pre and segments(pre, AFFIXES) is None:
+    if pre and _affix_segments(pre) is None:
         return False
     return not post or (
-        segments(post, AFFIXES) is not None or segments(key[-1] + post, AFFIXES) is not None
+        _affix_segments(post) is not None or _affix_segments(key[-1] + post) is not None
     )
 
 
 def combos(index: LookalikeIndex, dom: str, plain: str, items: Items) -> None:
     """Combosquats: a brand plus attacker vocabulary (brand-login, secure-brand, brandegypt)."""
     if "-" in dom:
-        tokens = dom.split("-")
-        # Tokens that are not attacker vocabulary: a token combines with the others only if
-        # it is the one such token (or there is none).
-        odd = {o for o in tokens if not (o in AFFIXES or o.isdigit() or len(o) <= 2)}
-        careful = index.careful
-        for t in tokens if careful or len(odd) <= 1 else ():
-            if not careful and odd and t not in odd:
-                continue
-            others = [o for o in tokens if o != t]
-            if careful and not all(o in AFFIXES or o.isdigit() or len(o) <= 2 for o in others):
-                continue  # the reference: every other token is attacker vocabulary
-            if t in index.primary and t != plain:
-                index.add(
-                    items,
-                    "lookalike.combosquat",
-                    t,
-                    f"{dom} combines brand {t} with {'-'.join(others)}",
-                )
-            elif len(t) >= 5:
-                typo = index.typo(t)
-                if typo is not None:
-                    index.add(
-                        items,
-                        "lookalike.combosquat",
-                        typo[0],
-                        f"{dom} combines {t} ({typo[0]} with {EDIT_WORDS[typo[1]]}) "
-                        f"with {'-'.join(others)}",
-                    )
+        _hyphen_combos(index, dom, plain, items)
     keys = {k for _code, k in items} if items else _NO_KEYS
     if plain in keys:
         return
-    careful = index.careful
-    n = len(plain)
+    if not index.careful:
+        _embedded_combos_fast(index, dom, plain, items, keys)
+        return
     for end, key in index.automaton.iter(plain):
         if key == plain or key in keys:
             continue
         start = end - len(key) + 1
-        if not careful and (
-            # Necessary conditions before segmenting: the text around the brand must start and
-            # end like attacker vocabulary (or be empty, or share a letter with the brand).
-            (start and (plain[0] not in _AFFIX_FIRST or plain[start - 1] not in _AFFIX_LAST))
-            or (
-                end + 1 < n
-                and (
-                    plain[-1] not in _AFFIX_LAST
-                    or not (plain[end + 1] in _AFFIX_FIRST or plain[end] in _AFFIX_FIRST)
-                )
-            )
-        ):
-            continue
         if not _vocabulary_around(index, plain, start, end, key):
             continue  # not brand + attacker vocabulary only
         pre, post = plain[:start], plain[end + 1 :]
-        pre_w = affix_words(pre, careful=careful) or ()
-        post_w = affix_words(post, careful=careful)
+        pre_w = affix_words(pre, careful=True) or ()
+        post_w = affix_words(post, careful=True)
         if post_w is None and post:
-            post_w = affix_words(key[-1] + post, careful=careful)  # vodafon(e)gypt shares a letter
-        words = (*pre_w, *(post_w or ()))
-        if index.generic(key) and not any(w in STRONG_AFFIXES for w in words):
+            post_w = affix_words(key[-1] + post, careful=True)  # vodafon(e)gypt shares a letter
+        if _combo_words_ok(index, key, (*pre_w, *(post_w or ()))):
+            _add_combo(index, items, dom, key, pre, post)
+            keys = {*keys, key}
+
+
+def _hyphen_combos(index: LookalikeIndex, dom: str, plain: str, items: Items) -> None:
+    """A hyphen token that is a brand (or a typo of one) and the others attacker vocabulary."""
+    tokens = dom.split("-")
+    careful = index.careful
+    # Tokens that are not attacker vocabulary: a token combines with the others only if it
+    # is the one such token (or there is none).
+    odd = {o for o in tokens if not (o in AFFIXES or o.isdigit() or len(o) <= 2)}
+    for t in tokens if careful or len(odd) <= 1 else ():
+        if not careful and odd and t not in odd:
             continue
-        if len(key) <= 3 and not any(len(w) >= 3 for w in words):
+        others = [o for o in tokens if o != t]
+        if careful and not all(o in AFFIXES or o.isdigit() or len(o) <= 2 for o in others):
+            continue  # the reference: every other token is attacker vocabulary
+        if t in index.primary and t != plain:
+            index.add(
+                items,
+                "lookalike.combosquat",
+                t,
+                f"{dom} combines brand {t} with {'-'.join(others)}",
+            )
+        elif len(t) >= 5:
+            typo = index.typo(t)
+            if typo is not None:
+                index.add(
+                    items,
+                    "lookalike.combosquat",
+                    typo[0],
+                    f"{dom} combines {t} ({typo[0]} with {EDIT_WORDS[typo[1]]}) "
+                    f"with {'-'.join(others)}",
+                )
+
+
+def _combo_words_ok(index: LookalikeIndex, key: str, words: tuple[str, ...]) -> bool:
+    """The guards on the words around a brand: a common-word brand needs a strong word, a
+    brand of three letters or less a word of three letters or more."""
+    if index.generic(key) and not any(w in STRONG_AFFIXES for w in words):
+        return False
+    return len(key) > 3 or any(len(w) >= 3 for w in words)
+
+
+def _add_combo(
+    index: LookalikeIndex, items: Items, dom: str, key: str, pre: str, post: str
+) -> None:
+    plus = f"{pre}+{post}" if pre and post else pre or post
+    index.add(items, "lookalike.combosquat", key, f"{dom} is brand {key} plus {plus}")
+
+
+def _two_letter_ok(words: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """:func:`affix_words`' rule on a segmentation: at most one two-letter word."""
+    if words is None or sum(1 for w in words if len(w) <= 2 and not w.isdigit()) > 1:
+        return None
+    return words
+
+
+def _embedded_combos_fast(
+    index: LookalikeIndex, dom: str, plain: str, items: Items, keys: frozenset[str] | set[str]
+) -> None:
+    """The brands inside ``plain`` (the reference loop of :func:`combos`), with a cheap
+    necessary condition first and every segmentation done once (the reference runs
+    :func:`_vocabulary_around`, then :func:`affix_words`).
+
+    The condition: vocabulary and digit runs start with a digit or a word's first two letters
+    and end with a digit or a word's last two letters (every word has two letters or more),
+    so the text before the brand and the text after it (which may begin with the brand's
+    last letter, vodafon(e)gypt) must. Cut positions over the whole name (the reference,
+    and the path taken when a digit run crosses a cut) obey it as well."""
+    n = len(plain)
+    alpha = plain.isalpha()
+    head2, tail2 = _AFFIX_HEAD2, _AFFIX_TAIL2
+    for end, key in index.automaton.iter(plain):
+        if key == plain or key in keys:
             continue
-        index.add(
-            items,
-            "lookalike.combosquat",
-            key,
-            f"{dom} is brand {key} plus {'+'.join(x for x in (pre, post) if x)}",
-        )
-        keys = {*keys, key}
+        stop = end + 1
+        start = stop - len(key)
+        if start and not (
+            (plain[0].isdigit() or (start >= 2 and plain[:2] in head2))
+            and (plain[start - 1].isdigit() or (start >= 2 and plain[start - 2 : start] in tail2))
+        ):
+            continue
+        if stop < n and not (
+            (plain[-1].isdigit() or plain[-2:] in tail2)
+            and (
+                plain[stop].isdigit()
+                or plain[stop : stop + 2] in head2
+                or plain[end].isdigit()
+                or plain[end : end + 2] in head2
+            )
+        ):
+            continue
+        pre, post = plain[:start], plain[stop:]
+        if not alpha and (
+            _digits_meet(plain, start) or _digits_meet(plain, stop) or _digits_meet(plain, end)
+        ):
+            if not _vocabulary_around(index, plain, start, end, key):
+                continue
+            pre_w = affix_words(pre) or ()
+            post_w = affix_words(post)
+            if post_w is None and post:
+                post_w = affix_words(key[-1] + post)
+        else:
+            seg_pre = _affix_segments(pre) if pre else ()
+            if seg_pre is None:
+                continue
+            post_w = ()
+            if post:
+                seg_post = _affix_segments(post)
+                seg_alt = _affix_segments(key[-1] + post) if seg_post is None else None
+                if seg_post is None and seg_alt is None:
+                    continue
+                post_w = _two_letter_ok(seg_post)
+                if post_w is None:
+                    if seg_alt is None:
+                        seg_alt = _affix_segments(key[-1] + post)
+                    post_w = _two_letter_ok(seg_alt)
+            pre_w = _two_letter_ok(seg_pre) or ()
+        if _combo_words_ok(index, key, (*pre_w, *(post_w or ()))):
+            _add_combo(index, items, dom, key, pre, post)
+            keys = {*keys, key}
 
 
 def vocabulary(plain: str, *, careful: bool = False) -> Reason | None:

@@ -147,13 +147,106 @@ class _HalfIndex:
         return [g for a, b, table in plan[len(s)] if (g := table.get(s[a:b])) is not None]
 
 
+class _PieceIndex:
+    """Keys within two edits of a string, found by three pieces of the key instead of a scan.
+
+    A key of length ``L`` has a *head* ``k[:a]``, a *middle* ``k[a + 1 : 2a + 1]`` and a *tail*
+    (its last ``c = min(L - 2a - 2, 4)`` letters; ``a`` is 3, or 2 for keys of seven or eight
+    letters), each separated from the next by at least one
+    letter. An edit touches at most one piece: a substitution or deletion one letter, an
+    insertion one gap between letters, an adjacent transposition two neighbouring letters, which
+    the separating letters keep inside one piece. Within two edits of the key, ``s`` therefore
+    has one piece intact, where the key has it shifted by the insertions and deletions before
+    it, and one of these three probes finds it:
+
+    - the head at offset 0, unless an edit breaks it or an insertion comes before it;
+    - else the middle, shifted by -1..1: the edit before the head or in it moves it by one at
+      most, and when the second edit also comes before the middle, the tail is intact and
+      has nothing after it (both edits come before it);
+    - else (the middle broken as well) the tail, flush with the end of ``s``: neither edit
+      comes after it.
+
+    Keys are filed by pieces in one table per piece kind and size, merged over the
+    key lengths ``n - 2 .. n + 2`` a string of length ``n`` is compared with, and by first
+    letter (both modes require it). A lookup is five to seven slices and dict probes (up to
+    eleven when keys of seven or eight letters are in reach); only the few keys found are
+    scored.
+    """
+
+    def __init__(self, keys: Collection[str]) -> None:
+        if any(len(k) < 7 for k in keys):
+            raise ValueError("two-edit keys need seven letters or more")
+        longest = max((len(k) for k in keys), default=0) + 3
+        # plan[n][first letter] = ((start, stop, table), ...): table.get(s[start:stop]).
+        self.plan: list[dict[str, tuple[_Probe2, ...]]] = []
+        for n in range(longest):
+            by_letter: dict[str, list[_Probe2]] = {}
+            tables: dict[tuple[str, str, int], dict[str, tuple[str, ...]]] = {}
+            for k in keys:  # in rank order: each tuple stays in rank order
+                if abs(len(k) - n) > 2:
+                    continue
+                a = self.head_size(len(k))
+                c = min(len(k) - 2 * a - 2, 4)
+                for kind, size, piece in (
+                    ("head", a, k[:a]),
+                    ("middle", a, k[a + 1 : 2 * a + 1]),
+                    ("tail", c, k[-c:]),
+                ):
+                    table = tables.get((k[0], kind, size))
+                    if table is None:
+                        table = tables[(k[0], kind, size)] = {}
+                        probes = by_letter.setdefault(k[0], [])
+                        if kind == "head":
+                            probes.append((0, a, table))
+                        elif kind == "middle":
+                            probes += [(a + 1 + d, 2 * a + 1 + d, table) for d in (-1, 0, 1)]
+                        elif n >= c:
+                            probes.append((n - c, n, table))
+                    table[piece] = (*table.get(piece, ()), k)
+            self.plan.append({first: tuple(p) for first, p in by_letter.items()})
+        self.rank = {k: i for i, k in enumerate(keys)}
+
+    @staticmethod
+    def head_size(length: int) -> int:
+        """Letters in the head and in the middle piece of a key of ``length`` letters."""
+        return min(3, (length - 3) // 2)
+
+    def find(self, s: str) -> str | None:
+        """The key at the smallest OSA distance (at most 2) from ``s``, ties to the first
+        listed; None when there is none or the closest key is ``s`` itself."""
+        plan = self.plan
+        if len(s) >= len(plan):
+            return None
+        probes = plan[len(s)].get(s[0])
+        if probes is None:
+            return None
+        best: str | None = None
+        best_d = 3
+        rank = self.rank
+        osa = OSA.distance
+        for start, stop, table in probes:
+            group = table.get(s[start:stop])
+            if group is not None:
+                for k in group:
+                    if k is best:
+                        continue
+                    d = osa(s, k, score_cutoff=2)
+                    if d < best_d or (d == best_d and best is not None and rank[k] < rank[best]):
+                        if d == 0:
+                            return None
+                        best, best_d = k, d
+        return best
+
+
+_Probe2 = tuple[int, int, dict[str, tuple[str, ...]]]
+
+
 class TypoIndex:
     """Finds the brand key a string is a typo of, without looking at every key.
 
     One edit: keys are filed by their first and by their last half (:class:`_HalfIndex`), so
     a lookup is four slices and four dict probes, and only the few keys found are scored. Two
-    edits: keys are bucketed by first letter and length, and one C-level rapidfuzz call scores
-    the keys of the right bucket.
+    edits: keys are filed by three pieces (:class:`_PieceIndex`), five to seven probes.
 
     Normal mode: keys of six letters or more (five for link shorteners) may be one edit away, of
     ten or more two edits; the first letter must match. ``relaxed`` mode (only used together
@@ -174,20 +267,9 @@ class TypoIndex:
         self.generic = frozenset(generic)
         self.one = _HalfIndex([k for k in self.keys if self._one_ok(k, relaxed=False)])
         self.one_relaxed = _HalfIndex([k for k in self.keys if self._one_ok(k, relaxed=True)])
-        # Two edits: first letter → (string length → keys of that first letter whose length
-        # is within two of it), in rank order.
-        self.two = self._two_buckets(relaxed=False)
-        self.two_relaxed = self._two_buckets(relaxed=True)
-
-    def _two_buckets(self, *, relaxed: bool) -> dict[str, tuple[tuple[str, ...], ...]]:
-        longest = max((len(k) for k in self.keys), default=0) + 3
-        out: dict[str, list[list[str]]] = {}
-        for k in self.keys:
-            if self._two_ok(k, relaxed=relaxed):
-                by_len = out.setdefault(k[0], [[] for _ in range(longest)])
-                for length in range(max(len(k) - 2, 0), len(k) + 3):
-                    by_len[length].append(k)
-        return {c: tuple(tuple(b) for b in by_len) for c, by_len in out.items()}
+        # Two edits: keys filed by pieces, per string length and first letter, in rank order.
+        self.two = _PieceIndex([k for k in self.keys if self._two_ok(k, relaxed=False)])
+        self.two_relaxed = _PieceIndex([k for k in self.keys if self._two_ok(k, relaxed=True)])
 
     def _one_ok(self, k: str, *, relaxed: bool) -> bool:
         n = len(k)
@@ -228,16 +310,8 @@ class TypoIndex:
             return best, classify_edit(s, best)
         if len(s) < (5 if relaxed else 8):
             return None
-        by_len = (self.two_relaxed if relaxed else self.two).get(s[0])
-        if by_len is None or len(s) >= len(by_len):
-            return None
-        bucket = by_len[len(s)]
-        if not bucket:
-            return None
-        hit = process.extractOne(s, bucket, scorer=OSA.distance, score_cutoff=2)
-        if hit is None or hit[0] == s:
-            return None
-        return str(hit[0]), "double_edit"
+        key = (self.two_relaxed if relaxed else self.two).find(s)
+        return None if key is None else (key, "double_edit")
 
     def find_reference(self, s: str, *, relaxed: bool = False) -> tuple[str, str] | None:
         """:meth:`find` as a plain scan of every key in rank order (the careful reference)."""

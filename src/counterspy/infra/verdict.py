@@ -17,9 +17,11 @@ dropped whenever the engine is rebuilt, so indicator changes are never masked by
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
+from counterspy.infra.brands import Brand
+from counterspy.infra.gcpause import collector_paused
 from counterspy.infra.indicator_index import IndicatorIndex, Match
 from counterspy.infra.lookalike import LookalikeIndex
 from counterspy.infra.risk import is_abused_tld
@@ -45,8 +47,10 @@ _URL_PROBLEMS: dict[str, tuple[VerdictLabel, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class HostJudgement:
+class HostJudgement(NamedTuple):
+    """The memoised result for one host. A named tuple, not a frozen dataclass: one is built
+    for every never-seen host flagged, and a tuple costs a fraction of a dataclass."""
+
     label: VerdictLabel
     reasons: tuple[Reason, ...]
     actor: str | None = None
@@ -68,6 +72,7 @@ class VerdictEngine:
     """Implements :class:`counterspy.model.verdict.LinkChecker`."""
 
     MEMO_LIMIT = 500_000
+    PAUSE_GC_FROM = 1_000
 
     def __init__(
         self,
@@ -113,6 +118,47 @@ class VerdictEngine:
 
         return judge
 
+    def _lookalike_judge(self, lookalikes: LookalikeIndex) -> Callable[[str], HostJudgement]:
+        """:meth:`_judge_host` for engines with lookalike checks but no first-seen dates, with
+        one walk over the host and its parents for indicator entries and brand owners."""
+        domains = self.indicators.domains
+        owned = lookalikes.owned
+        check = lookalikes.check_unowned
+        suspicious = VerdictLabel.SUSPICIOUS
+
+        def judge(host: str) -> HostJudgement:
+            owner: Brand | None = None
+            h = host
+            while True:  # indicators.match_host's and lookalikes.owner's walks in one
+                if h in domains and (h is host or "." in h):  # parents of two labels or more
+                    return self._judge_host(host)  # malicious: the indicator's own reason
+                if owner is None:
+                    owner = owned.get(h)
+                i = h.find(".")
+                if i == -1:
+                    break
+                h = h[i + 1 :]
+            if owner is None:
+                hc = check(host)
+                if hc.reasons:
+                    return HostJudgement(suspicious, hc.reasons)
+                if hc.owned_by is not None:  # a global brand's name on a country code
+                    return self._judge_host(host)
+                return CLEAN_JUDGEMENT
+            if "shortener" not in owner.flags:
+                return self._judge_host(host)  # a brand's own domain
+            return HostJudgement(suspicious, (self._shortener_reason(host, owner),))
+
+        return judge
+
+    @staticmethod
+    def _shortener_reason(host: str, shortener: Brand) -> Reason:
+        return Reason(
+            "shortener",
+            f"{host} is URL shortener {shortener.name}: the destination is hidden until followed",
+            brand=shortener.name,
+        )
+
     def _judge_host(self, host: str) -> HostJudgement:
         m = self.indicators.match_host(host)
         if m is not None:
@@ -133,14 +179,7 @@ class VerdictEngine:
                     ),
                 )
             if hc.shortener is not None:
-                reasons.append(
-                    Reason(
-                        "shortener",
-                        f"{host} is URL shortener {hc.shortener.name}: the destination "
-                        "is hidden until followed",
-                        brand=hc.shortener.name,
-                    )
-                )
+                reasons.append(self._shortener_reason(host, hc.shortener))
             if not reasons and not self.first_seen:
                 # The check's own tuple (shared with the lookalike memo): one object less.
                 if hc.reasons:
@@ -226,8 +265,16 @@ class VerdictEngine:
         return Verdict(url, label, tuple(reasons), actor, domain)
 
     def check_many(self, urls: Sequence[str]) -> list[Verdict]:
-        """Verdicts in order. The loop is the hot path: plain web URLs are matched with one
-        regex and judged per host from the memo; everything else takes the careful parser."""
+        """Verdicts in order. Batches of :attr:`PAUSE_GC_FROM` URLs or more are judged with
+        the cyclic garbage collector paused (:mod:`counterspy.infra.gcpause`)."""
+        if len(urls) < self.PAUSE_GC_FROM:
+            return self._check_many(urls)
+        with collector_paused():
+            return self._check_many(urls)
+
+    def _check_many(self, urls: Sequence[str]) -> list[Verdict]:
+        """The loop is the hot path: plain web URLs are matched with one regex and judged
+        per host from the memo; everything else takes the careful parser."""
         if self.lookalikes is None and not self.first_seen and not self.indicators.urls:
             return self._check_many_indicators(urls)
         out: list[Verdict] = []
@@ -237,6 +284,8 @@ class VerdictEngine:
         new = tuple.__new__
         limit = self.MEMO_LIMIT
         judge: Callable[[str], HostJudgement] = self._judge_host
+        if self.lookalikes is not None and not self.first_seen:
+            judge = self._lookalike_judge(self.lookalikes)
         fast_ok = not self.indicators.urls
         careful = self._careful
         for url in urls:
