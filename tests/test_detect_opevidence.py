@@ -178,15 +178,22 @@ def test_signal_rows_explain_the_admission(rows: pd.DataFrame) -> None:
     assert '"min_own_score": 0.4' in weak["params"]
 
 
-def test_single_member_operations_are_not_anchors() -> None:
+def test_min_members_decides_which_operations_anchor() -> None:
     p = _platform()
     acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
     ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
     ctx = DetectionContext(acc, ev, ev.limit(0).select(domain="url"))
     lone = {"m1": "op-0001", "m2": "op-0002"}
-    membership, rows = admit(ctx, lone, pd.Series(WEAK), set(), OperationEvidence(), _memtable)
+    pairs_only = OperationEvidence(min_members=2)
+    membership, rows = admit(ctx, lone, pd.Series(WEAK), set(), pairs_only, _memtable)
     assert membership == lone
     assert rows.empty
+    # The default anchors on a lone flagged account too (measured on the tuning seeds).
+    assert OperationEvidence().min_members == 1
+    membership, rows = admit(ctx, lone, pd.Series(WEAK), set(), OperationEvidence(), _memtable)
+    assert not rows.empty
+    assert set(membership) > set(lone)
+    assert set(membership.values()) == {"op-0001", "op-0002"}
 
 
 def test_best_rows_follow_the_strongest_rule() -> None:

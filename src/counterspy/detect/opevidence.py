@@ -76,7 +76,11 @@ class OperationEvidence:
 
     enabled: bool = True
     version = 1
-    min_members: int = 2
+    # Operations this small anchor the rules. 1 (a lone flagged account is an anchor) measured
+    # on tuning seeds 1-20 at stealth 2 and seeds 1-3 at stealth 0, 1, 3 after the
+    # established-account rule: recall gained on 9 of 29 runs (seed 16: 0.448 -> 0.586), no
+    # run lost precision or flagged another confounder. Before that rule, 1 cost precision.
+    min_members: int = 1
     max_account_age_days: int = 1000
     # Shared device: tuning seeds 1-3, 11-14 (stealth 2) admitted 6 operators and no other
     # account at every limit from 3 to 20.
