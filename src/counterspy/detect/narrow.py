@@ -3,9 +3,13 @@ passes), and the small table helpers those passes share."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import pandas as pd
 
 STR = dt.String(nullable=True)  # account ids from both ends of an event, as one type
 
@@ -39,3 +43,24 @@ def undirected(ev: ir.Table) -> ir.Table:
     """(u, v) both ways round for every (actor_id, target_id) row, as one string type."""
     a, t = ev.actor_id.cast(STR), ev.target_id.cast(STR)
     return ibis.union(ev.select(u=a, v=t), ev.select(u=t, v=a))
+
+
+MemTable = Callable[[pd.DataFrame, Mapping[str, str]], Any]
+
+
+def anchor_tables(
+    membership: Mapping[str, str], min_members: int, memtable: MemTable
+) -> tuple[Any, Any | None]:
+    """Engine tables of every operation member (``account_id``) and of the members of
+    operations with at least ``min_members`` accounts (``account_id``, ``operation_id``; None
+    when no operation is that large): the anchors of expansion and operation evidence."""
+    sizes = pd.Series(list(membership.values()), dtype="object").value_counts()
+    big = set(sizes[sizes >= min_members].index)
+    members = pd.DataFrame(
+        {"account_id": list(membership), "operation_id": list(membership.values())}
+    )
+    flagged = memtable(members[["account_id"]], {"account_id": "string"})
+    members = members[members["operation_id"].isin(big)]
+    if members.empty:
+        return flagged, None
+    return flagged, memtable(members, {"account_id": "string", "operation_id": "string"})

@@ -48,6 +48,7 @@ import pandas as pd
 from counterspy.analytics.engine import fetch
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
 from counterspy.detect.expand import TARGETING_TYPES
+from counterspy.detect.narrow import anchor_tables
 from counterspy.model import EventType
 
 DETECTOR = "operation.evidence"
@@ -432,16 +433,9 @@ def _round(
     memtable: Callable[[pd.DataFrame, Mapping[str, str]], Any],
     keep: Callable[[ir.Table], ir.Table] | None,
 ) -> pd.DataFrame:
-    sizes = pd.Series(list(membership.values()), dtype="object").value_counts()
-    big = set(sizes[sizes >= policy.min_members].index)
-    members = pd.DataFrame(
-        {"account_id": list(membership), "operation_id": list(membership.values())}
-    )
-    flagged_t = memtable(members[["account_id"]], {"account_id": "string"})
-    members = members[members["operation_id"].isin(big)]
-    if members.empty:
+    flagged_t, members_t = anchor_tables(membership, policy.min_members, memtable)
+    if members_t is None:
         return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
-    members_t = memtable(members, {"account_id": "string", "operation_id": "string"})
     w = scores[(scores >= policy.min_own_score) & ~scores.index.isin(set(membership))]
     weak = pd.DataFrame({"account_id": w.index.astype(str), "score": w.to_numpy(dtype="float64")})
     weak_t = memtable(weak, {"account_id": "string", "score": "float64"})

@@ -24,6 +24,7 @@ from counterspy.detect.coordination import EDGE_COLUMNS, CoAction, SharedInfrast
 from counterspy.detect.established import EstablishedAccounts
 from counterspy.detect.expand import OperationExpansion, best_operation
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
+from counterspy.detect.narrow import anchor_tables
 from counterspy.detect.opevidence import OperationEvidence, admit
 from counterspy.detect.opmerge import merge_inputs
 from counterspy.detect.scoring import (
@@ -118,16 +119,9 @@ def _expand(
     policy: OperationExpansion,
 ) -> tuple[dict[str, str], pd.DataFrame]:
     """Membership with the accounts admitted by operation expansion, and their signal rows."""
-    sizes = pd.Series(list(membership.values())).value_counts()
-    big = set(sizes[sizes >= policy.min_members].index)
-    members = pd.DataFrame(
-        {"account_id": list(membership), "operation_id": list(membership.values())}
-    )
-    flagged_t = _memtable(members[["account_id"]], {"account_id": "string"})
-    members = members[members["operation_id"].isin(big)]
-    if members.empty:
+    flagged_t, members_t = anchor_tables(membership, policy.min_members, _memtable)
+    if members_t is None:
         return membership, _empty(SIGNAL_COLUMNS)
-    members_t = _memtable(members, {"account_id": "string", "operation_id": "string"})
     admitted = best_operation(fetch(policy.candidates(ctx, members_t, flagged_t, keep=_executed)))
     # Never the people we protect (the expression excludes them too: belt and braces).
     admitted = admitted[~admitted["account_id"].isin(protected | set(membership))]
