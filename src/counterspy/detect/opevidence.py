@@ -48,7 +48,7 @@ import pandas as pd
 from counterspy.analytics.engine import fetch
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
 from counterspy.detect.expand import TARGETING_TYPES
-from counterspy.detect.narrow import anchor_tables
+from counterspy.detect.narrow import anchor_tables, named, same
 from counterspy.model import EventType
 
 DETECTOR = "operation.evidence"
@@ -153,7 +153,7 @@ class OperationEvidence:
 
     def weak_on_targets(self, ctx: DetectionContext, a: _Anchors) -> ir.Table:
         weak = a.weak.select(w_id=a.weak.account_id, own=a.weak.score)
-        e = _named(ctx.events).filter(ctx.events.event_type.isin(TARGETING_TYPES))
+        e = named(ctx.events).filter(ctx.events.event_type.isin(TARGETING_TYPES))
         # Pass 1: targeting actions by the (few) weak accounts.
         ew = a.keep(
             e.inner_join(weak, e.actor_id == weak.w_id).select(
@@ -179,7 +179,7 @@ class OperationEvidence:
         ts_ = pairs.select(v_t=pairs.t).distinct()
         xs = pairs.select(v_x=pairs.x).distinct()
         # Pass 2: events naming those targets (visitors) or by them on the accounts (answers).
-        n = _named(ctx.events)
+        n = named(ctx.events)
         vis = n.inner_join(ts_, n.target_id == ts_.v_t)
         vis = vis.group_by(d_t=vis.target_id).aggregate(df=vis.actor_id.nunique())
         vis = vis.filter(vis.df <= self.max_visitors)
@@ -228,7 +228,7 @@ class OperationEvidence:
         actions and their pairs with the operations' targets): the pipeline executes them
         there, so no engine recomputes them (and rescans the events) per reference.
         """
-        a = _Anchors(ctx, members, flagged, weak, self, keep or _same)
+        a = _Anchors(ctx, members, flagged, weak, self, keep or same)
         return ibis.union(*(rule(self, ctx, a) for _, rule in RULES))
 
     def signal_rows(self, admitted: pd.DataFrame) -> pd.DataFrame:
@@ -303,7 +303,7 @@ class _Anchors:
 
     def member_targets(self) -> ir.Table:
         """(o_id, t_id): accounts the operations' members targeted (never a flagged one)."""
-        mt = _named(self.member_events, "o_id")
+        mt = named(self.member_events, "o_id")
         mt = mt.filter(mt.event_type.isin(TARGETING_TYPES))
         mt = mt.anti_join(self.flagged, mt.target_id == self.flagged.f_id)
         return mt.select(o_id=mt.o_id, t_id=mt.target_id).distinct()
@@ -331,15 +331,6 @@ class _Anchors:
             window_start=g.window_start.cast(ts),
             window_end=g.window_end.cast(ts),
         )
-
-
-def _same(t: ir.Table) -> ir.Table:
-    return t
-
-
-def _named(ev: ir.Table, *extra: str) -> ir.Table:
-    ev = ev.filter(ev.target_id.notnull() & (ev.actor_id != ev.target_id))
-    return ev.select("ts", "actor_id", "event_type", "target_id", *extra)
 
 
 Rule = Callable[[OperationEvidence, DetectionContext, _Anchors], ir.Table]
