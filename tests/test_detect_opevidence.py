@@ -100,6 +100,24 @@ def _platform() -> Platform:
     # Look-alike: weak own signals and a look at a single target.
     p.account("one_look", age_days=200)
     p.event(_day(3), "one_look", "profile_view", "r6")
+
+    # Own link domain. Operator: sends a target a link on the domain a member sends.
+    p.event(_day(2), "m1", "message", "r1", url="https://secure-news24.click/a1")
+    p.account("linker", age_days=150)
+    p.event(_day(5), "linker", "message", "r2", url="https://secure-news24.click/b7")
+    # Look-alike: the same domain, sent to someone the operation never targeted.
+    p.account("offtarget", age_days=150)
+    p.account("bystander")
+    p.event(_day(5), "offtarget", "message", "bystander", url="https://secure-news24.click/c")
+    # Look-alike: a real newspaper (a protected brand's own site) a member shares as cover.
+    p.event(_day(2), "m2", "message", "r3", url="https://www.nzherald.co.nz/world/x")
+    p.account("reader", age_days=150)
+    p.event(_day(5), "reader", "message", "r3", url="https://www.nzherald.co.nz/nz/y")
+    # Look-alike: a domain a member sends that 12 accounts send in all.
+    p.event(_day(2), "m2", "message", "r5", url="https://popular-blog.net/p")
+    for i in range(11):
+        p.account(f"blogger{i}", age_days=150)
+        p.event(_day(5), f"blogger{i}", "message", "r5", url=f"https://popular-blog.net/{i}")
     return p
 
 
@@ -127,7 +145,19 @@ def test_each_rule_admits_its_planted_operator_and_nothing_else(rows: pd.DataFra
     assert _by(rows, "operation_shared_device") == {"devmate", "chain"}
     assert _by(rows, "operation_shared_photo") == {"twin"}
     assert _by(rows, "operation_weak_on_targets") == {"weak"}
+    assert _by(rows, "operation_own_domain") == {"linker"}
     assert list(rows.columns) == list(SIGNAL_COLUMNS)
+
+
+def test_own_domain_refusals_hold_for_the_reason_given() -> None:
+    """Each look-alike of the own-domain rule is refused for its own reason: loosening that
+    one limit admits it."""
+    p = _platform()
+    many = _admitted(p, OperationEvidence(max_domain_senders=12))
+    assert {f"blogger{i}" for i in range(11)} <= _by(many, "operation_own_domain")
+    assert "reader" not in _by(many, "operation_own_domain")  # the newspaper stays excluded
+    off = _admitted(p, OperationEvidence(own_domain=False))
+    assert _by(off, "operation_own_domain") == set()
 
 
 def test_a_second_round_anchors_on_the_grown_operation(rows: pd.DataFrame) -> None:

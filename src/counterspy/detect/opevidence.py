@@ -2,7 +2,7 @@
 
 Operation expansion (``detect/expand.py``) admits quiet accounts that act, as distant
 strangers, on several of an operation's rare targets. Missed operators at stealth 2 mostly
-fail it for one of three reasons, each of which is evidence of its own once an operation has
+fail it for one of four reasons, each of which is evidence of its own once an operation has
 been detected (rules measured on the tuning seeds, see docs/detection.md):
 
 ``operation_shared_device``
@@ -24,6 +24,12 @@ been detected (rules measured on the tuning seeds, see docs/detection.md):
     friend requests, messages, follows) that ≤ ``max_visitors`` accounts act on — not only the
     *core* targets operation expansion uses (at risk or reached by two members): at stealth 2
     a detected operation is often two or three members, whose targets rarely overlap.
+``operation_own_domain``
+    it sent one of the operation's targets a link on a domain a member of the operation also
+    sends, which at most ``max_domain_senders`` accounts send in all, and which is not the
+    official site of a bundled protected brand (a real newspaper an operator shares as cover
+    is nobody's infrastructure). Exploitation personas of one operation share their own
+    throw-away domains, which the link heuristic often leaves unjudged.
 
 Every rule also requires an account no older than ``max_account_age_days``, never admits a
 flagged account or one in the protection programme, and anchors only on operations with ≥
@@ -49,10 +55,9 @@ from counterspy.analytics.engine import fetch
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
 from counterspy.detect.expand import TARGETING_TYPES
 from counterspy.detect.narrow import anchor_tables, named, same
+from counterspy.detect.opevidence_text import signal_rows
+from counterspy.infra.brands import bundled_brands
 from counterspy.model import EventType
-
-DETECTOR = "operation.evidence"
-PHASE = "operation"
 
 EVIDENCE_COLUMNS = (
     "account_id",
@@ -99,6 +104,10 @@ class OperationEvidence:
     max_visitors: int = 50
     rare_visitors: int = 10
     weight: float = 1.0
+    # Own link domain: a link sent to one of the operation's targets on a domain a member also
+    # sent, which at most ``max_domain_senders`` accounts send.
+    own_domain: bool = True
+    max_domain_senders: int = 10
     # Rounds of admission, each anchored on the operations the previous one grew.
     rounds: int = 2
 
@@ -209,6 +218,38 @@ class OperationEvidence:
         )
         return a.finish(g, "operation_weak_on_targets", "value")
 
+    def own_link_domain(self, ctx: DetectionContext, a: _Anchors) -> ir.Table:
+        links = ctx.links
+        m = a.members
+        mine = links.inner_join(m, links.actor_id == m.m_id)
+        per = mine.group_by(k_dom=mine.domain, k_op=mine.o_id).aggregate(
+            k_n=mine.actor_id.nunique()
+        )
+        # A protected brand's own site (a real newspaper an operator shares as cover, as
+        # people do) is nobody's operation infrastructure.
+        owned = brand_domains()
+        parent = per.k_dom.re_replace(r"^[^.]+\.", "")
+        per = per.anti_join(owned, (per.k_dom == owned.b_dom) | (parent == owned.b_dom))
+        doms = per.select(d_dom=per.k_dom).distinct()
+        on = links.semi_join(doms, links.domain == doms.d_dom)
+        senders = on.group_by(s_dom=on.domain).aggregate(s_n=on.actor_id.nunique())
+        senders = senders.filter(senders.s_n <= self.max_domain_senders)
+        x = a.outsiders(on.filter(on.target_id.notnull()), "actor_id")
+        x = x.inner_join(senders, x.domain == senders.s_dom)
+        x = x.inner_join(per, x.domain == per.k_dom)
+        mt = a.member_targets()
+        x = x.inner_join(mt, (x.target_id == mt.t_id) & (x.k_op == mt.o_id))
+        if not self.own_domain:
+            x = x.filter(ibis.literal(False))
+        g = x.group_by(account_id=x.actor_id, operation_id=x.k_op).aggregate(
+            n=x.target_id.nunique(),
+            extra=x.s_n.max().cast("float64"),
+            example=x.domain.min(),
+            window_start=x.ts.min(),
+            window_end=x.ts.max(),
+        )
+        return a.finish(g, "operation_own_domain", "n")
+
     # --------------------------------------------------------------------------- driver
     def admitted(
         self,
@@ -233,42 +274,7 @@ class OperationEvidence:
 
     def signal_rows(self, admitted: pd.DataFrame) -> pd.DataFrame:
         """Explainable signal rows (:data:`SIGNAL_COLUMNS`) for fetched admitted rows."""
-        if admitted.empty:
-            return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
-        rounds = admitted["round"] if "round" in admitted else pd.Series(1, index=admitted.index)
-        text = [
-            TEMPLATES[s].format(p=self, op=op, n=n, v=v, x=x, ex=ex, age=age)
-            + (f" (round {r}: anchored on the operation as round {r - 1} grew it)" if r > 1 else "")
-            for s, op, n, v, x, ex, age, r in zip(
-                admitted["signal"],
-                admitted["operation_id"],
-                admitted["n"],
-                admitted["value"],
-                admitted["extra"],
-                admitted["example"],
-                admitted["age_days"],
-                rounds,
-                strict=True,
-            )
-        ]
-        thresholds = admitted["signal"].map(lambda s: float(THRESHOLDS[s](self)))
-        return pd.DataFrame(
-            {
-                "account_id": admitted["account_id"],
-                "detector": DETECTOR,
-                "version": self.version,
-                "phase": PHASE,
-                "signal": admitted["signal"],
-                "value": admitted["value"].astype("float64"),
-                "threshold": thresholds.astype("float64"),
-                "weight": float(self.weight),
-                "window_start": admitted["window_start"],
-                "window_end": admitted["window_end"],
-                "evidence": text,
-                "params": self.params_json(),
-            },
-            columns=list(SIGNAL_COLUMNS),
-        )
+        return signal_rows(self, admitted)
 
 
 class _Anchors:
@@ -333,42 +339,24 @@ class _Anchors:
         )
 
 
+def brand_domains() -> ir.Table:
+    """(b_dom): the official domains of the bundled protected brands."""
+    domains = sorted({d.lower() for b in bundled_brands() for d in b.domains})
+    return ibis.memtable(pd.DataFrame({"b_dom": domains}), schema=ibis.schema({"b_dom": "string"}))
+
+
 Rule = Callable[[OperationEvidence, DetectionContext, _Anchors], ir.Table]
 
 RULES: tuple[tuple[str, Rule], ...] = (
     ("operation_shared_device", OperationEvidence.shared_device),
     ("operation_shared_photo", OperationEvidence.shared_photo),
     ("operation_weak_on_targets", OperationEvidence.weak_on_targets),
+    ("operation_own_domain", OperationEvidence.own_link_domain),
 )
 """Signal name → rule, strongest first (an account matching several operations joins the one
 its strongest rule names)."""
 
 RANK = {name: i for i, (name, _) in enumerate(RULES)}
-
-THRESHOLDS: Mapping[str, Callable[[OperationEvidence], float]] = {
-    "operation_shared_device": lambda p: 1.0,
-    "operation_shared_photo": lambda p: 1.0,
-    "operation_weak_on_targets": lambda p: p.min_target_evidence,
-}
-
-TEMPLATES: Mapping[str, str] = {
-    "operation_shared_device": (
-        "joined {op}: used device {ex}, which {n} of its members used and {x:.0f} accounts use "
-        "in all (max {p.max_accounts_per_device}); account {age} days old "
-        "(max {p.max_account_age_days})"
-    ),
-    "operation_shared_photo": (
-        "joined {op}: its profile photo {ex} is the photo of {n} of its members, used by "
-        "{x:.0f} accounts in all (max {p.max_accounts_per_photo}); account {age} days old "
-        "(max {p.max_account_age_days})"
-    ),
-    "operation_weak_on_targets": (
-        "joined {op}: own signals below the flag threshold (score >= {p.min_own_score}) and "
-        "looked, as a stranger, at {n} of its targets (IDF-weighted evidence {v:.2f}, "
-        "threshold {p.min_target_evidence}; e.g. {ex}); {x:.0%} of the accounts it targeted "
-        "(min {p.min_focus:.0%}); account {age} days old (max {p.max_account_age_days})"
-    ),
-}
 
 
 def best_rows(admitted: pd.DataFrame) -> pd.DataFrame:
