@@ -25,6 +25,7 @@ from counterspy.detect.established import EstablishedAccounts
 from counterspy.detect.expand import OperationExpansion, best_operation
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
 from counterspy.detect.narrow import anchor_tables
+from counterspy.detect.newcomer import BefriendingNewcomers
 from counterspy.detect.opevidence import OperationEvidence, admit
 from counterspy.detect.opmerge import merge_inputs
 from counterspy.detect.scoring import (
@@ -66,6 +67,8 @@ class DetectionConfig:
     established: EstablishedAccounts = field(default_factory=EstablishedAccounts)
     # Counter-evidence: coordination whose peers are none of them flagged (detect/unconfirmed.py).
     unconfirmed: UnconfirmedPeers = field(default_factory=UnconfirmedPeers)
+    # Counter-evidence: new accounts befriending people at large (detect/newcomer.py).
+    newcomers: BefriendingNewcomers = field(default_factory=BefriendingNewcomers)
     # Copy the canonical tables into the engine's memory before the detectors run (DuckDB temp
     # table / Spark cache). Off, DuckDB reads the workspace Parquet in every query with
     # projection and filter pushdown: measured at 10M events on an idle 2-core machine, the
@@ -208,6 +211,11 @@ def run_detection(
     )
     if len(older):
         signals = pd.concat([signals, older], ignore_index=True)
+        scores = account_scores(signals)
+    # Counter-evidence for newcomers befriending people at large (candidates' events only).
+    newcomers = config.newcomers.rows(cand, signals, candidates)
+    if len(newcomers):
+        signals = pd.concat([signals, newcomers], ignore_index=True)
         scores = account_scores(signals)
     # Accounts in the protection programme are the people we protect: never auto-flagged.
     scores = scores[~scores.index.isin(protected)]

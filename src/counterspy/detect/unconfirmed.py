@@ -43,6 +43,8 @@ class UnconfirmedPeers:
     phase: str = PHASE
     # Most this phase can add (scoring.PHASE_CAPS["coordination"]).
     phase_cap: float = 0.8
+    # The coordination signals that need a flagged peer (the others are kept as they are).
+    kinds: tuple[str, ...] = ("co_action", "shared_ip", "shared_photo", "shared_device")
 
     def params_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -66,7 +68,7 @@ class UnconfirmedPeers:
         sizes = Counter(membership.values())
         alone = {a for a, o in membership.items() if sizes[o] == 1} & flagged
         coord = signals[(signals["phase"] == self.phase) & signals["account_id"].isin(alone)]
-        coord = coord[coord["weight"] > 0]
+        coord = coord[(coord["weight"] > 0) & coord["signal"].isin(self.kinds)]
         if coord.empty:
             return empty
         pairs = pd.concat(
