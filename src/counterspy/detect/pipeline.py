@@ -25,6 +25,7 @@ from counterspy.detect.established import EstablishedAccounts
 from counterspy.detect.expand import OperationExpansion, best_operation
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
 from counterspy.detect.narrow import anchor_tables
+from counterspy.detect.newcomer import BefriendingNewcomers
 from counterspy.detect.opevidence import OperationEvidence, admit
 from counterspy.detect.opmerge import merge_inputs
 from counterspy.detect.scoring import (
@@ -37,6 +38,7 @@ from counterspy.detect.scoring import (
     operations,
 )
 from counterspy.detect.targets import TargetPolicy, operation_targets
+from counterspy.detect.unconfirmed import UnconfirmedPeers
 from counterspy.model import LinkChecker
 from counterspy.progress import NULL_PROGRESS, Progress
 
@@ -63,6 +65,10 @@ class DetectionConfig:
     op_evidence: OperationEvidence = field(default_factory=OperationEvidence)
     # Counter-evidence: accounts years old need more evidence (detect/established.py).
     established: EstablishedAccounts = field(default_factory=EstablishedAccounts)
+    # Counter-evidence: coordination whose peers are none of them flagged (detect/unconfirmed.py).
+    unconfirmed: UnconfirmedPeers = field(default_factory=UnconfirmedPeers)
+    # Counter-evidence: new accounts befriending people at large (detect/newcomer.py).
+    newcomers: BefriendingNewcomers = field(default_factory=BefriendingNewcomers)
     # Copy the canonical tables into the engine's memory before the detectors run (DuckDB temp
     # table / Spark cache). Off, DuckDB reads the workspace Parquet in every query with
     # projection and filter pushdown: measured at 10M events on an idle 2-core machine, the
@@ -206,6 +212,11 @@ def run_detection(
     if len(older):
         signals = pd.concat([signals, older], ignore_index=True)
         scores = account_scores(signals)
+    # Counter-evidence for newcomers befriending people at large (candidates' events only).
+    newcomers = config.newcomers.rows(cand, signals, candidates)
+    if len(newcomers):
+        signals = pd.concat([signals, newcomers], ignore_index=True)
+        scores = account_scores(signals)
     # Accounts in the protection programme are the people we protect: never auto-flagged.
     scores = scores[~scores.index.isin(protected)]
     flagged = sorted(scores[scores >= config.scoring.flag_threshold].index)
@@ -240,6 +251,19 @@ def run_detection(
             scores = account_scores(signals)
             scores = scores[~scores.index.isin(protected)]
             flagged = sorted(set(flagged) | set(admitted["account_id"]))
+    # Alone in its operation, on coordination with suspects none of whom was flagged: nobody
+    # confirms it (signal rows only; detect/unconfirmed.py).
+    lone = config.unconfirmed.rows(
+        signals, scores, edges, membership, config.scoring.flag_threshold
+    )
+    if len(lone):
+        signals = pd.concat([signals, lone], ignore_index=True)
+        scores = account_scores(signals)
+        scores = scores[~scores.index.isin(protected)]
+        dropped = set(lone["account_id"])
+        flagged = [a for a in flagged if a not in dropped]
+        membership = {a: o for a, o in membership.items() if a not in dropped}
+        core = {a: o for a, o in core.items() if a not in dropped}
 
     progress.begin("attribution", total=None)
     core_t = _memtable(
