@@ -226,11 +226,11 @@ class DetectionContext:
         return ev.cache() if self.materialize and self.materialize_verdict_dependent else ev
 
     def distinct_targets(self, actors: ir.Table, types: tuple[str, ...]) -> ir.Table:
-        """(account_id, n_targets): distinct accounts each of ``actors`` acted on with ``types``."""
+        """(account_id, n_targets): distinct accounts each of ``actors`` acted on with ``types``
+        (from :attr:`actor_events` when the context has them: ``actors`` are among them)."""
         ids = actors.select(c_id=actors.account_id)
-        ev = self.events.filter(
-            self.events.event_type.isin(types) & self.events.target_id.notnull()
-        )
+        src = self.events if self.actor_events is None else self.actor_events
+        ev = src.filter(src.event_type.isin(types) & src.target_id.notnull())
         ev = ev.filter(ev.actor_id != ev.target_id)
         ev = ev.inner_join(ids, ev.actor_id == ids.c_id)
         return ev.group_by(account_id=ev.actor_id).aggregate(n_targets=ev.target_id.nunique())
@@ -310,6 +310,11 @@ class DetectionContext:
         ev = self.events.filter(self.events.event_type.isin(RECON_TYPES))
         return self._keep(ev.select("user_agent").distinct())
 
+
+# The columns of :attr:`DetectionContext.actor_events` the steps after the detectors read
+# (coordination, operation merge, expansion, attribution features, targets): the pipeline
+# keeps only these (the ASN, user agent and country were copied and never read).
+ACTOR_EVENT_COLUMNS = ("ts", "actor_id", "event_type", "target_id", "url", "ip", "device_id")
 
 # The columns of :attr:`DetectionContext.suspect_events`: what the weak per-account signals
 # (country mismatch, hosting network, machine pacing) read. Copying the URL, IP address,
