@@ -1,6 +1,7 @@
 """Materialised event tables keep only the columns their readers read, with the same results.
 
-``DetectionContext.suspect_events`` holds :data:`SUSPECT_EVENT_COLUMNS` only, and the
+``DetectionContext.suspect_events`` holds :data:`SUSPECT_EVENT_COLUMNS` only, ``on_at_risk``
+:data:`AT_RISK_EVENT_COLUMNS` only, and the
 pipeline's actor events (the candidates' for coordination, merge, expansion and attribution;
 the operators' for the targets step) :data:`ACTOR_EVENT_COLUMNS` only. Every detector, and the
 targets step, must give the same rows as from the whole events; one reading a dropped column
@@ -18,6 +19,7 @@ from counterspy.analytics import connect, load_tables
 from counterspy.analytics.engine import fetch
 from counterspy.detect.base import (
     ACTOR_EVENT_COLUMNS,
+    AT_RISK_EVENT_COLUMNS,
     SUSPECT_EVENT_COLUMNS,
     DetectionContext,
     all_detectors,
@@ -39,6 +41,11 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> DetectionContext:
 def _with_every_column(ctx: DetectionContext) -> DetectionContext:
     wide = DetectionContext(ctx.accounts, ctx.events, ctx.bad_domains, materialize=True)
     wide.__dict__["suspect_events"] = ctx.events_of(ctx.suspects).cache()
+    # On-at-risk events as they were: with the URL and the target's country.
+    r = ctx.at_risk_accounts
+    ev = ctx.events.filter(ctx.events.actor_id != ctx.events.target_id)
+    on = ev.inner_join(r, ev.target_id == r.r_id).drop("r_id")
+    wide.__dict__["on_at_risk"] = on.cache()
     return wide
 
 
@@ -52,6 +59,8 @@ def test_every_detector_gives_the_same_rows_from_the_narrowed_suspect_events(
 ) -> None:
     wide = _with_every_column(small)
     assert set(wide.suspect_events.columns) == set(small.events.columns)
+    assert {"url", "target_country"} < set(wide.on_at_risk.columns)
+    assert tuple(small.on_at_risk.columns) == AT_RISK_EVENT_COLUMNS
     n_rows = 0
     for factory in all_detectors():
         det = factory()

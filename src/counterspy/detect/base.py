@@ -134,37 +134,25 @@ class DetectionContext:
     @cached_property
     def at_risk_events(self) -> ir.Table:
         """Events naming an account where the target (``at_risk_target``: and not the actor
-        itself) or the actor (``at_risk_actor``) is at risk, with the target's country: one
-        scan feeds :attr:`on_at_risk` and :attr:`answers`."""
+        itself) or the actor (``at_risk_actor``) is at risk: one scan feeds
+        :attr:`on_at_risk` and :attr:`answers` (:data:`AT_RISK_EVENT_COLUMNS`: what their
+        readers read)."""
         ev = self.events.filter(self.events.target_id.notnull())
         r = self.at_risk_accounts
-        rt = r.select(t_rid=r.r_id, target_country=r.target_country)
+        rt = r.select(t_rid=r.r_id)
         ra = r.select(a_rid=r.r_id)
         j = ev.left_join(rt, ev.target_id == rt.t_rid).left_join(ra, ev.actor_id == ra.a_rid)
         on = j.t_rid.notnull() & (j.actor_id != j.target_id)
         by = j.a_rid.notnull()
         j = j.filter(on | by)
-        return self._keep(
-            j.select(
-                "ts",
-                "actor_id",
-                "event_type",
-                "target_id",
-                "url",
-                "target_country",
-                at_risk_target=on,
-                at_risk_actor=by,
-            )
-        )
+        return self._keep(j.select(*AT_RISK_EVENT_COLUMNS, at_risk_target=on, at_risk_actor=by))
 
     @cached_property
     def on_at_risk(self) -> ir.Table:
         """Events by anyone naming an at-risk target (hash join against the small side)."""
         t = self.at_risk_events
         t = t.filter(t.at_risk_target)
-        return self._keep(
-            t.select("ts", "actor_id", "event_type", "target_id", "url", "target_country")
-        )
+        return self._keep(t.select(*AT_RISK_EVENT_COLUMNS))
 
     @cached_property
     def answers(self) -> ir.Table:
@@ -315,6 +303,11 @@ class DetectionContext:
 # (coordination, operation merge, expansion, attribution features, targets): the pipeline
 # keeps only these (the ASN, user agent and country were copied and never read).
 ACTOR_EVENT_COLUMNS = ("ts", "actor_id", "event_type", "target_id", "url", "ip", "device_id")
+
+# The columns of :attr:`DetectionContext.on_at_risk` (and ``at_risk_events``): what the
+# at-risk detectors, co-action and operation merge read (the URL and the target's country
+# were kept and never read).
+AT_RISK_EVENT_COLUMNS = ("ts", "actor_id", "event_type", "target_id")
 
 # The columns of :attr:`DetectionContext.suspect_events`: what the weak per-account signals
 # (country mismatch, hosting network, machine pacing) read. Copying the URL, IP address,
