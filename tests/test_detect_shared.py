@@ -16,7 +16,7 @@ from benchmarks.detect_same import compare
 
 from counterspy.analytics import connect, load_tables
 from counterspy.analytics.engine import fetch
-from counterspy.detect.base import DetectionContext
+from counterspy.detect.base import ACTOR_EVENT_COLUMNS, DetectionContext
 from counterspy.detect.coordination import CoAction, SharedInfrastructure
 from counterspy.detect.expand import OperationExpansion
 from counterspy.detect.opmerge import OperationMerge, merge_inputs
@@ -57,7 +57,7 @@ def test_coordination_edges_are_the_same_from_the_candidates_events(
     small: DetectionContext,
 ) -> None:
     actors = _ids(_actors(small))
-    scoped = small.with_actor_events(small.events_of(actors).cache())
+    scoped = small.with_actor_events(small.events_of(actors).select(*ACTOR_EVENT_COLUMNS).cache())
     for step in (CoAction(), SharedInfrastructure(), SharedInfrastructure(hosting_ips=False)):
         whole = fetch(step.edges(small, actors))
         narrow = fetch(step.edges(scoped, actors))
@@ -69,7 +69,9 @@ def test_merge_inputs_are_the_same_from_the_target_events(small: DetectionContex
     names = _actors(small)
     actors = _ids(names)
     flagged = _ids(names[: len(names) // 2])
-    narrow_ctx = small.with_actor_events(small.events_of(actors).cache())
+    narrow_ctx = small.with_actor_events(
+        small.events_of(actors).select(*ACTOR_EVENT_COLUMNS).cache()
+    )
     narrow_ctx = narrow_ctx.with_target_events(flagged)
     assert narrow_ctx.target_events is not None
     empty = pd.DataFrame({"domain": pd.Series(dtype="str"), "n_senders": pd.Series(dtype="int")})
@@ -92,7 +94,9 @@ def test_expansion_admits_the_same_accounts_from_the_shared_tables() -> None:
     policy = OperationExpansion()
     whole = fetch(policy.candidates(ctx, members, flagged))
     # The candidates' events hold more than the members' (as in the pipeline).
-    scoped = ctx.with_actor_events(ctx.events_of(_ids([*MEMBERS, "quiet", "reader"])).cache())
+    scoped = ctx.with_actor_events(
+        ctx.events_of(_ids([*MEMBERS, "quiet", "reader"])).select(*ACTOR_EVENT_COLUMNS).cache()
+    )
     scoped = scoped.with_target_events(flagged)
     narrow = fetch(policy.candidates(scoped, members, flagged))
     assert "quiet" in set(whole["account_id"])

@@ -19,7 +19,13 @@ from counterspy.analytics.engine import fetch
 from counterspy.analytics.tables import CanonicalTables
 from counterspy.attribute import FirmProfile, attribute_operations, load_profiles
 from counterspy.attribute.features import operation_features
-from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, Detector, all_detectors
+from counterspy.detect.base import (
+    ACTOR_EVENT_COLUMNS,
+    SIGNAL_COLUMNS,
+    DetectionContext,
+    Detector,
+    all_detectors,
+)
 from counterspy.detect.coordination import EDGE_COLUMNS, CoAction, SharedInfrastructure
 from counterspy.detect.established import EstablishedAccounts
 from counterspy.detect.expand import OperationExpansion, best_operation
@@ -118,6 +124,12 @@ def _kept(ctx: DetectionContext, t: Any) -> Any:
     return t
 
 
+def _actor_events(ctx: DetectionContext, actors: Any) -> Any:
+    """Every event by ``actors`` (column ``account_id``), with :data:`ACTOR_EVENT_COLUMNS`,
+    kept: later steps read it instead of the whole events."""
+    return _kept(ctx, ctx.events_of(actors).select(*ACTOR_EVENT_COLUMNS))
+
+
 def _expand(
     ctx: DetectionContext,
     membership: dict[str, str],
@@ -186,7 +198,7 @@ def run_detection(
     actors = _memtable(pd.DataFrame({"account_id": candidates}), {"account_id": "string"})
     # Coordination, operation merge and expansion ask only about candidates (flagged accounts
     # and operation members are among them): their events are read once.
-    cand = ctx.with_actor_events(_kept(ctx, ctx.events_of(actors)))
+    cand = ctx.with_actor_events(_actor_events(ctx, actors))
     edges = fetch(
         ibis.union(config.co_action.edges(cand, actors), config.infrastructure.edges(cand, actors))
     )
@@ -284,7 +296,9 @@ def run_detection(
         members, {"account_id": "string", "operation_id": "string", "firm": "string"}
     )
     operators = _memtable(members[["account_id"]], {"account_id": "string"})
-    targets = fetch(operation_targets(ctx, members_f, operators, config.targets))
+    # The targets step reads the operators' events twice (their targets, their breadth).
+    on_ops = ctx.with_actor_events(_actor_events(ctx, operators))
+    targets = fetch(operation_targets(on_ops, members_f, operators, config.targets))
     targets = targets.sort_values(["operation_id", "target_id"]).reset_index(drop=True)
 
     ops = pd.DataFrame(
