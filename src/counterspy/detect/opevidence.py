@@ -117,18 +117,14 @@ class OperationEvidence:
     # ----------------------------------------------------------------------------- rules
     def shared_device(self, ctx: DetectionContext, a: _Anchors) -> ir.Table:
         em = a.member_events.filter(a.member_events.device_id.notnull())
-        mk = em.select(k_op=em.o_id, k_dev=em.device_id, k_m=em.actor_id).distinct()
-        keys = mk.select(u_dev=mk.k_dev).distinct()
+        mk = em.select(k_op=em.o_id, k_key=em.device_id, k_m=em.actor_id).distinct()
+        keys = mk.select(u_dev=mk.k_key).distinct()
         e = ctx.events.filter(ctx.events.device_id.notnull())
         on = e.inner_join(keys, e.device_id == keys.u_dev)
         on = on.group_by(x=on.actor_id, dev=on.device_id).aggregate(
             first=on.ts.min(), last=on.ts.max()
         )
-        pop = on.group_by(p_dev=on.dev).aggregate(k_pop=on.count())
-        pop = pop.filter(pop.k_pop <= self.max_accounts_per_device)
-        o = a.outsiders(on, "x")
-        c = o.inner_join(pop, o.dev == pop.p_dev)
-        c = c.inner_join(mk, c.dev == mk.k_dev)
+        c = a.rare_shared(on, "dev", mk, self.max_accounts_per_device)
         g = c.group_by(account_id=c.x, operation_id=c.k_op).aggregate(
             n=c.k_m.nunique(),
             extra=c.k_pop.max().cast("float64"),
@@ -142,14 +138,10 @@ class OperationEvidence:
         acc = ctx.accounts.filter(ctx.accounts.photo_hash.notnull())
         acc = acc.select(x=acc.account_id, photo=acc.photo_hash)
         m = a.members
-        mp = acc.inner_join(m, acc.x == m.m_id).select(k_op=m.o_id, k_photo=acc.photo, k_m=m.m_id)
-        keys = mp.select(u_photo=mp.k_photo).distinct()
+        mp = acc.inner_join(m, acc.x == m.m_id).select(k_op=m.o_id, k_key=acc.photo, k_m=m.m_id)
+        keys = mp.select(u_photo=mp.k_key).distinct()
         on = acc.inner_join(keys, acc.photo == keys.u_photo).select("x", "photo")
-        pop = on.group_by(p_photo=on.photo).aggregate(k_pop=on.count())
-        pop = pop.filter(pop.k_pop <= self.max_accounts_per_photo)
-        o = a.outsiders(on, "x")
-        c = o.inner_join(pop, o.photo == pop.p_photo)
-        c = c.inner_join(mp, c.photo == mp.k_photo)
+        c = a.rare_shared(on, "photo", mp, self.max_accounts_per_photo)
         g = c.group_by(account_id=c.x, operation_id=c.k_op).aggregate(
             n=c.k_m.nunique(),
             extra=c.k_pop.max().cast("float64"),
@@ -306,6 +298,16 @@ class _Anchors:
         prot = self.ctx.at_risk_accounts
         t = t.anti_join(self.flagged, t[col] == self.flagged.f_id)
         return t.anti_join(prot, t[col] == prot.r_id)
+
+    def rare_shared(self, on: ir.Table, key: str, member_keys: ir.Table, limit: int) -> ir.Table:
+        """Rows of ``on`` (account ``x``, ``key``, ...) of outsiders whose ``key`` at most
+        ``limit`` accounts of ``on`` use, joined to the members' keys (``k_op``, ``k_key``,
+        ``k_m``), with the key's popularity ``k_pop``."""
+        pop = on.group_by(p_key=on[key]).aggregate(k_pop=on.count())
+        pop = pop.filter(pop.k_pop <= limit)
+        o = self.outsiders(on, "x")
+        c = o.inner_join(pop, o[key] == pop.p_key)
+        return c.inner_join(member_keys, c[key] == member_keys.k_key)
 
     def member_targets(self) -> ir.Table:
         """(o_id, t_id): accounts the operations' members targeted (never a flagged one)."""
