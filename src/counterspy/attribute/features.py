@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
 import ibis.expr.types as ir
 import pandas as pd
@@ -12,6 +13,8 @@ from counterspy.analytics.engine import fetch
 from counterspy.detect.base import CONTACT_TYPES, RECON_TYPES, DetectionContext
 from counterspy.detect.exploitation import bad_link_events
 from counterspy.detect.links import brand_category, brands, lookalike_of
+from counterspy.infra.brands import bundled_brands
+from counterspy.infra.lookalike import LookalikeIndex
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,49 @@ class OperationFeatures:
 
 
 AUTOMATION_SIGNALS = frozenset({"automation_user_agent", "automation_regularity"})
+
+# The infrastructure styles of firm profiles, from the bundled brand list's categories: what
+# kind of site a lookalike imitates (a news outlet, a platform, a URL shortener, webmail).
+STYLE_OF_CATEGORY = {
+    "news": "news",
+    "shortener": "shortener",
+    "email": "webmail",
+    "social": "platform",
+    "messaging": "platform",
+    "cloud": "platform",
+    "tech": "platform",
+    "search": "platform",
+    "video": "platform",
+    "music": "platform",
+    "government": "government",
+}
+
+
+@cache
+def _brand_index() -> tuple[LookalikeIndex, dict[str, str]]:
+    all_brands = bundled_brands()
+    return LookalikeIndex(all_brands), {b.name: b.category for b in all_brands}
+
+
+def domain_style(domain: str) -> str:
+    """The kind of site ``domain`` imitates: news / platform / shortener / webmail /
+    government, ``other`` for another kind of brand, ``unknown`` when it imitates none.
+
+    The detector's short brand list is asked first (it names the brands phishing kits use
+    most); a domain it does not place is looked up among the bundled reference brands (over
+    a thousand, six hundred of them news outlets), so ``washingtonpost.page`` reads as news.
+    """
+    brand = lookalike_of(domain, brands())
+    if brand:
+        return brand_category(brand)
+    index, category = _brand_index()
+    check = index.check(domain)
+    named = [r.brand for r in check.reasons if r.brand]
+    if check.shortener is not None:
+        return "shortener"
+    if not named:
+        return "unknown"
+    return STYLE_OF_CATEGORY.get(category.get(named[0], ""), "other")
 
 
 def operation_features(
@@ -63,7 +109,6 @@ def operation_features(
         auto = signals[signals["signal"].isin(AUTOMATION_SIGNALS)]
         automated = set(auto["account_id"].astype(str))
 
-    refs = brands()
     out = []
     for op, grp in people.groupby("operation_id", sort=True):
         m = mix[mix["operation_id"] == op]
@@ -73,10 +118,7 @@ def operation_features(
             str(r.domain): (None if pd.isna(r.actor) else str(r.actor))
             for r in d.itertuples(index=False)
         }
-        styles: Counter[str] = Counter()
-        for dom in dom_actor:
-            brand = lookalike_of(dom, refs)
-            styles[brand_category(brand) if brand else "unknown"] += 1
+        styles: Counter[str] = Counter(domain_style(dom) for dom in dom_actor)
         phase_counts = {
             "reconnaissance": int(m["n_recon"].sum()),
             "engagement": int(m["n_contact"].sum()),

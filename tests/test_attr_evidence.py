@@ -1,0 +1,136 @@
+"""Attribution evidence added in session 5: link domain styles from the reference brand list,
+personas claiming the firm's base country, and the phase mix of small pieces."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from counterspy.attribute import attribute_operations, load_profiles
+from counterspy.attribute.features import OperationFeatures, domain_style
+from counterspy.attribute.scoring import AttributionPolicy, evidence_for, make_context
+
+
+def _op(**kw: object) -> OperationFeatures:
+    base: dict[str, object] = {
+        "operation_id": "op-0001",
+        "n_accounts": 6,
+        "phase_counts": {"reconnaissance": 60, "engagement": 20, "exploitation": 0},
+        "target_countries": Counter({"FR": 6}),
+        "persona_names": ("A B",) * 6,
+        "page_share": 0.0,
+        "claimed_countries": Counter({"FR": 6}),
+        "domains": {},
+        "domain_styles": Counter(),
+        "locales": ("fr-FR",) * 6,
+    }
+    base.update(kw)
+    return OperationFeatures(**base)  # type: ignore[arg-type]
+
+
+def _evidence(f: OperationFeatures, firm: str, policy: AttributionPolicy) -> dict[str, float]:
+    profiles = load_profiles()
+    prof = next(p for p in profiles if p.firm == firm)
+    ctx = make_context(profiles, policy)
+    return {e.name: e.score for e in evidence_for(f, prof, policy, ctx)}
+
+
+@pytest.mark.parametrize(
+    ("domain", "style"),
+    [
+        # News outlets outside the detector's short brand list, from the reference list.
+        ("washingtonpost.page", "news"),
+        ("wahsingtonpost.world", "news"),
+        ("foxnews.us.net", "news"),
+        # The detector's own list still decides first.
+        ("instagam.click", "platform"),
+        ("bit-ly.org", "shortener"),
+        ("gmail.rs.net", "webmail"),
+    ],
+)
+def test_domain_style_reads_the_kind_of_site_imitated(domain: str, style: str) -> None:
+    assert domain_style(domain) == style
+
+
+@pytest.mark.parametrize("domain", ["fileaccess.site", "surveyread42.com", "gosurvey17.net"])
+def test_domain_style_leaves_names_imitating_no_brand_unknown(domain: str) -> None:
+    assert domain_style(domain) == "unknown"
+
+
+def test_news_lookalikes_separate_a_news_impersonating_firm() -> None:
+    # An operation sending links on news lookalikes, personas claiming the US: before the
+    # reference list these domains were "unknown" and the US personas made it Cobwebs.
+    doms = ("wahsingtonpost.world", "foxnews.us.net", "washingtonpost.page")
+    f = _op(
+        n_accounts=7,
+        phase_counts={"reconnaissance": 65, "engagement": 29, "exploitation": 18},
+        claimed_countries=Counter({"US": 7}),
+        locales=("en-US",) * 7,
+        domains=dict.fromkeys(doms),
+        domain_styles=Counter(domain_style(d) for d in doms),
+    )
+    (a,) = attribute_operations([f], load_profiles())
+    assert a.firm == "bluehawk"
+    # The same operation with links on names that imitate nothing stays with no news firm.
+    g = _op(
+        n_accounts=7,
+        phase_counts={"reconnaissance": 65, "engagement": 29, "exploitation": 18},
+        claimed_countries=Counter({"US": 7}),
+        locales=("en-US",) * 7,
+        domains=dict.fromkeys(("fileaccess.site", "doc-share.top")),
+        domain_styles=Counter({"unknown": 2}),
+    )
+    (b,) = attribute_operations([g], load_profiles())
+    assert b.firm != "bluehawk"
+
+
+def test_personas_claiming_the_firms_base_country_count_for_it() -> None:
+    # Israeli personas: Cognyte lists Israel as a customer, Cobwebs does not; the base
+    # country counts for every Israel-based firm, so Israel alone no longer favours Cognyte.
+    f = _op(claimed_countries=Counter({"IL": 3, "PL": 3}))
+    on = AttributionPolicy()
+    off = AttributionPolicy(persona_base=False)
+    assert _evidence(f, "cobwebs", on)["persona countries"] == pytest.approx(2.0)
+    assert _evidence(f, "cobwebs", off)["persona countries"] == pytest.approx(1.0)
+    # A country that is no firm's base nor in its lists gives nothing either way.
+    g = _op(claimed_countries=Counter({"FR": 6}))
+    assert _evidence(g, "cobwebs", on)["persona countries"] == 0.0
+    # North Macedonian personas count for Cytrox (based there), not for Cobwebs.
+    h = _op(claimed_countries=Counter({"MK": 6}))
+    assert _evidence(h, "cytrox", on)["persona countries"] == pytest.approx(2.0)
+    assert _evidence(h, "cobwebs", on)["persona countries"] == 0.0
+
+
+def test_phase_mix_of_a_small_piece_counts_less() -> None:
+    # Two link senders of a larger operation: an exploitation-only mix fits the China
+    # profile exactly, but two accounts are a noisy reading of their operation's mix.
+    links = {"reconnaissance": 0, "engagement": 0, "exploitation": 12}
+    pol = AttributionPolicy()
+    small = _evidence(_op(n_accounts=2, phase_counts=links), "china_unknown", pol)
+    full = _evidence(_op(n_accounts=5, phase_counts=links), "china_unknown", pol)
+    assert full["phase mix"] == pytest.approx(pol.phase_weight)
+    assert small["phase mix"] == pytest.approx(pol.phase_weight * 2 / 5)
+    # Off (0), the small piece's mix counts in full.
+    off = AttributionPolicy(phase_full_accounts=0)
+    assert _evidence(_op(n_accounts=2, phase_counts=links), "china_unknown", off)[
+        "phase mix"
+    ] == pytest.approx(off.phase_weight)
+
+
+def test_small_link_piece_is_read_by_its_personas_more_than_its_mix() -> None:
+    # Two BellTroX link senders: one persona in Australia (a reported BellTroX target
+    # country), platform and shortener lookalikes.
+    f = _op(
+        n_accounts=2,
+        phase_counts={"reconnaissance": 0, "engagement": 0, "exploitation": 8},
+        claimed_countries=Counter({"AU": 1, "GB": 1}),
+        locales=("en-AU", "en-GB"),
+        domains=dict.fromkeys(("icloud-com.me", "ow-ly.me")),
+        domain_styles=Counter({"platform": 1, "shortener": 1}),
+    )
+    (a,) = attribute_operations([f], load_profiles())
+    assert a.firm == "belltrox"
+    (b,) = attribute_operations([f], load_profiles(), AttributionPolicy(phase_full_accounts=0))
+    # Counting the two accounts' exploitation-only mix in full, it no longer reads as BellTroX.
+    assert b.firm != "belltrox"
