@@ -1,5 +1,5 @@
-"""Attribution evidence added in session 5: link domain styles from the reference brand list,
-personas claiming the firm's base country, and the phase mix of small pieces."""
+"""Attribution evidence added in session 5: link domain styles from the reference brand list
+and the phase mix of small pieces."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from counterspy.attribute import attribute_operations, load_profiles
 from counterspy.attribute.features import OperationFeatures, domain_style
-from counterspy.attribute.scoring import AttributionPolicy, evidence_for, make_context
+from counterspy.attribute.scoring import AttributionPolicy, evidence_for
 
 
 def _op(**kw: object) -> OperationFeatures:
@@ -30,10 +30,8 @@ def _op(**kw: object) -> OperationFeatures:
 
 
 def _evidence(f: OperationFeatures, firm: str, policy: AttributionPolicy) -> dict[str, float]:
-    profiles = load_profiles()
-    prof = next(p for p in profiles if p.firm == firm)
-    ctx = make_context(profiles, policy)
-    return {e.name: e.score for e in evidence_for(f, prof, policy, ctx)}
+    prof = next(p for p in load_profiles() if p.firm == firm)
+    return {e.name: e.score for e in evidence_for(f, prof, policy)}
 
 
 @pytest.mark.parametrize(
@@ -83,23 +81,6 @@ def test_news_lookalikes_separate_a_news_impersonating_firm() -> None:
     )
     (b,) = attribute_operations([g], load_profiles())
     assert b.firm != "bluehawk"
-
-
-def test_personas_claiming_the_firms_base_country_count_for_it() -> None:
-    # Israeli personas: Cognyte lists Israel as a customer, Cobwebs does not; the base
-    # country counts for every Israel-based firm, so Israel alone no longer favours Cognyte.
-    f = _op(claimed_countries=Counter({"IL": 3, "PL": 3}))
-    on = AttributionPolicy()
-    off = AttributionPolicy(persona_base=False)
-    assert _evidence(f, "cobwebs", on)["persona countries"] == pytest.approx(2.0)
-    assert _evidence(f, "cobwebs", off)["persona countries"] == pytest.approx(1.0)
-    # A country that is no firm's base nor in its lists gives nothing either way.
-    g = _op(claimed_countries=Counter({"FR": 6}))
-    assert _evidence(g, "cobwebs", on)["persona countries"] == 0.0
-    # North Macedonian personas count for Cytrox (based there), not for Cobwebs.
-    h = _op(claimed_countries=Counter({"MK": 6}))
-    assert _evidence(h, "cytrox", on)["persona countries"] == pytest.approx(2.0)
-    assert _evidence(h, "cobwebs", on)["persona countries"] == 0.0
 
 
 def test_phase_mix_of_a_small_piece_counts_less() -> None:

@@ -7,7 +7,8 @@ the firm's profile and adds at most its weight to the firm's score (``Attributio
   attribute to the firm;
 * ``phase mix``: 1 − total-variation distance between the observed mix of phases (actions
   profiling at-risk people, contacting them without a link, bad links sent) and the firm's
-  reported emphasis (``phase_mix``; uniform over its reported phases when absent);
+  reported emphasis (``phase_mix``; uniform over its reported phases when absent), in full
+  from ``phase_full_accounts`` accounts and in proportion for smaller pieces;
 * ``persona countries``: share of personas claiming a country where the firm's reported
   targets or customers are;
 * ``target countries``: share of at-risk targets living there;
@@ -28,8 +29,7 @@ rationale names the evidence that separated the winner from the runner-up first.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -66,14 +66,10 @@ class AttributionPolicy:
     # Phases alone never name a firm (several firms share a profile of phases): the winner
     # needs this much from the other evidence (countries, locale, personas, infrastructure…).
     min_specific: float = 0.5
-    # Staff running personas may claim their own home country: the firm's base counts among
-    # the places its personas claim (as the base language does for locales).
-    persona_base: bool = True
-    # A country several profiles list says less than one only this firm's profile lists: each
-    # persona / target country weighs 1 / (number of profiles listing it).
-    country_specificity: bool = False
-    # The phase mix of a piece of few accounts is a noisy reading of its operation's: the
-    # phase evidence counts in full from this many accounts, proportionally below (0: always).
+    # The phase mix of a piece of few accounts is a noisy reading of its operation's (a pair
+    # of link senders split from a BellTroX operation reads "exploitation only", like the
+    # China profile): the phase evidence counts in full from this many accounts, in
+    # proportion below (0: always in full). Measured in docs/detection.md (Attribution).
     phase_full_accounts: int = 5
 
 
@@ -85,31 +81,6 @@ class Attribution:
     rationale: str
     phases: tuple[str, ...]
     scores: tuple[tuple[str, float], ...]  # every firm's score, best first
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every piece of evidence may read besides the operation and one profile."""
-
-    policy: AttributionPolicy
-    # Weight of each country in the persona / target country evidence (1 / profiles listing
-    # it, with ``country_specificity``; 1 otherwise).
-    country_weight: Mapping[str, float]
-
-    def places(self, p: FirmProfile) -> frozenset[str]:
-        base = frozenset({p.base}) if self.policy.persona_base else frozenset()
-        return p.target_countries | p.customer_countries | base
-
-    def weight(self, country: str) -> float:
-        return self.country_weight.get(country, 1.0)
-
-
-def make_context(profiles: tuple[FirmProfile, ...], policy: AttributionPolicy) -> Context:
-    ctx = Context(policy, {})
-    if not policy.country_specificity:
-        return ctx
-    listed: Counter[str] = Counter(c for p in profiles for c in ctx.places(p))
-    return Context(policy, {c: 1.0 / n for c, n in listed.items()})
 
 
 @dataclass(frozen=True)
@@ -147,7 +118,7 @@ def _share(hits: float, total: float) -> float:
     return hits / total if total else 0.0
 
 
-def _indicators(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) -> Evidence:
+def _indicators(f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionPolicy) -> Evidence:
     hits = sorted(d for d, a in f.domains.items() if a and a.lower() in p.indicator_actors)
     if not hits:
         return Evidence("indicators", 0.0, "")
@@ -159,14 +130,14 @@ def _indicators(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) ->
     )
 
 
-def _phase_mix(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) -> Evidence:
+def _phase_mix(f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionPolicy) -> Evidence:
     total = sum(f.phase_counts.get(x, 0) for x in PHASE_ORDER)
     reported = dict(p.phase_mix) or {x: 1 / len(p.phases) for x in p.phases}
     if not total or not reported:
         return Evidence("phase mix", 0.0, "")
     seen = {x: f.phase_counts.get(x, 0) / total for x in PHASE_ORDER}
     sim = 1 - 0.5 * sum(abs(seen[x] - reported.get(x, 0.0)) for x in PHASE_ORDER)
-    full = ctx.policy.phase_full_accounts
+    full = pol.phase_full_accounts
     if full and f.n_accounts < full:
         w *= f.n_accounts / full
 
@@ -194,10 +165,12 @@ def _contradiction(f: OperationFeatures, p: FirmProfile, w: float, full: float) 
     )
 
 
-def _persona_countries(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) -> Evidence:
-    places = ctx.places(p)
+def _persona_countries(
+    f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionPolicy
+) -> Evidence:
+    places = p.target_countries | p.customer_countries
     n = sum(f.claimed_countries.values())
-    inside = sum(k * ctx.weight(c) for c, k in f.claimed_countries.items() if c in places)
+    inside = sum(k for c, k in f.claimed_countries.items() if c in places)
     share = _share(inside, n)
     top = sorted(
         (c for c in f.claimed_countries if c in places), key=lambda c: -f.claimed_countries[c]
@@ -211,15 +184,17 @@ def _persona_countries(f: OperationFeatures, p: FirmProfile, w: float, ctx: Cont
     return Evidence("persona countries", w * share, text)
 
 
-def _target_countries(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) -> Evidence:
-    places = ctx.places(p)
+def _target_countries(
+    f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionPolicy
+) -> Evidence:
+    places = p.target_countries | p.customer_countries
     n = sum(f.target_countries.values())
-    share = _share(sum(k * ctx.weight(c) for c, k in f.target_countries.items() if c in places), n)
+    share = _share(sum(k for c, k in f.target_countries.items() if c in places), n)
     text = f"{share:.0%} of at-risk targets in its reported countries" if share else ""
     return Evidence("target countries", w * share, text)
 
 
-def _locale(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) -> Evidence:
+def _locale(f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionPolicy) -> Evidence:
     lang = base_language(p.base)
     if not f.locales or lang is None:
         return Evidence("locale", 0.0, "")
@@ -238,7 +213,7 @@ def _locale(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) -> Evi
     return Evidence("locale", w * share, text)
 
 
-def _themes(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) -> Evidence:
+def _themes(f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionPolicy) -> Evidence:
     if not p.persona_keywords or not f.persona_names:
         return Evidence("persona themes", 0.0, "")
     share = _share(
@@ -251,7 +226,7 @@ def _themes(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) -> Evi
     )
 
 
-def _media(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) -> Evidence:
+def _media(f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionPolicy) -> Evidence:
     if not p.fake_media or not f.page_share:
         return Evidence("media entities", 0.0, "")
     return Evidence(
@@ -261,7 +236,7 @@ def _media(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) -> Evid
     )
 
 
-def _automation(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) -> Evidence:
+def _automation(f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionPolicy) -> Evidence:
     if not p.automation or not f.automation_share:
         return Evidence("automation", 0.0, "")
     return Evidence(
@@ -271,7 +246,9 @@ def _automation(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) ->
     )
 
 
-def _infrastructure(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context) -> Evidence:
+def _infrastructure(
+    f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionPolicy
+) -> Evidence:
     n = sum(f.domain_styles.values())
     if not p.infrastructure or not n:
         return Evidence("infrastructure", 0.0, "")
@@ -283,7 +260,8 @@ def _infrastructure(f: OperationFeatures, p: FirmProfile, w: float, ctx: Context
 
 
 EVIDENCE: tuple[
-    tuple[Callable[[OperationFeatures, FirmProfile, float, Context], Evidence], str], ...
+    tuple[Callable[[OperationFeatures, FirmProfile, float, AttributionPolicy], Evidence], str],
+    ...,
 ] = (
     (_indicators, "indicator_weight"),
     (_phase_mix, "phase_weight"),
@@ -299,10 +277,9 @@ EVIDENCE: tuple[
 
 
 def evidence_for(
-    f: OperationFeatures, prof: FirmProfile, pol: AttributionPolicy, ctx: Context | None = None
+    f: OperationFeatures, prof: FirmProfile, pol: AttributionPolicy
 ) -> tuple[Evidence, ...]:
-    ctx = ctx or Context(pol, {})
-    found = tuple(fn(f, prof, float(getattr(pol, weight)), ctx) for fn, weight in EVIDENCE)
+    found = tuple(fn(f, prof, float(getattr(pol, weight)), pol) for fn, weight in EVIDENCE)
     return (
         *found,
         _contradiction(f, prof, pol.contradiction_weight, pol.contradiction_share),
@@ -324,12 +301,11 @@ def attribute_operations(
     policy: AttributionPolicy | None = None,
 ) -> list[Attribution]:
     pol = policy or AttributionPolicy()
-    ctx = make_context(profiles, pol)
     out = []
     for f in features:
         phases = observed_phases(f, pol)
         scored = sorted(
-            ((p, evidence_for(f, p, pol, ctx)) for p in profiles),
+            ((p, evidence_for(f, p, pol)) for p in profiles),
             key=lambda x: (-sum(e.score for e in x[1]), x[0].firm),
         )
         if not scored:
