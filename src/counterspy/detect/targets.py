@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 
 from counterspy.detect.base import CONTACT_TYPES, DetectionContext, url_domain
 from counterspy.detect.outsiders import outsider_facts
-from counterspy.model import EventType, Phase
+from counterspy.model import AccountType, EventType, Phase
 
 PHASE_BY_RANK = {p.rank: p.value for p in Phase}
 
@@ -49,6 +49,14 @@ class TargetPolicy:
     # before, 23 false / 2 true targets; crowds over 50, 16 false / 2 true.
     outsiders_must_be_strangers: bool = True
     outsider_max_visitors: int | None = 50
+    # Social cover, not targets: an account outside the programme without a bad link on whose
+    # content the operation's members also reacted, commented or which they followed is cover
+    # (personas keep up appearances with their fake friends and pages; an operation profiles
+    # and approaches its targets, it does not like their posts). See docs/detection.md.
+    outsider_social_is_cover: bool = True
+    # People, not pages: a page or business account outside the programme is listed only
+    # when it received a bad link (the surveillance chain targets people).
+    outsiders_are_people: bool = True
 
 
 TARGETING_TYPES = (
@@ -59,6 +67,8 @@ TARGETING_TYPES = (
     EventType.MESSAGE.value,
 )
 LOOK_TYPES = tuple(t for t in TARGETING_TYPES if t != EventType.MESSAGE.value)
+# Engaging with an account's content or following it: what personas do with cover accounts.
+SOCIAL_TYPES = (EventType.REACTION.value, EventType.COMMENT.value, EventType.FOLLOW.value)
 
 
 def operation_targets(
@@ -109,10 +119,15 @@ def operation_targets(
         n_own_links=(t.b_domain.isnull() & t.o_domain.notnull()).cast("int64").sum(),
         n_targeting=t.event_type.isin(TARGETING_TYPES).cast("int64").sum(),
         n_looks=t.event_type.isin(LOOK_TYPES).cast("int64").sum(),
+        n_social=t.event_type.isin(SOCIAL_TYPES).cast("int64").sum(),
         n_focused=t.actor_id.nunique(where=t.focused),
         example_operator=t.actor_id.min(),
     )
     g = g.left_join(facts, (g.target_id == facts.x_target) & (g.operation_id == facts.x_operation))
+    person = AccountType.PERSON.value
+    if policy.outsiders_are_people:
+        kinds = ctx.accounts.select(k_id=ctx.accounts.account_id, k_type=ctx.accounts.account_type)
+        g = g.left_join(kinds, g.target_id == kinds.k_id)
     targeted = g.n_targeting >= policy.min_targeting_actions
     if policy.outsiders_need_a_look:
         targeted = targeted & (g.n_looks > 0)
@@ -120,6 +135,10 @@ def operation_targets(
         targeted = targeted & (g.n_stranger_members.fill_null(0) > 0)
     if policy.outsider_max_visitors is not None:
         targeted = targeted & (g.n_visitors.fill_null(0) <= policy.outsider_max_visitors)
+    if policy.outsider_social_is_cover:
+        targeted = targeted & (g.n_social == 0)
+    if policy.outsiders_are_people:
+        targeted = targeted & (g.k_type.fill_null(person) == person)
     g = g.filter(g.at_risk | (g.n_bad_links > 0) | targeted)
     g = g.filter((g.n_bad_links > 0) | (g.n_operators >= 2) | (g.n_focused > 0))
     phase = ibis.cases(*((g.rank == r, v) for r, v in PHASE_BY_RANK.items()), else_="unknown")
