@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 import ibis.expr.types as ir
 import pandas as pd
@@ -13,8 +16,6 @@ from counterspy.analytics.engine import fetch
 from counterspy.detect.base import CONTACT_TYPES, RECON_TYPES, DetectionContext
 from counterspy.detect.exploitation import bad_link_events
 from counterspy.detect.links import brand_category, brands, lookalike_of
-from counterspy.infra.brands import bundled_brands
-from counterspy.infra.lookalike import LookalikeIndex
 
 
 @dataclass(frozen=True)
@@ -52,30 +53,39 @@ STYLE_OF_CATEGORY = {
 
 
 @cache
-def _brand_index() -> tuple[LookalikeIndex, dict[str, str]]:
-    all_brands = bundled_brands()
-    return LookalikeIndex(all_brands), {b.name: b.category for b in all_brands}
+def _reference_brands() -> dict[str, dict[str, frozenset[str]]]:
+    """Style → {brand key: official domains} from the bundled reference brand list (only the
+    kinds of brands a firm profile's infrastructure styles name)."""
+    text = resources.files("counterspy.infra").joinpath("data/brands.csv").read_text("utf-8")
+    out: dict[str, dict[str, frozenset[str]]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        style = STYLE_OF_CATEGORY.get(row["category"])
+        domains = row["domains"].split()
+        if style is None or not domains:
+            continue
+        keys = [domains[0].split(".")[0].replace("-", "")]
+        keys += [a for a in row["aliases"].split() if a]
+        for key in keys:
+            out.setdefault(style, {})[key.lower()] = frozenset(domains)
+    return out
 
 
 def domain_style(domain: str) -> str:
     """The kind of site ``domain`` imitates: news / platform / shortener / webmail /
-    government, ``other`` for another kind of brand, ``unknown`` when it imitates none.
+    government, ``unknown`` when it imitates no known brand.
 
     The detector's short brand list is asked first (it names the brands phishing kits use
-    most); a domain it does not place is looked up among the bundled reference brands (over
-    a thousand, six hundred of them news outlets), so ``washingtonpost.page`` reads as news.
+    most); a domain it does not place is compared with the bundled reference brands (over a
+    thousand, six hundred of them news outlets) with the same matching rules, so
+    ``washingtonpost.page`` reads as news.
     """
     brand = lookalike_of(domain, brands())
     if brand:
         return brand_category(brand)
-    index, category = _brand_index()
-    check = index.check(domain)
-    named = [r.brand for r in check.reasons if r.brand]
-    if check.shortener is not None:
-        return "shortener"
-    if not named:
-        return "unknown"
-    return STYLE_OF_CATEGORY.get(category.get(named[0], ""), "other")
+    for style, refs in _reference_brands().items():
+        if lookalike_of(domain, refs):
+            return style
+    return "unknown"
 
 
 def operation_features(
