@@ -76,6 +76,9 @@ class DetectionContext:
     # actors acted on (viewing or contact), materialised once: operation merge and expansion
     # read the events around the flagged accounts' targets from it. None: read the events.
     target_events: ir.Table | None = None
+    # (w_id): the accounts :attr:`target_events` is about (every event by or on each of them
+    # is there), kept with it. None: no target events.
+    target_ids: ir.Table | None = None
     # The events as stored (read from the workspace in each query, every column) when
     # :attr:`events` is a cache that leaves out columns only one or two queries read (the
     # user agent: :data:`STORED_ONLY_EVENT_COLUMNS`). None: :attr:`events` has every column.
@@ -131,7 +134,7 @@ class DetectionContext:
         j = e.left_join(a, e.actor_id == a.k_a).left_join(b, e.target_id == b.k_b)
         j = j.filter(j.k_a.notnull() | j.k_b.notnull())
         near = j.select("ts", "actor_id", "event_type", "target_id")
-        ctx = replace(self, target_events=self.keep_scoped(near))
+        ctx = replace(self, target_events=self.keep_scoped(near), target_ids=self.keep_scoped(ids))
         for name, value in self.__dict__.items():
             if name in _DERIVED or name == "key_events":
                 ctx.__dict__[name] = value

@@ -308,7 +308,8 @@ def run_detection(
     )
     operators = _memtable(members[["account_id"]], {"account_id": "string"})
     # The targets step reads the operators' events twice (their targets, their breadth).
-    on_ops = ctx.with_actor_events(_actor_events(ctx, operators))
+    # Outsider facts read the events around the flagged accounts' targets from ``within``.
+    on_ops = within.with_actor_events(_actor_events(ctx, operators))
     targets = fetch(operation_targets(on_ops, members_f, operators, config.targets))
     targets = targets.sort_values(["operation_id", "target_id"]).reset_index(drop=True)
 
