@@ -20,6 +20,7 @@ from counterspy.detect.base import ACTOR_EVENT_COLUMNS, DetectionContext
 from counterspy.detect.coordination import CoAction, SharedInfrastructure
 from counterspy.detect.expand import OperationExpansion
 from counterspy.detect.opmerge import OperationMerge, merge_inputs
+from counterspy.detect.outsiders import outsider_facts
 from counterspy.ingest.schema import ACCOUNTS, EVENTS
 from counterspy.workspace import Workspace
 from tests.detect_fixtures import build_platform
@@ -111,3 +112,26 @@ def test_compare_sees_a_changed_cell_and_a_missing_row() -> None:
     b.loc[1, "v"] = 2.0000001
     assert compare(a, b) is not None
     assert compare(a, a.iloc[:2]) is not None
+
+
+def test_outsider_facts_are_the_same_from_the_target_events(small: DetectionContext) -> None:
+    names = _actors(small)
+    members = ibis.memtable(
+        pa.table({"account_id": names, "operation_id": [f"op-{i % 3}" for i in range(len(names))]})
+    )
+    t = small.targeted_by(members.select("account_id"))
+    t = t.inner_join(members, t.actor_id == members.account_id)
+    touched = t.select("ts", "actor_id", "target_id", "operation_id")
+    # The target events are about the first half's targets only: the other half's targets
+    # are partly outside them, so both sources are read.
+    narrow = small.with_target_events(_ids(names[: len(names) // 2]))
+    assert narrow.target_ids is not None
+    about = set(fetch(narrow.target_ids)["w_id"])
+    targets = set(fetch(touched.select("target_id").distinct())["target_id"])
+    assert targets & about
+    assert targets - about
+    whole = fetch(outsider_facts(small, touched))
+    got = fetch(outsider_facts(narrow, touched))
+    assert len(whole) > 0
+    assert (whole["n_stranger_members"] > 0).any()
+    assert compare(whole, got) is None

@@ -108,7 +108,9 @@ def operation_features(
     b = bad_link_events(ctx)
     b = b.inner_join(members, b.actor_id == members.account_id)
     doms = fetch(b.group_by("operation_id", "domain").aggregate(n=b.count(), actor=b.actor.min()))
-    acc = ctx.accounts.inner_join(members, ctx.accounts.account_id == members.account_id)
+    # The persona columns may be left out of the cached accounts: read where they are stored.
+    stored = ctx.all_account_columns
+    acc = stored.inner_join(members, stored.account_id == members.account_id)
     people = fetch(
         acc.select(
             "account_id", "operation_id", "display_name", "account_type", "country", "locale"

@@ -186,11 +186,12 @@ class SharedInfrastructure:
             ),
         ]
         if self.use_fingerprint:
+            wide = ctx.all_event_columns  # the user agent may be left out of the cache
             parts.append(
                 self._pairs(
-                    ctx.events.select(
-                        actor=ctx.events.actor_id,
-                        key=ctx.events.asn.cast("string") + " | " + ctx.events.user_agent,
+                    wide.select(
+                        actor=wide.actor_id,
+                        key=wide.asn.cast("string") + " | " + wide.user_agent,
                     ),
                     actors,
                     "shared_fingerprint",

@@ -22,6 +22,8 @@ from counterspy.attribute.features import operation_features
 from counterspy.detect.base import (
     ACTOR_EVENT_COLUMNS,
     SIGNAL_COLUMNS,
+    STORED_ONLY_ACCOUNT_COLUMNS,
+    STORED_ONLY_EVENT_COLUMNS,
     DetectionContext,
     Detector,
     all_detectors,
@@ -160,13 +162,16 @@ def run_detection(
     """Run every step on ``tables`` (any Ibis backend); ``indicators`` maps domain → actor."""
     config = config or DetectionConfig()
     profiles = profiles if profiles is not None else load_profiles()
+    stored = stored_accounts = None
     if config.cache_inputs:
         # Every detector scans the events: decode the Parquet files once into the engine's
         # own columnar memory (DuckDB temp table / Spark cache) instead of once per detector.
+        # Columns only one or two queries read stay where they are stored.
         progress.begin("caching canonical tables", total=None)
+        stored, stored_accounts = tables.events, tables.accounts
         tables = CanonicalTables(
-            accounts=tables.accounts.cache(),
-            events=tables.events.drop("group_id", "event_id").cache(),
+            accounts=tables.accounts.drop(*STORED_ONLY_ACCOUNT_COLUMNS).cache(),
+            events=tables.events.drop("group_id", "event_id", *STORED_ONLY_EVENT_COLUMNS).cache(),
         )
     base = DetectionContext(
         tables.accounts,
@@ -174,6 +179,8 @@ def run_detection(
         _memtable(_empty(BAD_DOMAIN_SCHEMA.names), BAD_DOMAIN_SCHEMA),
         materialize=config.materialize_derived,
         materialize_verdict_dependent=_engine(tables) in CACHES_MEMTABLES,
+        stored_events=stored,
+        stored_accounts=stored_accounts,
     )
 
     progress.begin("judging link domains", total=None)
@@ -255,8 +262,12 @@ def run_detection(
             flagged = sorted(set(flagged) | set(expansion["account_id"]))
     if config.op_evidence.enabled and membership:
         progress.begin("operation evidence", total=None)
+        # Members and weak accounts are usually candidates: their events are read from the
+        # candidates' events then (a round falls back to the whole events when not).
+        ce = cand.actor_events
+        by_cand = None if ce is None else (ce, frozenset(candidates))
         membership, admitted = admit(
-            ctx, membership, scores, protected, config.op_evidence, _memtable, _executed
+            ctx, membership, scores, protected, config.op_evidence, _memtable, _executed, by_cand
         )
         if len(admitted):
             signals = pd.concat([signals, admitted], ignore_index=True)
@@ -297,7 +308,8 @@ def run_detection(
     )
     operators = _memtable(members[["account_id"]], {"account_id": "string"})
     # The targets step reads the operators' events twice (their targets, their breadth).
-    on_ops = ctx.with_actor_events(_actor_events(ctx, operators))
+    # Outsider facts read the events around the flagged accounts' targets from ``within``.
+    on_ops = within.with_actor_events(_actor_events(ctx, operators))
     targets = fetch(operation_targets(on_ops, members_f, operators, config.targets))
     targets = targets.sort_values(["operation_id", "target_id"]).reset_index(drop=True)
 

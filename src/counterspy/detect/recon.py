@@ -228,7 +228,10 @@ class AutomationUserAgent(Detector):
         uas = ctx.recon_user_agents  # kept: the engine would test every event otherwise
         pattern = "|".join(re.escape(m) for m in automation_markers())
         uas = uas.filter(uas.user_agent.fill_null("").lower().re_search(pattern))
-        auto = ev.semi_join(uas, "user_agent")
+        # The user agent may be left out of the cached events: read it where it is stored.
+        wide = ctx.all_event_columns
+        wide = wide.filter(wide.event_type.isin(RECON_TYPES))
+        auto = wide.semi_join(uas, "user_agent")
         agg = auto.group_by(account_id=auto.actor_id).aggregate(
             n_auto=auto.count(),
             example=auto.user_agent.max(),
