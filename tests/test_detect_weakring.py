@@ -62,8 +62,11 @@ def _platform() -> tuple[Platform, dict[str, float], dict[str, list[str]]]:
         "ring": _ring(p, scores, "op"),
         # Friends of the same people: no signals of their own (pooled 0).
         "friends": _ring(p, scores, "fr", own=(0.0, 0.0, 0.0, 0.0)),
-        # Researchers: signals, but accounts years old.
-        "old": _ring(p, scores, "rs", own=(0.6, 0.6, 0.6), age=2500),
+        # Accounts years old, only two of them with signals: old accounts need weak ends on
+        # both sides of an edge, and the two weak ones alone are no ring.
+        "old": _ring(p, scores, "rs", own=(0.6, 0.1, 0.1, 0.6), age=2500),
+        # Aged personas (stealth 3), every one of them weak: any age.
+        "aged": _ring(p, scores, "ag", own=(0.6, 0.5, 0.4), age=1500),
         # Weak accounts looking at the same people weeks apart.
         "slow": _ring(p, scores, "sl", step_days=12.0),
         # Broad readers: 30 other people each.
@@ -121,17 +124,20 @@ def test_the_planted_ring_becomes_a_new_operation_and_nothing_else(
     result: tuple[dict[str, str], pd.DataFrame],
 ) -> None:
     membership, rows = result
-    ring = _platform()[2]["ring"]
-    assert _admitted(membership) == set(ring)
-    # A new operation, numbered after the existing ones; the flagged account keeps its own.
+    ring, aged = _platform()[2]["ring"], _platform()[2]["aged"]
+    assert _admitted(membership) == set(ring) | set(aged)
+    # New operations, numbered after the existing ones (largest first); the flagged account
+    # keeps its own.
     assert {membership[a] for a in ring} == {"op-0008"}
+    assert {membership[a] for a in aged} == {"op-0009"}
     assert membership["flagged"] == "op-0007"
-    assert set(rows["account_id"]) == set(ring)
+    assert set(rows["account_id"]) == set(ring) | set(aged)
     assert "op-protected" not in membership
 
 
 def test_signal_rows_explain_the_ring(result: tuple[dict[str, str], pd.DataFrame]) -> None:
     _, rows = result
+    rows = rows[rows["account_id"].str.startswith("op")]
     assert list(rows.columns) == list(SIGNAL_COLUMNS)
     assert set(rows["signal"]) == {SIGNAL}
     assert rows["value"].round(2).eq(1.2).all()  # 0.45 + 0.45 + 0.3 + 0.0
@@ -161,6 +167,12 @@ def test_each_look_alike_is_refused_for_its_reason(ring: str, loosened: dict[str
     after, rows = _run(replace(POLICY, **loosened))  # type: ignore[arg-type]
     assert members <= set(after)
     assert members <= set(rows["account_id"])
+
+
+def test_aged_accounts_need_weak_ends_on_both_sides() -> None:
+    after, _ = _run(replace(POLICY, any_age_if_both_weak=False))
+    assert not set(_platform()[2]["aged"]) & set(after)
+    assert set(_platform()[2]["ring"]) <= set(after)
 
 
 def test_people_who_acted_first_are_no_evidence() -> None:

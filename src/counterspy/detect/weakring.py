@@ -72,6 +72,8 @@ class WeakRings:
     # The two first looks at a shared person within a week of each other.
     max_gap_hours: float = 168.0
     max_account_age_days: int = 700
+    # ... unless both ends of the edge are weak (aged, bought personas at stealth 3).
+    any_age_if_both_weak: bool = True
     max_targeted: int = 15
     min_ring_size: int = 3
     min_pooled_score: float = 1.2
@@ -108,13 +110,12 @@ class WeakRings:
         first = first.left_join(back, (first.x == back.b_x) & (first.t == back.b_t))
         first = first.filter(first.b_first.isnull() | (first.b_first > first.first))
         first = first.select("x", "t", "first")
-        # Young accounts with short target lists only.
+        # Accounts with short target lists only (age: below).
         xs = first.select(a_id=first.x).distinct()
         acc = ctx.accounts.inner_join(xs, ctx.accounts.account_id == xs.a_id)
         acc = acc.select(a_id=acc.account_id, created=acc.created_at)
         age = (ctx.as_of.epoch_seconds() - acc.created.epoch_seconds()) / 86400
         acc = acc.mutate(age=age.cast("int64")).select("a_id", "age")
-        acc = acc.filter(acc.age <= self.max_account_age_days)
         tt = ev.filter(ev.event_type.isin(TARGETING_TYPES))
         tt = tt.inner_join(acc, tt.actor_id == acc.a_id)
         ntg = tt.group_by(n_id=tt.actor_id).aggregate(ntg=tt.target_id.nunique())
@@ -123,10 +124,17 @@ class WeakRings:
         first = first.inner_join(ok, first.x == ok.o_id).select("x", "t", "first", "o_age", "o_n")
         a = first.semi_join(w, first.x == w.w_id)
         a = a.select(ax=a.x, t=a.t, af=a.first, aa=a.o_age, an=a.o_n)
-        b = first.select(by=first.x, bt=first.t, bf=first.first, ba=first.o_age, bn=first.o_n)
+        wb = w.select(wb_id=w.w_id)
+        b = first.left_join(wb, first.x == wb.wb_id)
+        b = b.select(
+            by=b.x, bt=b.t, bf=b.first, ba=b.o_age, bn=b.o_n, bw=b.wb_id.notnull().cast("int8")
+        )
         p = a.inner_join(b, (a.t == b.bt) & (a.ax != b.by))
         gap = (p.af.epoch_seconds() - p.bf.epoch_seconds()).abs() / 3600
-        p = p.filter(gap <= self.max_gap_hours)
+        young = (p.aa <= self.max_account_age_days) & (p.ba <= self.max_account_age_days)
+        if self.any_age_if_both_weak:
+            young = young | (p.bw == 1)
+        p = p.filter((gap <= self.max_gap_hours) & young)
         g = p.group_by(x=p.ax, y=p.by).aggregate(
             n=p.t.nunique(),
             example=p.t.min(),
