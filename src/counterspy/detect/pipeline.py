@@ -260,7 +260,7 @@ def run_detection(
     if config.weak_rings.enabled:
         progress.begin("weak rings", total=None)
         membership, ringed = admit_rings(
-            ctx, membership, scores, protected, config.weak_rings, _memtable
+            ctx, membership, scores, protected, config.weak_rings, _memtable, _executed
         )
         if len(ringed):
             signals = pd.concat([signals, ringed], ignore_index=True)

@@ -39,7 +39,7 @@ import pandas as pd
 from counterspy.analytics.engine import fetch
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
 from counterspy.detect.expand import TARGETING_TYPES
-from counterspy.detect.narrow import named
+from counterspy.detect.narrow import named, same, touching
 from counterspy.model import EventType
 
 LOOK_TYPES = (
@@ -84,11 +84,18 @@ class WeakRings:
         return json.dumps(asdict(self), sort_keys=True)
 
     def edges(
-        self, ctx: DetectionContext, weak: ir.Table, excluded: ir.Table, flagged: ir.Table
+        self,
+        ctx: DetectionContext,
+        weak: ir.Table,
+        excluded: ir.Table,
+        flagged: ir.Table,
+        keep: Callable[[ir.Table], ir.Table] = same,
     ) -> ir.Table:
         """Ring edges (:data:`EDGE_COLUMNS`). ``weak``: (account_id) of the weak accounts;
         ``excluded``: (account_id) of accounts that take no part (flagged, protected, with
-        counter-evidence); ``flagged``: (account_id) of flagged accounts, never a target."""
+        counter-evidence); ``flagged``: (account_id) of flagged accounts, never a target.
+        ``keep`` is applied to the small intermediates read several times (the weak accounts'
+        people, the events touching them, the first looks): the pipeline executes them."""
         w = weak.select(w_id=weak.account_id).distinct()
         ex = excluded.select(e_id=excluded.account_id).distinct()
         fl = flagged.select(f_id=flagged.account_id).distinct()
@@ -97,19 +104,22 @@ class WeakRings:
         # Rare people the weak accounts looked at.
         wl = looks.semi_join(w, looks.actor_id == w.w_id)
         ts_ = wl.select(t_id=wl.target_id).distinct()
-        ts_ = ts_.anti_join(fl, ts_.t_id == fl.f_id)
-        vis = ev.inner_join(ts_, ev.target_id == ts_.t_id)
+        ts_ = keep(ts_.anti_join(fl, ts_.t_id == fl.f_id))
+        # One scan: every event by or on those people (visitors, looks, their own actions).
+        near = keep(touching(ev, ts_.t_id))
+        vis = near.inner_join(ts_, near.target_id == ts_.t_id)
         vis = vis.group_by(v_t=vis.target_id).aggregate(v_n=vis.actor_id.nunique())
         rare = vis.filter(vis.v_n <= self.max_visitors).select("v_t")
         # Every account's first look at them, as a stranger.
-        lk = looks.inner_join(rare, looks.target_id == rare.v_t)
+        nl = near.filter(near.event_type.isin(LOOK_TYPES))
+        lk = nl.inner_join(rare, nl.target_id == rare.v_t)
         lk = lk.anti_join(ex, lk.actor_id == ex.e_id)
         first = lk.group_by(x=lk.actor_id, t=lk.target_id).aggregate(first=lk.ts.min())
-        back = ev.inner_join(rare, ev.actor_id == rare.v_t)
+        back = near.inner_join(rare, near.actor_id == rare.v_t)
         back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
         first = first.left_join(back, (first.x == back.b_x) & (first.t == back.b_t))
         first = first.filter(first.b_first.isnull() | (first.b_first > first.first))
-        first = first.select("x", "t", "first")
+        first = keep(first.select("x", "t", "first"))
         # Accounts with short target lists only (age: below).
         xs = first.select(a_id=first.x).distinct()
         acc = ctx.accounts.inner_join(xs, ctx.accounts.account_id == xs.a_id)
@@ -248,6 +258,7 @@ def admit_rings(
     protected: Iterable[str],
     policy: WeakRings,
     memtable: Callable[[pd.DataFrame, Mapping[str, str]], Any],
+    keep: Callable[[ir.Table], ir.Table] = same,
 ) -> tuple[dict[str, str], pd.DataFrame]:
     """Membership with the weak rings as new operations, and their members' signal rows.
 
@@ -262,7 +273,7 @@ def admit_rings(
     weak_t = memtable(pd.DataFrame({"account_id": w.index.astype(str)}), {"account_id": "string"})
     ex_t = memtable(pd.DataFrame({"account_id": sorted(taken)}), {"account_id": "string"})
     fl_t = memtable(pd.DataFrame({"account_id": sorted(membership)}), {"account_id": "string"})
-    edges = fetch(policy.edges(ctx, weak_t, ex_t, fl_t))
+    edges = fetch(policy.edges(ctx, weak_t, ex_t, fl_t, keep))
     rings = policy.rings(edges, scores)
     if not rings:
         return out, empty
