@@ -2,7 +2,8 @@
 
 Run: ``python -m benchmarks.eval_detect --seeds 201 202 203 --stealth 0 1 2 3 --work DIR``
 (``--no-expansion``: without operation expansion, ``--no-op-evidence``: without the
-operation-evidence admissions, for before/after comparisons).
+operation-evidence admissions, ``--no-weak-rings``: without weak-ring operations, for
+before/after comparisons).
 
 For each (seed, stealth): ``counterspy simulate`` (20,000 accounts, 30 days, unless
 ``--accounts``), ingest into a fresh workspace, ``detect`` with default settings (built-in link
@@ -27,6 +28,7 @@ from counterspy.detect.expand import OperationExpansion
 from counterspy.detect.opevidence import OperationEvidence
 from counterspy.detect.pipeline import DetectionConfig
 from counterspy.detect.run import detect_workspace
+from counterspy.detect.weakring import WeakRings
 from counterspy.ingest import simulator
 from counterspy.ingest.load import ingest
 from counterspy.workspace import Workspace
@@ -79,6 +81,11 @@ def main() -> None:
         help="detect without the operation-evidence admissions (detect/opevidence.py)",
     )
     ap.add_argument(
+        "--no-weak-rings",
+        action="store_true",
+        help="detect without weak-ring operations (detect/weakring.py)",
+    )
+    ap.add_argument(
         "--op-evidence-rounds",
         type=int,
         default=OperationEvidence().rounds,
@@ -90,6 +97,7 @@ def main() -> None:
         op_evidence=OperationEvidence(
             enabled=not args.no_op_evidence, rounds=args.op_evidence_rounds
         ),
+        weak_rings=WeakRings(enabled=not args.no_weak_rings),
     )
     results: dict[int, list[Evaluation]] = defaultdict(list)
     rows = []

@@ -47,6 +47,7 @@ from counterspy.detect.scoring import (
 )
 from counterspy.detect.targets import TargetPolicy, operation_targets
 from counterspy.detect.unconfirmed import UnconfirmedPeers
+from counterspy.detect.weakring import WeakRings, admit_rings
 from counterspy.model import LinkChecker
 from counterspy.progress import NULL_PROGRESS, Progress
 
@@ -71,6 +72,9 @@ class DetectionConfig:
     # Admission on operation evidence (shared device / photo with members, weak own signals
     # on the operation's targets), after expansion: detect/opevidence.py.
     op_evidence: OperationEvidence = field(default_factory=OperationEvidence)
+    # New operations of weak accounts corroborating each other on rare people, none flagged
+    # alone (detect/weakring.py); formed before operation evidence, which anchors on them.
+    weak_rings: WeakRings = field(default_factory=WeakRings)
     # Counter-evidence: accounts years old need more evidence (detect/established.py).
     established: EstablishedAccounts = field(default_factory=EstablishedAccounts)
     # Counter-evidence: coordination whose peers are none of them flagged (detect/unconfirmed.py).
@@ -260,6 +264,19 @@ def run_detection(
             scores = account_scores(signals)
             scores = scores[~scores.index.isin(protected)]
             flagged = sorted(set(flagged) | set(expansion["account_id"]))
+    if config.weak_rings.enabled:
+        progress.begin("weak rings", total=None)
+        membership, ringed = admit_rings(
+            ctx, membership, scores, protected, config.weak_rings, _memtable, _executed
+        )
+        if len(ringed):
+            signals = pd.concat([signals, ringed], ignore_index=True)
+            scores = account_scores(signals)
+            scores = scores[~scores.index.isin(protected)]
+            flagged = sorted(set(flagged) | set(ringed["account_id"]))
+            # Ring members are detected on their own (pooled) evidence: they profile their
+            # operation for attribution like flagged accounts do.
+            core = {**core, **{a: membership[a] for a in ringed["account_id"]}}
     if config.op_evidence.enabled and membership:
         progress.begin("operation evidence", total=None)
         # Members and weak accounts are usually candidates: their events are read from the
