@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
 
 from counterspy.detect.base import CONTACT_TYPES, DetectionContext, url_domain
+from counterspy.detect.cover import CoverContacts
 from counterspy.detect.outsiders import outsider_facts
 from counterspy.model import EventType, Phase
 
@@ -49,6 +50,9 @@ class TargetPolicy:
     # before, 23 false / 2 true targets; crowds over 50, 16 false / 2 true.
     outsiders_must_be_strangers: bool = True
     outsider_max_visitors: int | None = 50
+    # Cover friends (detect/cover.py): an outsider the operation befriended is listed only
+    # when it also viewed it and wrote to it.
+    cover: CoverContacts = field(default_factory=CoverContacts)
 
 
 TARGETING_TYPES = (
@@ -111,6 +115,7 @@ def operation_targets(
         n_looks=t.event_type.isin(LOOK_TYPES).cast("int64").sum(),
         n_focused=t.actor_id.nunique(where=t.focused),
         example_operator=t.actor_id.min(),
+        **policy.cover.counts(t),
     )
     g = g.left_join(facts, (g.target_id == facts.x_target) & (g.operation_id == facts.x_operation))
     targeted = g.n_targeting >= policy.min_targeting_actions
@@ -120,6 +125,7 @@ def operation_targets(
         targeted = targeted & (g.n_stranger_members.fill_null(0) > 0)
     if policy.outsider_max_visitors is not None:
         targeted = targeted & (g.n_visitors.fill_null(0) <= policy.outsider_max_visitors)
+    targeted = targeted & policy.cover.worked_on(g)
     g = g.filter(g.at_risk | (g.n_bad_links > 0) | targeted)
     g = g.filter((g.n_bad_links > 0) | (g.n_operators >= 2) | (g.n_focused > 0))
     phase = ibis.cases(*((g.rank == r, v) for r, v in PHASE_BY_RANK.items()), else_="unknown")
