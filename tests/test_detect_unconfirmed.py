@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from counterspy.analytics import connect, load_tables
+from counterspy.detect.lone import LoneAccounts
 from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
 from counterspy.detect.unconfirmed import UnconfirmedPeers
 from counterspy.workspace import Workspace
@@ -58,7 +59,10 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
     _read(p, peer2, [pool2[0], pool2[1], pool2[5]], 10, lists=False)
     p.event(T0 + timedelta(days=20), sender, "message", pool2[0], url="https://wha.tsapp.me/j/2")
     tmp = tmp_path_factory.mktemp("unconfirmed")
-    off = DetectionConfig(unconfirmed=UnconfirmedPeers(enabled=False))
+    # The lone-account rule (detect/lone.py) would catch the reader too: off as well.
+    off = DetectionConfig(
+        unconfirmed=UnconfirmedPeers(enabled=False), lone=LoneAccounts(enabled=False)
+    )
     return Planted(
         p,
         reader,

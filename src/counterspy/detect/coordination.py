@@ -13,13 +13,14 @@ ASN + user-agent fingerprint used by few accounts, or a profile photo.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
 
 from counterspy.detect.base import CONTACT_TYPES, RECON_TYPES, DetectionContext
 from counterspy.detect.recon import hosting_asns
+from counterspy.detect.rotating import RotatingAddresses
 
 EDGE_COLUMNS = ("a", "b", "kind", "strength", "evidence")
 
@@ -128,9 +129,18 @@ class SharedInfrastructure:
     # Off: addresses on hosting networks (VPN exits, cloud hosts) never link accounts. Measured
     # on the tuning seeds (stealth 2): 5 fewer false positives, 9 fewer operators; kept on.
     hosting_ips: bool = True
+    # Addresses from a pool the account rotates through (a carrier's NAT pool) link nobody:
+    # detect/rotating.py.
+    rotating: RotatingAddresses = field(default_factory=RotatingAddresses)
 
     def _pairs(
-        self, keyed: ir.Table, actors: ir.Table, kind: str, limit: int, label: str
+        self,
+        keyed: ir.Table,
+        actors: ir.Table,
+        kind: str,
+        limit: int,
+        label: str,
+        eligible: ir.Table | None = None,
     ) -> ir.Table:
         # Popularity is counted over every account, so a carrier-grade NAT address shared by
         # thousands never links two suspects; pairs are then formed among ``actors`` only.
@@ -142,6 +152,10 @@ class SharedInfrastructure:
         n = n.filter((n.k >= 2) & (n.k <= limit))
         ok = keyed.inner_join(n, "key").select("actor", "key", "k")
         ok = ok.inner_join(actors, ok.actor == actors.account_id).select("actor", "key", "k")
+        if eligible is not None:
+            # Popularity counted every account above; only eligible (actor, key) rows link.
+            el = eligible.select(e_actor=eligible.actor, e_key=eligible.key)
+            ok = ok.semi_join(el, (ok.actor == el.e_actor) & (ok.key == el.e_key))
         left = ok.rename(a="actor")
         right = ok.select(b=ok.actor, key=ok.key)
         p = left.inner_join(right, "key")
@@ -183,6 +197,7 @@ class SharedInfrastructure:
                 "shared_ip",
                 self.max_accounts_per_ip,
                 "IP",
+                self.rotating.stable(ev, actors) if self.rotating.enabled else None,
             ),
         ]
         if self.use_fingerprint:

@@ -32,6 +32,7 @@ from counterspy.detect.coordination import EDGE_COLUMNS, CoAction, SharedInfrast
 from counterspy.detect.established import EstablishedAccounts
 from counterspy.detect.expand import OperationExpansion, best_operation
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
+from counterspy.detect.lone import LoneAccounts
 from counterspy.detect.narrow import anchor_tables
 from counterspy.detect.newcomer import BefriendingNewcomers
 from counterspy.detect.opevidence import OperationEvidence, admit
@@ -81,6 +82,8 @@ class DetectionConfig:
     unconfirmed: UnconfirmedPeers = field(default_factory=UnconfirmedPeers)
     # Counter-evidence: new accounts befriending people at large (detect/newcomer.py).
     newcomers: BefriendingNewcomers = field(default_factory=BefriendingNewcomers)
+    # Counter-evidence: a lone flagged account nobody confirms (detect/lone.py).
+    lone: LoneAccounts = field(default_factory=LoneAccounts)
     # Copy the canonical tables into the engine's memory before the detectors run (DuckDB temp
     # table / Spark cache). Off, DuckDB reads the workspace Parquet in every query with
     # projection and filter pushdown: measured at 10M events on an idle 2-core machine, the
@@ -296,11 +299,15 @@ def run_detection(
     lone = config.unconfirmed.rows(
         signals, scores, edges, membership, config.scoring.flag_threshold
     )
-    if len(lone):
-        signals = pd.concat([signals, lone], ignore_index=True)
+    # Alone, no bad link, tied to no flagged account: needs more evidence (detect/lone.py).
+    alone = config.lone.rows(signals, scores, edges, membership, config.scoring.flag_threshold)
+    if len(lone) or len(alone):
+        extra = [t for t in (lone, alone) if len(t)]
+        signals = pd.concat([signals, *extra], ignore_index=True)
         scores = account_scores(signals)
         scores = scores[~scores.index.isin(protected)]
-        dropped = set(lone["account_id"])
+        low = set(scores[scores < config.scoring.flag_threshold].index)
+        dropped = set(lone["account_id"]) | (set(alone["account_id"]) & low)
         flagged = [a for a in flagged if a not in dropped]
         membership = {a: o for a, o in membership.items() if a not in dropped}
         core = {a: o for a, o in core.items() if a not in dropped}

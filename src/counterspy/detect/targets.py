@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
 
 from counterspy.detect.base import CONTACT_TYPES, DetectionContext, url_domain
+from counterspy.detect.cover import CoverContacts
 from counterspy.detect.outsiders import outsider_facts
 from counterspy.model import AccountType, EventType, Phase
 
@@ -57,6 +58,9 @@ class TargetPolicy:
     # People, not pages: a page or business account outside the programme is listed only
     # when it received a bad link (the surveillance chain targets people).
     outsiders_are_people: bool = True
+    # Cover friends (detect/cover.py): an outsider the operation befriended is listed only
+    # when it also viewed it and wrote to it.
+    cover: CoverContacts = field(default_factory=CoverContacts)
 
 
 TARGETING_TYPES = (
@@ -122,6 +126,7 @@ def operation_targets(
         n_social=t.event_type.isin(SOCIAL_TYPES).cast("int64").sum(),
         n_focused=t.actor_id.nunique(where=t.focused),
         example_operator=t.actor_id.min(),
+        **policy.cover.counts(t),
     )
     g = g.left_join(facts, (g.target_id == facts.x_target) & (g.operation_id == facts.x_operation))
     person = AccountType.PERSON.value
@@ -139,6 +144,7 @@ def operation_targets(
         targeted = targeted & (g.n_social == 0)
     if policy.outsiders_are_people:
         targeted = targeted & (g.k_type.fill_null(person) == person)
+    targeted = targeted & policy.cover.worked_on(g)
     g = g.filter(g.at_risk | (g.n_bad_links > 0) | targeted)
     g = g.filter((g.n_bad_links > 0) | (g.n_operators >= 2) | (g.n_focused > 0))
     phase = ibis.cases(*((g.rank == r, v) for r, v in PHASE_BY_RANK.items()), else_="unknown")
