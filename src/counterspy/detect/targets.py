@@ -131,7 +131,8 @@ def operation_targets(
     g = g.left_join(facts, (g.target_id == facts.x_target) & (g.operation_id == facts.x_operation))
     person = AccountType.PERSON.value
     if policy.outsiders_are_people:
-        kinds = ctx.accounts.select(k_id=ctx.accounts.account_id, k_type=ctx.accounts.account_type)
+        acc = ctx.all_account_columns
+        kinds = acc.select(k_id=acc.account_id, k_type=acc.account_type)
         g = g.left_join(kinds, g.target_id == kinds.k_id)
     targeted = g.n_targeting >= policy.min_targeting_actions
     if policy.outsiders_need_a_look:
