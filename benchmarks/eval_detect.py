@@ -2,7 +2,8 @@
 
 Run: ``python -m benchmarks.eval_detect --seeds 201 202 203 --stealth 0 1 2 3 --work DIR``
 (``--no-expansion``: without operation expansion, ``--no-op-evidence``: without the
-operation-evidence admissions, ``--no-weak-rings``: without weak-ring operations, for
+operation-evidence admissions, ``--no-weak-rings``: without weak-ring operations,
+``--no-rotating-addresses``: without the rotating-address rule, for
 before/after comparisons).
 
 For each (seed, stealth): ``counterspy simulate`` (20,000 accounts, 30 days, unless
@@ -23,10 +24,12 @@ from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
 
+from counterspy.detect.coordination import SharedInfrastructure
 from counterspy.detect.evaluate import Evaluation, evaluate
 from counterspy.detect.expand import OperationExpansion
 from counterspy.detect.opevidence import OperationEvidence
 from counterspy.detect.pipeline import DetectionConfig
+from counterspy.detect.rotating import RotatingAddresses
 from counterspy.detect.run import detect_workspace
 from counterspy.detect.weakring import WeakRings
 from counterspy.ingest import simulator
@@ -86,6 +89,11 @@ def main() -> None:
         help="detect without weak-ring operations (detect/weakring.py)",
     )
     ap.add_argument(
+        "--no-rotating-addresses",
+        action="store_true",
+        help="addresses link accounts even from pools they rotate through (detect/rotating.py)",
+    )
+    ap.add_argument(
         "--op-evidence-rounds",
         type=int,
         default=OperationEvidence().rounds,
@@ -98,6 +106,9 @@ def main() -> None:
             enabled=not args.no_op_evidence, rounds=args.op_evidence_rounds
         ),
         weak_rings=WeakRings(enabled=not args.no_weak_rings),
+        infrastructure=SharedInfrastructure(
+            rotating=RotatingAddresses(enabled=not args.no_rotating_addresses)
+        ),
     )
     results: dict[int, list[Evaluation]] = defaultdict(list)
     rows = []
