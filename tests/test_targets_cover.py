@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from counterspy.analytics import connect
-from counterspy.detect.base import DetectionContext
+from counterspy.detect.base import STORED_ONLY_ACCOUNT_COLUMNS, DetectionContext
 from counterspy.detect.targets import TargetPolicy, operation_targets
 from counterspy.ingest.schema import ACCOUNTS, EVENTS
 from tests.detect_fixtures import T0, Platform
@@ -50,12 +50,18 @@ def _platform() -> Platform:
     return p
 
 
-def _targets(policy: TargetPolicy) -> set[str]:
+def _targets(policy: TargetPolicy, *, stored_only: bool = False) -> set[str]:
     p = _platform()
     acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
     ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
     bad = ibis.memtable(pa.table({"domain": [BAD]}))
-    ctx = DetectionContext(acc, ev, bad)
+    if stored_only:
+        # As the pipeline caches them: the accounts without the columns only a few queries
+        # read, which stay in the stored accounts.
+        cached = acc.drop(*STORED_ONLY_ACCOUNT_COLUMNS)
+        ctx = DetectionContext(cached, ev, bad, stored_accounts=acc)
+    else:
+        ctx = DetectionContext(acc, ev, bad)
     ops = ["op1", "op2"]
     members = ibis.memtable(
         pa.table({"account_id": ops, "operation_id": ["op-0001"] * 2, "firm": ["x"] * 2})
@@ -86,3 +92,9 @@ def test_pages_are_listed_only_with_a_bad_link(listed: set[str]) -> None:
     assert "page" not in listed
     assert "page_linked" in listed
     assert "page" in _targets(TargetPolicy(outsiders_are_people=False))
+
+
+def test_the_pages_rule_reads_account_kinds_from_the_stored_accounts(listed: set[str]) -> None:
+    # The pipeline's cache of the accounts leaves out their kind; the rule must still see it.
+    assert "account_type" in STORED_ONLY_ACCOUNT_COLUMNS
+    assert _targets(TargetPolicy(), stored_only=True) == listed
