@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from ibis.backends import BaseBackend
 from counterspy.analytics.memory import MEMORY_LIMIT_ENV, MemoryBudget, resolve_memory_budget
 from counterspy.errors import CounterspyError, MissingExtraError
 
-__all__ = ["ENGINES", "MEMORY_LIMIT_ENV", "connect", "fetch"]
+__all__ = ["ENGINES", "MEMORY_LIMIT_ENV", "connect", "fetch", "select_fusion"]
 
 
 def _duckdb(threads: int | None, memory: MemoryBudget | None, temp_dir: Path | None) -> BaseBackend:
@@ -121,3 +122,20 @@ def fetch(expr: Any) -> Any:
             f = f.with_type(pa.timestamp(f.type.unit, tz="UTC"))
         fields.append(f)
     return table.cast(pa.schema(fields)).to_pandas()
+
+
+@contextmanager
+def select_fusion(enabled: bool) -> Iterator[None]:
+    """Compile Ibis expressions with (or without) merging nested selects, then restore.
+
+    Merging adjacent ``SELECT``s (Ibis's ``options.sql.fuse_selects``) is a Python rewrite
+    over the whole expression graph at every compilation; the engines' own optimisers flatten
+    the subqueries anyway, so a detection run skips it (same SQL semantics, same results).
+    """
+    opts = ibis.options.sql
+    before = opts.fuse_selects
+    opts.fuse_selects = enabled
+    try:
+        yield
+    finally:
+        opts.fuse_selects = before

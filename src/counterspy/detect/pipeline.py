@@ -15,7 +15,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from counterspy.analytics.engine import fetch
+from counterspy.analytics.engine import fetch, select_fusion
 from counterspy.analytics.tables import CanonicalTables
 from counterspy.attribute import FirmProfile, attribute_operations, load_profiles
 from counterspy.attribute.features import operation_features
@@ -92,6 +92,10 @@ class DetectionConfig:
     # Materialise the derived tables several detectors share (links, actions on at-risk
     # people, their answers, suspects and their events) once each.
     materialize_derived: bool = True
+    # Let Ibis merge nested SELECTs while compiling. Off: compilation is single-threaded Python
+    # paid on the wall clock while the engine waits, the merge is its largest rewrite, and
+    # DuckDB flattens the subqueries itself (docs/benchmarks.md, session 5 round 2).
+    fuse_selects: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,18 @@ def run_detection(
 ) -> DetectionResult:
     """Run every step on ``tables`` (any Ibis backend); ``indicators`` maps domain → actor."""
     config = config or DetectionConfig()
+    with select_fusion(config.fuse_selects):
+        return _run(tables, config, checker, indicators, profiles, progress)
+
+
+def _run(
+    tables: CanonicalTables,
+    config: DetectionConfig,
+    checker: LinkChecker | None,
+    indicators: Mapping[str, str] | None,
+    profiles: tuple[FirmProfile, ...] | None,
+    progress: Progress,
+) -> DetectionResult:
     profiles = profiles if profiles is not None else load_profiles()
     stored = stored_accounts = None
     if config.cache_inputs:
