@@ -120,25 +120,18 @@ class WeakRings:
         first = first.left_join(back, (first.x == back.b_x) & (first.t == back.b_t))
         first = first.filter(first.b_first.isnull() | (first.b_first > first.first))
         first = keep(first.select("x", "t", "first"))
-        # Accounts with short target lists only (age: below).
+        # The accounts' ages.
         xs = first.select(a_id=first.x).distinct()
         acc = ctx.accounts.inner_join(xs, ctx.accounts.account_id == xs.a_id)
         acc = acc.select(a_id=acc.account_id, created=acc.created_at)
         age = (ctx.as_of.epoch_seconds() - acc.created.epoch_seconds()) / 86400
-        acc = acc.mutate(age=age.cast("int64")).select("a_id", "age")
-        tt = ev.filter(ev.event_type.isin(TARGETING_TYPES))
-        tt = tt.inner_join(acc, tt.actor_id == acc.a_id)
-        ntg = tt.group_by(n_id=tt.actor_id).aggregate(ntg=tt.target_id.nunique())
-        ok = acc.inner_join(ntg, acc.a_id == ntg.n_id)
-        ok = ok.filter(ok.ntg <= self.max_targeted).select(o_id=ok.a_id, o_age=ok.age, o_n=ok.ntg)
-        first = first.inner_join(ok, first.x == ok.o_id).select("x", "t", "first", "o_age", "o_n")
+        acc = acc.mutate(age=age.cast("int64")).select(o_id="a_id", o_age="age")
+        first = first.inner_join(acc, first.x == acc.o_id).select("x", "t", "first", "o_age")
         a = first.semi_join(w, first.x == w.w_id)
-        a = a.select(ax=a.x, t=a.t, af=a.first, aa=a.o_age, an=a.o_n)
+        a = a.select(ax=a.x, t=a.t, af=a.first, aa=a.o_age)
         wb = w.select(wb_id=w.w_id)
         b = first.left_join(wb, first.x == wb.wb_id)
-        b = b.select(
-            by=b.x, bt=b.t, bf=b.first, ba=b.o_age, bn=b.o_n, bw=b.wb_id.notnull().cast("int8")
-        )
+        b = b.select(by=b.x, bt=b.t, bf=b.first, ba=b.o_age, bw=b.wb_id.notnull().cast("int8"))
         p = a.inner_join(b, (a.t == b.bt) & (a.ax != b.by))
         gap = (p.af.epoch_seconds() - p.bf.epoch_seconds()).abs() / 3600
         young = (p.aa <= self.max_account_age_days) & (p.ba <= self.max_account_age_days)
@@ -152,10 +145,19 @@ class WeakRings:
             last=ibis.greatest(p.af, p.bf).max(),
             age_x=p.aa.max(),
             age_y=p.ba.max(),
-            ntg_x=p.an.max(),
-            ntg_y=p.bn.max(),
         )
-        return g.filter(g.n >= self.min_shared_targets).select(*EDGE_COLUMNS)
+        g = keep(g.filter(g.n >= self.min_shared_targets))
+        # Accounts with short target lists only: counted for the few pairs' accounts (an
+        # edge depends on its two accounts alone, so filtering after pairing is the same).
+        ends = ibis.union(g.select(e=g.x), g.select(e=g.y)).distinct()
+        tt = ev.filter(ev.event_type.isin(TARGETING_TYPES))
+        tt = tt.inner_join(ends, tt.actor_id == ends.e)
+        ntg = tt.group_by(n_id=tt.actor_id).aggregate(ntg=tt.target_id.nunique())
+        ntg = ntg.filter(ntg.ntg <= self.max_targeted)
+        nx = ntg.select(nx_id=ntg.n_id, ntg_x=ntg.ntg)
+        ny = ntg.select(ny_id=ntg.n_id, ntg_y=ntg.ntg)
+        g = g.inner_join(nx, g.x == nx.nx_id).inner_join(ny, g.y == ny.ny_id)
+        return g.select(*EDGE_COLUMNS)
 
     def rings(self, edges: pd.DataFrame, scores: pd.Series) -> list[list[str]]:
         """Connected rings of fetched edges that pass the size and pooled-score limits."""
