@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
 
-from counterspy.detect.coordination import SharedInfrastructure
+from counterspy.detect.coordination import CoAction, SharedInfrastructure
 from counterspy.detect.evaluate import Evaluation, evaluate
 from counterspy.detect.expand import OperationExpansion
 from counterspy.detect.opevidence import OperationEvidence
@@ -94,6 +94,12 @@ def main() -> None:
         help="addresses link accounts even from pools they rotate through (detect/rotating.py)",
     )
     ap.add_argument(
+        "--co-action-gap",
+        type=float,
+        default=CoAction().max_gap_hours,
+        help="co-action pairs only within this many hours of each other (sliding window)",
+    )
+    ap.add_argument(
         "--op-evidence-rounds",
         type=int,
         default=OperationEvidence().rounds,
@@ -106,6 +112,7 @@ def main() -> None:
             enabled=not args.no_op_evidence, rounds=args.op_evidence_rounds
         ),
         weak_rings=WeakRings(enabled=not args.no_weak_rings),
+        co_action=CoAction(max_gap_hours=args.co_action_gap),
         infrastructure=SharedInfrastructure(
             rotating=RotatingAddresses(enabled=not args.no_rotating_addresses)
         ),
