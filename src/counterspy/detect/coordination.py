@@ -1,7 +1,8 @@
 """Coordination: accounts acting together, SynchroTrap-style, plus shared infrastructure.
 
 Actions become (actor, object, time bucket) with the object a target account. Two actions
-match when they hit the same object in the same bucket; work is partitioned by object, and an
+match when they hit the same object in the same bucket and (``max_gap_hours``, a sliding
+window) within 7 days of each other; work is partitioned by object, and an
 object acted on by more than ``max_actors_per_object`` accounts in one bucket is skipped — that
 is where benign crowds (a viral post, a celebrity's profile) live, and where all-pairs work
 would explode. A pair of accounts is coordinated when it matched on at least ``min_shared``
