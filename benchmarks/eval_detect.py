@@ -3,8 +3,8 @@
 Run: ``python -m benchmarks.eval_detect --seeds 201 202 203 --stealth 0 1 2 3 --work DIR``
 (``--no-expansion``: without operation expansion, ``--no-op-evidence``: without the
 operation-evidence admissions, ``--no-weak-rings``: without weak-ring operations,
-``--no-rotating-addresses``: without the rotating-address rule, for
-before/after comparisons).
+``--no-rotating-addresses``: without the rotating-address rule, ``--co-action-gap 0``: co-action
+in calendar buckets without the sliding 7-day gap, for before/after comparisons).
 
 For each (seed, stealth): ``counterspy simulate`` (20,000 accounts, 30 days, unless
 ``--accounts``), ingest into a fresh workspace, ``detect`` with default settings (built-in link
@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
 
-from counterspy.detect.coordination import SharedInfrastructure
+from counterspy.detect.coordination import CoAction, SharedInfrastructure
 from counterspy.detect.evaluate import Evaluation, evaluate
 from counterspy.detect.expand import OperationExpansion
 from counterspy.detect.opevidence import OperationEvidence
@@ -94,6 +94,13 @@ def main() -> None:
         help="addresses link accounts even from pools they rotate through (detect/rotating.py)",
     )
     ap.add_argument(
+        "--co-action-gap",
+        type=float,
+        default=CoAction().max_gap_hours,
+        help="co-action pairs only within this many hours of each other (sliding window; "
+        "0: the calendar bucket alone, the rule off)",
+    )
+    ap.add_argument(
         "--op-evidence-rounds",
         type=int,
         default=OperationEvidence().rounds,
@@ -106,6 +113,7 @@ def main() -> None:
             enabled=not args.no_op_evidence, rounds=args.op_evidence_rounds
         ),
         weak_rings=WeakRings(enabled=not args.no_weak_rings),
+        co_action=CoAction(max_gap_hours=args.co_action_gap or None),
         infrastructure=SharedInfrastructure(
             rotating=RotatingAddresses(enabled=not args.no_rotating_addresses)
         ),

@@ -1,7 +1,8 @@
 """Coordination: accounts acting together, SynchroTrap-style, plus shared infrastructure.
 
 Actions become (actor, object, time bucket) with the object a target account. Two actions
-match when they hit the same object in the same bucket; work is partitioned by object, and an
+match when they hit the same object in the same bucket and (``max_gap_hours``, a sliding
+window) within 7 days of each other; work is partitioned by object, and an
 object acted on by more than ``max_actors_per_object`` accounts in one bucket is skipped — that
 is where benign crowds (a viral post, a celebrity's profile) live, and where all-pairs work
 would explode. A pair of accounts is coordinated when it matched on at least ``min_shared``
@@ -45,6 +46,12 @@ class CoAction:
     # Ordinary friends share many acquaintances; operators share *at-risk* targets. Matching
     # only on at-risk objects keeps benign friend circles out of the co-action graph.
     at_risk_objects_only: bool = True
+    # Sliding pair window: two accounts match on a shared object only when they acted on it
+    # within ``max_gap_hours`` of each other (any pair of their actions on it), whichever
+    # calendar bucket the actions fell in. An operation's personas work a person in the same
+    # days; two researchers reading the same journalists meet on them weeks apart. ``None``:
+    # the bucket alone decides (actions anywhere in the same ``window_hours`` bucket match).
+    max_gap_hours: float | None = 168.0
 
     def edges(self, ctx: DetectionContext, actors: ir.Table) -> ir.Table:
         """Coordinated pairs among ``actors`` (a table with column ``account_id``)."""
@@ -75,10 +82,13 @@ class CoAction:
         sizes = every.group_by("obj", "bucket").aggregate(k=every.count())
         sizes = sizes.filter((sizes.k >= 2) & (sizes.k <= self.max_actors_per_object))
         acts_ok = acts.inner_join(sizes, ["obj", "bucket"]).select("actor", "obj", "bucket")
-        left = acts_ok.rename(a="actor")
-        right = acts_ok.rename(b="actor")
-        pairs = left.inner_join(right, ["obj", "bucket"])
-        pairs = pairs.filter(pairs.a < pairs.b)
+        if self.max_gap_hours is None:
+            left = acts_ok.rename(a="actor")
+            right = acts_ok.rename(b="actor")
+            pairs = left.inner_join(right, ["obj", "bucket"])
+            pairs = pairs.filter(pairs.a < pairs.b)
+        else:
+            pairs = self._close_pairs(ctx, acts_ok, types)
         shared = pairs.group_by("a", "b").aggregate(shared=pairs.obj.nunique())
         shared = shared.filter(shared.shared >= self.min_shared)
         per = acts.group_by("actor").aggregate(n_obj=acts.obj.nunique())
@@ -102,7 +112,13 @@ class CoAction:
             + j.shared.cast("string")
             + " of the same accounts within "
             + str(round(self.window_hours))
-            + " h windows (Jaccard "
+            + " h windows"
+            + (
+                ""
+                if self.max_gap_hours is None
+                else f", each within {round(self.max_gap_hours)} h of the other"
+            )
+            + " (Jaccard "
             + j.jaccard.round(2).cast("string")
             + " ≥ "
             + str(self.min_jaccard)
@@ -110,6 +126,28 @@ class CoAction:
             + str(self.min_shared)
             + " shared)",
         )
+
+    def _close_pairs(
+        self, ctx: DetectionContext, acts_ok: ir.Table, types: tuple[str, ...]
+    ) -> ir.Table:
+        """(a, b, obj) where a and b acted on obj within ``max_gap_hours`` of each other.
+
+        Only (actor, object) rows that passed the bucket and crowd filters take part; their
+        action times are kept at hour resolution (distinct), so the self-join stays small.
+        """
+        assert self.max_gap_hours is not None
+        ev = ctx.events_of(acts_ok.select(account_id=acts_ok.actor).distinct())
+        ev = ev.filter(ev.event_type.isin(types) & ev.target_id.notnull())
+        hours = ev.select(
+            actor=ev.actor_id, obj=ev.target_id, h=(ev.ts.epoch_seconds() // 3600).cast("int64")
+        ).distinct()
+        keys = acts_ok.select("actor", "obj").distinct()
+        hours = hours.semi_join(keys, ["actor", "obj"])
+        left = hours.rename(a="actor", ha="h")
+        right = hours.rename(b="actor", hb="h")
+        p = left.inner_join(right, "obj")
+        p = p.filter((p.a < p.b) & ((p.ha - p.hb).abs() <= int(self.max_gap_hours)))
+        return p.select("a", "b", "obj").distinct()
 
 
 @dataclass(frozen=True)
