@@ -387,22 +387,55 @@ class Detector(ABC):
         evidence: ir.StringValue,
     ) -> ir.Table:
         """Shape ``t`` (one row per account, column ``account_id``) into signal rows."""
-        return t.select(
-            account_id=t.account_id,
-            detector=ibis.literal(self.name),
-            version=ibis.literal(self.version, type="int64"),
-            phase=ibis.literal(self.phase),
-            signal=ibis.literal(signal),
-            value=value.cast("float64"),
-            threshold=ibis.literal(float(threshold), type="float64"),
-            weight=ibis.literal(weight, type="float64")
-            if isinstance(weight, float)
-            else weight.cast("float64"),
+        return signal_rows(
+            t,
+            detector=self.name,
+            version=self.version,
+            phase=self.phase,
+            signal=signal,
+            value=value,
+            threshold=threshold,
+            weight=weight,
             window_start=window_start,
             window_end=window_end,
             evidence=evidence,
-            params=ibis.literal(self.params_json()),
+            params=self.params_json(),
         )
+
+
+def signal_rows(
+    t: ir.Table,
+    *,
+    detector: str,
+    version: int,
+    phase: str,
+    signal: str,
+    value: ir.NumericValue,
+    threshold: float,
+    weight: float | ir.NumericValue,
+    window_start: ir.TimestampValue,
+    window_end: ir.TimestampValue,
+    evidence: ir.StringValue,
+    params: str,
+) -> ir.Table:
+    """Shape ``t`` (one row per account, column ``account_id``) into signal rows
+    (:data:`SIGNAL_COLUMNS`): detectors and counter-evidence policies alike."""
+    return t.select(
+        account_id=t.account_id,
+        detector=ibis.literal(detector),
+        version=ibis.literal(version, type="int64"),
+        phase=ibis.literal(phase),
+        signal=ibis.literal(signal),
+        value=value.cast("float64"),
+        threshold=ibis.literal(float(threshold), type="float64"),
+        weight=ibis.literal(weight, type="float64")
+        if isinstance(weight, float)
+        else weight.cast("float64"),
+        window_start=window_start,
+        window_end=window_end,
+        evidence=evidence,
+        params=ibis.literal(params),
+    )
 
 
 def fmt(x: ir.NumericValue, digits: int = 2) -> ir.StringValue:

@@ -34,7 +34,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from counterspy.analytics.engine import fetch
-from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, fmt
+from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, fmt, signal_rows
 
 DETECTOR = "persona.established_account"
 SIGNAL = "established_account"
@@ -133,19 +133,19 @@ class EstablishedAccounts:
             + str(self.extra_evidence)
             + " more evidence than a new account, unless it sent a bad link"
         )
-        return t.select(
-            account_id=t.account_id,
-            detector=ibis.literal(DETECTOR),
-            version=ibis.literal(self.version, type="int64"),
-            phase=ibis.literal(PHASE),
-            signal=ibis.literal(SIGNAL),
-            value=t.age_days.cast("float64"),
-            threshold=ibis.literal(float(self.min_age_days), type="float64"),
-            weight=ibis.literal(-float(self.extra_evidence), type="float64"),
+        return signal_rows(
+            t,
+            detector=DETECTOR,
+            version=self.version,
+            phase=PHASE,
+            signal=SIGNAL,
+            value=t.age_days,
+            threshold=float(self.min_age_days),
+            weight=-float(self.extra_evidence),
             window_start=t.created_at,
             window_end=t.as_of,
             evidence=text,
-            params=ibis.literal(self.params_json()),
+            params=self.params_json(),
         )
 
     def rows(

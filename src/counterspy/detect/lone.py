@@ -24,13 +24,13 @@ whole. It works on the signal rows and the coordination edges among candidates (
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import pandas as pd
 
 from counterspy.detect.base import SIGNAL_COLUMNS
+from counterspy.detect.unconfirmed import alone_in_operation, peer_pairs
 
 DETECTOR = "persona.lone_unconfirmed"
 SIGNAL = "lone_unconfirmed"
@@ -68,18 +68,11 @@ class LoneAccounts:
         if not self.enabled or signals.empty:
             return empty
         flagged = set(scores[scores >= threshold].index) | set(membership)
-        sizes = Counter(membership.values())
-        alone = {a for a, o in membership.items() if sizes[o] == 1} & flagged
+        alone = alone_in_operation(membership) & flagged
         alone -= set(signals.loc[signals["signal"].isin(self.exempt_signals), "account_id"])
         if not alone:
             return empty
-        pairs = pd.concat(
-            [
-                edges[["a", "b"]].rename(columns={"a": "account_id", "b": "peer"}),
-                edges[["b", "a"]].rename(columns={"b": "account_id", "a": "peer"}),
-            ],
-            ignore_index=True,
-        )
+        pairs = peer_pairs(edges)
         pairs = pairs[pairs["account_id"].isin(alone) & (pairs["account_id"] != pairs["peer"])]
         confirmed = set(pairs.loc[pairs["peer"].isin(flagged), "account_id"])
         lone = sorted(alone - confirmed)

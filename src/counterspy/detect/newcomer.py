@@ -27,7 +27,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from counterspy.analytics.engine import fetch
-from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, fmt
+from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, fmt, signal_rows
 
 DETECTOR = "persona.befriending_newcomer"
 SIGNAL = "befriending_newcomer"
@@ -102,19 +102,19 @@ class BefriendingNewcomers:
             + str(self.weight)
             + " more evidence, unless it sent a bad link"
         )
-        return t.select(
-            account_id=t.account_id,
-            detector=ibis.literal(DETECTOR),
-            version=ibis.literal(self.version, type="int64"),
-            phase=ibis.literal(PHASE),
-            signal=ibis.literal(SIGNAL),
-            value=t.n_requests.cast("float64"),
-            threshold=ibis.literal(float(self.min_requests), type="float64"),
-            weight=ibis.literal(-float(self.weight), type="float64"),
+        return signal_rows(
+            t,
+            detector=DETECTOR,
+            version=self.version,
+            phase=PHASE,
+            signal=SIGNAL,
+            value=t.n_requests,
+            threshold=float(self.min_requests),
+            weight=-float(self.weight),
             window_start=t.first,
             window_end=t.last,
             evidence=text,
-            params=ibis.literal(self.params_json()),
+            params=self.params_json(),
         )
 
     def rows(

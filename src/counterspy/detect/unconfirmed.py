@@ -36,6 +36,24 @@ SIGNAL = "unconfirmed_peers"
 PHASE = "coordination"
 
 
+def alone_in_operation(membership: Mapping[str, str]) -> set[str]:
+    """Accounts that are the only member of their operation (``membership``: account →
+    operation)."""
+    sizes = Counter(membership.values())
+    return {a for a, o in membership.items() if sizes[o] == 1}
+
+
+def peer_pairs(edges: pd.DataFrame) -> pd.DataFrame:
+    """(account_id, peer) both ways round for every coordination edge (``edges``: a, b)."""
+    return pd.concat(
+        [
+            edges[["a", "b"]].rename(columns={"a": "account_id", "b": "peer"}),
+            edges[["b", "a"]].rename(columns={"b": "account_id", "a": "peer"}),
+        ],
+        ignore_index=True,
+    )
+
+
 @dataclass(frozen=True)
 class UnconfirmedPeers:
     """Coordination needs at least one flagged peer (see the module docstring)."""
@@ -71,19 +89,12 @@ class UnconfirmedPeers:
         if not self.enabled or signals.empty:
             return empty
         flagged = set(scores[scores >= threshold].index)
-        sizes = Counter(membership.values())
-        alone = {a for a, o in membership.items() if sizes[o] == 1} & flagged
+        alone = alone_in_operation(membership) & flagged
         coord = signals[(signals["phase"] == self.phase) & signals["account_id"].isin(alone)]
         coord = coord[(coord["weight"] > 0) & coord["signal"].isin(self.kinds)]
         if coord.empty:
             return empty
-        pairs = pd.concat(
-            [
-                edges[["a", "b"]].rename(columns={"a": "account_id", "b": "peer"}),
-                edges[["b", "a"]].rename(columns={"b": "account_id", "a": "peer"}),
-            ],
-            ignore_index=True,
-        )
+        pairs = peer_pairs(edges)
         confirmed = set(pairs.loc[pairs["peer"].isin(flagged), "account_id"])
         coord = coord[~coord["account_id"].isin(confirmed)]
         if coord.empty:
