@@ -12,34 +12,15 @@ step admitted.
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
-from benchmarks.onoff import Run, detection_run, main
+from benchmarks.onoff import Run, main, staged_run
 
 
 def _run_once(home: str, on: bool) -> Run:
-    import counterspy.detect.pipeline as pipeline
     from counterspy.detect.opevidence import OperationEvidence
     from counterspy.detect.pipeline import DetectionConfig
 
-    stage = {"seconds": 0.0}
-    inner = pipeline.admit
-
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        t = time.perf_counter()
-        try:
-            return inner(*args, **kwargs)
-        finally:
-            stage["seconds"] += time.perf_counter() - t
-
-    pipeline.admit = timed
-
-    def admitted(signals: Any) -> int:
-        return int((signals["detector"] == "operation.evidence").sum())
-
-    run = detection_run(home, DetectionConfig(op_evidence=OperationEvidence(enabled=on)), admitted)
-    return run | {"stage_seconds": stage["seconds"]}
+    config = DetectionConfig(op_evidence=OperationEvidence(enabled=on))
+    return staged_run(home, config, "admit", "operation.evidence")
 
 
 if __name__ == "__main__":

@@ -12,34 +12,15 @@ the step put in rings.
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
-from benchmarks.onoff import Run, detection_run, main
+from benchmarks.onoff import Run, main, staged_run
 
 
 def _run_once(home: str, on: bool) -> Run:
-    import counterspy.detect.pipeline as pipeline
     from counterspy.detect.pipeline import DetectionConfig
     from counterspy.detect.weakring import DETECTOR, WeakRings
 
-    stage = {"seconds": 0.0}
-    inner = pipeline.admit_rings
-
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        t = time.perf_counter()
-        try:
-            return inner(*args, **kwargs)
-        finally:
-            stage["seconds"] += time.perf_counter() - t
-
-    pipeline.admit_rings = timed
-
-    def admitted(signals: Any) -> int:
-        return int((signals["detector"] == DETECTOR).sum())
-
-    run = detection_run(home, DetectionConfig(weak_rings=WeakRings(enabled=on)), admitted)
-    return run | {"stage_seconds": stage["seconds"]}
+    config = DetectionConfig(weak_rings=WeakRings(enabled=on))
+    return staged_run(home, config, "admit_rings", DETECTOR)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,30 @@ def detection_run(home: str, config: Any, admitted_by: Callable[[Any], int]) -> 
     }
 
 
+def staged_run(home: str, config: Any, step: str, detector: str) -> Run:
+    """:func:`detection_run`, also timing the pipeline step ``step`` (a function
+    ``counterspy.detect.pipeline`` calls, wrapped with a timer in this child process) and
+    counting the signal rows of ``detector`` as admissions."""
+    import counterspy.detect.pipeline as pipeline
+
+    stage = {"seconds": 0.0}
+    inner = getattr(pipeline, step)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            stage["seconds"] += time.perf_counter() - t
+
+    setattr(pipeline, step, timed)
+
+    def admitted(signals: Any) -> int:
+        return int((signals["detector"] == detector).sum())
+
+    return detection_run(home, config, admitted) | {"stage_seconds": stage["seconds"]}
+
+
 def main(module: str, default_events: int, run_once: Callable[[str, bool], Run]) -> None:
     ap = argparse.ArgumentParser(prog=f"python -m benchmarks.{module}")
     ap.add_argument("--events", type=int, default=default_events)
