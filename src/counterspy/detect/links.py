@@ -23,6 +23,7 @@ import yaml
 from rapidfuzz.distance import OSA
 
 from counterspy.detect.base import DetectionContext
+from counterspy.infra.brands import bundled_brands
 from counterspy.infra.vocab import ALL_WORDS, segments
 from counterspy.model import LinkChecker, VerdictLabel
 
@@ -132,6 +133,13 @@ class LinkHeuristic:
     popular_top_n: int = 50  # this platform's most-shared domains join the brand list
     min_at_risk_recipient_share: float = 0.8
     min_at_risk_recipients: int = 2
+    # Exploitation spread: a domain so rare that only an operation sends it, whose links reached
+    # several at-risk people, is suspicious even when it also went to people outside the
+    # protection programme (half of an operation's targets are). See docs/detection.md,
+    # "Exploitation spread". Off: ``spread_max_senders`` 0.
+    spread_max_senders: int = 10
+    spread_min_at_risk_recipients: int = 2
+    spread_min_at_risk_share: float = 0.3
 
     def judge(self, stats: pd.DataFrame) -> pd.DataFrame:
         popular = stats.sort_values("n_senders", ascending=False).head(self.popular_top_n)
@@ -171,7 +179,44 @@ class LinkHeuristic:
                         None,
                     )
                 )
+                continue
+            if self.spreads(dom, int(str(rec.n_senders)), n_ar, n_rec):
+                rows.append(
+                    (
+                        dom,
+                        VerdictLabel.SUSPICIOUS.value,
+                        f"rare domain ({rec.n_senders} senders, max {self.spread_max_senders}) "
+                        f"sent to {n_ar} at-risk people (min {self.spread_min_at_risk_recipients})"
+                        f", {n_ar / max(n_rec, 1):.0%} of its {n_rec} recipients "
+                        f"(min {self.spread_min_at_risk_share:.0%})",
+                        None,
+                    )
+                )
         return pd.DataFrame(rows, columns=list(BAD_DOMAIN_SCHEMA.names))
+
+    def spreads(self, domain: str, n_senders: int, n_at_risk: int, n_recipients: int) -> bool:
+        """Exploitation spread: a rare domain, not a protected brand's own site, whose links
+        reached ≥ ``spread_min_at_risk_recipients`` at-risk people, ≥
+        ``spread_min_at_risk_share`` of its recipients."""
+        return (
+            n_senders <= self.spread_max_senders
+            and n_at_risk >= self.spread_min_at_risk_recipients
+            and n_at_risk >= self.spread_min_at_risk_share * n_recipients
+            and not _official(domain)
+        )
+
+
+@cache
+def _official_domains() -> frozenset[str]:
+    """Official domains of the protected brands (the infrastructure brand list, a superset of
+    the heuristic's ``brands.yaml``): a real newspaper people send is nobody's infrastructure."""
+    return frozenset(d.lower() for b in bundled_brands() for d in b.domains)
+
+
+def _official(domain: str) -> bool:
+    """Whether ``domain`` is a bundled brand's official site or a subdomain of one."""
+    off = _official_domains()
+    return domain in off or registered_domain(domain) in off
 
 
 def judge_domains(

@@ -108,6 +108,11 @@ class OperationEvidence:
     # sent, which at most ``max_domain_senders`` accounts send.
     own_domain: bool = True
     max_domain_senders: int = 10
+    # Operation's bad domain: a link (to anyone) on a domain the link step judged bad
+    # (malicious or suspicious), which a member also sent and at most
+    # ``max_bad_domain_senders`` accounts send: the operation's exploitation infrastructure.
+    # Off: 0. See docs/detection.md, "Exploitation spread".
+    max_bad_domain_senders: int = 10
     # Rounds of admission, each anchored on the operations the previous one grew.
     rounds: int = 2
 
@@ -244,6 +249,29 @@ class OperationEvidence:
         )
         return a.finish(g, "operation_own_domain", "n")
 
+    def bad_link_domain(self, ctx: DetectionContext, a: _Anchors) -> ir.Table:
+        bad = ctx.bad_domains.select(b_dom=ctx.bad_domains.domain)
+        links = ctx.links
+        bl = links.inner_join(bad, links.domain == bad.b_dom)
+        senders = bl.group_by(s_dom=bl.domain).aggregate(s_n=bl.actor_id.nunique())
+        senders = senders.filter(senders.s_n <= self.max_bad_domain_senders)
+        m = a.members
+        mine = bl.inner_join(m, bl.actor_id == m.m_id)
+        per = mine.group_by(k_dom=mine.domain, k_op=mine.o_id).aggregate(
+            k_n=mine.actor_id.nunique()
+        )
+        x = a.outsiders(bl, "actor_id")
+        x = x.inner_join(senders, x.domain == senders.s_dom)
+        x = x.inner_join(per, x.domain == per.k_dom)
+        g = x.group_by(account_id=x.actor_id, operation_id=x.k_op).aggregate(
+            n=x.domain.nunique(),
+            extra=x.s_n.max().cast("float64"),
+            example=x.domain.min(),
+            window_start=x.ts.min(),
+            window_end=x.ts.max(),
+        )
+        return a.finish(g, "operation_bad_domain", "n")
+
     # --------------------------------------------------------------------------- driver
     def admitted(
         self,
@@ -362,6 +390,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("operation_shared_photo", OperationEvidence.shared_photo),
     ("operation_weak_on_targets", OperationEvidence.weak_on_targets),
     ("operation_own_domain", OperationEvidence.own_link_domain),
+    ("operation_bad_domain", OperationEvidence.bad_link_domain),
 )
 """Signal name → rule, strongest first (an account matching several operations joins the one
 its strongest rule names)."""

@@ -21,6 +21,7 @@ THRESHOLDS: Mapping[str, Callable[[OperationEvidence], float]] = {
     "operation_shared_photo": lambda p: 1.0,
     "operation_weak_on_targets": lambda p: p.min_target_evidence,
     "operation_own_domain": lambda p: 1.0,
+    "operation_bad_domain": lambda p: 1.0,
 }
 
 TEMPLATES: Mapping[str, str] = {
@@ -44,6 +45,11 @@ TEMPLATES: Mapping[str, str] = {
         "joined {op}: sent links on {ex}, a domain its members send and {x:.0f} accounts send "
         "in all (max {p.max_domain_senders}), to {n} of its targets; account {age} days old "
         "(max {p.max_account_age_days})"
+    ),
+    "operation_bad_domain": (
+        "joined {op}: sent links on {n} domain(s) judged bad that its members also send, e.g. "
+        "{ex}, which {x:.0f} accounts send in all (max {p.max_bad_domain_senders}); account "
+        "{age} days old (max {p.max_account_age_days})"
     ),
 }
 
