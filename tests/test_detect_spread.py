@@ -13,6 +13,7 @@ import pytest
 
 from counterspy.analytics import connect, load_tables
 from counterspy.detect.base import DetectionContext
+from counterspy.detect.linkring import LinkRings, admit_link_rings
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, judge_domains
 from counterspy.detect.opevidence import OperationEvidence, admit
 from counterspy.detect.pipeline import DetectionConfig, _memtable, run_detection
@@ -180,41 +181,135 @@ def test_bad_domain_lookalikes_are_refused_and_the_limit_is_what_refuses_the_cro
     assert _admitted(OperationEvidence(max_bad_domain_senders=0)).empty
 
 
+# ------------------------------------------------------------------------------ link rings
+
+
+def _ring_platform() -> Platform:
+    p = Platform()
+    for i in range(14):
+        p.account(f"q{i}")
+    day = timedelta(days=1)
+    # Planted: three unrelated personas sending the same throw-away domains.
+    for k, a in enumerate(("cn0", "cn1", "cn2")):
+        p.account(a, age_days=240)
+        dom = "meetportal.live" if k < 2 else "netevent43.online"
+        p.event(T0 + (2 + k) * day, a, "message", f"q{k}", url=f"https://{dom}/{k}")
+    p.event(T0 + 5 * day, "cn1", "message", "q3", url="https://netevent43.online/x")
+    # Look-alike: a pair sharing a bad domain (two friends who got the same odd link).
+    for a in ("pair0", "pair1"):
+        p.account(a, age_days=240)
+        p.event(T0 + 3 * day, a, "message", "q5", url="https://cafe-meet.ua/menu")
+    # Look-alike: a bad domain 11 accounts send.
+    for i in range(11):
+        p.account(f"many{i}", age_days=240)
+        p.event(T0 + 4 * day, f"many{i}", "message", "q6", url="https://busy-portal.site/p")
+    # Look-alike: senders of a bad domain that are already in an operation.
+    for a in ("m1", "m2"):
+        p.account(a, age_days=240)
+    p.account("quiet", age_days=240)
+    for a in ("m1", "m2", "quiet"):
+        p.event(T0 + 6 * day, a, "message", "q7", url="https://login-hub.site/a")
+    return p
+
+
+RING_BAD = (
+    "meetportal.live",
+    "netevent43.online",
+    "cafe-meet.ua",
+    "busy-portal.site",
+    "login-hub.site",
+)
+
+
+def _rings(policy: LinkRings) -> tuple[dict[str, str], pd.DataFrame]:
+    p = _ring_platform()
+    acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
+    ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
+    bad = pd.DataFrame(
+        {"domain": RING_BAD, "label": "suspicious", "reason": "spread", "actor": None},
+    )
+    ctx = DetectionContext(acc, ev, _memtable(bad, BAD_DOMAIN_SCHEMA))
+    senders = {str(e["actor_id"]) for e in p.events}
+    # Each sender of a suspicious domain scored 0.6 (the exploitation signal).
+    scores = pd.Series(dict.fromkeys(senders, 0.6), dtype="float64")
+    membership = {"m1": "op-0001", "m2": "op-0001"}
+    return admit_link_rings(ctx, membership, scores, set(), policy, _memtable)
+
+
+def test_a_link_ring_becomes_an_operation_and_explains_itself() -> None:
+    membership, rows = _rings(LinkRings())
+    ring = {a for a, o in membership.items() if o == "op-0002"}
+    assert ring == {"cn0", "cn1", "cn2"}
+    assert set(membership.values()) == {"op-0001", "op-0002"}
+    assert set(rows["account_id"]) == ring
+    row = rows[rows["account_id"] == "cn1"].iloc[0]
+    assert row["detector"] == "operation.link_ring"
+    assert row["signal"] == "operation_link_ring"
+    assert row["value"] == pytest.approx(1.8)
+    assert row["threshold"] == 1.8
+    assert row["window_start"] < row["window_end"]
+    assert row["evidence"] == (
+        "formed op-0002 with 2 other unflagged account(s) (min ring 3) that send the same "
+        "judged-bad rare link domains: sent meetportal.live (spread; 2 accounts send it, max 10, "
+        "2 of them in this ring) to 1 account(s), and 1 more such domain(s); own score 0.60, "
+        "the ring's own scores pool to 1.80 (threshold 1.8)"
+    )
+
+
+def test_link_ring_lookalikes_are_refused_by_their_own_limits() -> None:
+    membership, _ = _rings(LinkRings())
+    assert not {"pair0", "pair1", "quiet"} & set(membership)
+    assert not {a for a in membership if a.startswith("many")}
+    pairs, _ = _rings(LinkRings(min_ring_size=2, min_pooled_score=1.2))
+    assert {"pair0", "pair1"} <= set(pairs)
+    assert "quiet" not in pairs  # alone once the operation's members are left out
+    crowd, _ = _rings(LinkRings(max_domain_senders=11))
+    assert {f"many{i}" for i in range(11)} <= set(crowd)
+    strict, _ = _rings(LinkRings(min_pooled_score=1.9))
+    assert "cn0" not in strict
+
+
 # ------------------------------------------------------------------------------ pipeline
 
 
 def _exploit_platform(tmp_path: Path) -> tuple[Platform, list[str]]:
     """The hand-made platform plus an exploitation-only operation whose domain imitates
-    nothing: three personas, each messaging a link to three at-risk strangers and one other
-    person, and nothing else (9 of the domain's 12 recipients at risk: not "almost only")."""
+    nothing: three personas, each messaging a link to two at-risk strangers and two other
+    people, and nothing else (6 of the domain's 12 recipients at risk: not "almost only")."""
     p = build_platform()
     day = timedelta(days=1)
-    people = [p.account(f"hk{i}", at_risk="journalist") for i in range(9)]
-    others = [p.account(f"diaspora{i}") for i in range(3)]
+    people = [p.account(f"hk{i}", at_risk="journalist") for i in range(6)]
+    others = [p.account(f"diaspora{i}") for i in range(6)]
     personas = []
     for k in range(3):
         a = p.account(f"cn{k}", age_days=240)
         personas.append(a)
-        for j, t in enumerate((*people[3 * k : 3 * k + 3], others[k])):
+        to = (people[2 * k], people[2 * k + 1], others[2 * k], others[2 * k + 1])
+        for j, t in enumerate(to):
             url = f"https://netevent43.online/{k}{j}"
             p.event(T0 + (3 + k + j * 0.2) * day, a, "message", t, url=url)
     p.write(tmp_path)
     return p, personas
 
 
-def test_pipeline_flags_an_exploitation_operation_the_name_rules_miss(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_pipeline_finds_an_exploitation_operation_the_name_rules_miss(tmp_path: Path) -> None:
+    """Each persona alone scores 0.9 (suspicious links 0.6, two at-risk strangers 0.3): the
+    spread verdict and the link ring together make the operation."""
     p, personas = _exploit_platform(tmp_path)
-    tables = load_tables(connect("duckdb"), Workspace(tmp_path))
-    r = run_detection(tables, DetectionConfig())
+    r = run_detection(load_tables(connect("duckdb"), Workspace(tmp_path)), DetectionConfig())
     bad = dict(zip(r.bad_domains["domain"], r.bad_domains["reason"], strict=True))
-    assert "netevent43.online" in bad
-    assert "sent to 9 at-risk people" in bad["netevent43.online"]
-    flagged = set(r.accounts[r.accounts["flagged"]]["account_id"])
-    assert set(personas) <= flagged
-    assert not flagged & set(p.confounders + p.viral)
+    assert "sent to 6 at-risk people" in bad["netevent43.online"]
+    flagged = r.accounts[r.accounts["flagged"]]
+    op_of = dict(zip(flagged["account_id"], flagged["operation_id"], strict=True))
+    assert set(personas) <= set(op_of)
+    assert len({op_of[a] for a in personas}) == 1
+    assert not set(op_of) & set(p.confounders + p.viral)
+    ring = r.signals[r.signals["detector"] == "operation.link_ring"]
+    assert set(ring["account_id"]) == set(personas)
     off = run_detection(
         load_tables(connect("duckdb"), Workspace(tmp_path)),
-        DetectionConfig(links=LinkHeuristic(spread_max_senders=0)),
+        DetectionConfig(link_rings=LinkRings(enabled=False)),
     )
-    assert "netevent43.online" not in set(off.bad_domains["domain"])
+    assert "netevent43.online" in set(off.bad_domains["domain"])
     assert not set(personas) & set(off.accounts[off.accounts["flagged"]]["account_id"])

@@ -31,6 +31,7 @@ from counterspy.detect.base import (
 from counterspy.detect.coordination import EDGE_COLUMNS, CoAction, SharedInfrastructure
 from counterspy.detect.established import EstablishedAccounts
 from counterspy.detect.expand import OperationExpansion, best_operation
+from counterspy.detect.linkring import LinkRings, admit_link_rings
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
 from counterspy.detect.lone import LoneAccounts
 from counterspy.detect.narrow import anchor_tables
@@ -76,6 +77,9 @@ class DetectionConfig:
     # New operations of weak accounts corroborating each other on rare people, none flagged
     # alone (detect/weakring.py); formed before operation evidence, which anchors on them.
     weak_rings: WeakRings = field(default_factory=WeakRings)
+    # New operations of unflagged accounts sending the same rare bad link domains
+    # (detect/linkring.py); formed after weak rings, before operation evidence.
+    link_rings: LinkRings = field(default_factory=LinkRings)
     # Counter-evidence: accounts years old need more evidence (detect/established.py).
     established: EstablishedAccounts = field(default_factory=EstablishedAccounts)
     # Counter-evidence: coordination whose peers are none of them flagged (detect/unconfirmed.py).
@@ -295,6 +299,16 @@ def _run(
             flagged = sorted(set(flagged) | set(ringed["account_id"]))
             # Ring members are detected on their own (pooled) evidence: they profile their
             # operation for attribution like flagged accounts do.
+            core = {**core, **{a: membership[a] for a in ringed["account_id"]}}
+    if config.link_rings.enabled:
+        membership, ringed = admit_link_rings(
+            ctx, membership, scores, protected, config.link_rings, _memtable
+        )
+        if len(ringed):
+            signals = pd.concat([signals, ringed], ignore_index=True)
+            scores = account_scores(signals)
+            scores = scores[~scores.index.isin(protected)]
+            flagged = sorted(set(flagged) | set(ringed["account_id"]))
             core = {**core, **{a: membership[a] for a in ringed["account_id"]}}
     if config.op_evidence.enabled and membership:
         progress.begin("operation evidence", total=None)

@@ -1,0 +1,159 @@
+"""Link rings: exploitation operations none of whose accounts passes the flag threshold alone.
+
+An exploitation-only firm (the China operation of Meta's report) does nothing on the platform
+but message links: no profile views, no friend requests. When the link heuristic judges its
+throw-away domains only *suspicious* (0.6: a rare domain sent to several at-risk people, see
+``LinkHeuristic.spreads``), each persona stays below the flag threshold and no operation-level
+rule has an anchor. What gives the operation away is that several otherwise unrelated accounts
+send the *same* rare, judged-bad domains: an operation shares its infrastructure.
+
+A *link ring* is a connected component of accounts joined by sending links on the same
+judged-bad domain (malicious or suspicious) that at most ``max_domain_senders`` accounts send
+in all; accounts already flagged or in an operation, protected accounts and accounts with
+counter-evidence (a negative score) take no part. A ring of ≥ ``min_ring_size`` accounts whose
+own scores pool to ≥ ``min_pooled_score`` becomes a new operation. Each member gets one signal
+row (detector ``operation.link_ring``, phase ``operation``) with the pooled score, the
+thresholds, its window and a sentence. The heavy part is one Ibis expression returning the
+(account, bad domain) rows of the few eligible senders; components are formed in Python.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import ibis.expr.types as ir
+import igraph as ig
+import pandas as pd
+
+from counterspy.analytics.engine import fetch
+from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
+from counterspy.detect.weakring import _next_ids
+
+SEND_COLUMNS = ("x", "domain", "reason", "n_senders", "n_recipients", "first", "last")
+"""One account's links on one judged-bad rare domain: the domain's verdict reason, how many
+accounts send it, how many accounts this one sent it to, first and last such link."""
+
+DETECTOR = "operation.link_ring"
+SIGNAL = "operation_link_ring"
+
+
+@dataclass(frozen=True)
+class LinkRings:
+    """Operations formed from accounts sharing rare bad link domains (module docstring)."""
+
+    enabled: bool = True
+    version = 1
+    max_domain_senders: int = 10
+    min_ring_size: int = 3
+    # Three senders of a suspicious domain (0.6 each) reach 1.8; two do not.
+    min_pooled_score: float = 1.8
+    weight: float = 1.0
+
+    def params_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    def sends(self, ctx: DetectionContext, excluded: ir.Table) -> ir.Table:
+        """(:data:`SEND_COLUMNS`) of accounts not in ``excluded`` (account_id)."""
+        ex = excluded.select(e_id=excluded.account_id).distinct()
+        bad = ctx.bad_domains.select(b_dom=ctx.bad_domains.domain, reason=ctx.bad_domains.reason)
+        links = ctx.links
+        bl = links.inner_join(bad, links.domain == bad.b_dom)
+        senders = bl.group_by(s_dom=bl.domain).aggregate(n_senders=bl.actor_id.nunique())
+        senders = senders.filter(senders.n_senders <= self.max_domain_senders)
+        x = bl.anti_join(ex, bl.actor_id == ex.e_id)
+        x = x.inner_join(senders, x.domain == senders.s_dom)
+        g = x.group_by(x=x.actor_id, domain=x.domain).aggregate(
+            reason=x.reason.min(),
+            n_senders=x.n_senders.max(),
+            n_recipients=x.target_id.nunique(),
+            first=x.ts.min(),
+            last=x.ts.max(),
+        )
+        return g.select(*SEND_COLUMNS)
+
+    def rings(self, sends: pd.DataFrame, scores: pd.Series) -> list[list[str]]:
+        """Rings (account lists) of fetched sends that pass the size and pooled-score limits."""
+        if sends.empty:
+            return []
+        pairs = [(str(a), f"domain:{d}") for a, d in zip(sends["x"], sends["domain"], strict=True)]
+        g = ig.Graph.TupleList(pairs, directed=False)
+        out = []
+        for comp in g.connected_components():
+            names = sorted(
+                str(g.vs[i]["name"]) for i in comp if not str(g.vs[i]["name"]).startswith("domain:")
+            )
+            own = scores.reindex(names).fillna(0.0).clip(lower=0.0)
+            if len(names) >= self.min_ring_size and own.sum() >= self.min_pooled_score - 1e-9:
+                out.append(names)
+        return sorted(out, key=lambda r: (-len(r), r[0]))
+
+    def signal_rows(
+        self, rings: Mapping[str, list[str]], sends: pd.DataFrame, scores: pd.Series
+    ) -> pd.DataFrame:
+        """One explainable signal row per ring member (``rings``: operation id → members)."""
+        rows = []
+        for op, members in rings.items():
+            own = scores.reindex(members).fillna(0.0).clip(lower=0.0)
+            pooled = float(own.sum())
+            inside = sends[sends["x"].isin(members)]
+            for a in members:
+                mine = inside[inside["x"] == a].sort_values(
+                    ["n_senders", "domain"], ascending=[False, True]
+                )
+                top = mine.iloc[0]
+                shared = int(inside[inside["domain"] == top["domain"]]["x"].nunique())
+                sentence = (
+                    f"formed {op} with {len(members) - 1} other unflagged account(s) (min ring "
+                    f"{self.min_ring_size}) that send the same judged-bad rare link domains: sent "
+                    f"{top['domain']} ({top['reason']}; {int(top['n_senders'])} accounts send it, "
+                    f"max {self.max_domain_senders}, {shared} of them in this ring) to "
+                    f"{int(top['n_recipients'])} account(s)"
+                    + (f", and {len(mine) - 1} more such domain(s)" if len(mine) > 1 else "")
+                    + f"; own score {float(own[a]):.2f}, the ring's own scores pool to "
+                    f"{pooled:.2f} (threshold {self.min_pooled_score})"
+                )
+                rows.append(
+                    {
+                        "account_id": a,
+                        "detector": DETECTOR,
+                        "version": self.version,
+                        "phase": "operation",
+                        "signal": SIGNAL,
+                        "value": round(pooled, 6),
+                        "threshold": float(self.min_pooled_score),
+                        "weight": float(self.weight),
+                        "window_start": mine["first"].min(),
+                        "window_end": mine["last"].max(),
+                        "evidence": sentence,
+                        "params": self.params_json(),
+                    }
+                )
+        return pd.DataFrame(rows, columns=list(SIGNAL_COLUMNS))
+
+
+def admit_link_rings(
+    ctx: DetectionContext,
+    membership: Mapping[str, str],
+    scores: pd.Series,
+    protected: Iterable[str],
+    policy: LinkRings,
+    memtable: Callable[[pd.DataFrame, Mapping[str, str]], Any],
+) -> tuple[dict[str, str], pd.DataFrame]:
+    """Membership with the link rings as new operations, and their members' signal rows.
+
+    ``scores``: every account's score so far (index account_id); members of operations,
+    protected accounts and accounts with a negative score take no part."""
+    out = dict(membership)
+    taken = set(membership) | set(protected) | set(scores[scores < 0].index.astype(str))
+    ex_t = memtable(pd.DataFrame({"account_id": sorted(taken)}), {"account_id": "string"})
+    sends = fetch(policy.sends(ctx, ex_t))
+    rings = policy.rings(sends, scores)
+    if not rings:
+        return out, pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+    named_rings = dict(zip(_next_ids(membership, len(rings)), rings, strict=True))
+    for op, members in named_rings.items():
+        out.update(dict.fromkeys(members, op))
+    return out, policy.signal_rows(named_rings, sends, scores)
