@@ -199,6 +199,13 @@ def _ring_platform() -> Platform:
     for a in ("pair0", "pair1"):
         p.account(a, age_days=240)
         p.event(T0 + 3 * day, a, "message", "q5", url="https://cafe-meet.ua/menu")
+    # Look-alike: three colleagues passing round their organisation's (judged-bad) site; they
+    # write to each other.
+    for k in range(3):
+        p.account(f"colleague{k}", age_days=240)
+        p.event(T0 + (2 + k) * day, f"colleague{k}", "message", "q8", url="https://ngo-news.org/r")
+    p.event(T0 + day, "colleague0", "message", "colleague1")
+    p.event(T0 + day, "colleague2", "friend_request", "colleague1")
     # Look-alike: a bad domain 11 accounts send.
     for i in range(11):
         p.account(f"many{i}", age_days=240)
@@ -218,6 +225,7 @@ RING_BAD = (
     "cafe-meet.ua",
     "busy-portal.site",
     "login-hub.site",
+    "ngo-news.org",
 )
 
 
@@ -251,14 +259,17 @@ def test_a_link_ring_becomes_an_operation_and_explains_itself() -> None:
     assert row["evidence"] == (
         "formed op-0002 with 2 other unflagged account(s) (min ring 3) that send the same "
         "judged-bad rare link domains: sent meetportal.live (spread; 2 accounts send it, max 10, "
-        "2 of them in this ring) to 1 account(s), and 1 more such domain(s); own score 0.60, "
+        "2 of them in this ring, none of which acted on another) to 1 account(s), and 1 more "
+        "such domain(s); own score 0.60, "
         "the ring's own scores pool to 1.80 (threshold 1.8)"
     )
 
 
 def test_link_ring_lookalikes_are_refused_by_their_own_limits() -> None:
     membership, _ = _rings(LinkRings())
-    assert not {"pair0", "pair1", "quiet"} & set(membership)
+    assert not {"pair0", "pair1", "quiet", "colleague0", "colleague1"} & set(membership)
+    connected, _ = _rings(LinkRings(unconnected=False))
+    assert {"colleague0", "colleague1", "colleague2"} <= set(connected)
     assert not {a for a in membership if a.startswith("many")}
     pairs, _ = _rings(LinkRings(min_ring_size=2, min_pooled_score=1.2))
     assert {"pair0", "pair1"} <= set(pairs)

@@ -10,7 +10,10 @@ send the *same* rare, judged-bad domains: an operation shares its infrastructure
 A *link ring* is a connected component of accounts joined by sending links on the same
 judged-bad domain (malicious or suspicious) that at most ``max_domain_senders`` accounts send
 in all; accounts already flagged or in an operation, protected accounts and accounts with
-counter-evidence (a negative score) take no part. A ring of ≥ ``min_ring_size`` accounts whose
+counter-evidence (a negative score) take no part, and two accounts of which one ever acted on
+the other (a message, a friend request, a view) are not joined (``unconnected``): an
+operation's personas are strangers to each other, colleagues passing round their own site
+are not. A ring of ≥ ``min_ring_size`` accounts whose
 own scores pool to ≥ ``min_pooled_score`` becomes a new operation. Each member gets one signal
 row (detector ``operation.link_ring``, phase ``operation``) with the pooled score, the
 thresholds, its window and a sentence. The heavy part is one Ibis expression returning the
@@ -50,6 +53,8 @@ class LinkRings:
     min_ring_size: int = 3
     # Three senders of a suspicious domain (0.6 each) reach 1.8; two do not.
     min_pooled_score: float = 1.8
+    # Two senders join only when neither ever acted on the other.
+    unconnected: bool = True
     weight: float = 1.0
 
     def params_json(self) -> str:
@@ -74,17 +79,36 @@ class LinkRings:
         )
         return g.select(*SEND_COLUMNS)
 
-    def rings(self, sends: pd.DataFrame, scores: pd.Series) -> list[list[str]]:
-        """Rings (account lists) of fetched sends that pass the size and pooled-score limits."""
+    def contacts(self, events: ir.Table, accounts: ir.Table) -> ir.Table:
+        """(a, b): pairs of ``accounts`` (account_id) of which ``a`` acted on ``b``, from
+        ``events`` (every event by those accounts, or more)."""
+        by = accounts.select(c_by=accounts.account_id).distinct()
+        on = accounts.select(c_on=accounts.account_id).distinct()
+        e = events.filter(events.target_id.notnull())
+        e = e.semi_join(by, e.actor_id == by.c_by).semi_join(on, e.target_id == on.c_on)
+        return e.select(a=e.actor_id, b=e.target_id).distinct()
+
+    def rings(
+        self,
+        sends: pd.DataFrame,
+        scores: pd.Series,
+        contacts: frozenset[tuple[str, str]] = frozenset(),
+    ) -> list[list[str]]:
+        """Rings (account lists) of fetched sends that pass the size and pooled-score limits;
+        ``contacts``: (a, b) pairs of which a acted on b (never joined when ``unconnected``)."""
         if sends.empty:
             return []
-        pairs = [(str(a), f"domain:{d}") for a, d in zip(sends["x"], sends["domain"], strict=True)]
+        pairs = []
+        for _, xs in sends.groupby("domain")["x"]:
+            ids = sorted({str(x) for x in xs})
+            for i, a in enumerate(ids):
+                for b in ids[i + 1 :]:
+                    if not (self.unconnected and ((a, b) in contacts or (b, a) in contacts)):
+                        pairs.append((a, b))
         g = ig.Graph.TupleList(pairs, directed=False)
         out = []
         for comp in g.connected_components():
-            names = sorted(
-                str(g.vs[i]["name"]) for i in comp if not str(g.vs[i]["name"]).startswith("domain:")
-            )
+            names = sorted(str(g.vs[i]["name"]) for i in comp)
             own = scores.reindex(names).fillna(0.0).clip(lower=0.0)
             if len(names) >= self.min_ring_size and own.sum() >= self.min_pooled_score - 1e-9:
                 out.append(names)
@@ -109,7 +133,9 @@ class LinkRings:
                     f"formed {op} with {len(members) - 1} other unflagged account(s) (min ring "
                     f"{self.min_ring_size}) that send the same judged-bad rare link domains: sent "
                     f"{top['domain']} ({top['reason']}; {int(top['n_senders'])} accounts send it, "
-                    f"max {self.max_domain_senders}, {shared} of them in this ring) to "
+                    f"max {self.max_domain_senders}, {shared} of them in this ring"
+                    + (", none of which acted on another" if self.unconnected else "")
+                    + ") to "
                     f"{int(top['n_recipients'])} account(s)"
                     + (f", and {len(mine) - 1} more such domain(s)" if len(mine) > 1 else "")
                     + f"; own score {float(own[a]):.2f}, the ring's own scores pool to "
@@ -141,16 +167,28 @@ def admit_link_rings(
     protected: Iterable[str],
     policy: LinkRings,
     memtable: Callable[[pd.DataFrame, Mapping[str, str]], Any],
+    actors: tuple[ir.Table, frozenset[str]] | None = None,
 ) -> tuple[dict[str, str], pd.DataFrame]:
     """Membership with the link rings as new operations, and their members' signal rows.
 
     ``scores``: every account's score so far (index account_id); members of operations,
-    protected accounts and accounts with a negative score take no part."""
+    protected accounts and accounts with a negative score take no part. ``actors``: (events,
+    ids) — every event by the accounts ``ids`` (the coordination candidates): when every sender
+    is among them (a sender of a bad link scores >= 0.6, so it is a candidate) their contacts
+    are read from there instead of scanning the events (same rows)."""
     out = dict(membership)
     taken = set(membership) | set(protected) | set(scores[scores < 0].index.astype(str))
     ex_t = memtable(pd.DataFrame({"account_id": sorted(taken)}), {"account_id": "string"})
     sends = fetch(policy.sends(ctx, ex_t))
-    rings = policy.rings(sends, scores)
+    contacts: frozenset[tuple[str, str]] = frozenset()
+    if policy.unconnected and not sends.empty:
+        ids = pd.DataFrame({"account_id": sorted({str(x) for x in sends["x"]})})
+        events = ctx.events
+        if actors is not None and set(ids["account_id"]) <= actors[1]:
+            events = actors[0]
+        c = fetch(policy.contacts(events, memtable(ids, {"account_id": "string"})))
+        contacts = frozenset(zip(c["a"].astype(str), c["b"].astype(str), strict=True))
+    rings = policy.rings(sends, scores, contacts)
     if not rings:
         return out, pd.DataFrame(columns=list(SIGNAL_COLUMNS))
     named_rings = dict(zip(_next_ids(membership, len(rings)), rings, strict=True))

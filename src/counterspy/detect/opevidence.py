@@ -30,6 +30,12 @@ been detected (rules measured on the tuning seeds, see docs/detection.md):
     official site of a bundled protected brand (a real newspaper an operator shares as cover
     is nobody's infrastructure). Exploitation personas of one operation share their own
     throw-away domains, which the link heuristic often leaves unjudged.
+``operation_bad_domain``
+    it sent a link, to anyone, on a domain the link step judged bad (malicious or suspicious)
+    that a member of the operation also sent, and that at most ``max_bad_domain_senders``
+    accounts send in all: the operation's exploitation infrastructure (an exploitation-only
+    firm's personas each message their own targets, so the own-domain rule's target condition
+    misses them).
 
 Every rule also requires an account no older than ``max_account_age_days``, never admits a
 flagged account or one in the protection programme, and anchors only on operations with ≥
@@ -263,6 +269,8 @@ class OperationEvidence:
         x = a.outsiders(bl, "actor_id")
         x = x.inner_join(senders, x.domain == senders.s_dom)
         x = x.inner_join(per, x.domain == per.k_dom)
+        if self.max_bad_domain_senders <= 0:
+            x = x.filter(ibis.literal(False))
         g = x.group_by(account_id=x.actor_id, operation_id=x.k_op).aggregate(
             n=x.domain.nunique(),
             extra=x.s_n.max().cast("float64"),

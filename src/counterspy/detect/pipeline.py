@@ -301,8 +301,10 @@ def _run(
             # operation for attribution like flagged accounts do.
             core = {**core, **{a: membership[a] for a in ringed["account_id"]}}
     if config.link_rings.enabled:
+        ce = cand.actor_events
+        by_cand = None if ce is None else (ce, frozenset(candidates))
         membership, ringed = admit_link_rings(
-            ctx, membership, scores, protected, config.link_rings, _memtable
+            ctx, membership, scores, protected, config.link_rings, _memtable, by_cand
         )
         if len(ringed):
             signals = pd.concat([signals, ringed], ignore_index=True)
