@@ -14,7 +14,8 @@ variant's numbers equal a full re-detection's whenever it changes only the targe
 variant for the tuning seeds (≤ ``--split``) and the rest (validation).
 
 A variant is ``base`` (the default policy) or comma-separated ``field=value`` overrides of
-``TargetPolicy`` fields (ints, floats, ``True``/``False``/``None``).
+``TargetPolicy`` fields (ints, floats, ``True``/``False``/``None``; nested policies dotted,
+e.g. ``campaign.enabled=False``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import ast
 import dataclasses
 import statistics
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -39,11 +41,18 @@ from counterspy.workspace import Workspace
 def policy_of(variant: str) -> TargetPolicy:
     if variant == "base":
         return TargetPolicy()
-    changes: dict[str, object] = {}
+    policy = TargetPolicy()
     for part in variant.split(","):
         key, _, raw = part.partition("=")
-        changes[key.strip()] = ast.literal_eval(raw.strip())
-    return dataclasses.replace(TargetPolicy(), **changes)  # type: ignore[arg-type]
+        policy = _set(policy, key.strip().split("."), ast.literal_eval(raw.strip()))
+    return policy
+
+
+def _set(obj: Any, path: list[str], value: object) -> Any:
+    """``obj`` with the (dotted) field ``path`` replaced: nested policies are dataclasses."""
+    head, rest = path[0], path[1:]
+    new = _set(getattr(obj, head), rest, value) if rest else value
+    return dataclasses.replace(obj, **{head: new})
 
 
 def listed_targets(ws: Workspace, policy: TargetPolicy) -> pd.DataFrame:

@@ -8,6 +8,12 @@ import ibis
 import ibis.expr.types as ir
 
 from counterspy.detect.base import CONTACT_TYPES, LINK_TYPES, DetectionContext, url_domain
+from counterspy.detect.campaign import (
+    CampaignRecipients,
+    campaign_facts,
+    campaign_links,
+    not_brand_sites,
+)
 from counterspy.detect.cover import CoverContacts
 from counterspy.detect.outsiders import outsider_facts
 from counterspy.model import AccountType, EventType, Phase
@@ -69,6 +75,13 @@ class TargetPolicy:
     # It raises the phase of targets listed on other evidence and lists nobody by itself
     # (an operator's cover shares rare links onto its friends' timelines too). None: off.
     rare_link_max_senders: int | None = 3
+    # A protected brand's official site (a real newspaper an operator shares as cover, as
+    # people do) is never an operation's own domain (as in operation evidence). False: any
+    # domain few accounts send can be.
+    own_domain_excludes_brands: bool = True
+    # Recipients of the operation's campaign links from accounts not flagged
+    # (detect/campaign.py).
+    campaign: CampaignRecipients = field(default_factory=CampaignRecipients)
 
 
 TARGETING_TYPES = (
@@ -182,7 +195,6 @@ def operation_targets(
         if name not in ("protected", "focused"):
             targeted = targeted & cond
     g = g.filter((rules["protected"] | targeted) & rules["focused"])
-    phase = ibis.cases(*((g.phase_rank == r, v) for r, v in PHASE_BY_RANK.items()), else_="unknown")
     evidence = (
         ibis.literal("")
         + g.n_events.cast("string")
@@ -220,19 +232,89 @@ def operation_targets(
             else_="",
         )
     )
-    return g.select(
+    out = g.select(
         "target_id",
         "operation_id",
         "firm",
-        phase=phase,
+        phase_rank=g.phase_rank.cast("int64"),
         at_risk=g.at_risk,
         country=g.country,
         first_seen=g.first_seen,
         last_seen=g.last_seen,
-        n_events=g.n_events,
-        n_operators=g.n_operators,
+        n_events=g.n_events.cast("int64"),
+        n_operators=g.n_operators.cast("int64"),
         evidence=evidence,
     )
+    if policy.campaign.enabled:
+        out = _with_campaign_recipients(ctx, members, operators, policy, out)
+    phase = ibis.cases(
+        *((out.phase_rank == r, v) for r, v in PHASE_BY_RANK.items()), else_="unknown"
+    )
+    return out.select(
+        "target_id",
+        "operation_id",
+        "firm",
+        phase=phase,
+        at_risk=out.at_risk,
+        country=out.country,
+        first_seen=out.first_seen,
+        last_seen=out.last_seen,
+        n_events=out.n_events,
+        n_operators=out.n_operators,
+        evidence=out.evidence,
+    )
+
+
+def _with_campaign_recipients(
+    ctx: DetectionContext,
+    members: ir.Table,
+    operators: ir.Table,
+    policy: TargetPolicy,
+    out: ir.Table,
+) -> ir.Table:
+    """``out`` (listed rows with ``phase_rank``) with the operations' campaign-link recipients
+    (detect/campaign.py): listed rows they name move to exploitation and cite the links, and
+    recipients not listed yet are added."""
+    cf = campaign_facts(campaign_links(ctx, members, operators, own_domains(ctx, members, policy)))
+    j = out.left_join(cf, (out.target_id == cf.c_target) & (out.operation_id == cf.c_op))
+    has = j.c_links.notnull()
+    kept = j.select(
+        "target_id",
+        "operation_id",
+        "firm",
+        phase_rank=ibis.cases((has, 3), else_=j.phase_rank).cast("int64"),
+        at_risk=j.at_risk,
+        country=j.country,
+        first_seen=ibis.cases((has & (j.c_first < j.first_seen), j.c_first), else_=j.first_seen),
+        last_seen=ibis.cases((has & (j.c_last > j.last_seen), j.c_last), else_=j.last_seen),
+        n_events=j.n_events,
+        n_operators=j.n_operators,
+        evidence=j.evidence + ibis.cases((has, "; " + j.c_evidence), else_=""),
+    )
+    listed = out.select(l_t=out.target_id, l_op=out.operation_id)
+    new = cf.anti_join(listed, (cf.c_target == listed.l_t) & (cf.c_op == listed.l_op))
+    firms = members.group_by(f_op=members.operation_id).aggregate(f_firm=members.firm.min())
+    acc = ctx.accounts.select(
+        a_id=ctx.accounts.account_id,
+        a_risk=ctx.accounts.at_risk.notnull(),
+        a_country=ctx.accounts.country,
+    )
+    new = new.inner_join(firms, new.c_op == firms.f_op)
+    new = new.inner_join(acc, new.c_target == acc.a_id)
+    added = new.select(
+        target_id=new.c_target,
+        operation_id=new.c_op,
+        firm=new.f_firm,
+        phase_rank=ibis.literal(3).cast("int64"),
+        at_risk=new.a_risk,
+        country=new.a_country,
+        first_seen=new.c_first,
+        last_seen=new.c_last,
+        n_events=new.c_links.cast("int64"),
+        n_operators=ibis.literal(0).cast("int64"),
+        evidence=new.c_evidence,
+    )
+    return kept.union(added)
 
 
 def rare_domains(ctx: DetectionContext, members: ir.Table, policy: TargetPolicy) -> ir.Table:
@@ -260,6 +342,8 @@ def own_domains(ctx: DetectionContext, members: ir.Table, policy: TargetPolicy) 
         n_members=mine.actor_id.nunique()
     )
     per = per.filter(per.n_members >= max(policy.own_domain_min_members, 1))
+    if policy.own_domain_excludes_brands:
+        per = not_brand_sites(per, "o_domain")
     if policy.own_domain_min_members <= 0:
         per = per.filter(ibis.literal(False))
     doms = per.select(d_dom=per.o_domain).distinct()
