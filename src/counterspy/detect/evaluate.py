@@ -86,6 +86,29 @@ def _ratio(a: int, b: int) -> float:
     return a / b if b else 1.0
 
 
+@dataclass(frozen=True)
+class TargetScore:
+    precision: float
+    recall: float
+    phase_accuracy: float
+
+
+def target_scores(listed_rows: pd.DataFrame, truth_rows: pd.DataFrame) -> TargetScore:
+    """Target precision, recall and phase accuracy of ``listed_rows`` (results/targets:
+    target_id, phase) against ``truth_rows`` (truth/targets: account_id, phase)."""
+    listed = set(listed_rows["target_id"])
+    true_targets = set(truth_rows["account_id"])
+    both = listed & true_targets
+    pred = listed_rows.assign(r=listed_rows["phase"].map(_RANK)).groupby("target_id")["r"].max()
+    true = truth_rows.assign(r=truth_rows["phase"].map(_RANK)).groupby("account_id")["r"].max()
+    phase_ok = sum(1 for t in both if pred.get(t) == true.get(t))
+    return TargetScore(
+        precision=round(_ratio(len(both), len(listed)), 4),
+        recall=round(_ratio(len(both), len(true_targets)), 4),
+        phase_accuracy=round(_ratio(phase_ok, len(both)), 4),
+    )
+
+
 def evaluate(ws: Workspace, truth: Path) -> Evaluation:
     ops_t = _read_truth(truth, "operators")
     tgt_t = _read_truth(truth, "targets")
@@ -101,10 +124,7 @@ def evaluate(ws: Workspace, truth: Path) -> Evaluation:
 
     listed = set(tgt["target_id"])
     true_targets = set(tgt_t["account_id"])
-    both = listed & true_targets
-    pred_phase = tgt.assign(r=tgt["phase"].map(_RANK)).groupby("target_id")["r"].max()
-    true_phase = tgt_t.assign(r=tgt_t["phase"].map(_RANK)).groupby("account_id")["r"].max()
-    phase_ok = sum(1 for t in both if pred_phase.get(t) == true_phase.get(t))
+    targets = target_scores(tgt, tgt_t)
 
     firm_of_op = dict(zip(opr["operation_id"], opr["firm"], strict=True))
     op_of_acc = dict(zip(flagged["account_id"], flagged["operation_id"], strict=True))
@@ -150,9 +170,9 @@ def evaluate(ws: Workspace, truth: Path) -> Evaluation:
     return Evaluation(
         operator_precision=round(_ratio(tp, len(flagged_ids)), 4),
         operator_recall=round(_ratio(tp, len(true_ids)), 4),
-        target_precision=round(_ratio(len(both), len(listed)), 4),
-        target_recall=round(_ratio(len(both), len(true_targets)), 4),
-        target_phase_accuracy=round(_ratio(phase_ok, len(both)), 4),
+        target_precision=targets.precision,
+        target_recall=targets.recall,
+        target_phase_accuracy=targets.phase_accuracy,
         attribution_accuracy=round(_ratio(correct, n_ops), 4),
         confounder_fpr=round(_ratio(conf_flagged, len(conf_ids)) if conf_ids else 0.0, 6),
         operations_true=n_ops,

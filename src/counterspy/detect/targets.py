@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.types as ir
 
-from counterspy.detect.base import CONTACT_TYPES, DetectionContext, url_domain
+from counterspy.detect.base import CONTACT_TYPES, LINK_TYPES, DetectionContext, url_domain
+from counterspy.detect.campaign import (
+    CampaignRecipients,
+    campaign_facts,
+    campaign_links,
+    not_brand_sites,
+)
 from counterspy.detect.cover import CoverContacts
 from counterspy.detect.outsiders import outsider_facts
 from counterspy.model import AccountType, EventType, Phase
@@ -61,6 +67,21 @@ class TargetPolicy:
     # Cover friends (detect/cover.py): an outsider the operation befriended is listed only
     # when it also viewed it and wrote to it.
     cover: CoverContacts = field(default_factory=CoverContacts)
+    # Rare links (phase only): a link a member sent a listed target (in a message, or shared
+    # onto it) on a domain that at most this many accounts on the whole platform send puts
+    # the target in the exploitation phase even when the link heuristic did not judge the
+    # domain bad — operations register a domain per campaign and send it to their targets
+    # alone, while ordinary links (news, shorteners, video sites) come from many accounts.
+    # It raises the phase of targets listed on other evidence and lists nobody by itself
+    # (an operator's cover shares rare links onto its friends' timelines too). None: off.
+    rare_link_max_senders: int | None = 3
+    # A protected brand's official site (a real newspaper an operator shares as cover, as
+    # people do) is never an operation's own domain (as in operation evidence). False: any
+    # domain few accounts send can be.
+    own_domain_excludes_brands: bool = True
+    # Recipients of the operation's campaign links from accounts not flagged
+    # (detect/campaign.py).
+    campaign: CampaignRecipients = field(default_factory=CampaignRecipients)
 
 
 TARGETING_TYPES = (
@@ -75,14 +96,11 @@ LOOK_TYPES = tuple(t for t in TARGETING_TYPES if t != EventType.MESSAGE.value)
 SOCIAL_TYPES = (EventType.REACTION.value, EventType.COMMENT.value, EventType.FOLLOW.value)
 
 
-def operation_targets(
+def target_candidates(
     ctx: DetectionContext, members: ir.Table, operators: ir.Table, policy: TargetPolicy
 ) -> ir.Table:
-    """One row per (target, operation).
-
-    ``members``: (account_id, operation_id, firm) of every flagged account;
-    ``operators``: (account_id) of every flagged account — never listed as targets.
-    """
+    """One row per (account, operation) the operation's members acted on, before any rule:
+    the counts every rule reads (``operators``: never listed, already left out)."""
     t = ctx.targeted_by(members)
     t = t.inner_join(members, t.actor_id == members.account_id)
     breadth = ctx.distinct_targets(members.select("account_id"), TARGETING_TYPES)
@@ -101,18 +119,21 @@ def operation_targets(
     t = t.left_join(bad, t.domain == bad.b_domain)
     own = own_domains(ctx, members, policy)
     t = t.left_join(own, (t.domain == own.o_domain) & (t.operation_id == own.o_operation))
+    rare = rare_domains(ctx, members, policy)
+    t = t.left_join(rare, t.domain == rare.r_domain)
     rank = ibis.cases(
         (t.b_domain.notnull() | t.o_domain.notnull(), 3),
         (t.event_type.isin(CONTACT_TYPES), 2),
         else_=1,
     )
-    t = t.mutate(rank=rank)
+    t = t.mutate(rank=rank, rare=t.r_domain.notnull() & t.event_type.isin(LINK_TYPES))
     facts = outsider_facts(ctx, t.select("ts", "actor_id", "target_id", "operation_id"))
     g = t.group_by(target_id=t.target_id, operation_id=t.operation_id).aggregate(
         firm=t.firm.min(),
         at_risk=t.target_at_risk.max(),
         country=t.target_country.min(),
         rank=t.rank.max(),
+        phase_rank=ibis.cases((t.rare, 3), else_=t.rank).max(),
         first_seen=t.ts.min(),
         last_seen=t.ts.max(),
         n_events=t.count(),
@@ -121,6 +142,7 @@ def operation_targets(
         n_contact=(t.rank == 2).cast("int64").sum(),
         n_bad_links=(t.rank == 3).cast("int64").sum(),
         n_own_links=(t.b_domain.isnull() & t.o_domain.notnull()).cast("int64").sum(),
+        n_rare_links=(t.rare & (t.rank < 3)).cast("int64").sum(),
         n_targeting=t.event_type.isin(TARGETING_TYPES).cast("int64").sum(),
         n_looks=t.event_type.isin(LOOK_TYPES).cast("int64").sum(),
         n_social=t.event_type.isin(SOCIAL_TYPES).cast("int64").sum(),
@@ -129,26 +151,50 @@ def operation_targets(
         **policy.cover.counts(t),
     )
     g = g.left_join(facts, (g.target_id == facts.x_target) & (g.operation_id == facts.x_operation))
+    acc = ctx.all_account_columns
+    kinds = acc.select(k_id=acc.account_id, k_type=acc.account_type)
+    return g.left_join(kinds, g.target_id == kinds.k_id)
+
+
+def target_rules(g: ir.Table, policy: TargetPolicy) -> dict[str, ir.BooleanValue]:
+    """Each outsider rule of ``policy`` as a condition on :func:`target_candidates` rows
+    (True: the rule lets the row through), in the order the docs list them. A row is listed
+    when it is ``protected`` or passes every other rule, and passes ``focused``."""
     person = AccountType.PERSON.value
-    if policy.outsiders_are_people:
-        acc = ctx.all_account_columns
-        kinds = acc.select(k_id=acc.account_id, k_type=acc.account_type)
-        g = g.left_join(kinds, g.target_id == kinds.k_id)
-    targeted = g.n_targeting >= policy.min_targeting_actions
-    if policy.outsiders_need_a_look:
-        targeted = targeted & (g.n_looks > 0)
-    if policy.outsiders_must_be_strangers:
-        targeted = targeted & (g.n_stranger_members.fill_null(0) > 0)
-    if policy.outsider_max_visitors is not None:
-        targeted = targeted & (g.n_visitors.fill_null(0) <= policy.outsider_max_visitors)
-    if policy.outsider_social_is_cover:
-        targeted = targeted & (g.n_social == 0)
-    if policy.outsiders_are_people:
-        targeted = targeted & (g.k_type.fill_null(person) == person)
-    targeted = targeted & policy.cover.worked_on(g)
-    g = g.filter(g.at_risk | (g.n_bad_links > 0) | targeted)
-    g = g.filter((g.n_bad_links > 0) | (g.n_operators >= 2) | (g.n_focused > 0))
-    phase = ibis.cases(*((g.rank == r, v) for r, v in PHASE_BY_RANK.items()), else_="unknown")
+    true = g.n_targeting >= 0
+    rules: dict[str, ir.BooleanValue] = {
+        "protected": g.at_risk | (g.n_bad_links > 0),
+        "min_targeting_actions": g.n_targeting >= policy.min_targeting_actions,
+        "needs_a_look": (g.n_looks > 0) if policy.outsiders_need_a_look else true,
+        "strangers": (g.n_stranger_members.fill_null(0) > 0)
+        if policy.outsiders_must_be_strangers
+        else true,
+        "crowd": true
+        if policy.outsider_max_visitors is None
+        else g.n_visitors.fill_null(0) <= policy.outsider_max_visitors,
+        "social_cover": (g.n_social == 0) if policy.outsider_social_is_cover else true,
+        "people": (g.k_type.fill_null(person) == person) if policy.outsiders_are_people else true,
+        "cover_friends": policy.cover.worked_on(g),
+        "focused": (g.n_bad_links > 0) | (g.n_operators >= 2) | (g.n_focused > 0),
+    }
+    return rules
+
+
+def operation_targets(
+    ctx: DetectionContext, members: ir.Table, operators: ir.Table, policy: TargetPolicy
+) -> ir.Table:
+    """One row per (target, operation).
+
+    ``members``: (account_id, operation_id, firm) of every flagged account;
+    ``operators``: (account_id) of every flagged account — never listed as targets.
+    """
+    g = target_candidates(ctx, members, operators, policy)
+    rules = target_rules(g, policy)
+    targeted = ibis.literal(True)
+    for name, cond in rules.items():
+        if name not in ("protected", "focused"):
+            targeted = targeted & cond
+    g = g.filter((rules["protected"] | targeted) & rules["focused"])
     evidence = (
         ibis.literal("")
         + g.n_events.cast("string")
@@ -174,20 +220,115 @@ def operation_targets(
             ),
             else_="",
         )
+        + ibis.cases(
+            (
+                g.n_rare_links > 0,
+                ibis.literal("; exploitation: ")
+                + g.n_rare_links.cast("string")
+                + " links on a domain at most "
+                + str(policy.rare_link_max_senders)
+                + " accounts on the platform send",
+            ),
+            else_="",
+        )
     )
-    return g.select(
+    out = g.select(
         "target_id",
         "operation_id",
         "firm",
-        phase=phase,
+        phase_rank=g.phase_rank.cast("int64"),
         at_risk=g.at_risk,
         country=g.country,
         first_seen=g.first_seen,
         last_seen=g.last_seen,
-        n_events=g.n_events,
-        n_operators=g.n_operators,
+        n_events=g.n_events.cast("int64"),
+        n_operators=g.n_operators.cast("int64"),
         evidence=evidence,
     )
+    if policy.campaign.enabled:
+        out = _with_campaign_recipients(ctx, members, operators, policy, out)
+    phase = ibis.cases(
+        *((out.phase_rank == r, v) for r, v in PHASE_BY_RANK.items()), else_="unknown"
+    )
+    return out.select(
+        "target_id",
+        "operation_id",
+        "firm",
+        phase=phase,
+        at_risk=out.at_risk,
+        country=out.country,
+        first_seen=out.first_seen,
+        last_seen=out.last_seen,
+        n_events=out.n_events,
+        n_operators=out.n_operators,
+        evidence=out.evidence,
+    )
+
+
+def _with_campaign_recipients(
+    ctx: DetectionContext,
+    members: ir.Table,
+    operators: ir.Table,
+    policy: TargetPolicy,
+    out: ir.Table,
+) -> ir.Table:
+    """``out`` (listed rows with ``phase_rank``) with the operations' campaign-link recipients
+    (detect/campaign.py): listed rows they name move to exploitation and cite the links, and
+    recipients not listed yet are added."""
+    cf = campaign_facts(campaign_links(ctx, members, operators, own_domains(ctx, members, policy)))
+    j = out.left_join(cf, (out.target_id == cf.c_target) & (out.operation_id == cf.c_op))
+    has = j.c_links.notnull()
+    kept = j.select(
+        "target_id",
+        "operation_id",
+        "firm",
+        phase_rank=ibis.cases((has, 3), else_=j.phase_rank).cast("int64"),
+        at_risk=j.at_risk,
+        country=j.country,
+        first_seen=ibis.cases((has & (j.c_first < j.first_seen), j.c_first), else_=j.first_seen),
+        last_seen=ibis.cases((has & (j.c_last > j.last_seen), j.c_last), else_=j.last_seen),
+        n_events=j.n_events,
+        n_operators=j.n_operators,
+        evidence=j.evidence + ibis.cases((has, "; " + j.c_evidence), else_=""),
+    )
+    listed = out.select(l_t=out.target_id, l_op=out.operation_id)
+    new = cf.anti_join(listed, (cf.c_target == listed.l_t) & (cf.c_op == listed.l_op))
+    firms = members.group_by(f_op=members.operation_id).aggregate(f_firm=members.firm.min())
+    acc = ctx.accounts.select(
+        a_id=ctx.accounts.account_id,
+        a_risk=ctx.accounts.at_risk.notnull(),
+        a_country=ctx.accounts.country,
+    )
+    new = new.inner_join(firms, new.c_op == firms.f_op)
+    new = new.inner_join(acc, new.c_target == acc.a_id)
+    added = new.select(
+        target_id=new.c_target,
+        operation_id=new.c_op,
+        firm=new.f_firm,
+        phase_rank=ibis.literal(3).cast("int64"),
+        at_risk=new.a_risk,
+        country=new.a_country,
+        first_seen=new.c_first,
+        last_seen=new.c_last,
+        n_events=new.c_links.cast("int64"),
+        n_operators=ibis.literal(0).cast("int64"),
+        evidence=new.c_evidence,
+    )
+    return kept.union(added)
+
+
+def rare_domains(ctx: DetectionContext, members: ir.Table, policy: TargetPolicy) -> ir.Table:
+    """(r_domain): link domains the members sent that at most ``rare_link_max_senders``
+    accounts on the whole platform send (empty when off)."""
+    links = ctx.links
+    m = members.select(r_id=members.account_id)
+    mine = links.semi_join(m, links.actor_id == m.r_id)
+    doms = mine.select(d_dom=mine.domain).distinct()
+    on = links.semi_join(doms, links.domain == doms.d_dom)
+    senders = on.group_by(r_domain=on.domain).aggregate(n_senders=on.actor_id.nunique())
+    limit = policy.rare_link_max_senders
+    keep = ibis.literal(False) if limit is None else senders.n_senders <= limit
+    return senders.filter(keep).select("r_domain")
 
 
 def own_domains(ctx: DetectionContext, members: ir.Table, policy: TargetPolicy) -> ir.Table:
@@ -201,6 +342,8 @@ def own_domains(ctx: DetectionContext, members: ir.Table, policy: TargetPolicy) 
         n_members=mine.actor_id.nunique()
     )
     per = per.filter(per.n_members >= max(policy.own_domain_min_members, 1))
+    if policy.own_domain_excludes_brands:
+        per = not_brand_sites(per, "o_domain")
     if policy.own_domain_min_members <= 0:
         per = per.filter(ibis.literal(False))
     doms = per.select(d_dom=per.o_domain).distinct()
