@@ -106,7 +106,7 @@ def test_one_page_is_a_fake_media_entity() -> None:
     assert _evidence(f, "cytrox", pol)["media entities"] == 0.0
     (a,) = attribute_operations([f], load_profiles())
     assert a.firm == "bluehawk"
-    assert "1 of 5 accounts are pages" in a.rationale
+    assert "1 of 5 accounts is a page" in a.rationale
     # By the share of pages (a fifth of the weight) it stayed unattributed.
     (b,) = attribute_operations([f], load_profiles(), SHARE_READING)
     assert b.firm == UNATTRIBUTED

@@ -248,7 +248,8 @@ def _media(f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionPolic
     return Evidence(
         "media entities",
         w * part,
-        f"{pages} of {f.n_accounts} accounts are pages (it was reported to run fake media)",
+        f"{pages} of {f.n_accounts} accounts {'is a page' if pages == 1 else 'are pages'} "
+        "(it was reported to run fake media entities)",
     )
 
 
