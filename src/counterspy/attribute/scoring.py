@@ -15,11 +15,13 @@ the firm's profile and adds at most its weight to the firm's score (``Attributio
 * ``locale``: share of personas whose UI language is the language of the firm's base country
   (staff running personas in their own language);
 * ``persona themes``: share of persona names with the firm's reported persona words;
-* ``media entities``: share of pages among the accounts, for firms reported to run fake media;
+* ``media entities``: pages among the accounts (in full from ``media_pages``), for firms
+  reported to run fake media;
 * ``automation``: share of accounts with an automation signal, for firms reported to sell a
   collection or account-management platform;
 * ``infrastructure``: share of bad domains imitating the kinds of brands the firm used;
-* ``unexplained links`` (a penalty): bad links sent, for a firm never reported to send any.
+* ``unexplained links`` (a penalty): bad links sent (in full from ``contradiction_links``), for
+  a firm never reported to send any.
 
 The best firm wins when its score reaches ``min_score`` and beats the runner-up by
 ``min_margin``; otherwise the operation stays "unattributed" with a low confidence. The
@@ -54,11 +56,19 @@ class AttributionPolicy:
     media_weight: float = 1.0
     automation_weight: float = 0.5
     infrastructure_weight: float = 1.5
-    # Bad links sent by an operation contradict a firm never reported to send any: up to this
-    # much is taken off, in proportion to the links' share of the operation's phase actions
-    # (full at ``contradiction_share``).
+    # Bad links sent by an operation contradict a firm never reported to send any: this much
+    # is taken off in full from ``contradiction_links`` bad links (a firm that never sends
+    # links sends none: one judged-bad link is as much a contradiction as many, and a link
+    # sender's piece is often a few link actions among many views). 0: in proportion to the
+    # links' share of the operation's phase actions, full at ``contradiction_share`` (the
+    # session-5 reading). Measured in docs/detection.md (Attribution).
     contradiction_weight: float = 1.5
+    contradiction_links: int = 1
     contradiction_share: float = 0.15
+    # A firm reported to run fake media entities gets the media evidence in full from this
+    # many pages among the operation's accounts (one fake outlet is the reported tradecraft,
+    # however many personas work beside it); 0: in proportion to the share of pages.
+    media_pages: int = 1
     min_phase_share: float = 0.15  # a phase is listed as observed at this share of actions
     min_phase_actions: int = 3
     min_score: float = 2.0
@@ -151,15 +161,19 @@ def _phase_mix(f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionP
     )
 
 
-def _contradiction(f: OperationFeatures, p: FirmProfile, w: float, full: float) -> Evidence:
+def _contradiction(f: OperationFeatures, p: FirmProfile, pol: AttributionPolicy) -> Evidence:
     total = sum(f.phase_counts.get(x, 0) for x in PHASE_ORDER)
     links = f.phase_counts.get("exploitation", 0)
     if not links or "exploitation" in p.phases:
         return Evidence("unexplained links", 0.0, "")
     share = _share(links, total)
+    if pol.contradiction_links:
+        part = min(1.0, links / pol.contradiction_links)
+    else:
+        part = min(1.0, share / pol.contradiction_share)
     return Evidence(
         "unexplained links",
-        -w * min(1.0, share / full),
+        -pol.contradiction_weight * part,
         f"{links} bad links sent ({share:.0%} of phase actions), but it was never reported "
         "to send links",
     )
@@ -229,10 +243,13 @@ def _themes(f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionPoli
 def _media(f: OperationFeatures, p: FirmProfile, w: float, pol: AttributionPolicy) -> Evidence:
     if not p.fake_media or not f.page_share:
         return Evidence("media entities", 0.0, "")
+    pages = round(f.page_share * f.n_accounts)
+    part = min(1.0, pages / pol.media_pages) if pol.media_pages else f.page_share
     return Evidence(
         "media entities",
-        w * f.page_share,
-        f"{f.page_share:.0%} of accounts are pages (it was reported to run fake media)",
+        w * part,
+        f"{pages} of {f.n_accounts} accounts {'is a page' if pages == 1 else 'are pages'} "
+        "(it was reported to run fake media entities)",
     )
 
 
@@ -282,7 +299,7 @@ def evidence_for(
     found = tuple(fn(f, prof, float(getattr(pol, weight)), pol) for fn, weight in EVIDENCE)
     return (
         *found,
-        _contradiction(f, prof, pol.contradiction_weight, pol.contradiction_share),
+        _contradiction(f, prof, pol),
     )
 
 
