@@ -3,15 +3,23 @@ passes), and the small table helpers those passes share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 STR = dt.String(nullable=True)  # account ids from both ends of an event, as one type
+
+
+def among(values: Iterable[object], members: Set[str]) -> np.ndarray:
+    """Which of ``values`` (a column or index of account ids) are in ``members``: one set lookup
+    per value. Pandas' ``isin`` on its Arrow-backed strings turns every *member* into an Arrow
+    scalar first, ~0.1 s per call against the ~10,000 protected accounts of a large platform."""
+    return np.fromiter((v in members for v in values), dtype=bool)
 
 
 def same(t: ir.Table) -> ir.Table:

@@ -60,7 +60,7 @@ import pandas as pd
 from counterspy.analytics.engine import fetch
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
 from counterspy.detect.expand import TARGETING_TYPES
-from counterspy.detect.narrow import anchor_tables, named, same
+from counterspy.detect.narrow import among, anchor_tables, named, same
 from counterspy.detect.opevidence_text import signal_rows
 from counterspy.infra.brands import bundled_brands
 from counterspy.model import EventType
@@ -467,11 +467,11 @@ def _round(
     flagged_t, members_t = anchor_tables(membership, policy.min_members, memtable)
     if members_t is None:
         return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
-    w = scores[(scores >= policy.min_own_score) & ~scores.index.isin(set(membership))]
+    w = scores[(scores >= policy.min_own_score) & ~among(scores.index, set(membership))]
     weak = pd.DataFrame({"account_id": w.index.astype(str), "score": w.to_numpy(dtype="float64")})
     weak_t = memtable(weak, {"account_id": "string", "score": "float64"})
     covered = actors is not None and set(membership) | set(weak["account_id"]) <= actors[1]
     actor_events = actors[0] if actors is not None and covered else None
     rows = fetch(policy.admitted(ctx, members_t, flagged_t, weak_t, keep, actor_events))
-    rows = rows[~rows["account_id"].isin(protected | set(membership))]
+    rows = rows[~among(rows["account_id"], protected | set(membership))]
     return best_rows(rows)

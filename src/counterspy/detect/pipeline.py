@@ -34,7 +34,7 @@ from counterspy.detect.expand import OperationExpansion, best_operation
 from counterspy.detect.linkring import LinkRings, admit_link_rings
 from counterspy.detect.links import BAD_DOMAIN_SCHEMA, LinkHeuristic, domain_stats, judge_domains
 from counterspy.detect.lone import LoneAccounts
-from counterspy.detect.narrow import anchor_tables
+from counterspy.detect.narrow import among, anchor_tables
 from counterspy.detect.newcomer import BefriendingNewcomers
 from counterspy.detect.opevidence import OperationEvidence, admit
 from counterspy.detect.opmerge import merge_inputs
@@ -159,7 +159,7 @@ def _expand(
         return membership, _empty(SIGNAL_COLUMNS)
     admitted = best_operation(fetch(policy.candidates(ctx, members_t, flagged_t, keep=_executed)))
     # Never the people we protect (the expression excludes them too: belt and braces).
-    admitted = admitted[~admitted["account_id"].isin(protected | set(membership))]
+    admitted = admitted[~among(admitted["account_id"], protected | set(membership))]
     out = dict(membership)
     out.update(zip(admitted["account_id"], admitted["operation_id"], strict=True))
     return out, policy.signal_rows(admitted)
@@ -251,7 +251,7 @@ def _run(
     older = config.established.rows(
         ctx,
         signals,
-        scores[~scores.index.isin(protected)],
+        scores[~among(scores.index, protected)],
         config.scoring.flag_threshold,
         config.scoring.peer_threshold,
     )
@@ -264,7 +264,7 @@ def _run(
         signals = pd.concat([signals, newcomers], ignore_index=True)
         scores = account_scores(signals)
     # Accounts in the protection programme are the people we protect: never auto-flagged.
-    scores = scores[~scores.index.isin(protected)]
+    scores = scores[~among(scores.index, protected)]
     flagged = sorted(scores[scores >= config.scoring.flag_threshold].index)
     membership = operations(flagged, edges, config.clustering)
     flagged_t = _memtable(pd.DataFrame({"account_id": flagged}), {"account_id": "string"})
@@ -285,7 +285,7 @@ def _run(
         if len(expansion):
             signals = pd.concat([signals, expansion], ignore_index=True)
             scores = account_scores(signals)
-            scores = scores[~scores.index.isin(protected)]
+            scores = scores[~among(scores.index, protected)]
             flagged = sorted(set(flagged) | set(expansion["account_id"]))
     if config.weak_rings.enabled:
         progress.begin("weak rings", total=None)
@@ -295,7 +295,7 @@ def _run(
         if len(ringed):
             signals = pd.concat([signals, ringed], ignore_index=True)
             scores = account_scores(signals)
-            scores = scores[~scores.index.isin(protected)]
+            scores = scores[~among(scores.index, protected)]
             flagged = sorted(set(flagged) | set(ringed["account_id"]))
             # Ring members are detected on their own (pooled) evidence: they profile their
             # operation for attribution like flagged accounts do.
@@ -324,7 +324,7 @@ def _run(
         if len(admitted):
             signals = pd.concat([signals, admitted], ignore_index=True)
             scores = account_scores(signals)
-            scores = scores[~scores.index.isin(protected)]
+            scores = scores[~among(scores.index, protected)]
             flagged = sorted(set(flagged) | set(admitted["account_id"]))
     # Alone in its operation, on coordination with suspects none of whom was flagged: nobody
     # confirms it (signal rows only; detect/unconfirmed.py).
@@ -337,7 +337,7 @@ def _run(
         extra = [t for t in (lone, alone) if len(t)]
         signals = pd.concat([signals, *extra], ignore_index=True)
         scores = account_scores(signals)
-        scores = scores[~scores.index.isin(protected)]
+        scores = scores[~among(scores.index, protected)]
         low = set(scores[scores < config.scoring.flag_threshold].index)
         dropped = set(lone["account_id"]) | (set(alone["account_id"]) & low)
         flagged = [a for a in flagged if a not in dropped]
@@ -389,7 +389,7 @@ def _run(
         ]
     )
     accounts = pd.DataFrame({"account_id": scores.index, "score": scores.to_numpy()})
-    accounts["flagged"] = accounts["account_id"].isin(set(flagged))
+    accounts["flagged"] = among(accounts["account_id"], set(flagged))
     accounts["operation_id"] = accounts["account_id"].map(membership)
     accounts["firm"] = accounts["operation_id"].map(firm_of)
     n_sig = signals.groupby("account_id")["signal"].nunique()

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import igraph as ig
+import numpy as np
 import pandas as pd
 
 from counterspy.detect.base import SIGNAL_COLUMNS
+from counterspy.detect.narrow import among
 from counterspy.detect.opmerge import OperationMerge, merge_operations
 
 PHASE_CAPS = {
@@ -111,39 +113,68 @@ def coordination_signals(
         ],
         ignore_index=True,
     )
-    both = both[both["peer"].isin(seeds)]
+    both = both[among(both["peer"], seeds)]
+    # One stable sort by (account, kind, peer), then one pass over the rows: per (account,
+    # kind) group its distinct peers, the per-peer maximum strength (summed in peer order, as
+    # a pandas Series sum would) and its first row by peer (ties: edge order). A per-group
+    # pandas sort and group-by cost ~1 ms per group, ~0.5 s for the groups of 10M events.
+    both = both.sort_values(["account_id", "kind", "peer"], kind="stable")
+    accounts, kinds = both["account_id"].tolist(), both["kind"].tolist()
+    peers, evidence = both["peer"].tolist(), both["evidence"].tolist()
+    strength = both["strength"].to_numpy(dtype="float64")
     rows = []
-    for (account, kind), grp in both.groupby(["account_id", "kind"], sort=True):
-        peers = sorted(set(grp["peer"]))
-        if len(peers) < policy.min_coordinated_peers:
+    n = len(accounts)
+    i = 0
+    while i < n:
+        j = i
+        while j < n and accounts[j] == accounts[i] and kinds[j] == kinds[i]:
+            j += 1
+        maxima = _per_peer_max(peers, strength, i, j)
+        kind, i0, i = kinds[i], i, j
+        if len(maxima) < policy.min_coordinated_peers:
             continue
         is_co = kind == "co_action"
-        first = grp.sort_values("peer").iloc[0]
         rows.append(
             {
-                "account_id": account,
+                "account_id": accounts[i0],
                 "detector": "coordination.co_action" if is_co else "coordination.infrastructure",
                 "version": 1,
                 "phase": "coordination",
                 "signal": str(kind),
-                "value": float(len(peers)),
+                "value": float(len(maxima)),
                 "threshold": float(policy.min_coordinated_peers),
                 "weight": min(
                     (
-                        policy.co_action_weight * float(grp.groupby("peer")["strength"].max().sum())
+                        policy.co_action_weight * float(maxima.sum())
                         if is_co
-                        else policy.infrastructure_weight * len(peers)
+                        else policy.infrastructure_weight * len(maxima)
                     ),
                     PHASE_CAPS["coordination"],
                 ),
                 "window_start": window[0],
                 "window_end": window[1],
-                "evidence": f"{kind} with {len(peers)} suspicious accounts, e.g. {first['peer']}: "
-                f"{first['evidence']}",
+                "evidence": f"{kind} with {len(maxima)} suspicious accounts, e.g. "
+                f"{peers[i0]}: {evidence[i0]}",
                 "params": "{}",
             }
         )
     return pd.DataFrame(rows, columns=list(SIGNAL_COLUMNS))
+
+
+def _per_peer_max(peers: list[str], strength: np.ndarray, i: int, j: int) -> np.ndarray:
+    """Rows ``i:j`` (sorted by peer): each peer's largest strength, missing ones as 0 (the
+    values pandas' group-by maximum then skip-missing sum would add)."""
+    out = []
+    k = i
+    while k < j:
+        m = k
+        while m < j and peers[m] == peers[k]:
+            m += 1
+        vals = strength[k:m]
+        vals = vals[~np.isnan(vals)]
+        out.append(vals.max() if len(vals) else 0.0)
+        k = m
+    return np.array(out, dtype="float64")
 
 
 EDGE_WEIGHTS = {

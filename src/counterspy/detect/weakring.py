@@ -39,7 +39,7 @@ import pandas as pd
 from counterspy.analytics.engine import fetch
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
 from counterspy.detect.expand import TARGETING_TYPES
-from counterspy.detect.narrow import named, same, touching
+from counterspy.detect.narrow import among, named, same, touching
 from counterspy.model import EventType
 
 LOOK_TYPES = (
@@ -269,7 +269,7 @@ def admit_rings(
     out = dict(membership)
     empty = pd.DataFrame(columns=list(SIGNAL_COLUMNS))
     taken = set(membership) | set(protected) | set(scores[scores < 0].index.astype(str))
-    w = scores[(scores >= policy.min_seed_score) & ~scores.index.isin(taken)]
+    w = scores[(scores >= policy.min_seed_score) & ~among(scores.index, taken)]
     if w.empty:
         return out, empty
     weak_t = memtable(pd.DataFrame({"account_id": w.index.astype(str)}), {"account_id": "string"})
