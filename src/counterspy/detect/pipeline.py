@@ -287,6 +287,7 @@ def _run(
             scores = account_scores(signals)
             scores = scores[~among(scores.index, protected)]
             flagged = sorted(set(flagged) | set(expansion["account_id"]))
+    expanded = membership
     if config.weak_rings.enabled:
         progress.begin("weak rings", total=None)
         membership, ringed = admit_rings(
@@ -326,6 +327,17 @@ def _run(
             scores = account_scores(signals)
             scores = scores[~among(scores.index, protected)]
             flagged = sorted(set(flagged) | set(admitted["account_id"]))
+    if config.expansion.enabled and config.expansion.late_round and membership != expanded:
+        # Operations grown by weak rings and operation evidence anchor a second expansion
+        # round: the admitted personas' own targets (time-anchored) count too. Admitted
+        # accounts need not be candidates: this round reads the whole events.
+        progress.begin("operation expansion (late round)", total=None)
+        membership, late = _expand(ctx, membership, protected, config.expansion)
+        if len(late):
+            signals = pd.concat([signals, late], ignore_index=True)
+            scores = account_scores(signals)
+            scores = scores[~scores.index.isin(protected)]
+            flagged = sorted(set(flagged) | set(late["account_id"]))
     # Alone in its operation, on coordination with suspects none of whom was flagged: nobody
     # confirms it (signal rows only; detect/unconfirmed.py).
     lone = config.unconfirmed.rows(
