@@ -80,7 +80,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     mp.delenv("COUNTERSPY_HOME", raising=False)
     tmp = tmp_path_factory.mktemp("report")
     sim = tmp / "sim"
-    simulator.simulate(simulator.SimulationConfig(accounts=3000, seed=5, stealth=1, days=30), sim)
+    simulator.simulate(simulator.SimulationConfig(accounts=3000, seed=6, stealth=1, days=30), sim)
     ws = Workspace(tmp / "home")
     ingest(ws, [sim])
     detect_workspace(ws)
