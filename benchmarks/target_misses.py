@@ -35,6 +35,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
+from benchmarks.retarget import listed_targets
 from counterspy.analytics import connect, load_tables
 from counterspy.detect.base import DetectionContext, url_domain
 from counterspy.detect.results import read_result
@@ -161,20 +162,22 @@ def _score_band(score: float) -> str:
     return "score >= 0.5"
 
 
-def analyse(d: Path, policy: TargetPolicy, verbose: bool, label: str) -> Tally:
+def analyse(
+    d: Path, policy: TargetPolicy, verbose: bool, label: str, relist: bool = False
+) -> Tally:
     ws = Workspace(d / "home")
     truth = d / "sim" / "truth"
     ops_t = pd.read_parquet(truth / "operators.parquet")
     tgt_t = pd.read_parquet(truth / "targets.parquet")
     acc = read_result(ws, "accounts")
-    tgt = read_result(ws, "targets")
+    tgt = listed_targets(ws, policy) if relist else read_result(ws, "targets")
     flagged = acc[acc["flagged"]]
     flagged_ids = set(flagged["account_id"])
     score = dict(zip(acc["account_id"], acc["score"], strict=True))
     members = flagged[["account_id", "operation_id", "firm"]].copy()
     members["firm"] = members["firm"].fillna("unattributed")
     cand = _candidates(ws, members, policy)
-    by_target = dict(cand.groupby("target_id"))
+    by_target = dict(list(cand.groupby("target_id")))
     acts = _truth_actions(ws, ops_t)
     true_op = dict(zip(ops_t["account_id"], ops_t["operation_id"], strict=True))
     acts = acts.assign(op=acts["actor_id"].map(true_op))
@@ -300,12 +303,19 @@ def main() -> None:
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--split", type=int, default=20, help="seeds up to this are tuning")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument(
+        "--relist",
+        action="store_true",
+        help="list the targets afresh with the current TargetPolicy on the stored detection "
+        "(benchmarks.retarget) instead of reading results/targets",
+    )
     args = ap.parse_args()
     policy = TargetPolicy()
     for stealth in args.stealth:
         tuning, validation = Tally(), Tally()
         for seed in args.seeds:
-            t = analyse(args.work / f"sim-{seed}-{stealth}", policy, args.verbose, f"s{seed}")
+            d = args.work / f"sim-{seed}-{stealth}"
+            t = analyse(d, policy, args.verbose, f"s{seed}", args.relist)
             (tuning if seed <= args.split else validation).add(t)
         _print(f"stealth {stealth}, tuning seeds ≤ {args.split}", tuning)
         _print(f"stealth {stealth}, validation seeds > {args.split}", validation)
