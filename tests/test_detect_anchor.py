@@ -13,6 +13,7 @@ import pytest
 from counterspy.analytics import connect
 from counterspy.detect.base import DetectionContext
 from counterspy.detect.expand import OperationExpansion
+from counterspy.detect.pipeline import _expand
 from counterspy.ingest.schema import ACCOUNTS, EVENTS
 from tests.detect_fixtures import T0, Platform
 
@@ -123,3 +124,26 @@ def test_signal_row_names_the_anchored_targets(admitted: pd.DataFrame) -> None:
     rows = ANCHORED.signal_rows(admitted[admitted["account_id"] == "teammate"])
     text = rows["evidence"].iloc[0]
     assert "on 2 of the operation's targets within 72 h of a member's action on the same" in text
+
+
+def test_a_grown_operation_anchors_its_admitted_personas_teammates() -> None:
+    """The late round: a persona admitted after the first round (e.g. on a shared device)
+    brings its own people; a teammate working them within hours joins then, not before."""
+    p = _platform()
+    p.account("persona", age_days=90)
+    for k, t in enumerate(("q0", "q1", "q2")):
+        p.account(t)
+        p.event(_day(8 + k), "persona", "profile_view", t)
+    p.account("second", age_days=150)
+    p.event(_day(8.2), "second", "profile_view", "q0")
+    p.event(_day(9.3), "second", "friend_request", "q1")
+    acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
+    ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
+    ctx = DetectionContext(acc, ev, ev.limit(0).select(domain="url"))
+    first = dict.fromkeys(MEMBERS, "op-0001")
+    early, _ = _expand(ctx, first, set(), ANCHORED)
+    assert "second" not in early
+    grown = {**early, "persona": "op-0001"}
+    late, rows = _expand(ctx, grown, set(), ANCHORED)
+    assert late["second"] == "op-0001"
+    assert set(rows["account_id"]) == {"second"}

@@ -8,12 +8,12 @@ For each detected operation with at least ``min_members`` accounts, its *core ta
 accounts its members acted on with targeting actions (views, friend-list views, friend
 requests, messages, follows) that are in the protection programme or were acted on by at least
 two members; a target visited by more than ``max_visitors`` accounts (a crowd) is not one.
-Any other person a member targeted counts too, but only for a candidate that acted on that
-person within ``anchor_gap_hours`` of a member's action on them (the *time anchor*: at stealth
-2 a detected operation is often two or three members whose targets rarely overlap, and a
-quiet teammate works the same person within days of them; ``None``: core targets only).
-A non-member account's evidence for the operation is the IDF-weighted count of core targets it
-acted on as a *distant stranger*:
+Any other person a member targeted (again ≤ ``max_visitors``) counts on the *time-anchored*
+path only, where every target counts only when the candidate acted on that person within
+``anchor_gap_hours`` of a member's action on them: at stealth 2 a detected operation is often
+two or three members whose targets rarely overlap, and a quiet teammate works the same person
+within days of them (``None``: core targets only). A non-member account's evidence for the
+operation is the IDF-weighted count of the targets it acted on as a *distant stranger*:
 
 * the target had not acted on it before its first action (no earlier friend accept, message or
   visit from the target), and
@@ -29,9 +29,16 @@ interact with weighs little. An account is admitted when its account is no older
 targeted (researchers read hundreds of at-risk people and are never focused on one operation),
 and either
 
-* it reached ``min_targets`` such targets with evidence ≥ ``min_evidence``, or
+* it reached ``min_targets`` core targets with evidence ≥ ``min_evidence``, or
+* it reached ``min_targets`` targets (core or not), each acted on within
+  ``anchor_gap_hours`` of a member's action on the same person, with evidence ≥
+  ``min_evidence`` (the time-anchored path), or
 * it shares a rarely used IP address or device with a member and has evidence
   ≥ ``min_infra_evidence``.
+
+With ``late_round`` the pipeline runs a second round after weak rings and operation
+evidence, anchored on the operations as they grew (an admitted persona's targets are the
+operation's too).
 
 Protected (at-risk) accounts are never admitted. Everything heavy is one Ibis expression; the
 pipeline fetches only the admitted accounts with their evidence.
@@ -98,15 +105,17 @@ class OperationExpansion:
     # candidate acting on that person within this many hours of a member's action on them.
     # Measured on tuning seeds 1-11 (stealth 2) among the unflagged accounts that acted as
     # distant strangers on two of a detected operation's targets (evidence >= 1.5, focus >=
-    # 0.3, age <= 1000 days): 72 h: 17 operators, 0 other accounts; 168 h: 19 and 2; no
-    # window: 20 and 5 (docs/detection.md, session 6). None: core targets only.
-    anchor_gap_hours: float | None = None
+    # 0.3, age <= 1000 days), every target inside the window: 72 h: 17 operators, 0 other
+    # accounts; 168 h: 19 and 2; no window: 20 and 5. With the late round, stealth 2: tuning
+    # 1-20 +31 operators / +1 other account, validation 21-40 +36 / +1 (docs/detection.md,
+    # session 6). None: core targets only.
+    anchor_gap_hours: float | None = 72.0
     # True: every admission needs its targets inside the time anchor (the core-target path
     # is off; measured for precision, see the docs).
     require_anchor: bool = False
     # A second round after weak rings and operation evidence, anchored on the operations as
     # they grew (their admitted personas' targets count too).
-    late_round: bool = False
+    late_round: bool = True
     # A target acted on by more accounts than this is a crowd, never evidence.
     max_visitors: int = 50
     # Targets with at most this many visitors weigh 1; busier ones sqrt(rare / visitors).
