@@ -27,3 +27,8 @@ def test_bad_memory_limit_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, ba
     monkeypatch.setenv(MEMORY_LIMIT_ENV, bad)
     with pytest.raises(CounterspyError, match=MEMORY_LIMIT_ENV):
         connect("duckdb")
+
+
+def test_duckdb_draws_no_progress_bar_of_its_own() -> None:
+    # DuckDB's bar (on by default) would interleave with the CLI's rich progress.
+    assert _setting(connect("duckdb"), "enable_progress_bar").lower() == "false"

@@ -30,6 +30,9 @@ def _duckdb(threads: int | None, memory: MemoryBudget | None, temp_dir: Path | N
     # Results are ordered explicitly where order matters; letting DuckDB reorder saves memory
     # and time when materialising the cached tables.
     con.raw_sql("SET preserve_insertion_order = false")
+    # DuckDB draws its own progress bar on the terminal for queries over 2 s, in the middle of
+    # the CLI's rich progress (and into piped output); the CLI reports progress itself.
+    con.raw_sql("SET enable_progress_bar = false")
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")
     # DuckDB's own default is 80 % of RAM (cgroups ignored); under a budget it spills instead.
