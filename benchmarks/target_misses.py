@@ -64,6 +64,7 @@ _EVENT_PHASE = {
 OUTSIDER_RULES = (
     "min_targeting_actions",
     "needs_a_look",
+    "look_first",
     "strangers",
     "crowd",
     "social_cover",

@@ -14,7 +14,7 @@ from counterspy.detect.campaign import (
     campaign_links,
     not_brand_sites,
 )
-from counterspy.detect.cover import CoverContacts
+from counterspy.detect.cover import VIEWS, CoverContacts
 from counterspy.detect.outsiders import outsider_facts
 from counterspy.model import AccountType, EventType, Phase
 
@@ -35,6 +35,11 @@ class TargetPolicy:
     # targeting. Measured on the tuning seeds (stealth 2): target precision +3 points,
     # recall -0.8.
     outsiders_need_a_look: bool = True
+    # ... and the operation's first view of it (profile, friend list, search) came before
+    # its first contact (friend request or message), when it has both: an operation profiles
+    # a person, then approaches; a persona writing to a friend and glancing at the profile
+    # later is keeping up cover (session 6, measured in docs/detection.md, Targets).
+    outsiders_look_first: bool = True
     # A member that acted on more accounts than this is a broad reader (a researcher or
     # caseworker flagged by mistake reads hundreds of people; no simulated operator account
     # reached more than 24): the accounts only it reached are listed only when another
@@ -146,6 +151,8 @@ def target_candidates(
         n_targeting=t.event_type.isin(TARGETING_TYPES).cast("int64").sum(),
         n_looks=t.event_type.isin(LOOK_TYPES).cast("int64").sum(),
         n_social=t.event_type.isin(SOCIAL_TYPES).cast("int64").sum(),
+        first_look=t.ts.min(where=t.event_type.isin(VIEWS)),
+        first_contact=t.ts.min(where=t.event_type.isin(CONTACT_TYPES)),
         n_focused=t.actor_id.nunique(where=t.focused),
         example_operator=t.actor_id.min(),
         **policy.cover.counts(t),
@@ -166,6 +173,11 @@ def target_rules(g: ir.Table, policy: TargetPolicy) -> dict[str, ir.BooleanValue
         "protected": g.at_risk | (g.n_bad_links > 0),
         "min_targeting_actions": g.n_targeting >= policy.min_targeting_actions,
         "needs_a_look": (g.n_looks > 0) if policy.outsiders_need_a_look else true,
+        "look_first": (
+            g.first_contact.isnull() | g.first_look.isnull() | (g.first_look <= g.first_contact)
+        )
+        if policy.outsiders_look_first
+        else true,
         "strangers": (g.n_stranger_members.fill_null(0) > 0)
         if policy.outsiders_must_be_strangers
         else true,
