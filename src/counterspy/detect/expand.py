@@ -54,7 +54,8 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
+from counterspy.detect.base import DetectionContext
+from counterspy.detect.expand_text import DETECTOR, PHASE, SIGNAL, signal_rows
 from counterspy.detect.narrow import STR as _STR
 from counterspy.detect.narrow import cached as _cached
 from counterspy.detect.narrow import named as _named
@@ -63,9 +64,15 @@ from counterspy.detect.narrow import touching as _touching
 from counterspy.detect.narrow import undirected as _undirected
 from counterspy.model import EventType
 
-DETECTOR = "operation.expansion"
-SIGNAL = "operation_expansion"
-PHASE = "operation"
+__all__ = [
+    "DETECTOR",
+    "EXPANSION_COLUMNS",
+    "PHASE",
+    "SIGNAL",
+    "TARGETING_TYPES",
+    "OperationExpansion",
+    "best_operation",
+]
 
 TARGETING_TYPES = (
     EventType.PROFILE_VIEW.value,
@@ -399,51 +406,7 @@ class OperationExpansion:
 
     def signal_rows(self, admitted: pd.DataFrame) -> pd.DataFrame:
         """Explainable signal rows (:data:`SIGNAL_COLUMNS`) for fetched admitted accounts."""
-        if admitted.empty:
-            return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
-        a = admitted
-        text = [
-            f"joined {op}: acted as a stranger with no shared contacts on {n} of its targets "
-            f"(IDF-weighted evidence {w:.2f}, threshold {self.min_evidence}; e.g. {ex}); "
-            f"{100 * f:.0f}% of the {nt} accounts it targeted (min {100 * self.min_focus:.0f}%)"
-            f"; account {age} days old (max {self.max_account_age_days})"
-            + ("; shares a rarely used IP address or device with a member" if si else "")
-            + (
-                f"; on {na} of the operation's targets within {self.anchor_gap_hours:g} h of a "
-                "member's action on the same person"
-                if na
-                else ""
-            )
-            for op, n, na, w, ex, f, nt, age, si in zip(
-                a["operation_id"],
-                a["n_targets"],
-                a["n_anchored"],
-                a["evidence_weight"],
-                a["example_target"],
-                a["focus"],
-                a["n_targeted"],
-                a["age_days"],
-                a["shared_infra"],
-                strict=True,
-            )
-        ]
-        return pd.DataFrame(
-            {
-                "account_id": a["account_id"],
-                "detector": DETECTOR,
-                "version": self.version,
-                "phase": PHASE,
-                "signal": SIGNAL,
-                "value": a["evidence_weight"].astype("float64"),
-                "threshold": float(self.min_evidence),
-                "weight": float(self.weight),
-                "window_start": a["window_start"],
-                "window_end": a["window_end"],
-                "evidence": text,
-                "params": self.params_json(),
-            },
-            columns=list(SIGNAL_COLUMNS),
-        )
+        return signal_rows(self, admitted)
 
 
 def best_operation(admitted: pd.DataFrame) -> pd.DataFrame:

@@ -329,10 +329,15 @@ def _run(
             flagged = sorted(set(flagged) | set(admitted["account_id"]))
     if config.expansion.enabled and config.expansion.late_round and membership != expanded:
         # Operations grown by weak rings and operation evidence anchor a second expansion
-        # round: the admitted personas' own targets (time-anchored) count too. Admitted
-        # accounts need not be candidates: this round reads the whole events.
+        # round: the admitted personas' own targets (time-anchored) count too. Members'
+        # events come from the candidates' events when every member is a candidate (admitted
+        # accounts need not be: then the whole events); the targets' events are read whole
+        # (the new members' targets are not the flagged accounts').
+        late_ctx = (
+            cand if cand.actor_events is not None and set(membership) <= set(candidates) else ctx
+        )
         progress.begin("operation expansion (late round)", total=None)
-        membership, late = _expand(ctx, membership, protected, config.expansion)
+        membership, late = _expand(late_ctx, membership, protected, config.expansion)
         if len(late):
             signals = pd.concat([signals, late], ignore_index=True)
             scores = account_scores(signals)
