@@ -36,6 +36,12 @@ and either
 * it shares a rarely used IP address or device with a member and has evidence
   ≥ ``min_infra_evidence``.
 
+A *drive-by* account — fewer than ``min_actions_per_target`` targeting actions per person it
+targeted, i.e. one look at each of a handful of people — needs ``drive_by_min_targets`` of the
+operation's targets on whichever path admits it: operators work the people they watch (a view,
+then the friend list, a request, a message), while an ordinary account that happens to look
+once at two of an operation's rarely visited targets is chance.
+
 With ``late_round`` the pipeline runs a second round after weak rings and operation
 evidence, anchored on the operations as they grew (an admitted persona's targets are the
 operation's too).
@@ -83,6 +89,7 @@ EXPANSION_COLUMNS = (
     "n_targets",
     "n_anchored",
     "n_targeted",
+    "n_actions",
     "focus",
     "age_days",
     "shared_infra",
@@ -133,6 +140,15 @@ class OperationExpansion:
     max_accounts_per_device: int = 20
     # Operator personas are young next to the people they watch; None: no age condition.
     max_account_age_days: int | None = 1000
+    # Operators work the people they target (a view, then the friend list, a request, a
+    # message); an ordinary account's few actions are one look at each of a handful of
+    # people. An account with fewer targeting actions per person it targeted than this (a
+    # drive-by) needs ``drive_by_min_targets`` of the operation's targets. Measured on the
+    # expansion admissions of stealth 2 seeds 1-40 (session 6): all 5 ordinary accounts had
+    # <= 1.17 actions per person, 3 of 314 operators did (2 of them with 3 targets).
+    # None: no such condition.
+    min_actions_per_target: float | None = 1.25
+    drive_by_min_targets: int = 3
     weight: float = 1.0
 
     def params_json(self) -> str:
@@ -251,7 +267,9 @@ class OperationExpansion:
         # Everyone a candidate targeted (ctx.distinct_targets, read from pass 3's rows).
         by = on_xs.filter(on_xs.event_type.isin(TARGETING_TYPES))
         by = by.semi_join(agg, by.actor_id == agg.account_id)
-        tot = by.group_by(n_id=by.actor_id).aggregate(n_targeted=by.target_id.nunique())
+        tot = by.group_by(n_id=by.actor_id).aggregate(
+            n_targeted=by.target_id.nunique(), n_actions=by.count()
+        )
         agg = agg.inner_join(tot, agg.account_id == tot.n_id).drop("n_id")
         acc = ctx.accounts.select(a_id=ctx.accounts.account_id, created=ctx.accounts.created_at)
         agg = agg.inner_join(acc, agg.account_id == acc.a_id).drop("a_id")
@@ -272,6 +290,7 @@ class OperationExpansion:
             n_targets=core_ok.ifelse(agg.n_core, agg.n_anchored),
             n_anchored=agg.n_anchored,
             n_targeted=agg.n_targeted,
+            n_actions=agg.n_actions,
             focus=agg.n_all / ibis.greatest(agg.n_targeted, 1),
             age_days=agg.age_days,
             shared_infra=agg.i_x.notnull(),
@@ -283,6 +302,9 @@ class OperationExpansion:
         ok = agg.ok & (agg.focus >= self.min_focus)
         if self.max_account_age_days is not None:
             ok = ok & (agg.age_days <= self.max_account_age_days)
+        if self.min_actions_per_target is not None:
+            worked = agg.n_actions >= self.min_actions_per_target * agg.n_targeted
+            ok = ok & (worked | (agg.n_targets >= self.drive_by_min_targets))
         return agg.filter(ok).select(*EXPANSION_COLUMNS)
 
     def _anchored(self, j: ir.Table, mt: ir.Table) -> ir.Table:
@@ -407,6 +429,13 @@ class OperationExpansion:
             f"(IDF-weighted evidence {w:.2f}, threshold {self.min_evidence}; e.g. {ex}); "
             f"{100 * f:.0f}% of the {nt} accounts it targeted (min {100 * self.min_focus:.0f}%)"
             f"; account {age} days old (max {self.max_account_age_days})"
+            + (
+                f"; {na_} targeting actions on those {nt} accounts ({na_ / max(nt, 1):.2f} per "
+                f"person; below {self.min_actions_per_target:g} a drive-by needs "
+                f"{self.drive_by_min_targets} targets)"
+                if self.min_actions_per_target is not None
+                else ""
+            )
             + ("; shares a rarely used IP address or device with a member" if si else "")
             + (
                 f"; on {na} of the operation's targets within {self.anchor_gap_hours:g} h of a "
@@ -414,7 +443,7 @@ class OperationExpansion:
                 if na
                 else ""
             )
-            for op, n, na, w, ex, f, nt, age, si in zip(
+            for op, n, na, w, ex, f, nt, na_, age, si in zip(
                 a["operation_id"],
                 a["n_targets"],
                 a["n_anchored"],
@@ -422,6 +451,7 @@ class OperationExpansion:
                 a["example_target"],
                 a["focus"],
                 a["n_targeted"],
+                a["n_actions"],
                 a["age_days"],
                 a["shared_infra"],
                 strict=True,
