@@ -224,11 +224,13 @@ def build_platform(seed: int = 7, *, viral_crowd: int = 150) -> Platform:
 
 def add_quiet_member(p: Platform, ring: str = "A") -> str:
     """A quiet account of ``ring``: it looks, as a stranger, at the ring's two least visited
-    targets and does nothing else — no per-account signal, only operation-level evidence."""
+    targets, comes back to send the first a friend request, and does nothing else — no
+    per-account signal, only operation-level evidence."""
     ring_targets = p.targets[ring]
     visitors = {t: {e["actor_id"] for e in p.events if e["target_id"] == t} for t in ring_targets}
     targets = sorted(ring_targets, key=lambda t: (len(visitors[t]), t))
     q = p.account(f"q{ring}001", age_days=150, country="US")
     p.event(T0 + timedelta(days=6), q, "profile_view", targets[0])
     p.event(T0 + timedelta(days=6, minutes=3), q, "friend_list_view", targets[1])
+    p.event(T0 + timedelta(days=6, minutes=9), q, "friend_request", targets[0])
     return q

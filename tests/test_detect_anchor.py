@@ -46,11 +46,13 @@ def _platform() -> Platform:
     p.account("teammate", age_days=200)
     p.event(_day(1.25), "teammate", "profile_view", "p0")
     p.event(_day(1.5), "teammate", "friend_list_view", "p3")
+    p.event(_day(1.6), "teammate", "friend_request", "p3")  # operators work their people
     p.event(_day(4), "teammate", "profile_view", p.account("someone"))
     # A look-alike: the same two looks as a stranger, but ten days after the members.
     p.account("later", age_days=200)
     p.event(_day(12), "later", "profile_view", "p1")
     p.event(_day(12.5), "later", "profile_view", "p4")
+    p.event(_day(12.6), "later", "friend_request", "p4")
     p.event(_day(14), "later", "profile_view", p.account("another"))
     # Within the window but on one person only: one piece of evidence is not enough.
     p.account("once", age_days=200)
@@ -68,6 +70,7 @@ def _platform() -> Platform:
     p.account("reader", age_days=200)
     p.event(_day(15), "reader", "profile_view", "r0")
     p.event(_day(15.5), "reader", "profile_view", "r1")
+    p.event(_day(15.6), "reader", "friend_request", "r1")
     return p
 
 
@@ -137,6 +140,7 @@ def test_a_grown_operation_anchors_its_admitted_personas_teammates() -> None:
     p.account("second", age_days=150)
     p.event(_day(8.2), "second", "profile_view", "q0")
     p.event(_day(9.3), "second", "friend_request", "q1")
+    p.event(_day(9.4), "second", "message", "q1")
     acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
     ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
     ctx = DetectionContext(acc, ev, ev.limit(0).select(domain="url"))

@@ -40,6 +40,7 @@ def _platform() -> Platform:
     p.account("quiet", age_days=200)
     p.event(_day(3), "quiet", "profile_view", "r1")
     p.event(_day(3.01), "quiet", "friend_list_view", "r2")
+    p.event(_day(3.2), "quiet", "friend_request", "r1")  # it comes back to work r1
     p.account("bystander")
     p.event(_day(4), "quiet", "profile_view", "bystander")
     # (b) a friend: the targets reached out first and the two write back and forth.
@@ -82,6 +83,16 @@ def _platform() -> Platform:
     p.account("sibling", age_days=200)
     p.event(_day(2), "m1", "login", device="rare-dev")
     p.event(_day(3), "sibling", "profile_view", "r0", device="rare-dev")
+    p.event(_day(3.1), "sibling", "friend_request", "r0", device="rare-dev")
+    # A drive-by: one look at each of five people, two of them the operation's targets
+    # (ordinary accounts at stealth 2 admitted by chance, session 6) ...
+    p.account("passerby", age_days=400)
+    for k, t in enumerate(("r5", "r7", p.account("c1"), p.account("c2"), p.account("c3"))):
+        p.event(_day(3 + k * 0.2), "passerby", "profile_view", t)
+    # ... and a drive-by on three of them: enough targets to count without a second look.
+    p.account("sweeper", age_days=400)
+    for k, t in enumerate(("r0", "r3", "r7", p.account("c4"))):
+        p.event(_day(3 + k * 0.2), "sweeper", "profile_view", t)
     return p
 
 
@@ -124,7 +135,11 @@ def test_a_popular_target_does_not_drag_in_its_visitors(admitted: pd.DataFrame) 
     assert not {a for a in admitted["account_id"] if a.startswith("v")}
     # With the crowd limit raised above the crowd, the same visitors would be admitted:
     # the limit, not some other condition, is what keeps them out.
-    loose = _admitted(_platform(), OperationExpansion(max_visitors=100, rare_visitors=100))
+    # (The visitors are drive-bys too: that condition is off here.)
+    loose = _admitted(
+        _platform(),
+        OperationExpansion(max_visitors=100, rare_visitors=100, min_actions_per_target=None),
+    )
     assert len({a for a in loose["account_id"] if a.startswith("v")}) == 60
 
 
@@ -136,9 +151,14 @@ def test_messages_old_accounts_and_broad_readers_are_not_admitted(
     admitted: pd.DataFrame,
 ) -> None:
     assert not {"writer", "veteran", "reader"} & set(admitted["account_id"])
-    no_age = _admitted(_platform(), OperationExpansion(max_account_age_days=None))
+    # (Both look once at each person: the drive-by condition is off to isolate each limit.)
+    no_age = _admitted(
+        _platform(), OperationExpansion(max_account_age_days=None, min_actions_per_target=None)
+    )
     assert "veteran" in set(no_age["account_id"])
-    unfocused = _admitted(_platform(), OperationExpansion(min_focus=0.1))
+    unfocused = _admitted(
+        _platform(), OperationExpansion(min_focus=0.1, min_actions_per_target=None)
+    )
     assert "reader" in set(unfocused["account_id"])
 
 
@@ -153,7 +173,7 @@ def test_shared_rare_device_lowers_the_bar(admitted: pd.DataFrame) -> None:
 def test_nothing_else_is_admitted_and_lone_members_are_not_expanded(
     admitted: pd.DataFrame,
 ) -> None:
-    assert set(admitted["account_id"]) == {"quiet", "sibling"}
+    assert set(admitted["account_id"]) == {"quiet", "sibling", "sweeper"}
     p = _platform()
     acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
     ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
@@ -165,8 +185,26 @@ def test_nothing_else_is_admitted_and_lone_members_are_not_expanded(
     assert rows.empty
     both = {"m1": "op-0001", "m2": "op-0001"}
     membership, rows = _expand(ctx, both, protected, OperationExpansion())
-    assert {a for a, o in membership.items() if o == "op-0001"} == {"m1", "m2", "quiet", "sibling"}
-    assert set(rows["account_id"]) == {"quiet", "sibling"}
+    expanded = {"quiet", "sibling", "sweeper"}
+    assert {a for a, o in membership.items() if o == "op-0001"} == {"m1", "m2", *expanded}
+    assert set(rows["account_id"]) == expanded
+
+
+def test_a_drive_by_needs_three_targets(admitted: pd.DataFrame) -> None:
+    assert "passerby" not in set(admitted["account_id"])
+    sweeper = admitted[admitted["account_id"] == "sweeper"].iloc[0]
+    assert int(sweeper["n_targets"]) == 3
+    assert int(sweeper["n_actions"]) == int(sweeper["n_targeted"]) == 4
+    quiet = admitted[admitted["account_id"] == "quiet"].iloc[0]
+    assert (int(quiet["n_actions"]), int(quiet["n_targeted"])) == (4, 3)
+    # Without the condition the drive-by is admitted: the condition is what keeps it out.
+    off = _admitted(_platform(), OperationExpansion(min_actions_per_target=None))
+    assert "passerby" in set(off["account_id"])
+    # A stricter bar refuses the quiet operator's 4 actions on 3 people (1.33 per person);
+    # the sweeper still counts on its 3 targets.
+    strict = _admitted(_platform(), OperationExpansion(min_actions_per_target=1.5))
+    assert "quiet" not in set(strict["account_id"])
+    assert "sweeper" in set(strict["account_id"])
 
 
 def test_signal_rows_explain_the_admission(admitted: pd.DataFrame) -> None:
@@ -179,6 +217,7 @@ def test_signal_rows_explain_the_admission(admitted: pd.DataFrame) -> None:
     assert quiet["threshold"] == policy.min_evidence
     assert "op-0001" in quiet["evidence"]
     assert "2 of its targets" in quiet["evidence"]
+    assert "4 targeting actions on those 3 accounts (1.33 per person" in quiet["evidence"]
     assert quiet["window_start"] <= quiet["window_end"]
     assert '"min_focus": 0.3' in quiet["params"]
     assert policy.signal_rows(admitted.iloc[0:0]).empty

@@ -36,6 +36,12 @@ and either
 * it shares a rarely used IP address or device with a member and has evidence
   ≥ ``min_infra_evidence``.
 
+A *drive-by* account — fewer than ``min_actions_per_target`` targeting actions per person it
+targeted, i.e. one look at each of a handful of people — needs ``drive_by_min_targets`` of the
+operation's targets on whichever path admits it: operators work the people they watch (a view,
+then the friend list, a request, a message), while an ordinary account that happens to look
+once at two of an operation's rarely visited targets is chance.
+
 With ``late_round`` the pipeline runs a second round after weak rings and operation
 evidence, anchored on the operations as they grew (an admitted persona's targets are the
 operation's too).
@@ -90,6 +96,7 @@ EXPANSION_COLUMNS = (
     "n_targets",
     "n_anchored",
     "n_targeted",
+    "n_actions",
     "focus",
     "age_days",
     "shared_infra",
@@ -140,6 +147,15 @@ class OperationExpansion:
     max_accounts_per_device: int = 20
     # Operator personas are young next to the people they watch; None: no age condition.
     max_account_age_days: int | None = 1000
+    # Operators work the people they target (a view, then the friend list, a request, a
+    # message); an ordinary account's few actions are one look at each of a handful of
+    # people. An account with fewer targeting actions per person it targeted than this (a
+    # drive-by) needs ``drive_by_min_targets`` of the operation's targets. Measured on the
+    # expansion admissions of stealth 2 seeds 1-40 (session 6): all 5 ordinary accounts had
+    # <= 1.17 actions per person, 3 of 314 operators did (2 of them with 3 targets).
+    # None: no such condition.
+    min_actions_per_target: float | None = 1.25
+    drive_by_min_targets: int = 3
     weight: float = 1.0
 
     def params_json(self) -> str:
@@ -258,7 +274,9 @@ class OperationExpansion:
         # Everyone a candidate targeted (ctx.distinct_targets, read from pass 3's rows).
         by = on_xs.filter(on_xs.event_type.isin(TARGETING_TYPES))
         by = by.semi_join(agg, by.actor_id == agg.account_id)
-        tot = by.group_by(n_id=by.actor_id).aggregate(n_targeted=by.target_id.nunique())
+        tot = by.group_by(n_id=by.actor_id).aggregate(
+            n_targeted=by.target_id.nunique(), n_actions=by.count()
+        )
         agg = agg.inner_join(tot, agg.account_id == tot.n_id).drop("n_id")
         acc = ctx.accounts.select(a_id=ctx.accounts.account_id, created=ctx.accounts.created_at)
         agg = agg.inner_join(acc, agg.account_id == acc.a_id).drop("a_id")
@@ -279,6 +297,7 @@ class OperationExpansion:
             n_targets=core_ok.ifelse(agg.n_core, agg.n_anchored),
             n_anchored=agg.n_anchored,
             n_targeted=agg.n_targeted,
+            n_actions=agg.n_actions,
             focus=agg.n_all / ibis.greatest(agg.n_targeted, 1),
             age_days=agg.age_days,
             shared_infra=agg.i_x.notnull(),
@@ -290,6 +309,9 @@ class OperationExpansion:
         ok = agg.ok & (agg.focus >= self.min_focus)
         if self.max_account_age_days is not None:
             ok = ok & (agg.age_days <= self.max_account_age_days)
+        if self.min_actions_per_target is not None:
+            worked = agg.n_actions >= self.min_actions_per_target * agg.n_targeted
+            ok = ok & (worked | (agg.n_targets >= self.drive_by_min_targets))
         return agg.filter(ok).select(*EXPANSION_COLUMNS)
 
     def _anchored(self, j: ir.Table, mt: ir.Table) -> ir.Table:

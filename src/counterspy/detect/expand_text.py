@@ -26,6 +26,13 @@ def signal_rows(policy: OperationExpansion, admitted: pd.DataFrame) -> pd.DataFr
         f"(IDF-weighted evidence {w:.2f}, threshold {policy.min_evidence}; e.g. {ex}); "
         f"{100 * f:.0f}% of the {nt} accounts it targeted (min {100 * policy.min_focus:.0f}%)"
         f"; account {age} days old (max {policy.max_account_age_days})"
+        + (
+            f"; {na_} targeting actions on those {nt} accounts ({na_ / max(nt, 1):.2f} per "
+            f"person; below {policy.min_actions_per_target:g} a drive-by needs "
+            f"{policy.drive_by_min_targets} targets)"
+            if policy.min_actions_per_target is not None
+            else ""
+        )
         + ("; shares a rarely used IP address or device with a member" if si else "")
         + (
             f"; on {na} of the operation's targets within {policy.anchor_gap_hours:g} h of a "
@@ -33,7 +40,7 @@ def signal_rows(policy: OperationExpansion, admitted: pd.DataFrame) -> pd.DataFr
             if na
             else ""
         )
-        for op, n, na, w, ex, f, nt, age, si in zip(
+        for op, n, na, w, ex, f, nt, na_, age, si in zip(
             a["operation_id"],
             a["n_targets"],
             a["n_anchored"],
@@ -41,6 +48,7 @@ def signal_rows(policy: OperationExpansion, admitted: pd.DataFrame) -> pd.DataFr
             a["example_target"],
             a["focus"],
             a["n_targeted"],
+            a["n_actions"],
             a["age_days"],
             a["shared_infra"],
             strict=True,
