@@ -19,8 +19,6 @@ from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_det
 from counterspy.workspace import Workspace
 from tests.detect_fixtures import T0, Platform, build_platform
 
-pytestmark = pytest.mark.slow  # two pipeline runs: ~40 s idle
-
 
 @dataclass(frozen=True)
 class Planted:
