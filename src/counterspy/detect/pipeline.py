@@ -62,6 +62,9 @@ def _default_detectors() -> tuple[Detector, ...]:
 class DetectionConfig:
     """Every parameter of a detection run (recorded with the results)."""
 
+    # Every registered detector with its limits, e.g. engagement.courted_strangers
+    # (detect/courting.py: min_messages 5 to one answered at-risk stranger, min_share 0.4 of
+    # all accounts contacted); replace one with dataclasses.replace to change a limit.
     detectors: tuple[Detector, ...] = field(default_factory=_default_detectors)
     co_action: CoAction = field(default_factory=CoAction)
     infrastructure: SharedInfrastructure = field(default_factory=SharedInfrastructure)

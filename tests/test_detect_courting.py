@@ -1,0 +1,94 @@
+"""Courted at-risk strangers (detect/courting.py): a persona's long, answered conversations.
+
+One platform: a planted persona contacts 3 accounts and courts two at-risk strangers with 6
+messages each (both answer); a look-alike (a busy recruiter) courts one at-risk stranger the
+same way but contacts 12 ordinary people as well. Loosening the share limit admits it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from counterspy.analytics import connect, load_tables
+from counterspy.detect.courting import CourtedStrangers
+from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
+from counterspy.workspace import Workspace
+from tests.detect_fixtures import T0, Platform, build_platform
+
+
+@dataclass(frozen=True)
+class Planted:
+    persona: str
+    recruiter: str
+    on: DetectionResult
+    loose: DetectionResult
+
+
+def _court(p: Platform, actor: str, target: str, day: int, messages: int) -> None:
+    ts = T0 + timedelta(days=day)
+    p.event(ts, actor, "friend_request", target)
+    p.event(ts + timedelta(hours=3), target, "friend_accept", actor)
+    for k in range(messages):
+        p.event(ts + timedelta(hours=5 + 7 * k), actor, "message", target)
+    p.event(ts + timedelta(hours=9), target, "message", actor)
+
+
+def _run(tmp: Path, p: Platform, config: DetectionConfig) -> DetectionResult:
+    p.write(tmp)
+    return run_detection(load_tables(connect("duckdb"), Workspace(tmp)), config)
+
+
+def _loosened(config: DetectionConfig, **kw: object) -> DetectionConfig:
+    dets = tuple(
+        replace(d, **kw) if isinstance(d, CourtedStrangers) else d for d in config.detectors
+    )
+    return replace(config, detectors=dets)
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
+    p = build_platform(seed=23, viral_crowd=0)
+    persona = p.account("persona", age_days=300)
+    _court(p, persona, "r030", day=20, messages=6)
+    _court(p, persona, "r031", day=24, messages=6)
+    p.event(T0 + timedelta(days=26), persona, "message", "b0400")
+    recruiter = p.account("recruiter", age_days=300)
+    _court(p, recruiter, "r032", day=20, messages=6)
+    for i in range(12):
+        p.event(T0 + timedelta(days=10 + i), recruiter, "message", f"b{410 + i:04d}")
+    tmp = tmp_path_factory.mktemp("courting")
+    base = DetectionConfig()
+    loose = _loosened(base, min_share=0.05)
+    return Planted(persona, recruiter, _run(tmp / "on", p, base), _run(tmp / "loose", p, loose))
+
+
+def _courted(r: DetectionResult) -> set[str]:
+    s = r.signals
+    return set(s.account_id[s.signal == "courted_strangers"])
+
+
+def _flagged(r: DetectionResult) -> set[str]:
+    a = r.accounts
+    return set(a.account_id[a.flagged])
+
+
+def test_persona_courting_at_risk_strangers_is_flagged(planted: Planted) -> None:
+    assert planted.persona in _courted(planted.on)
+    assert planted.persona in _flagged(planted.on)
+    ev = planted.on.signals
+    row = ev[(ev.account_id == planted.persona) & (ev.signal == "courted_strangers")].iloc[0]
+    assert row.value == 2
+    assert "67% of 3 accounts contacted" in row.evidence
+
+
+def test_busy_recruiter_is_refused(planted: Planted) -> None:
+    assert planted.recruiter not in _courted(planted.on)
+    assert planted.recruiter not in _flagged(planted.on)
+
+
+def test_loosening_the_share_admits_the_recruiter(planted: Planted) -> None:
+    assert planted.recruiter in _courted(planted.loose)
