@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass, field
 
 import ibis
@@ -202,10 +204,12 @@ def operation_targets(
     """
     g = target_candidates(ctx, members, operators, policy)
     rules = target_rules(g, policy)
-    targeted = ibis.literal(True)
-    for name, cond in rules.items():
-        if name not in ("protected", "focused"):
-            targeted = targeted & cond
+    # Every rule but the two overrides must hold (an expression tree, not a loop over rows).
+    targeted = functools.reduce(
+        operator.and_,
+        (cond for name, cond in rules.items() if name not in ("protected", "focused")),
+        ibis.literal(True),
+    )
     g = g.filter((rules["protected"] | targeted) & rules["focused"])
     evidence = (
         ibis.literal("")
