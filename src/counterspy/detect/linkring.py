@@ -28,12 +28,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import ibis.expr.types as ir
-import igraph as ig
 import pandas as pd
 
 from counterspy.analytics.engine import fetch
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
-from counterspy.detect.weakring import _next_ids
+from counterspy.detect.rings import as_operations, excluded, own_scores, pooled_rings
 
 SEND_COLUMNS = ("x", "domain", "reason", "n_senders", "n_recipients", "first", "last")
 """One account's links on one judged-bad rare domain: the domain's verdict reason, how many
@@ -105,14 +104,9 @@ class LinkRings:
                 for b in ids[i + 1 :]:
                     if not (self.unconnected and ((a, b) in contacts or (b, a) in contacts)):
                         pairs.append((a, b))
-        g = ig.Graph.TupleList(pairs, directed=False)
-        out = []
-        for comp in g.connected_components():
-            names = sorted(str(g.vs[i]["name"]) for i in comp)
-            own = scores.reindex(names).fillna(0.0).clip(lower=0.0)
-            if len(names) >= self.min_ring_size and own.sum() >= self.min_pooled_score - 1e-9:
-                out.append(names)
-        return sorted(out, key=lambda r: (-len(r), r[0]))
+        return pooled_rings(
+            pairs, scores, min_size=self.min_ring_size, min_pooled=self.min_pooled_score
+        )
 
     def signal_rows(
         self, rings: Mapping[str, list[str]], sends: pd.DataFrame, scores: pd.Series
@@ -120,7 +114,7 @@ class LinkRings:
         """One explainable signal row per ring member (``rings``: operation id → members)."""
         rows = []
         for op, members in rings.items():
-            own = scores.reindex(members).fillna(0.0).clip(lower=0.0)
+            own = own_scores(members, scores)
             pooled = float(own.sum())
             inside = sends[sends["x"].isin(members)]
             for a in members:
@@ -176,8 +170,7 @@ def admit_link_rings(
     ids) — every event by the accounts ``ids`` (the coordination candidates): when every sender
     is among them (a sender of a bad link scores >= 0.6, so it is a candidate) their contacts
     are read from there instead of scanning the events (same rows)."""
-    out = dict(membership)
-    taken = set(membership) | set(protected) | set(scores[scores < 0].index.astype(str))
+    taken = excluded(membership, protected, scores)
     ex_t = memtable(pd.DataFrame({"account_id": sorted(taken)}), {"account_id": "string"})
     sends = fetch(policy.sends(ctx, ex_t))
     contacts: frozenset[tuple[str, str]] = frozenset()
@@ -190,8 +183,6 @@ def admit_link_rings(
         contacts = frozenset(zip(c["a"].astype(str), c["b"].astype(str), strict=True))
     rings = policy.rings(sends, scores, contacts)
     if not rings:
-        return out, pd.DataFrame(columns=list(SIGNAL_COLUMNS))
-    named_rings = dict(zip(_next_ids(membership, len(rings)), rings, strict=True))
-    for op, members in named_rings.items():
-        out.update(dict.fromkeys(members, op))
+        return dict(membership), pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+    out, named_rings = as_operations(membership, rings)
     return out, policy.signal_rows(named_rings, sends, scores)

@@ -33,13 +33,13 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import igraph as ig
 import pandas as pd
 
 from counterspy.analytics.engine import fetch
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
 from counterspy.detect.expand import TARGETING_TYPES
 from counterspy.detect.narrow import among, named, same, touching
+from counterspy.detect.rings import as_operations, excluded, own_scores, pooled_rings
 from counterspy.model import EventType
 
 LOOK_TYPES = (
@@ -163,18 +163,13 @@ class WeakRings:
         """Connected rings of fetched edges that pass the size and pooled-score limits."""
         if edges.empty:
             return []
-        g = ig.Graph.TupleList(edges[["x", "y"]].itertuples(index=False), directed=False)
-        out = []
-        for comp in g.connected_components():
-            names = sorted(str(g.vs[i]["name"]) for i in comp)
-            own = scores.reindex(names).fillna(0.0).clip(lower=0.0)
-            if (
-                len(names) >= self.min_ring_size
-                and own.sum() >= self.min_pooled_score - 1e-9
-                and int((own >= self.min_seed_score).sum()) >= self.min_scored_members
-            ):
-                out.append(names)
-        return sorted(out, key=lambda r: (-len(r), r[0]))
+        return pooled_rings(
+            edges[["x", "y"]].itertuples(index=False),
+            scores,
+            min_size=self.min_ring_size,
+            min_pooled=self.min_pooled_score,
+            accept=lambda own: int((own >= self.min_seed_score).sum()) >= self.min_scored_members,
+        )
 
     def signal_rows(
         self, rings: Mapping[str, list[str]], edges: pd.DataFrame, scores: pd.Series
@@ -198,7 +193,7 @@ class WeakRings:
             ignore_index=True,
         )
         for op, members in rings.items():
-            own = scores.reindex(members).fillna(0.0).clip(lower=0.0)
+            own = own_scores(members, scores)
             pooled = float(own.sum())
             scored = int((own >= self.min_seed_score).sum())
             inside = both[both["x"].isin(members) & both["y"].isin(members)]
@@ -247,12 +242,6 @@ class WeakRings:
         )
 
 
-def _next_ids(membership: Mapping[str, str], n: int) -> list[str]:
-    used = [int(o.split("-")[-1]) for o in set(membership.values()) if o.split("-")[-1].isdigit()]
-    start = max(used, default=0) + 1
-    return [f"op-{k:04d}" for k in range(start, start + n)]
-
-
 def admit_rings(
     ctx: DetectionContext,
     membership: Mapping[str, str],
@@ -268,7 +257,7 @@ def admit_rings(
     protected accounts and accounts with a negative score take no part."""
     out = dict(membership)
     empty = pd.DataFrame(columns=list(SIGNAL_COLUMNS))
-    taken = set(membership) | set(protected) | set(scores[scores < 0].index.astype(str))
+    taken = excluded(membership, protected, scores)
     w = scores[(scores >= policy.min_seed_score) & ~among(scores.index, taken)]
     if w.empty:
         return out, empty
@@ -279,7 +268,5 @@ def admit_rings(
     rings = policy.rings(edges, scores)
     if not rings:
         return out, empty
-    named_rings = dict(zip(_next_ids(membership, len(rings)), rings, strict=True))
-    for op, members in named_rings.items():
-        out.update(dict.fromkeys(members, op))
+    out, named_rings = as_operations(membership, rings)
     return out, policy.signal_rows(named_rings, edges, scores)
