@@ -8,30 +8,9 @@ from collections import Counter
 import pytest
 
 from counterspy.attribute import attribute_operations, load_profiles
-from counterspy.attribute.features import OperationFeatures, domain_style
-from counterspy.attribute.scoring import AttributionPolicy, evidence_for
-
-
-def _op(**kw: object) -> OperationFeatures:
-    base: dict[str, object] = {
-        "operation_id": "op-0001",
-        "n_accounts": 6,
-        "phase_counts": {"reconnaissance": 60, "engagement": 20, "exploitation": 0},
-        "target_countries": Counter({"FR": 6}),
-        "persona_names": ("A B",) * 6,
-        "page_share": 0.0,
-        "claimed_countries": Counter({"FR": 6}),
-        "domains": {},
-        "domain_styles": Counter(),
-        "locales": ("fr-FR",) * 6,
-    }
-    base.update(kw)
-    return OperationFeatures(**base)  # type: ignore[arg-type]
-
-
-def _evidence(f: OperationFeatures, firm: str, policy: AttributionPolicy) -> dict[str, float]:
-    prof = next(p for p in load_profiles() if p.firm == firm)
-    return {e.name: e.score for e in evidence_for(f, prof, policy)}
+from counterspy.attribute.features import domain_style
+from counterspy.attribute.scoring import AttributionPolicy
+from tests.attr_fixtures import evidence_scores, make_op
 
 
 @pytest.mark.parametrize(
@@ -60,7 +39,7 @@ def test_news_lookalikes_separate_a_news_impersonating_firm() -> None:
     # An operation sending links on news lookalikes, personas claiming the US: before the
     # reference list these domains were "unknown" and the US personas made it Cobwebs.
     doms = ("wahsingtonpost.world", "foxnews.us.net", "washingtonpost.page")
-    f = _op(
+    f = make_op(
         n_accounts=7,
         phase_counts={"reconnaissance": 65, "engagement": 29, "exploitation": 18},
         claimed_countries=Counter({"US": 7}),
@@ -71,7 +50,7 @@ def test_news_lookalikes_separate_a_news_impersonating_firm() -> None:
     (a,) = attribute_operations([f], load_profiles())
     assert a.firm == "bluehawk"
     # The same operation with links on names that imitate nothing stays with no news firm.
-    g = _op(
+    g = make_op(
         n_accounts=7,
         phase_counts={"reconnaissance": 65, "engagement": 29, "exploitation": 18},
         claimed_countries=Counter({"US": 7}),
@@ -88,13 +67,13 @@ def test_phase_mix_of_a_small_piece_counts_less() -> None:
     # profile exactly, but two accounts are a noisy reading of their operation's mix.
     links = {"reconnaissance": 0, "engagement": 0, "exploitation": 12}
     pol = AttributionPolicy()
-    small = _evidence(_op(n_accounts=2, phase_counts=links), "china_unknown", pol)
-    full = _evidence(_op(n_accounts=5, phase_counts=links), "china_unknown", pol)
+    small = evidence_scores(make_op(n_accounts=2, phase_counts=links), "china_unknown", pol)
+    full = evidence_scores(make_op(n_accounts=5, phase_counts=links), "china_unknown", pol)
     assert full["phase mix"] == pytest.approx(pol.phase_weight)
     assert small["phase mix"] == pytest.approx(pol.phase_weight * 2 / 5)
     # Off (0), the small piece's mix counts in full.
     off = AttributionPolicy(phase_full_accounts=0)
-    assert _evidence(_op(n_accounts=2, phase_counts=links), "china_unknown", off)[
+    assert evidence_scores(make_op(n_accounts=2, phase_counts=links), "china_unknown", off)[
         "phase mix"
     ] == pytest.approx(off.phase_weight)
 
@@ -102,7 +81,7 @@ def test_phase_mix_of_a_small_piece_counts_less() -> None:
 def test_small_link_piece_is_read_by_its_personas_more_than_its_mix() -> None:
     # Two BellTroX link senders: one persona in Australia (a reported BellTroX target
     # country), platform and shortener lookalikes.
-    f = _op(
+    f = make_op(
         n_accounts=2,
         phase_counts={"reconnaissance": 0, "engagement": 0, "exploitation": 8},
         claimed_countries=Counter({"AU": 1, "GB": 1}),

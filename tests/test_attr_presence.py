@@ -9,38 +9,17 @@ import pytest
 
 from counterspy.attribute import attribute_operations, load_profiles
 from counterspy.attribute.features import OperationFeatures
-from counterspy.attribute.scoring import AttributionPolicy, evidence_for
+from counterspy.attribute.scoring import AttributionPolicy
 from counterspy.model import UNATTRIBUTED
+from tests.attr_fixtures import evidence_scores, make_op
 
 SHARE_READING = AttributionPolicy(contradiction_links=0, media_pages=0)
-
-
-def _op(**kw: object) -> OperationFeatures:
-    base: dict[str, object] = {
-        "operation_id": "op-0001",
-        "n_accounts": 6,
-        "phase_counts": {"reconnaissance": 60, "engagement": 20, "exploitation": 0},
-        "target_countries": Counter({"FR": 6}),
-        "persona_names": ("A B",) * 6,
-        "page_share": 0.0,
-        "claimed_countries": Counter({"FR": 6}),
-        "domains": {},
-        "domain_styles": Counter(),
-        "locales": ("fr-FR",) * 6,
-    }
-    base.update(kw)
-    return OperationFeatures(**base)  # type: ignore[arg-type]
-
-
-def _evidence(f: OperationFeatures, firm: str, policy: AttributionPolicy) -> dict[str, float]:
-    prof = next(p for p in load_profiles() if p.firm == firm)
-    return {e.name: e.score for e in evidence_for(f, prof, policy)}
 
 
 def _one_link_piece(links: int) -> OperationFeatures:
     # Personas claiming the UK (a reported Black Cube target country), mostly reconnaissance
     # with some engagement, and ``links`` bad links among ~35 phase actions.
-    return _op(
+    return make_op(
         n_accounts=6,
         phase_counts={"reconnaissance": 26, "engagement": 8, "exploitation": links},
         claimed_countries=Counter({"GB": 4, "YE": 2}),
@@ -54,11 +33,11 @@ def _one_link_piece(links: int) -> OperationFeatures:
 def test_one_bad_link_contradicts_a_firm_that_never_sends_links() -> None:
     f = _one_link_piece(links=1)
     pol = AttributionPolicy()
-    assert _evidence(f, "black_cube", pol)["unexplained links"] == pytest.approx(
+    assert evidence_scores(f, "black_cube", pol)["unexplained links"] == pytest.approx(
         -pol.contradiction_weight
     )
     # A firm reported to send links is not contradicted.
-    assert _evidence(f, "bluehawk", pol)["unexplained links"] == 0.0
+    assert evidence_scores(f, "bluehawk", pol)["unexplained links"] == 0.0
     (a,) = attribute_operations([f], load_profiles())
     assert a.firm != "black_cube"
     assert "never reported to send links" in a.rationale or a.firm == UNATTRIBUTED
@@ -72,13 +51,13 @@ def test_the_same_piece_without_links_stays_black_cube() -> None:
     f = _one_link_piece(links=0)
     (a,) = attribute_operations([f], load_profiles())
     assert a.firm == "black_cube"
-    assert _evidence(f, "black_cube", AttributionPolicy())["unexplained links"] == 0.0
+    assert evidence_scores(f, "black_cube", AttributionPolicy())["unexplained links"] == 0.0
 
 
 def test_more_links_do_not_deepen_the_contradiction() -> None:
     pol = AttributionPolicy()
-    one = _evidence(_one_link_piece(links=1), "cobwebs", pol)["unexplained links"]
-    many = _evidence(_one_link_piece(links=9), "cobwebs", pol)["unexplained links"]
+    one = evidence_scores(_one_link_piece(links=1), "cobwebs", pol)["unexplained links"]
+    many = evidence_scores(_one_link_piece(links=9), "cobwebs", pol)["unexplained links"]
     assert one == many == pytest.approx(-pol.contradiction_weight)
 
 
@@ -86,7 +65,7 @@ def _media_piece(pages: int) -> OperationFeatures:
     # Five accounts (personas claiming Yemen, none a reported country of any firm), one of
     # them a page; reconnaissance and engagement with three bad links on a name that imitates
     # nothing; one persona in Hebrew.
-    return _op(
+    return make_op(
         n_accounts=5,
         phase_counts={"reconnaissance": 62, "engagement": 50, "exploitation": 3},
         claimed_countries=Counter({"YE": 5}),
@@ -101,9 +80,9 @@ def _media_piece(pages: int) -> OperationFeatures:
 def test_one_page_is_a_fake_media_entity() -> None:
     f = _media_piece(pages=1)
     pol = AttributionPolicy()
-    assert _evidence(f, "bluehawk", pol)["media entities"] == pytest.approx(pol.media_weight)
+    assert evidence_scores(f, "bluehawk", pol)["media entities"] == pytest.approx(pol.media_weight)
     # Firms never reported to run fake media get nothing for it.
-    assert _evidence(f, "cytrox", pol)["media entities"] == 0.0
+    assert evidence_scores(f, "cytrox", pol)["media entities"] == 0.0
     (a,) = attribute_operations([f], load_profiles())
     assert a.firm == "bluehawk"
     assert "1 of 5 accounts is a page" in a.rationale
@@ -121,7 +100,7 @@ def test_a_page_does_not_take_a_link_heavy_operation_from_cytrox() -> None:
     # A Cytrox-like piece: mostly links on platform and news lookalikes, personas in
     # Macedonian and claiming Egypt and Greece, one page among them.
     doms = ("instagam.click", "kathimerini.news", "bit-ly.org")
-    f = _op(
+    f = make_op(
         n_accounts=5,
         phase_counts={"reconnaissance": 20, "engagement": 0, "exploitation": 30},
         claimed_countries=Counter({"EG": 3, "GR": 2}),

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from counterspy.attribute import attribute_operations, load_profiles
-from counterspy.attribute.features import OperationFeatures
 from counterspy.attribute.profiles import parse_profiles
 from counterspy.attribute.scoring import AttributionPolicy, base_language, evidence_for
 from counterspy.detect.evaluate import evaluate
@@ -19,6 +18,7 @@ from counterspy.detect.scoring import Clustering, operations
 from counterspy.errors import InputError
 from counterspy.model import UNATTRIBUTED
 from counterspy.workspace import Workspace
+from tests.attr_fixtures import make_op
 
 
 def _write(ws: Workspace, members: dict[str, str], firms: dict[str, str]) -> None:
@@ -155,28 +155,11 @@ def test_two_firms_watching_the_same_famous_people_stay_apart() -> None:
     assert len(set(merge_operations(membership, _touched(rows), OperationMerge()).values())) == 2
 
 
-def _op(**kw: object) -> OperationFeatures:
-    base: dict[str, object] = {
-        "operation_id": "op-0001",
-        "n_accounts": 6,
-        "phase_counts": {"reconnaissance": 60, "engagement": 20, "exploitation": 0},
-        "target_countries": Counter({"FR": 6}),
-        "persona_names": ("A B",) * 6,
-        "page_share": 0.0,
-        "claimed_countries": Counter({"FR": 6}),
-        "domains": {},
-        "domain_styles": Counter(),
-        "locales": ("fr-FR",) * 6,
-    }
-    base.update(kw)
-    return OperationFeatures(**base)  # type: ignore[arg-type]
-
-
 def test_persona_countries_separate_two_firms_with_the_same_phases() -> None:
     # Collection-heavy recon + engagement fits Cobwebs and Cognyte alike; the personas'
     # countries (each firm's reported customers) decide.
-    serbia = _op(claimed_countries=Counter({"RS": 4, "TH": 2}))
-    poland = _op(claimed_countries=Counter({"PL": 4, "NZ": 2}))
+    serbia = make_op(claimed_countries=Counter({"RS": 4, "TH": 2}))
+    poland = make_op(claimed_countries=Counter({"PL": 4, "NZ": 2}))
     a, b = attribute_operations([serbia, poland], load_profiles())
     assert (a.firm, b.firm) == ("cognyte", "cobwebs")
     assert "decided by persona countries" in a.rationale
@@ -184,7 +167,7 @@ def test_persona_countries_separate_two_firms_with_the_same_phases() -> None:
 
 
 def test_phases_alone_never_name_a_firm() -> None:
-    (a,) = attribute_operations([_op()], load_profiles())
+    (a,) = attribute_operations([make_op()], load_profiles())
     assert a.firm == UNATTRIBUTED
     assert a.confidence <= 0.2
     assert "beyond the phase mix" in a.rationale
@@ -193,7 +176,7 @@ def test_phases_alone_never_name_a_firm() -> None:
 def test_bad_links_contradict_a_firm_never_reported_to_send_them() -> None:
     # Personas claiming the UK and US fit Black Cube's reported operations, but the operation
     # sends credential-phishing links on webmail lookalikes from personas in Hindi: BellTroX.
-    f = _op(
+    f = make_op(
         phase_counts={"reconnaissance": 5, "engagement": 20, "exploitation": 15},
         claimed_countries=Counter({"GB": 3, "US": 3}),
         domains={"outlook-verify.com": None, "gmail-login.net": None},
@@ -208,7 +191,7 @@ def test_bad_links_contradict_a_firm_never_reported_to_send_them() -> None:
     penalty = {e.name: e.score for e in evidence_for(f, black_cube, AttributionPolicy())}
     assert penalty["unexplained links"] < 0
     # Without the links, the same personas read as Black Cube's.
-    g = _op(
+    g = make_op(
         phase_counts={"reconnaissance": 15, "engagement": 25, "exploitation": 0},
         claimed_countries=Counter({"GB": 3, "US": 3}),
         locales=("he-IL",) * 2 + ("en-GB",) * 4,
@@ -220,7 +203,7 @@ def test_bad_links_contradict_a_firm_never_reported_to_send_them() -> None:
 def test_locale_counts_the_base_country_language_only() -> None:
     assert base_language("IL") == "he"
     assert base_language("MK") == "mk"
-    f = _op(locales=("he-IL", "he-IL", "en-US", "ar-PS"))
+    f = make_op(locales=("he-IL", "he-IL", "en-US", "ar-PS"))
     by_firm = {
         p.firm: {e.name: e.score for e in evidence_for(f, p, AttributionPolicy())}["locale"]
         for p in load_profiles()
