@@ -13,6 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from counterspy.detect.targets import TargetPolicy
 from counterspy.ingest.schema import ACCOUNTS, EVENTS
 
 T0 = datetime(2021, 9, 1, tzinfo=UTC)
@@ -234,3 +235,27 @@ def add_quiet_member(p: Platform, ring: str = "A") -> str:
     p.event(T0 + timedelta(days=6, minutes=3), q, "friend_list_view", targets[1])
     p.event(T0 + timedelta(days=6, minutes=9), q, "friend_request", targets[0])
     return q
+
+
+def listed_targets(
+    p: Platform, members: tuple[str, ...], policy: TargetPolicy, firm: str = "x"
+) -> list[dict[str, object]]:
+    """The targets step (``detect.targets.operation_targets``) on a hand-made platform whose
+    ``members`` are one flagged operation (no judged-bad domains): one dict per listed row."""
+    import ibis
+
+    from counterspy.analytics import connect
+    from counterspy.detect.base import DetectionContext
+    from counterspy.detect.targets import operation_targets
+
+    acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
+    ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
+    ctx = DetectionContext(acc, ev, ibis.memtable(pa.table({"domain": pa.array([], pa.string())})))
+    ids = list(members)
+    flagged = pa.table(
+        {"account_id": ids, "operation_id": ["op-0001"] * len(ids), "firm": [firm] * len(ids)}
+    )
+    operators = ibis.memtable(pa.table({"account_id": ids}))
+    out = operation_targets(ctx, ibis.memtable(flagged), operators, policy)
+    rows: list[dict[str, object]] = connect("duckdb").to_pyarrow(out).to_pylist()
+    return rows

@@ -5,16 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-import ibis
-import pyarrow as pa
 import pytest
 
-from counterspy.analytics import connect
-from counterspy.detect.base import DetectionContext
 from counterspy.detect.campaign import CampaignRecipients
-from counterspy.detect.targets import TargetPolicy, operation_targets
-from counterspy.ingest.schema import ACCOUNTS, EVENTS
-from tests.detect_fixtures import T0, Platform
+from counterspy.detect.targets import TargetPolicy
+from tests.detect_fixtures import T0, Platform, listed_targets
 
 MEMBERS = ("op1", "op2")
 OWN = "https://doc-view7.info/d/"  # the operation's throw-away domain, judged by nobody
@@ -45,22 +40,8 @@ def _platform() -> Platform:
 
 
 def _rows(policy: TargetPolicy) -> dict[str, dict[str, object]]:
-    p = _platform()
-    acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
-    ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
-    ctx = DetectionContext(acc, ev, ibis.memtable(pa.table({"domain": pa.array([], pa.string())})))
-    members = ibis.memtable(
-        pa.table(
-            {
-                "account_id": list(MEMBERS),
-                "operation_id": ["op-0001"] * len(MEMBERS),
-                "firm": ["cytrox"] * len(MEMBERS),
-            }
-        )
-    )
-    operators = ibis.memtable(pa.table({"account_id": list(MEMBERS)}))
-    out = connect("duckdb").to_pyarrow(operation_targets(ctx, members, operators, policy))
-    return {str(r["target_id"]): r for r in out.to_pylist()}
+    listed = listed_targets(_platform(), MEMBERS, policy, firm="cytrox")
+    return {str(r["target_id"]): r for r in listed}
 
 
 @pytest.fixture(scope="module")

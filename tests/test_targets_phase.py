@@ -12,7 +12,7 @@ from counterspy.analytics import connect
 from counterspy.detect.base import DetectionContext
 from counterspy.detect.targets import TargetPolicy, operation_targets
 from counterspy.ingest.schema import ACCOUNTS, EVENTS
-from tests.detect_fixtures import T0, Platform
+from tests.detect_fixtures import T0, Platform, listed_targets
 
 MEMBERS = ("op1", "op2")
 
@@ -42,24 +42,9 @@ def _platform() -> Platform:
 
 
 def _phases(policy: TargetPolicy) -> dict[str, str]:
-    p = _platform()
-    acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
-    ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
-    ctx = DetectionContext(acc, ev, ibis.memtable(pa.table({"domain": pa.array([], pa.string())})))
-    members = ibis.memtable(
-        pa.table(
-            {
-                "account_id": list(MEMBERS),
-                "operation_id": ["op-0001"] * len(MEMBERS),
-                "firm": ["x"] * len(MEMBERS),
-            }
-        )
-    )
-    operators = ibis.memtable(pa.table({"account_id": list(MEMBERS)}))
-    out = connect("duckdb").to_pyarrow(operation_targets(ctx, members, operators, policy))
-    rows = out.to_pylist()
-    assert all("evidence" in r for r in rows)
-    return {str(r["target_id"]): str(r["phase"]) for r in rows}
+    listed = listed_targets(_platform(), MEMBERS, policy, firm="x")
+    assert all("evidence" in r for r in listed)
+    return {str(r["target_id"]): str(r["phase"]) for r in listed}
 
 
 @pytest.fixture(scope="module")
