@@ -238,19 +238,31 @@ def add_quiet_member(p: Platform, ring: str = "A") -> str:
 
 
 def listed_targets(
-    p: Platform, members: tuple[str, ...], policy: TargetPolicy, firm: str = "x"
+    p: Platform,
+    members: tuple[str, ...],
+    policy: TargetPolicy,
+    firm: str = "x",
+    *,
+    bad_domains: tuple[str, ...] = (),
+    stored_only: bool = False,
 ) -> list[dict[str, object]]:
     """The targets step (``detect.targets.operation_targets``) on a hand-made platform whose
-    ``members`` are one flagged operation (no judged-bad domains): one dict per listed row."""
+    ``members`` are one flagged operation, with ``bad_domains`` judged bad: one dict per listed
+    row. ``stored_only`` caches the accounts as the pipeline does — without the columns only a
+    few queries read, which stay in the stored accounts."""
     import ibis
 
     from counterspy.analytics import connect
-    from counterspy.detect.base import DetectionContext
+    from counterspy.detect.base import STORED_ONLY_ACCOUNT_COLUMNS, DetectionContext
     from counterspy.detect.targets import operation_targets
 
     acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
     ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
-    ctx = DetectionContext(acc, ev, ibis.memtable(pa.table({"domain": pa.array([], pa.string())})))
+    bad = ibis.memtable(pa.table({"domain": pa.array(list(bad_domains), pa.string())}))
+    if stored_only:
+        ctx = DetectionContext(acc.drop(*STORED_ONLY_ACCOUNT_COLUMNS), ev, bad, stored_accounts=acc)
+    else:
+        ctx = DetectionContext(acc, ev, bad)
     ids = list(members)
     flagged = pa.table(
         {"account_id": ids, "operation_id": ["op-0001"] * len(ids), "firm": [firm] * len(ids)}
@@ -259,3 +271,16 @@ def listed_targets(
     out = operation_targets(ctx, ibis.memtable(flagged), operators, policy)
     rows: list[dict[str, object]] = connect("duckdb").to_pyarrow(out).to_pylist()
     return rows
+
+
+def listed_ids(
+    p: Platform,
+    members: tuple[str, ...],
+    policy: TargetPolicy,
+    *,
+    bad_domains: tuple[str, ...] = (),
+    stored_only: bool = False,
+) -> set[str]:
+    """The target ids ``listed_targets`` lists (same arguments)."""
+    rows = listed_targets(p, members, policy, bad_domains=bad_domains, stored_only=stored_only)
+    return {str(r["target_id"]) for r in rows}

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import ibis
-import pyarrow as pa
 import pytest
 
-from counterspy.analytics import connect
-from counterspy.detect.base import DetectionContext
-from counterspy.detect.targets import TargetPolicy, operation_targets
-from counterspy.ingest.schema import ACCOUNTS, EVENTS
-from tests.detect_fixtures import T0, Platform
+from counterspy.detect.targets import TargetPolicy
+from tests.detect_fixtures import T0, Platform, listed_ids
 
 
 def _platform() -> Platform:
@@ -45,17 +40,7 @@ def _platform() -> Platform:
 
 
 def _targets(policy: TargetPolicy) -> set[str]:
-    p = _platform()
-    acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
-    ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
-    ctx = DetectionContext(acc, ev, ibis.memtable(pa.table({"domain": pa.array([], pa.string())})))
-    ops = ["op1", "op2", "broad"]
-    members = ibis.memtable(
-        pa.table({"account_id": ops, "operation_id": ["op-0001"] * 3, "firm": ["x"] * 3})
-    )
-    operators = ibis.memtable(pa.table({"account_id": ops}))
-    out = connect("duckdb").to_pyarrow(operation_targets(ctx, members, operators, policy))
-    return set(out.column("target_id").to_pylist())
+    return listed_ids(_platform(), ("op1", "op2", "broad"), policy)
 
 
 @pytest.fixture(scope="module")

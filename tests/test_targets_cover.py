@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import ibis
-import pyarrow as pa
 import pytest
 
-from counterspy.analytics import connect
-from counterspy.detect.base import STORED_ONLY_ACCOUNT_COLUMNS, DetectionContext
-from counterspy.detect.targets import TargetPolicy, operation_targets
-from counterspy.ingest.schema import ACCOUNTS, EVENTS
-from tests.detect_fixtures import T0, Platform
+from counterspy.detect.base import STORED_ONLY_ACCOUNT_COLUMNS
+from counterspy.detect.targets import TargetPolicy
+from tests.detect_fixtures import T0, Platform, listed_ids
 
 BAD = "instagam.click"
 
@@ -51,24 +47,9 @@ def _platform() -> Platform:
 
 
 def _targets(policy: TargetPolicy, *, stored_only: bool = False) -> set[str]:
-    p = _platform()
-    acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
-    ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
-    bad = ibis.memtable(pa.table({"domain": [BAD]}))
-    if stored_only:
-        # As the pipeline caches them: the accounts without the columns only a few queries
-        # read, which stay in the stored accounts.
-        cached = acc.drop(*STORED_ONLY_ACCOUNT_COLUMNS)
-        ctx = DetectionContext(cached, ev, bad, stored_accounts=acc)
-    else:
-        ctx = DetectionContext(acc, ev, bad)
-    ops = ["op1", "op2"]
-    members = ibis.memtable(
-        pa.table({"account_id": ops, "operation_id": ["op-0001"] * 2, "firm": ["x"] * 2})
+    return listed_ids(
+        _platform(), ("op1", "op2"), policy, bad_domains=(BAD,), stored_only=stored_only
     )
-    operators = ibis.memtable(pa.table({"account_id": ops}))
-    out = connect("duckdb").to_pyarrow(operation_targets(ctx, members, operators, policy))
-    return set(out.column("target_id").to_pylist())
 
 
 @pytest.fixture(scope="module")

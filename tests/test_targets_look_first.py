@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import ibis
-import pyarrow as pa
 import pytest
 
-from counterspy.analytics import connect
-from counterspy.detect.base import DetectionContext
-from counterspy.detect.targets import TargetPolicy, operation_targets
-from counterspy.ingest.schema import ACCOUNTS, EVENTS
-from tests.detect_fixtures import T0, Platform
+from counterspy.detect.targets import TargetPolicy
+from tests.detect_fixtures import T0, Platform, listed_ids
 
 
 def _targets(policy: TargetPolicy) -> set[str]:
@@ -31,15 +26,7 @@ def _targets(policy: TargetPolicy) -> set[str]:
     p.event(ts, "op1", "friend_request", "o_requested")
     p.event(ts + timedelta(hours=1), "op1", "message", "o_requested")
     p.event(ts + timedelta(days=3), "op1", "friend_list_view", "o_requested")
-    acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
-    ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
-    ctx = DetectionContext(acc, ev, ibis.memtable(pa.table({"domain": pa.array([], pa.string())})))
-    members = ibis.memtable(
-        pa.table({"account_id": ["op1"], "operation_id": ["op-1"], "firm": ["x"]})
-    )
-    operators = ibis.memtable(pa.table({"account_id": ["op1"]}))
-    out = connect("duckdb").to_pyarrow(operation_targets(ctx, members, operators, policy))
-    return set(out.column("target_id").to_pylist())
+    return listed_ids(p, ("op1",), policy)
 
 
 @pytest.fixture(scope="module")
