@@ -57,7 +57,9 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
     _court(p, persona, "r031", day=24, messages=6)
     p.event(T0 + timedelta(days=26), persona, "message", "b0400")
     recruiter = p.account("recruiter", age_days=300)
-    _court(p, recruiter, "r032", day=20, messages=6)
+    # r025 is no ring's target: courting an operation's target as a stranger is operation
+    # evidence of its own (operation_courting, tests/test_detect_opcourting.py).
+    _court(p, recruiter, "r025", day=20, messages=6)
     for i in range(12):
         p.event(T0 + timedelta(days=10 + i), recruiter, "message", f"b{410 + i:04d}")
     tmp = tmp_path_factory.mktemp("courting")

@@ -7,17 +7,26 @@ accounts do not do is spend most of their contacts on such conversations: a pers
 a handful of people and courts one or two at-risk strangers with many messages; a recruiter,
 researcher or NGO worker writing to at-risk people contacts many others as well, and a friend
 who chats at length with an activist was not a stranger to them.
+
+Most Black Cube personas court a single person, which the share above cannot tell from an
+ordinary chat; :func:`courting_targets` is the operation-evidence rule for them: courting (a
+friend request and several messages, as a stranger) a target of an operation already found.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 
 from counterspy.detect.base import CONTACT_TYPES, DetectionContext, Detector, fmt, register
+from counterspy.detect.narrow import named, touching
 from counterspy.model import EventType, Phase
+
+if TYPE_CHECKING:
+    from counterspy.detect.opevidence import OperationEvidence, _Anchors
 
 
 @register
@@ -80,3 +89,57 @@ class CourtedStrangers(Detector):
             window_end=hit.last,
             evidence=ev,
         )
+
+
+def courting_targets(policy: OperationEvidence, ctx: DetectionContext, a: _Anchors) -> ir.Table:
+    """Operation evidence ``operation_courting``: an outsider that sent one of a detected
+    operation's targets a friend request *and* at least ``min_courting_messages`` messages,
+    as a stranger (the target had not acted on it before its first contact).
+
+    A Black Cube-style persona courts one or two people, so none of the per-account signals
+    (which count many strangers) reaches it; that the person it courts is a target of an
+    operation already found is what gives it away. (account, operation) rows for
+    :meth:`_Anchors.finish`: ``value`` the most messages to one courted target, ``n`` the
+    courted targets, ``extra`` the accounts it contacted in all.
+    """
+    mt = a.member_targets()
+    ids = mt.select(c_t=mt.t_id).distinct()
+    e = named(ctx.events)
+    e = e.filter(e.event_type.isin(CONTACT_TYPES))
+    on = a.outsiders(e.inner_join(ids, e.target_id == ids.c_t), "actor_id")
+    is_msg = (on.event_type == EventType.MESSAGE.value).cast("int64")
+    pairs = on.group_by(x=on.actor_id, t=on.target_id).aggregate(
+        n_msg=is_msg.sum(),
+        n_req=(on.event_type == EventType.FRIEND_REQUEST.value).cast("int64").sum(),
+        first=on.ts.min(),
+        last=on.ts.max(),
+    )
+    pairs = a.keep(
+        pairs.filter(
+            (pairs.n_msg >= policy.min_courting_messages)
+            & (pairs.n_req >= policy.min_courting_requests)
+        )
+    )
+    # One scan for the (few) courting accounts: what they did and what was done to them.
+    xs = pairs.select(v_x=pairs.x).distinct()
+    ex = a.keep(touching(named(ctx.events), xs.v_x))
+    sent = ex.filter(ex.event_type.isin(CONTACT_TYPES)).semi_join(xs, ex.actor_id == xs.v_x)
+    tot = sent.group_by(s_x=sent.actor_id).aggregate(n_contacted=sent.target_id.nunique())
+    # Stranger: the target had not acted on the account before its first contact.
+    back = ex.semi_join(xs, ex.target_id == xs.v_x)
+    back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
+    pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))
+    pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
+    j = pairs.inner_join(mt, pairs.t == mt.t_id)
+    g = j.group_by(account_id=j.x, operation_id=j.o_id).aggregate(
+        value=j.n_msg.max(),
+        n=j.t.nunique(),
+        example=j.t.min(),
+        window_start=j.first.min(),
+        window_end=j.last.max(),
+    )
+    g = g.inner_join(tot, g.account_id == tot.s_x)
+    g = g.mutate(extra=g.n_contacted.cast("float64"))
+    if policy.min_courting_messages <= 0:
+        g = g.filter(ibis.literal(False))
+    return a.finish(g, "operation_courting", "value")

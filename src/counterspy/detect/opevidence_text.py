@@ -22,6 +22,7 @@ THRESHOLDS: Mapping[str, Callable[[OperationEvidence], float]] = {
     "operation_weak_on_targets": lambda p: p.min_target_evidence,
     "operation_own_domain": lambda p: 1.0,
     "operation_bad_domain": lambda p: 1.0,
+    "operation_courting": lambda p: p.min_courting_messages,
 }
 
 TEMPLATES: Mapping[str, str] = {
@@ -50,6 +51,11 @@ TEMPLATES: Mapping[str, str] = {
         "joined {op}: sent links on {n} domain(s) judged bad that its members also send, e.g. "
         "{ex}, which {x:.0f} accounts send in all (max {p.max_bad_domain_senders}); account "
         "{age} days old (max {p.max_account_age_days})"
+    ),
+    "operation_courting": (
+        "joined {op}: courted {n} of its targets as a stranger (e.g. {ex}) with a friend "
+        "request and up to {v:.0f} messages (min {p.min_courting_messages}); contacted "
+        "{x:.0f} accounts in all; account {age} days old (max {p.max_account_age_days})"
     ),
 }
 
