@@ -1,6 +1,7 @@
 """Operation evidence ``operation_courting``: a stranger courting one of an operation's targets
-(a friend request and several messages) joins it; friends, short chats, messages without a
-request, old accounts, people we protect and courting outside the operation do not."""
+(a friend request and several messages, or a profile view, a request and two messages) joins
+it; friends, short chats, messages without a request, old or busy accounts, people we protect
+and courting outside the operation do not."""
 
 from __future__ import annotations
 
@@ -26,7 +27,11 @@ def _day(d: float) -> datetime:
     return T0 + timedelta(days=d)
 
 
-def _court(p: Platform, who: str, target: str, *, messages: int, request: bool = True) -> None:
+def _court(
+    p: Platform, who: str, target: str, *, messages: int, request: bool = True, look: bool = False
+) -> None:
+    if look:
+        p.event(_day(4.9), who, "profile_view", target)
     if request:
         p.event(_day(5), who, "friend_request", target)
     for k in range(messages):
@@ -48,6 +53,14 @@ def _platform() -> Platform:
     p.account("suitor", age_days=200)
     _court(p, "suitor", "r2", messages=5)
     p.event(_day(7), "suitor", "reaction", "someone")
+    # Operator: looks at a target's profile, sends a request and two messages.
+    p.account("looker", age_days=200)
+    _court(p, "looker", "r3", messages=2, look=True)
+    # Look-alike: the same sequence by an account acting on 31 accounts in all.
+    p.account("busy", age_days=200)
+    _court(p, "busy", "r4", messages=2, look=True)
+    for i in range(30):
+        p.event(_day(8), "busy", "profile_view", p.account(f"n{i:02d}"))
     # Look-alike: the target wrote first (a friend, not a stranger).
     p.account("pal", age_days=200)
     p.event(_day(0.5), "r3", "message", "pal")
@@ -92,19 +105,27 @@ def _by(rows: pd.DataFrame) -> set[str]:
 
 
 def test_the_courting_stranger_joins_and_no_look_alike_does(rows: pd.DataFrame) -> None:
-    assert _by(rows) == {"suitor"}
-    assert set(rows["account_id"]) == {"suitor"}
+    assert _by(rows) == {"suitor", "looker"}
+    assert set(rows["account_id"]) == {"suitor", "looker"}
 
 
 def test_each_limit_keeps_its_look_alike_out() -> None:
     """Loosened limits admit exactly the look-alike each one refused: the short chat (it sent
     a friend request, so only the message count kept it out), the writer without a request
-    (8 messages), the old account; never the friend, the protected colleague or courting
-    outside the operation."""
+    (8 messages), the old account, the account acting on 31 people; never the friend, the
+    protected colleague or courting outside the operation."""
     loose = OperationEvidence(
-        min_courting_messages=1, min_courting_requests=0, max_account_age_days=5000
+        min_courting_messages=1,
+        min_courting_requests=0,
+        max_account_age_days=5000,
+        max_courting_targets=40,
     )
-    assert _by(_admitted(loose)) == {"suitor", "chatty", "writer", "elder"}
+    admitted = {"suitor", "looker", "chatty", "writer", "elder", "busy"}
+    assert _by(_admitted(loose)) == admitted
+
+
+def test_without_the_profile_view_path_two_messages_are_not_courting() -> None:
+    assert _by(_admitted(OperationEvidence(min_looked_messages=0))) == {"suitor"}
 
 
 def test_off_admits_nobody() -> None:
@@ -115,9 +136,9 @@ def test_signal_row_explains_the_courting(rows: pd.DataFrame) -> None:
     r = rows[rows["account_id"] == "suitor"].iloc[0]
     assert r["detector"] == "operation.evidence"
     assert r["value"] == 5.0
-    assert r["threshold"] == OperationEvidence().min_courting_messages
+    assert r["threshold"] == OperationEvidence().min_looked_messages
     assert "courted 1 of its targets as a stranger (e.g. r2)" in r["evidence"]
     assert "op-0001" in r["evidence"]
-    assert "contacted 1 accounts in all" in r["evidence"]
+    assert "acted on 2 accounts in all (max 30)" in r["evidence"]
     assert r["window_start"] == _day(5)
     assert r["window_start"] < r["window_end"]

@@ -92,40 +92,42 @@ class CourtedStrangers(Detector):
 
 
 def courting_targets(policy: OperationEvidence, ctx: DetectionContext, a: _Anchors) -> ir.Table:
-    """Operation evidence ``operation_courting``: an outsider that sent one of a detected
-    operation's targets a friend request *and* at least ``min_courting_messages`` messages,
-    as a stranger (the target had not acted on it before its first contact).
+    """Operation evidence ``operation_courting``: an outsider that courted one of a detected
+    operation's targets as a stranger (the target had not acted on it before its first
+    action on them), and that acted on at most ``max_courting_targets`` accounts in all.
+    Courting is a friend request (≥ ``min_courting_requests``) and either ≥
+    ``min_courting_messages`` messages, or a look at the profile and ≥
+    ``min_looked_messages`` messages (the persona's full sequence: look, befriend, write).
 
     A Black Cube-style persona courts one or two people, so none of the per-account signals
     (which count many strangers) reaches it; that the person it courts is a target of an
     operation already found is what gives it away. (account, operation) rows for
     :meth:`_Anchors.finish`: ``value`` the most messages to one courted target, ``n`` the
-    courted targets, ``extra`` the accounts it contacted in all.
+    courted targets, ``extra`` the accounts it acted on in all.
     """
     mt = a.member_targets()
     ids = mt.select(c_t=mt.t_id).distinct()
     e = named(ctx.events)
-    e = e.filter(e.event_type.isin(CONTACT_TYPES))
+    e = e.filter(e.event_type.isin(COURTING_TYPES))
     on = a.outsiders(e.inner_join(ids, e.target_id == ids.c_t), "actor_id")
-    is_msg = (on.event_type == EventType.MESSAGE.value).cast("int64")
     pairs = on.group_by(x=on.actor_id, t=on.target_id).aggregate(
-        n_msg=is_msg.sum(),
-        n_req=(on.event_type == EventType.FRIEND_REQUEST.value).cast("int64").sum(),
+        n_msg=_count(on, EventType.MESSAGE),
+        n_req=_count(on, EventType.FRIEND_REQUEST),
+        n_view=_count(on, EventType.PROFILE_VIEW),
         first=on.ts.min(),
         last=on.ts.max(),
     )
-    pairs = a.keep(
-        pairs.filter(
-            (pairs.n_msg >= policy.min_courting_messages)
-            & (pairs.n_req >= policy.min_courting_requests)
-        )
-    )
+    looked = (pairs.n_view > 0) & (pairs.n_msg >= max(policy.min_looked_messages, 1))
+    if policy.min_looked_messages <= 0:
+        looked = ibis.literal(False)
+    courted = (pairs.n_msg >= policy.min_courting_messages) | looked
+    pairs = a.keep(pairs.filter(courted & (pairs.n_req >= policy.min_courting_requests)))
     # One scan for the (few) courting accounts: what they did and what was done to them.
     xs = pairs.select(v_x=pairs.x).distinct()
     ex = a.keep(touching(named(ctx.events), xs.v_x))
-    sent = ex.filter(ex.event_type.isin(CONTACT_TYPES)).semi_join(xs, ex.actor_id == xs.v_x)
-    tot = sent.group_by(s_x=sent.actor_id).aggregate(n_contacted=sent.target_id.nunique())
-    # Stranger: the target had not acted on the account before its first contact.
+    did = ex.semi_join(xs, ex.actor_id == xs.v_x)
+    tot = did.group_by(s_x=did.actor_id).aggregate(n_acted=did.target_id.nunique())
+    # Stranger: the target had not acted on the account before its first action on them.
     back = ex.semi_join(xs, ex.target_id == xs.v_x)
     back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
     pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))
@@ -139,7 +141,19 @@ def courting_targets(policy: OperationEvidence, ctx: DetectionContext, a: _Ancho
         window_end=j.last.max(),
     )
     g = g.inner_join(tot, g.account_id == tot.s_x)
-    g = g.mutate(extra=g.n_contacted.cast("float64"))
+    g = g.filter(g.n_acted <= policy.max_courting_targets)
+    g = g.mutate(extra=g.n_acted.cast("float64"))
     if policy.min_courting_messages <= 0:
         g = g.filter(ibis.literal(False))
     return a.finish(g, "operation_courting", "value")
+
+
+COURTING_TYPES = (
+    EventType.FRIEND_REQUEST.value,
+    EventType.MESSAGE.value,
+    EventType.PROFILE_VIEW.value,
+)
+
+
+def _count(t: ir.Table, kind: EventType) -> ir.IntegerScalar:
+    return (t.event_type == kind.value).cast("int64").sum()

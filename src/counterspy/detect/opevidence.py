@@ -31,9 +31,11 @@ been detected (rules measured on the tuning seeds, see docs/detection.md):
     is nobody's infrastructure). Exploitation personas of one operation share their own
     throw-away domains, which the link heuristic often leaves unjudged.
 ``operation_courting``
-    it sent one of the operation's targets a friend request and ≥ ``min_courting_messages``
-    messages, as a stranger (``detect/courting.py``): a persona courting the person the
-    operation is after.
+    it courted one of the operation's targets as a stranger: a friend request and ≥
+    ``min_courting_messages`` messages, or a look at the profile, a friend request and ≥
+    ``min_looked_messages`` messages; and it acted on at most ``max_courting_targets``
+    accounts in all (``detect/courting.py``): a persona courting the person the operation is
+    after.
 ``operation_bad_domain``
     it sent a link, to anyone, on a domain the link step judged bad (malicious or suspicious)
     that a member of the operation also sent, and that at most ``max_bad_domain_senders``
@@ -124,13 +126,15 @@ class OperationEvidence:
     # ``max_bad_domain_senders`` accounts send: the operation's exploitation infrastructure.
     # Off: 0. See docs/detection.md, "Exploitation spread".
     max_bad_domain_senders: int = 10
-    # Courting one of the operation's targets: a friend request (>= ``min_courting_requests``)
-    # and >= ``min_courting_messages`` messages to one target, as a stranger
-    # (detect/courting.py). Measured on seeds 1-40 at stealth 2 (docs/detection.md, "Courting
-    # an operation's target"): 2 messages admitted ordinary accounts on the tuning seeds, 3
-    # none there (one on validation), 4 none on either. Off: 0.
+    # Courting one of the operation's targets as a stranger (detect/courting.py): a friend
+    # request (>= ``min_courting_requests``) and >= ``min_courting_messages`` messages, or a
+    # profile view and >= ``min_looked_messages`` messages; by an account that acted on at
+    # most ``max_courting_targets`` accounts. Measured on seeds 1-40 at stealth 2
+    # (docs/detection.md, "Courting an operation's target"). Off: min_courting_messages 0.
     min_courting_messages: int = 4
     min_courting_requests: int = 1
+    min_looked_messages: int = 2
+    max_courting_targets: int = 30
     # Rounds of admission, each anchored on the operations the previous one grew.
     rounds: int = 2
 

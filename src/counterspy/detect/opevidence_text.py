@@ -22,7 +22,10 @@ THRESHOLDS: Mapping[str, Callable[[OperationEvidence], float]] = {
     "operation_weak_on_targets": lambda p: p.min_target_evidence,
     "operation_own_domain": lambda p: 1.0,
     "operation_bad_domain": lambda p: 1.0,
-    "operation_courting": lambda p: p.min_courting_messages,
+    # The fewest messages that can admit (after a profile view, when that path is on).
+    "operation_courting": lambda p: min(
+        p.min_courting_messages, p.min_looked_messages or p.min_courting_messages
+    ),
 }
 
 TEMPLATES: Mapping[str, str] = {
@@ -54,8 +57,10 @@ TEMPLATES: Mapping[str, str] = {
     ),
     "operation_courting": (
         "joined {op}: courted {n} of its targets as a stranger (e.g. {ex}) with a friend "
-        "request and up to {v:.0f} messages (min {p.min_courting_messages}); contacted "
-        "{x:.0f} accounts in all; account {age} days old (max {p.max_account_age_days})"
+        "request and up to {v:.0f} messages (min {p.min_courting_messages}, or "
+        "{p.min_looked_messages} after viewing the profile); acted on {x:.0f} accounts in all "
+        "(max {p.max_courting_targets}); account {age} days old "
+        "(max {p.max_account_age_days})"
     ),
 }
 
