@@ -2,7 +2,9 @@
 
 One platform: a planted persona contacts 3 accounts and courts two at-risk strangers with 6
 messages each (both answer); a look-alike (a busy recruiter) courts one at-risk stranger the
-same way but contacts 12 ordinary people as well. Loosening the share limit admits it.
+same way but contacts 12 ordinary people as well. Loosening the share limit admits it. A
+second persona courts one at-risk stranger and has no other evidence: the signal flags it
+alone (``ScoringPolicy.uncapped_signals``); with the engagement cap it is not flagged.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from tests.detect_fixtures import T0, Platform, build_platform
 class Planted:
     persona: str
     recruiter: str
+    suitor: str
     on: DetectionResult
     loose: DetectionResult
+    capped: DetectionResult
 
 
 def _court(p: Platform, actor: str, target: str, day: int, messages: int) -> None:
@@ -57,13 +61,28 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
     _court(p, persona, "r031", day=24, messages=6)
     p.event(T0 + timedelta(days=26), persona, "message", "b0400")
     recruiter = p.account("recruiter", age_days=300)
-    _court(p, recruiter, "r032", day=20, messages=6)
+    # r025 is no ring's target: courting an operation's target as a stranger is operation
+    # evidence of its own (operation_courting, tests/test_detect_opcourting.py).
+    _court(p, recruiter, "r025", day=20, messages=6)
     for i in range(12):
         p.event(T0 + timedelta(days=10 + i), recruiter, "message", f"b{410 + i:04d}")
+    # A persona with no other evidence at all: it courts one at-risk stranger nobody else
+    # targets (r026) and writes to one ordinary account.
+    suitor = p.account("suitor", age_days=300)
+    _court(p, suitor, "r026", day=12, messages=7)
+    p.event(T0 + timedelta(days=14), suitor, "message", "b0401")
     tmp = tmp_path_factory.mktemp("courting")
     base = DetectionConfig()
     loose = _loosened(base, min_share=0.05)
-    return Planted(persona, recruiter, _run(tmp / "on", p, base), _run(tmp / "loose", p, loose))
+    capped = replace(base, scoring=replace(base.scoring, uncapped_signals=()))
+    return Planted(
+        persona,
+        recruiter,
+        suitor,
+        _run(tmp / "on", p, base),
+        _run(tmp / "loose", p, loose),
+        _run(tmp / "capped", p, capped),
+    )
 
 
 def _courted(r: DetectionResult) -> set[str]:
@@ -92,3 +111,18 @@ def test_busy_recruiter_is_refused(planted: Planted) -> None:
 
 def test_loosening_the_share_admits_the_recruiter(planted: Planted) -> None:
     assert planted.recruiter in _courted(planted.loose)
+
+
+def test_courting_alone_flags_the_suitor(planted: Planted) -> None:
+    """courted_strangers is held to no phase cap (ScoringPolicy.uncapped_signals) and exempt
+    from the lone-account counter-evidence: it flags an account with no other evidence."""
+    assert planted.suitor in _flagged(planted.on)
+    sig = planted.on.signals
+    assert set(sig.signal[sig.account_id == planted.suitor]) == {"courted_strangers"}
+
+
+def test_capped_courting_does_not_flag_alone(planted: Planted) -> None:
+    assert planted.suitor in _courted(planted.capped)
+    assert planted.suitor not in _flagged(planted.capped)
+    # The recruiter stays out either way: the share limit, not the cap, refuses it.
+    assert planted.recruiter not in _flagged(planted.on)

@@ -7,17 +7,26 @@ accounts do not do is spend most of their contacts on such conversations: a pers
 a handful of people and courts one or two at-risk strangers with many messages; a recruiter,
 researcher or NGO worker writing to at-risk people contacts many others as well, and a friend
 who chats at length with an activist was not a stranger to them.
+
+Most Black Cube personas court a single person, which the share above cannot tell from an
+ordinary chat; :func:`courting_targets` is the operation-evidence rule for them: courting (a
+friend request and several messages, as a stranger) a target of an operation already found.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 
 from counterspy.detect.base import CONTACT_TYPES, DetectionContext, Detector, fmt, register
+from counterspy.detect.narrow import named, touching
 from counterspy.model import EventType, Phase
+
+if TYPE_CHECKING:
+    from counterspy.detect.opevidence import OperationEvidence, _Anchors
 
 
 @register
@@ -80,3 +89,71 @@ class CourtedStrangers(Detector):
             window_end=hit.last,
             evidence=ev,
         )
+
+
+def courting_targets(policy: OperationEvidence, ctx: DetectionContext, a: _Anchors) -> ir.Table:
+    """Operation evidence ``operation_courting``: an outsider that courted one of a detected
+    operation's targets as a stranger (the target had not acted on it before its first
+    action on them), and that acted on at most ``max_courting_targets`` accounts in all.
+    Courting is a friend request (≥ ``min_courting_requests``) and either ≥
+    ``min_courting_messages`` messages, or a look at the profile and ≥
+    ``min_looked_messages`` messages (the persona's full sequence: look, befriend, write).
+
+    A Black Cube-style persona courts one or two people, so none of the per-account signals
+    (which count many strangers) reaches it; that the person it courts is a target of an
+    operation already found is what gives it away. (account, operation) rows for
+    :meth:`_Anchors.finish`: ``value`` the most messages to one courted target, ``n`` the
+    courted targets, ``extra`` the accounts it acted on in all.
+    """
+    mt = a.member_targets()
+    ids = mt.select(c_t=mt.t_id).distinct()
+    e = named(ctx.events)
+    e = e.filter(e.event_type.isin(COURTING_TYPES))
+    on = a.outsiders(e.inner_join(ids, e.target_id == ids.c_t), "actor_id")
+    pairs = on.group_by(x=on.actor_id, t=on.target_id).aggregate(
+        n_msg=_count(on, EventType.MESSAGE),
+        n_req=_count(on, EventType.FRIEND_REQUEST),
+        n_view=_count(on, EventType.PROFILE_VIEW),
+        first=on.ts.min(),
+        last=on.ts.max(),
+    )
+    looked = (pairs.n_view > 0) & (pairs.n_msg >= max(policy.min_looked_messages, 1))
+    if policy.min_looked_messages <= 0:
+        looked = ibis.literal(False)
+    courted = (pairs.n_msg >= policy.min_courting_messages) | looked
+    pairs = a.keep(pairs.filter(courted & (pairs.n_req >= policy.min_courting_requests)))
+    # One scan for the (few) courting accounts: what they did and what was done to them.
+    xs = pairs.select(v_x=pairs.x).distinct()
+    ex = a.keep(touching(named(ctx.events), xs.v_x))
+    did = ex.semi_join(xs, ex.actor_id == xs.v_x)
+    tot = did.group_by(s_x=did.actor_id).aggregate(n_acted=did.target_id.nunique())
+    # Stranger: the target had not acted on the account before its first action on them.
+    back = ex.semi_join(xs, ex.target_id == xs.v_x)
+    back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
+    pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))
+    pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
+    j = pairs.inner_join(mt, pairs.t == mt.t_id)
+    g = j.group_by(account_id=j.x, operation_id=j.o_id).aggregate(
+        value=j.n_msg.max(),
+        n=j.t.nunique(),
+        example=j.t.min(),
+        window_start=j.first.min(),
+        window_end=j.last.max(),
+    )
+    g = g.inner_join(tot, g.account_id == tot.s_x)
+    g = g.filter(g.n_acted <= policy.max_courting_targets)
+    g = g.mutate(extra=g.n_acted.cast("float64"))
+    if policy.min_courting_messages <= 0:
+        g = g.filter(ibis.literal(False))
+    return a.finish(g, "operation_courting", "value")
+
+
+COURTING_TYPES = (
+    EventType.FRIEND_REQUEST.value,
+    EventType.MESSAGE.value,
+    EventType.PROFILE_VIEW.value,
+)
+
+
+def _count(t: ir.Table, kind: EventType) -> ir.IntegerScalar:
+    return (t.event_type == kind.value).cast("int64").sum()

@@ -46,8 +46,9 @@ class LoneAccounts:
     # How much more evidence a lone, unconfirmed account needs (the established-account
     # rule's 0.4: the lone benign accounts on seeds 1-40 scored 1.00-1.00).
     extra_evidence: float = 0.4
-    # Accounts with one of these signals are exempt (a bad link is enough alone).
-    exempt_signals: tuple[str, ...] = ("malicious_links",)
+    # Accounts with one of these signals are exempt (a bad link is enough alone, and so is
+    # courting at-risk strangers: ScoringPolicy.uncapped_signals).
+    exempt_signals: tuple[str, ...] = ("malicious_links", "courted_strangers")
 
     def params_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -30,6 +30,12 @@ been detected (rules measured on the tuning seeds, see docs/detection.md):
     official site of a bundled protected brand (a real newspaper an operator shares as cover
     is nobody's infrastructure). Exploitation personas of one operation share their own
     throw-away domains, which the link heuristic often leaves unjudged.
+``operation_courting``
+    it courted one of the operation's targets as a stranger: a friend request and ≥
+    ``min_courting_messages`` messages, or a look at the profile, a friend request and ≥
+    ``min_looked_messages`` messages; and it acted on at most ``max_courting_targets``
+    accounts in all (``detect/courting.py``): a persona courting the person the operation is
+    after.
 ``operation_bad_domain``
     it sent a link, to anyone, on a domain the link step judged bad (malicious or suspicious)
     that a member of the operation also sent, and that at most ``max_bad_domain_senders``
@@ -59,6 +65,7 @@ import pandas as pd
 
 from counterspy.analytics.engine import fetch
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
+from counterspy.detect.courting import courting_targets
 from counterspy.detect.expand import TARGETING_TYPES
 from counterspy.detect.narrow import among, anchor_tables, named, same
 from counterspy.detect.opevidence_text import signal_rows
@@ -119,6 +126,15 @@ class OperationEvidence:
     # ``max_bad_domain_senders`` accounts send: the operation's exploitation infrastructure.
     # Off: 0. See docs/detection.md, "Exploitation spread".
     max_bad_domain_senders: int = 10
+    # Courting one of the operation's targets as a stranger (detect/courting.py): a friend
+    # request (>= ``min_courting_requests``) and >= ``min_courting_messages`` messages, or a
+    # profile view and >= ``min_looked_messages`` messages; by an account that acted on at
+    # most ``max_courting_targets`` accounts. Measured on seeds 1-40 at stealth 2
+    # (docs/detection.md, "Courting an operation's target"). Off: min_courting_messages 0.
+    min_courting_messages: int = 4
+    min_courting_requests: int = 1
+    min_looked_messages: int = 2
+    max_courting_targets: int = 30
     # Rounds of admission, each anchored on the operations the previous one grew.
     rounds: int = 2
 
@@ -399,6 +415,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("operation_weak_on_targets", OperationEvidence.weak_on_targets),
     ("operation_own_domain", OperationEvidence.own_link_domain),
     ("operation_bad_domain", OperationEvidence.bad_link_domain),
+    ("operation_courting", courting_targets),
 )
 """Signal name → rule, strongest first (an account matching several operations joins the one
 its strongest rule names)."""

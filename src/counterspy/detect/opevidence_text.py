@@ -22,6 +22,10 @@ THRESHOLDS: Mapping[str, Callable[[OperationEvidence], float]] = {
     "operation_weak_on_targets": lambda p: p.min_target_evidence,
     "operation_own_domain": lambda p: 1.0,
     "operation_bad_domain": lambda p: 1.0,
+    # The fewest messages that can admit (after a profile view, when that path is on).
+    "operation_courting": lambda p: min(
+        p.min_courting_messages, p.min_looked_messages or p.min_courting_messages
+    ),
 }
 
 TEMPLATES: Mapping[str, str] = {
@@ -50,6 +54,13 @@ TEMPLATES: Mapping[str, str] = {
         "joined {op}: sent links on {n} domain(s) judged bad that its members also send, e.g. "
         "{ex}, which {x:.0f} accounts send in all (max {p.max_bad_domain_senders}); account "
         "{age} days old (max {p.max_account_age_days})"
+    ),
+    "operation_courting": (
+        "joined {op}: courted {n} of its targets as a stranger (e.g. {ex}) with a friend "
+        "request and up to {v:.0f} messages (min {p.min_courting_messages}, or "
+        "{p.min_looked_messages} after viewing the profile); acted on {x:.0f} accounts in all "
+        "(max {p.max_courting_targets}); account {age} days old "
+        "(max {p.max_account_age_days})"
     ),
 }
 

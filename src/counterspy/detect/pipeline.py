@@ -228,7 +228,7 @@ def _run(
     progress.advance(len(config.detectors))
 
     progress.begin("coordination", total=None)
-    scores = account_scores(signals)
+    scores = account_scores(signals, config.scoring.uncapped_signals)
     protected = set(fetch(ctx.at_risk_accounts.select("r_id"))["r_id"])
     candidates = sorted(set(scores[scores >= config.scoring.candidate_threshold].index) - protected)
     peers = set(scores[scores >= config.scoring.peer_threshold].index) - protected
@@ -249,7 +249,7 @@ def _run(
     coord = coordination_signals(edges, peers, config.scoring, window)
     if len(coord):
         signals = pd.concat([signals, coord], ignore_index=True)
-    scores = account_scores(signals)
+    scores = account_scores(signals, config.scoring.uncapped_signals)
     # Counter-evidence for established accounts that would be flagged (one small query).
     older = config.established.rows(
         ctx,
@@ -260,12 +260,12 @@ def _run(
     )
     if len(older):
         signals = pd.concat([signals, older], ignore_index=True)
-        scores = account_scores(signals)
+        scores = account_scores(signals, config.scoring.uncapped_signals)
     # Counter-evidence for newcomers befriending people at large (candidates' events only).
     newcomers = config.newcomers.rows(cand, signals, candidates)
     if len(newcomers):
         signals = pd.concat([signals, newcomers], ignore_index=True)
-        scores = account_scores(signals)
+        scores = account_scores(signals, config.scoring.uncapped_signals)
     # Accounts in the protection programme are the people we protect: never auto-flagged.
     scores = scores[~among(scores.index, protected)]
     flagged = sorted(scores[scores >= config.scoring.flag_threshold].index)
@@ -287,7 +287,7 @@ def _run(
         membership, expansion = _expand(within, membership, protected, config.expansion)
         if len(expansion):
             signals = pd.concat([signals, expansion], ignore_index=True)
-            scores = account_scores(signals)
+            scores = account_scores(signals, config.scoring.uncapped_signals)
             scores = scores[~among(scores.index, protected)]
             flagged = sorted(set(flagged) | set(expansion["account_id"]))
     expanded = membership
@@ -298,7 +298,7 @@ def _run(
         )
         if len(ringed):
             signals = pd.concat([signals, ringed], ignore_index=True)
-            scores = account_scores(signals)
+            scores = account_scores(signals, config.scoring.uncapped_signals)
             scores = scores[~among(scores.index, protected)]
             flagged = sorted(set(flagged) | set(ringed["account_id"]))
             # Ring members are detected on their own (pooled) evidence: they profile their
@@ -312,7 +312,7 @@ def _run(
         )
         if len(ringed):
             signals = pd.concat([signals, ringed], ignore_index=True)
-            scores = account_scores(signals)
+            scores = account_scores(signals, config.scoring.uncapped_signals)
             scores = scores[~scores.index.isin(protected)]
             flagged = sorted(set(flagged) | set(ringed["account_id"]))
             core = {**core, **{a: membership[a] for a in ringed["account_id"]}}
@@ -327,7 +327,7 @@ def _run(
         )
         if len(admitted):
             signals = pd.concat([signals, admitted], ignore_index=True)
-            scores = account_scores(signals)
+            scores = account_scores(signals, config.scoring.uncapped_signals)
             scores = scores[~among(scores.index, protected)]
             flagged = sorted(set(flagged) | set(admitted["account_id"]))
     if config.expansion.enabled and config.expansion.late_round and membership != expanded:
@@ -343,7 +343,7 @@ def _run(
         membership, late = _expand(late_ctx, membership, protected, config.expansion)
         if len(late):
             signals = pd.concat([signals, late], ignore_index=True)
-            scores = account_scores(signals)
+            scores = account_scores(signals, config.scoring.uncapped_signals)
             scores = scores[~scores.index.isin(protected)]
             flagged = sorted(set(flagged) | set(late["account_id"]))
     # Alone in its operation, on coordination with suspects none of whom was flagged: nobody
@@ -356,7 +356,7 @@ def _run(
     if len(lone) or len(alone):
         extra = [t for t in (lone, alone) if len(t)]
         signals = pd.concat([signals, *extra], ignore_index=True)
-        scores = account_scores(signals)
+        scores = account_scores(signals, config.scoring.uncapped_signals)
         scores = scores[~among(scores.index, protected)]
         low = set(scores[scores < config.scoring.flag_threshold].index)
         dropped = set(lone["account_id"]) | (set(alone["account_id"]) & low)

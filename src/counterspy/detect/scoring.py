@@ -45,6 +45,11 @@ class ScoringPolicy:
     co_action_weight: float = 1.0
     infrastructure_weight: float = 0.4  # per suspicious peer sharing device / IP / photo
     min_coordinated_peers: int = 1
+    # Signals whose weight is not held to their phase's cap (``PHASE_CAPS``): one of them can
+    # flag an account alone. courted_strangers (detect/courting.py): on seeds 1-40 and 601-603
+    # at stealth 2 it fired on 101 accounts, every one a persona (docs/detection.md, "Session
+    # 7: courting an operation's target"). Empty: every signal is capped.
+    uncapped_signals: tuple[str, ...] = ("courted_strangers",)
 
 
 SUBSUMED_BY: dict[str, tuple[str, ...]] = {
@@ -68,11 +73,12 @@ on at-risk people, in however many forms, needs corroboration (coordination, sha
 infrastructure, persona traits, automation or a bad link)."""
 
 
-def account_scores(signals: pd.DataFrame) -> pd.Series:
+def account_scores(signals: pd.DataFrame, uncapped: tuple[str, ...] = ()) -> pd.Series:
     """Per account: per phase the sum of its signals' weights (capped), summed over phases.
 
     A signal whose evidence another fired signal already counts (``SUBSUMED_BY``) is dropped,
     and a family of signals measuring one behaviour adds at most its ``FAMILY_CAPS`` value.
+    Signals in ``uncapped`` (``ScoringPolicy.uncapped_signals``) are held to no phase cap.
     """
     if signals.empty:
         return pd.Series(dtype="float64")
@@ -83,6 +89,10 @@ def account_scores(signals: pd.DataFrame) -> pd.Series:
     ]
     signals = signals[keep]
     best = signals.groupby(["account_id", "phase", "signal"])["weight"].max().reset_index()
+    if uncapped:
+        # Scored as a phase of their own, which no cap (PHASE_CAPS) names.
+        own = best["signal"].isin(uncapped)
+        best.loc[own, "phase"] = "uncapped:" + best.loc[own, "signal"].astype(str)
     total = _capped_sum(best)
     for family, cap in FAMILY_CAPS.items():
         # The family's own capped contribution beyond its cap is taken off the total.
