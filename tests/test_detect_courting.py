@@ -2,7 +2,9 @@
 
 One platform: a planted persona contacts 3 accounts and courts two at-risk strangers with 6
 messages each (both answer); a look-alike (a busy recruiter) courts one at-risk stranger the
-same way but contacts 12 ordinary people as well. Loosening the share limit admits it.
+same way but contacts 12 ordinary people as well. Loosening the share limit admits it. A
+second look-alike, a friend, comments on an at-risk person's posts and then chats with them at
+length: an acquaintance, not a stranger courted (session 7); ``skip_acquainted=False`` admits it.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from tests.detect_fixtures import T0, Platform, build_platform
 class Planted:
     persona: str
     recruiter: str
+    friend: str
     on: DetectionResult
     loose: DetectionResult
+    unskipped: DetectionResult
 
 
 def _court(p: Platform, actor: str, target: str, day: int, messages: int) -> None:
@@ -60,10 +64,22 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
     _court(p, recruiter, "r032", day=20, messages=6)
     for i in range(12):
         p.event(T0 + timedelta(days=10 + i), recruiter, "message", f"b{410 + i:04d}")
+    friend = p.account("friend", age_days=300)
+    p.event(T0 + timedelta(days=5), friend, "comment", "r033")
+    p.event(T0 + timedelta(days=6), friend, "reaction", "r033")
+    _court(p, friend, "r033", day=20, messages=6)
     tmp = tmp_path_factory.mktemp("courting")
     base = DetectionConfig()
     loose = _loosened(base, min_share=0.05)
-    return Planted(persona, recruiter, _run(tmp / "on", p, base), _run(tmp / "loose", p, loose))
+    unskipped = _loosened(base, skip_acquainted=False)
+    return Planted(
+        persona,
+        recruiter,
+        friend,
+        _run(tmp / "on", p, base),
+        _run(tmp / "loose", p, loose),
+        _run(tmp / "unskipped", p, unskipped),
+    )
 
 
 def _courted(r: DetectionResult) -> set[str]:
@@ -92,3 +108,11 @@ def test_busy_recruiter_is_refused(planted: Planted) -> None:
 
 def test_loosening_the_share_admits_the_recruiter(planted: Planted) -> None:
     assert planted.recruiter in _courted(planted.loose)
+
+
+def test_a_friend_chatting_with_an_acquaintance_is_not_courting(planted: Planted) -> None:
+    assert planted.friend not in _courted(planted.on)
+    assert planted.friend not in _courted(planted.loose)
+    # Counting acquaintances, the same conversation reads as courting a stranger.
+    assert planted.friend in _courted(planted.unskipped)
+    assert planted.persona in _courted(planted.unskipped)

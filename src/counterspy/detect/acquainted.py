@@ -14,7 +14,9 @@ targets, neither losing the pair; 21 of 52 pairs of ordinary accounts did).
 
 So a person the account reacted to or commented on (:data:`ACQUAINTED_TYPES`, at any time in
 the data) is an *acquaintance* of that account: co-action (``CoAction.skip_acquainted``) and
-weak rings (``WeakRings.skip_acquainted``) do not count the account's looks at that person.
+weak rings (``WeakRings.skip_acquainted``) do not count the account's looks at that person,
+and a long conversation with that person is not courting a stranger
+(``CourtedStrangers.skip_acquainted``, detect/courting.py).
 """
 
 from __future__ import annotations
