@@ -8,9 +8,10 @@ reacting to the same three at-risk friends-of-friends within a week; co-action 0
 at-risk strangers 0.45 flagged both). What their looks have that an operation's do not is a
 social history with the person: they react to and comment on that person's posts. Operators
 work a target list; their cover activity (reactions, comments) goes to their own friends and
-to popular accounts, not to the people they profile (on seeds 1–40 and 601–603, stealth 2:
-2 of 1,016 co-action pairs within one operation had such a person among their shared
-targets, neither losing the pair; 21 of 52 pairs of ordinary accounts did).
+to popular accounts, not to the people they profile (46 platforms: seeds 1–40 and 601–603 at
+stealth 2, 601–603 at stealth 1: 2 of 1,016 co-action pairs within one operation had such a
+person among their shared targets, neither losing the pair; 21 of 52 pairs of ordinary
+accounts did).
 
 So a person the account reacted to or commented on (:data:`ACQUAINTED_TYPES`, at any time in
 the data) is an *acquaintance* of that account: co-action (``CoAction.skip_acquainted``) and
