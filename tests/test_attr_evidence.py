@@ -4,6 +4,7 @@ and the phase mix of small pieces."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -94,3 +95,30 @@ def test_small_link_piece_is_read_by_its_personas_more_than_its_mix() -> None:
     (b,) = attribute_operations([f], load_profiles(), AttributionPolicy(phase_full_accounts=0))
     # Counting the two accounts' exploitation-only mix in full, it no longer reads as BellTroX.
     assert b.firm != "belltrox"
+
+
+def test_uyghur_diaspora_link_senders_read_as_the_china_entity() -> None:
+    # Link senders claiming Turkey and the US, writing to people in Kazakhstan, Turkey, the US
+    # and Pakistan with fresh (unbranded) domains: the Uyghur diaspora Meta's March 2021 report
+    # names. The China profile's diaspora countries make it specific enough to name.
+    f = make_op(
+        n_accounts=3,
+        phase_counts={"reconnaissance": 1, "engagement": 0, "exploitation": 23},
+        claimed_countries=Counter({"TR": 2, "US": 1}),
+        target_countries=Counter({"KZ": 1, "TR": 1, "US": 2, "PK": 2}),
+        locales=("tr-TR", "tr-TR", "en-US"),
+        domain_styles=Counter({"unknown": 2, "webmail": 1}),
+    )
+    (a,) = attribute_operations([f], load_profiles())
+    assert a.firm == "china_unknown"
+    assert "claim its reported target/customer countries (TR)" in a.rationale
+    # Without the diaspora countries the same operation has nothing beyond its phase mix.
+    bare = tuple(
+        replace(p, target_countries=frozenset({"CN", "MM", "HK"}))
+        if p.firm == "china_unknown"
+        else p
+        for p in load_profiles()
+    )
+    (b,) = attribute_operations([f], bare)
+    assert b.firm == "unattributed"
+    assert "0.00 beyond the phase mix" in b.rationale

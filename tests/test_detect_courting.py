@@ -4,7 +4,9 @@ One platform: a planted persona contacts 3 accounts and courts two at-risk stran
 messages each (both answer); a look-alike (a busy recruiter) courts one at-risk stranger the
 same way but contacts 12 ordinary people as well. Loosening the share limit admits it. A
 second persona courts one at-risk stranger and has no other evidence: the signal flags it
-alone (``ScoringPolicy.uncapped_signals``); with the engagement cap it is not flagged.
+alone (``ScoringPolicy.uncapped_signals``); with the engagement cap it is not flagged. A
+second look-alike, a friend, comments on an at-risk person's posts and then chats with them at
+length: an acquaintance, not a stranger courted (session 7); ``skip_acquainted=False`` admits it.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ class Planted:
     persona: str
     recruiter: str
     suitor: str
+    friend: str
     on: DetectionResult
     loose: DetectionResult
     capped: DetectionResult
+    unskipped: DetectionResult
 
 
 def _court(p: Platform, actor: str, target: str, day: int, messages: int) -> None:
@@ -71,17 +75,24 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
     suitor = p.account("suitor", age_days=300)
     _court(p, suitor, "r026", day=12, messages=7)
     p.event(T0 + timedelta(days=14), suitor, "message", "b0401")
+    friend = p.account("friend", age_days=300)
+    p.event(T0 + timedelta(days=5), friend, "comment", "r033")
+    p.event(T0 + timedelta(days=6), friend, "reaction", "r033")
+    _court(p, friend, "r033", day=20, messages=6)
     tmp = tmp_path_factory.mktemp("courting")
     base = DetectionConfig()
     loose = _loosened(base, min_share=0.05)
     capped = replace(base, scoring=replace(base.scoring, uncapped_signals=()))
+    unskipped = _loosened(base, skip_acquainted=False)
     return Planted(
         persona,
         recruiter,
         suitor,
+        friend,
         _run(tmp / "on", p, base),
         _run(tmp / "loose", p, loose),
         _run(tmp / "capped", p, capped),
+        _run(tmp / "unskipped", p, unskipped),
     )
 
 
@@ -126,3 +137,11 @@ def test_capped_courting_does_not_flag_alone(planted: Planted) -> None:
     assert planted.suitor not in _flagged(planted.capped)
     # The recruiter stays out either way: the share limit, not the cap, refuses it.
     assert planted.recruiter not in _flagged(planted.on)
+
+
+def test_a_friend_chatting_with_an_acquaintance_is_not_courting(planted: Planted) -> None:
+    assert planted.friend not in _courted(planted.on)
+    assert planted.friend not in _courted(planted.loose)
+    # Counting acquaintances, the same conversation reads as courting a stranger.
+    assert planted.friend in _courted(planted.unskipped)
+    assert planted.persona in _courted(planted.unskipped)

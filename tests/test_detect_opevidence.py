@@ -121,12 +121,14 @@ def _platform() -> Platform:
     return p
 
 
-def _admitted(p: Platform, policy: OperationEvidence | None = None) -> pd.DataFrame:
+def _admitted(
+    p: Platform, policy: OperationEvidence | None = None, own: dict[str, float] | None = None
+) -> pd.DataFrame:
     acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
     ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
     ctx = DetectionContext(acc, ev, ev.limit(0).select(domain="url"))
     membership = dict.fromkeys(MEMBERS, "op-0001")
-    scores = pd.Series(WEAK | dict.fromkeys(MEMBERS, 1.2), dtype="float64")
+    scores = pd.Series(WEAK | dict.fromkeys(MEMBERS, 1.2) | (own or {}), dtype="float64")
     protected = {str(a["account_id"]) for a in p.accounts if a["at_risk"] is not None}
     _, rows = admit(ctx, membership, scores, protected, policy or OperationEvidence(), _memtable)
     return rows
@@ -253,3 +255,15 @@ def test_pipeline_admits_with_expansion_off_and_flags_no_confounder(tmp_path: Pa
     ev = r.signals[r.signals["detector"] == "operation.evidence"]
     assert set(ev["account_id"]) == {q}
     assert not set(flagged["account_id"]) & set(p.confounders + p.viral)
+
+
+def test_counter_evidence_stands() -> None:
+    # The planted link sender, with a befriending newcomer's counter-evidence outweighing its
+    # own signals (own -0.8), is refused; the device mate with a small negative sum too.
+    own = {"linker": -0.8, "devmate": -0.2}
+    rows = _admitted(_platform(), own=own)
+    assert not set(own) & set(rows["account_id"])
+    assert "twin" in set(rows["account_id"])
+    # Off, the same accounts are admitted as before.
+    off = _admitted(_platform(), OperationEvidence(refuse_counter_evidence=False), own=own)
+    assert set(own) <= set(off["account_id"])

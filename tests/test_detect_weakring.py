@@ -80,6 +80,13 @@ def _platform() -> tuple[Platform, dict[str, float], dict[str, list[str]]]:
         for k in range(3):
             p.event(_day(0.5), f"kn-t{k}", "message", a)
     rings["known"] = fr
+    # Friends of friends: weak accounts looking at the same people within days, who also
+    # react to and comment on those people's posts: acquaintances, not targets.
+    aq = _ring(p, scores, "aq")
+    for a in aq:
+        for k in range(3):
+            p.event(_day(3 + k * 0.01), a, "reaction" if k % 2 else "comment", f"aq-t{k}")
+    rings["acquainted"] = aq
     # A protected account in the operator ring's pattern never takes part.
     prot = p.account("op-protected", age_days=200, at_risk="activist")
     scores[prot] = 0.45
@@ -158,6 +165,7 @@ def test_signal_rows_explain_the_ring(result: tuple[dict[str, str], pd.DataFrame
         ("slow", {"max_gap_hours": 24 * 40}),
         ("broad", {"max_targeted": 40}),
         ("pair", {"min_ring_size": 2}),
+        ("acquainted", {"skip_acquainted": False}),
     ],
 )
 def test_each_look_alike_is_refused_for_its_reason(ring: str, loosened: dict[str, float]) -> None:

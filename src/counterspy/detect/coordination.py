@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.types as ir
 
+from counterspy.detect.acquainted import without_acquaintances
 from counterspy.detect.base import CONTACT_TYPES, RECON_TYPES, DetectionContext
 from counterspy.detect.recon import hosting_asns
 from counterspy.detect.rotating import RotatingAddresses
@@ -52,6 +53,10 @@ class CoAction:
     # days; two researchers reading the same journalists meet on them weeks apart. ``None``:
     # the bucket alone decides (actions anywhere in the same ``window_hours`` bucket match).
     max_gap_hours: float | None = 168.0
+    # An at-risk person the account reacted to or commented on is an acquaintance (a friend of
+    # a friend, a writer it reads), not a target: its looks at that person are not co-action
+    # (detect/acquainted.py). False: every look counts.
+    skip_acquainted: bool = True
 
     def edges(self, ctx: DetectionContext, actors: ir.Table) -> ir.Table:
         """Coordinated pairs among ``actors`` (a table with column ``account_id``)."""
@@ -68,7 +73,10 @@ class CoAction:
                 bucket=(ev.ts.epoch_seconds() // width).cast("int64"),
             ).distinct()
 
-        acts = bucketed(ctx.events_of(actors))
+        mine = ctx.events_of(actors)
+        acts = bucketed(mine)
+        if self.skip_acquainted:
+            acts = without_acquaintances(acts, mine, "actor", "obj")
         if self.at_risk_objects_only:
             r = ctx.at_risk_accounts.select(o_r=ctx.at_risk_accounts.r_id)
             acts = acts.inner_join(r, acts.obj == r.o_r).drop("o_r")

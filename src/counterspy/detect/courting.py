@@ -6,7 +6,11 @@ signal (engagement.at_risk_outreach, max 50 % answered) never fires for them. Wh
 accounts do not do is spend most of their contacts on such conversations: a persona contacts
 a handful of people and courts one or two at-risk strangers with many messages; a recruiter,
 researcher or NGO worker writing to at-risk people contacts many others as well, and a friend
-who chats at length with an activist was not a stranger to them.
+who chats at length with an activist was not a stranger to them. Nor is a person whose posts
+the account reacted to or commented on (an acquaintance, ``skip_acquainted``: session 7, see
+detect/acquainted.py): on 59 platforms (seeds 1–40 and 601–603 at stealth 2, 601–603 at
+stealth 1, 1–3 at stealth 0, 1–10 at stealth 3) the signal fired on 159 operators, none of whom
+had courted an acquaintance, and on 2 ordinary accounts, both of whom had.
 
 Most Black Cube personas court a single person, which the share above cannot tell from an
 ordinary chat; :func:`courting_targets` is the operation-evidence rule for them: courting (a
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING
 import ibis
 import ibis.expr.types as ir
 
+from counterspy.detect.acquainted import without_acquaintances
 from counterspy.detect.base import CONTACT_TYPES, DetectionContext, Detector, fmt, register
 from counterspy.detect.narrow import named, touching
 from counterspy.model import EventType, Phase
@@ -42,6 +47,9 @@ class CourtedStrangers(Detector):
     min_courted: int = 1  # at-risk strangers courted so (and answered)
     min_share: float = 0.4  # courted strangers / all accounts contacted
     weight: float = 1.0
+    # A person the account reacted to or commented on is an acquaintance, not a stranger
+    # courted (detect/acquainted.py). False: the target's not having acted first decides.
+    skip_acquainted: bool = True
 
     def run(self, ctx: DetectionContext) -> ir.Table:
         t = ctx.on_at_risk
@@ -50,6 +58,8 @@ class CourtedStrangers(Detector):
         per = per.filter(per.n_msg >= self.min_messages)
         pairs = ctx.at_risk_pairs(CONTACT_TYPES)
         pairs = pairs.filter(pairs.stranger & pairs.answered)
+        if self.skip_acquainted:
+            pairs = without_acquaintances(pairs, ctx.on_at_risk, "actor_id", "target_id")
         j = pairs.inner_join(
             per, (pairs.actor_id == per.p_actor) & (pairs.target_id == per.p_target)
         )

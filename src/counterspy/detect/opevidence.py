@@ -137,6 +137,12 @@ class OperationEvidence:
     max_courting_targets: int = 30
     # Rounds of admission, each anchored on the operations the previous one grew.
     rounds: int = 2
+    # Counter-evidence stands: an account whose own evidence sums below zero (a befriending
+    # newcomer's -1.0, an established account's -0.4 outweighing its signals) is never admitted,
+    # as weak and link rings already refuse it (detect/rings.py). On 59 platforms (session 7)
+    # one account was admitted so: an ordinary newcomer (own -0.80, seed 36, stealth 2); every
+    # admitted operator with counter-evidence had own evidence >= 0.74. False: admitted anyway.
+    refuse_counter_evidence: bool = True
 
     def params_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -491,4 +497,6 @@ def _round(
     actor_events = actors[0] if actors is not None and covered else None
     rows = fetch(policy.admitted(ctx, members_t, flagged_t, weak_t, keep, actor_events))
     rows = rows[~among(rows["account_id"], protected | set(membership))]
+    if policy.refuse_counter_evidence:
+        rows = rows[~among(rows["account_id"], set(scores[scores < 0].index.astype(str)))]
     return best_rows(rows)

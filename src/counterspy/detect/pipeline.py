@@ -66,6 +66,8 @@ class DetectionConfig:
     # (detect/courting.py: min_messages 5 to one answered at-risk stranger, min_share 0.4 of
     # all accounts contacted); replace one with dataclasses.replace to change a limit.
     detectors: tuple[Detector, ...] = field(default_factory=_default_detectors)
+    # Co-action skips people the account reacted to or commented on (acquaintances, not
+    # targets: CoAction.skip_acquainted; also WeakRings and engagement.courted_strangers).
     co_action: CoAction = field(default_factory=CoAction)
     infrastructure: SharedInfrastructure = field(default_factory=SharedInfrastructure)
     links: LinkHeuristic = field(default_factory=LinkHeuristic)

@@ -36,6 +36,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from counterspy.analytics.engine import fetch
+from counterspy.detect.acquainted import without_acquaintances
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
 from counterspy.detect.expand import TARGETING_TYPES
 from counterspy.detect.narrow import among, named, same, touching
@@ -69,6 +70,9 @@ class WeakRings:
     # Rare people: visited (any event naming them) by at most this many accounts.
     max_visitors: int = 15
     min_shared_targets: int = 2
+    # Looks at an acquaintance (a person the account reacted to or commented on) are not
+    # looks as a stranger (detect/acquainted.py). False: every look counts.
+    skip_acquainted: bool = True
     # The two first looks at a shared person within a week of each other.
     max_gap_hours: float = 168.0
     max_account_age_days: int = 700
@@ -119,6 +123,8 @@ class WeakRings:
         back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
         first = first.left_join(back, (first.x == back.b_x) & (first.t == back.b_t))
         first = first.filter(first.b_first.isnull() | (first.b_first > first.first))
+        if self.skip_acquainted:
+            first = without_acquaintances(first, near, "x", "t")
         first = keep(first.select("x", "t", "first"))
         # The accounts' ages.
         xs = first.select(a_id=first.x).distinct()
