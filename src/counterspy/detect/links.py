@@ -3,9 +3,11 @@
 Three sources, strongest first: imported indicators (domain → actor), a
 :class:`~counterspy.model.LinkChecker` (the verdict engine) when one is given, and a built-in
 heuristic so detection works without either: a *rare* domain (sent by few accounts) that looks
-like a protected brand or a popular domain on this platform, or that is sent almost only to
-at-risk people, or (*exploitation spread*) a very rare domain that reached several at-risk
-people. Judging runs on distinct domains (thousands), not on events.
+like a protected brand or a popular domain on this platform, or whose name spells a brand of
+the infrastructure brand list and reached an at-risk person (*protected-brand names*,
+:mod:`counterspy.detect.linknames`), or that is sent almost only to at-risk people, or
+(*exploitation spread*) a very rare domain that reached several at-risk people. Judging runs on
+distinct domains (thousands), not on events.
 """
 
 from __future__ import annotations
