@@ -109,6 +109,11 @@ def _platform() -> Platform:
     p.account("offtarget", age_days=150)
     p.account("bystander")
     p.event(_day(5), "offtarget", "message", "bystander", url="https://secure-news24.click/c")
+    # Operator: sends the domain to a person in the protection programme whom no member
+    # targeted (exploitation personas send each target its own link).
+    p.account("courier", age_days=150)
+    p.account("defender", at_risk="human_rights_defender")
+    p.event(_day(5), "courier", "message", "defender", url="https://secure-news24.click/d4")
     # Look-alike: a real newspaper (a protected brand's own site) a member shares as cover.
     p.event(_day(2), "m2", "message", "r3", url="https://www.nzherald.co.nz/world/x")
     p.account("reader", age_days=150)
@@ -147,7 +152,7 @@ def test_each_rule_admits_its_planted_operator_and_nothing_else(rows: pd.DataFra
     assert _by(rows, "operation_shared_device") == {"devmate", "chain"}
     assert _by(rows, "operation_shared_photo") == {"twin"}
     assert _by(rows, "operation_weak_on_targets") == {"weak"}
-    assert _by(rows, "operation_own_domain") == {"linker"}
+    assert _by(rows, "operation_own_domain") == {"linker", "courier"}
     assert list(rows.columns) == list(SIGNAL_COLUMNS)
 
 
@@ -160,6 +165,17 @@ def test_own_domain_refusals_hold_for_the_reason_given() -> None:
     assert "reader" not in _by(many, "operation_own_domain")  # the newspaper stays excluded
     off = _admitted(p, OperationEvidence(own_domain=False))
     assert _by(off, "operation_own_domain") == set()
+
+
+def test_own_domain_to_a_protected_person_is_its_own_switch(rows: pd.DataFrame) -> None:
+    """The link to a person in the protection programme admits the courier and says so; the
+    same domain to a bystander outside it (``offtarget``) does not, and without the at-risk
+    condition only the link to a member's target counts."""
+    courier = rows[rows["account_id"] == "courier"].iloc[0]
+    assert "to 1 of its targets or people in the protection programme" in courier["evidence"]
+    assert "offtarget" not in _by(rows, "operation_own_domain")
+    strict = _admitted(_platform(), OperationEvidence(own_domain_at_risk=False))
+    assert _by(strict, "operation_own_domain") == {"linker"}
 
 
 def test_a_second_round_anchors_on_the_grown_operation(rows: pd.DataFrame) -> None:

@@ -3,9 +3,11 @@
 Three sources, strongest first: imported indicators (domain → actor), a
 :class:`~counterspy.model.LinkChecker` (the verdict engine) when one is given, and a built-in
 heuristic so detection works without either: a *rare* domain (sent by few accounts) that looks
-like a protected brand or a popular domain on this platform, or that is sent almost only to
-at-risk people, or (*exploitation spread*) a very rare domain that reached several at-risk
-people. Judging runs on distinct domains (thousands), not on events.
+like a protected brand or a popular domain on this platform, or whose name spells a brand of
+the infrastructure brand list and reached an at-risk person (*protected-brand names*,
+:mod:`counterspy.detect.linknames`), or that is sent almost only to at-risk people, or
+(*exploitation spread*) a very rare domain that reached several at-risk people. Judging runs on
+distinct domains (thousands), not on events.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import yaml
 from rapidfuzz.distance import OSA
 
 from counterspy.detect.base import DetectionContext
+from counterspy.detect.linknames import brand_imitation
 from counterspy.infra.brands import bundled_brands
 from counterspy.infra.vocab import ALL_WORDS, segments
 from counterspy.model import LinkChecker, VerdictLabel
@@ -141,6 +144,15 @@ class LinkHeuristic:
     spread_max_senders: int = 10
     spread_min_at_risk_recipients: int = 2
     spread_min_at_risk_share: float = 0.3
+    # Protected-brand names: a domain ≤ ``named_max_senders`` accounts send whose name spells
+    # a brand of the infrastructure brand list (``rebrand.co``, ``youm7.cc``, ``ahram-login.me``;
+    # :mod:`counterspy.detect.linknames`) and whose links reached ≥
+    # ``named_min_at_risk_recipients`` at-risk people is malicious. ``country_style_names``
+    # also reads ``bit.rs.org``. See docs/detection.md, "Protected-brand names". Off:
+    # ``named_max_senders`` 0.
+    named_max_senders: int = 10
+    named_min_at_risk_recipients: int = 1
+    country_style_names: bool = True
 
     def judge(self, stats: pd.DataFrame) -> pd.DataFrame:
         popular = stats.sort_values("n_senders", ascending=False).head(self.popular_top_n)
@@ -167,6 +179,10 @@ class LinkHeuristic:
                 continue
             n_rec = int(str(rec.n_recipients))
             n_ar = int(str(rec.n_at_risk_recipients))
+            named = self.named(dom, int(str(rec.n_senders)), n_ar)
+            if named is not None:
+                rows.append((dom, VerdictLabel.MALICIOUS.value, named, None))
+                continue
             if (
                 n_ar >= self.min_at_risk_recipients
                 and n_ar >= self.min_at_risk_recipient_share * n_rec
@@ -194,6 +210,20 @@ class LinkHeuristic:
                     )
                 )
         return pd.DataFrame(rows, columns=list(BAD_DOMAIN_SCHEMA.names))
+
+    def named(self, domain: str, n_senders: int, n_at_risk: int) -> str | None:
+        """The reason a rare domain whose name spells a protected brand, sent to at-risk
+        people, is malicious; None when a limit or the name refuses it."""
+        if n_senders > self.named_max_senders or n_at_risk < self.named_min_at_risk_recipients:
+            return None
+        found = brand_imitation(domain, country_style=self.country_style_names)
+        if found is None:
+            return None
+        return (
+            f"imitates {found.brand} ({found.detail}); rare domain ({n_senders} senders, max "
+            f"{self.named_max_senders}) sent to {n_at_risk} at-risk people (min "
+            f"{self.named_min_at_risk_recipients})"
+        )
 
     def spreads(self, domain: str, n_senders: int, n_at_risk: int, n_recipients: int) -> bool:
         """Exploitation spread: a rare domain, not a protected brand's own site, whose links

@@ -121,6 +121,10 @@ class OperationEvidence:
     # sent, which at most ``max_domain_senders`` accounts send.
     own_domain: bool = True
     max_domain_senders: int = 10
+    # ... or to a person in the protection programme: exploitation personas send each target
+    # its own link, so the recipient is often no member's target (docs/detection.md,
+    # "Protected-brand names"). Off: False.
+    own_domain_at_risk: bool = True
     # Operation's bad domain: a link (to anyone) on a domain the link step judged bad
     # (malicious or suspicious), which a member also sent and at most
     # ``max_bad_domain_senders`` accounts send: the operation's exploitation infrastructure.
@@ -265,7 +269,15 @@ class OperationEvidence:
         x = x.inner_join(senders, x.domain == senders.s_dom)
         x = x.inner_join(per, x.domain == per.k_dom)
         mt = a.member_targets()
-        x = x.inner_join(mt, (x.target_id == mt.t_id) & (x.k_op == mt.o_id))
+        cols = ("actor_id", "k_op", "target_id", "s_n", "domain", "ts")
+        to_targets = x.inner_join(mt, (x.target_id == mt.t_id) & (x.k_op == mt.o_id))
+        x_t = to_targets.select(*cols)
+        if self.own_domain_at_risk:
+            r = ctx.at_risk_accounts.select(ar_id=ctx.at_risk_accounts.r_id)
+            to_at_risk = x.inner_join(r, x.target_id == r.ar_id).select(*cols)
+            x = x_t.union(to_at_risk, distinct=True)
+        else:
+            x = x_t
         if not self.own_domain:
             x = x.filter(ibis.literal(False))
         g = x.group_by(account_id=x.actor_id, operation_id=x.k_op).aggregate(

@@ -47,8 +47,8 @@ TEMPLATES: Mapping[str, str] = {
     ),
     "operation_own_domain": (
         "joined {op}: sent links on {ex}, a domain its members send and {x:.0f} accounts send "
-        "in all (max {p.max_domain_senders}), to {n} of its targets; account {age} days old "
-        "(max {p.max_account_age_days})"
+        "in all (max {p.max_domain_senders}), to {n} of its targets or people in the protection "
+        "programme; account {age} days old (max {p.max_account_age_days})"
     ),
     "operation_bad_domain": (
         "joined {op}: sent links on {n} domain(s) judged bad that its members also send, e.g. "
