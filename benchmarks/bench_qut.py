@@ -26,9 +26,11 @@ once its network is thresholded at a higher edge weight (it leaves that to the a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -67,10 +69,14 @@ def run_toolkit(
 
     db.unlink(missing_ok=True)
     t0 = time.perf_counter()
-    preprocess.preprocess_data(str(db), ((m, u, u, None, t, "", ts, []) for m, u, t, ts in rows))
-    compute_networks.compute_co_reply_network(
-        str(db), time_window=int(window_hours * 3600), min_edge_weight=2, n_threads=2
-    )
+    # The toolkit prints its progress on stdout, where this script writes its report.
+    with contextlib.redirect_stdout(sys.stderr):
+        preprocess.preprocess_data(
+            str(db), ((m, u, u, None, t, "", ts, []) for m, u, t, ts in rows)
+        )
+        compute_networks.compute_co_reply_network(
+            str(db), time_window=int(window_hours * 3600), min_edge_weight=2, n_threads=2
+        )
     edges = [(str(r[0]), str(r[1]), float(r[2])) for r in graph.get_edge_rows(str(db), "co_reply")]
     return time.perf_counter() - t0, edges
 
@@ -98,8 +104,15 @@ def run_ours(home: Path, max_gap_hours: float | None) -> tuple[float, list[tuple
 
 
 def one_timing(
-    timing: str, events: int, seed: int, repeat: int, window_hours: float, tmp: Path
+    timing: str,
+    events: int,
+    seed: int,
+    repeat: int,
+    window_hours: float,
+    tmp: Path,
+    qut_window_hours: float | None = None,
 ) -> dict[str, Any]:
+    qut_window = window_hours if qut_window_hours is None else qut_window_hours
     home = tmp / f"peer-{timing}"
     planted: Planted = generate(
         home, events, rings=10, ring_size=8, seed=seed, at_risk_share=0.03, ring_timing=timing
@@ -110,7 +123,7 @@ def one_timing(
     qut_edges: list[tuple[str, str, float]] = []
     ours: list[tuple[str, str, float]] = []
     for _ in range(repeat):
-        s, qut_edges = run_toolkit(rows, tmp / f"cnt-{timing}.db", window_hours)
+        s, qut_edges = run_toolkit(rows, tmp / f"cnt-{timing}.db", qut_window)
         qut_s.append(s)
         s, ours = run_ours(home, window_hours)
         our_s.append(s)
@@ -119,6 +132,7 @@ def one_timing(
         "co_action_rows": len(rows),
         "rings": len(planted.rings),
         "window_hours": window_hours,
+        "qut_window_hours": qut_window,
         "qut_seconds_median": round(statistics.median(qut_s), 2),
         "qut_runs": [round(s, 2) for s in qut_s],
         "qut_edges": len(qut_edges),
@@ -149,12 +163,24 @@ def main() -> None:
         default=168.0,
         help="the toolkit's time window and our max_gap_hours (default 168 h = 7 days)",
     )
+    ap.add_argument(
+        "--qut-window-hours",
+        type=float,
+        default=None,
+        help="the toolkit's time window when it should differ (session 6 used 720 h)",
+    )
     args = ap.parse_args()
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         for timing in args.timing:
             row = one_timing(
-                timing, args.events, args.seed, args.repeat, args.window_hours, Path(tmp)
+                timing,
+                args.events,
+                args.seed,
+                args.repeat,
+                args.window_hours,
+                Path(tmp),
+                args.qut_window_hours,
             )
             out.append(row)
     report = {"results": out, "load_average": [round(x, 2) for x in os.getloadavg()]}
