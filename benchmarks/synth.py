@@ -3,6 +3,14 @@
 Benign accounts act on Zipf-popular accounts at random times; a viral burst shares one URL;
 ``rings`` planted operator rings each profile, befriend and phish a set of at-risk accounts
 from shared infrastructure. Written straight into a workspace's ``loads/`` layout.
+
+Ring timing (``ring_timing``): ``"uniform"`` (the original generator) times every ring action
+uniformly at random over the 30 days, so two members rarely act on the same person within a
+week; ``"coordinated"`` gives each (ring, target) one campaign start, uniform over the 30 days,
+and times every member's action on that target within ``campaign_hours`` of it — members work
+a person within hours or days of each other, as the product simulator's operators do. Both
+modes draw the same benign events, ring members and targets (the campaign times come from a
+separate random stream), so only the ring timestamps differ.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from counterspy.ingest.schema import ACCOUNTS, EVENTS
 
 START = int(datetime(2021, 10, 1, tzinfo=UTC).timestamp())
 DAYS = 30
+RING_TIMINGS = ("uniform", "coordinated")
 TYPES = np.array(
     [
         "login",
@@ -69,8 +78,15 @@ def generate(
     seed: int = 1,
     chunk: int = 2_000_000,
     at_risk_share: float = 0.007,
+    ring_timing: str = "uniform",
+    campaign_hours: float = 72.0,
 ) -> Planted:
+    if ring_timing not in RING_TIMINGS:
+        raise ValueError(f"ring_timing must be one of {RING_TIMINGS}, not {ring_timing!r}")
     rng = np.random.default_rng(seed)
+    # Campaign times: a separate stream, so both timings share every other draw.
+    camp_rng = np.random.default_rng([seed, 1])
+    span = int(campaign_hours * 3600)
     n_acc = max(2000, events // 10)
     n_risk = max(50, int(n_acc * at_risk_share))
     acc_dir = home / "loads" / "bench" / "accounts"
@@ -110,10 +126,15 @@ def generate(
         tgts = rng.choice(risk_idx, 30, replace=False)
         planted.rings.append([f"a{m:09d}" for m in members])
         planted.targets.append([f"a{t:09d}" for t in tgts])
+        campaign = dict(
+            zip(tgts.tolist(), camp_rng.integers(0, DAYS * 86400 - span, len(tgts)), strict=True)
+        )
         for m in members:
             mine = rng.choice(tgts, 15, replace=False)
             for j, t in enumerate(mine):
                 ts = START + int(rng.integers(0, DAYS * 86400))
+                if ring_timing == "coordinated":
+                    ts = START + int(campaign[int(t)]) + int(camp_rng.integers(0, span + 1))
                 etype = ("profile_view", "friend_list_view", "friend_request", "message")[j % 4]
                 url = f"https://instagam-login{r}.click/x" if etype == "message" else None
                 for c, v in (

@@ -38,6 +38,7 @@ from counterspy.detect.narrow import among, anchor_tables
 from counterspy.detect.newcomer import BefriendingNewcomers
 from counterspy.detect.opevidence import OperationEvidence, admit
 from counterspy.detect.opmerge import merge_inputs
+from counterspy.detect.rings import kept_in_engine
 from counterspy.detect.scoring import (
     Clustering,
     OperationMerge,
@@ -295,9 +296,11 @@ def _run(
     expanded = membership
     if config.weak_rings.enabled:
         progress.begin("weak rings", total=None)
-        membership, ringed = admit_rings(
-            ctx, membership, scores, protected, config.weak_rings, _memtable, _executed
-        )
+        # Its intermediates stay in the engine, under the memory limit (detect/rings.py).
+        with kept_in_engine(_executed) as in_engine:
+            membership, ringed = admit_rings(
+                ctx, membership, scores, protected, config.weak_rings, _memtable, in_engine
+            )
         if len(ringed):
             signals = pd.concat([signals, ringed], ignore_index=True)
             scores = account_scores(signals, config.scoring.uncapped_signals)

@@ -4,14 +4,47 @@ Both form new operations from accounts no rule has flagged: the accounts that ma
 (not in an operation, not protected, no counter-evidence), rings as connected components of
 candidate pairs kept when they are large enough and their members' own scores pool high
 enough, and fresh operation ids after the existing ones.
+
+Their large intermediates (the events touching the weak accounts' people: ~23M rows at 100M
+events) stay inside the engine (:func:`kept_in_engine`), under its memory budget, instead of
+being pulled into Python where no budget counts them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
 
+import ibis
 import igraph as ig
 import pandas as pd
+
+# Engines whose temporary tables can hold a query over in-memory (Arrow) tables.
+ENGINE_TEMP_TABLES = frozenset({"duckdb"})
+
+
+@contextmanager
+def kept_in_engine(
+    fallback: Callable[[Any], Any],
+) -> Iterator[Callable[[Any], Any]]:
+    """A ``keep`` for intermediates read several times: on DuckDB each becomes a temporary
+    table (counted in the engine's memory limit, spilled to its temp directory when needed,
+    dropped on exit); elsewhere ``fallback`` (e.g. execute into an in-memory table)."""
+    kept: list[Any] = []
+
+    def keep(t: Any) -> Any:
+        if ibis.get_backend(t).name not in ENGINE_TEMP_TABLES:
+            return fallback(t)
+        c = t.cache()
+        kept.append(c)
+        return c
+
+    try:
+        yield keep
+    finally:
+        for c in reversed(kept):
+            c.release()
 
 
 def excluded(
