@@ -135,3 +135,30 @@ def test_outsider_facts_are_the_same_from_the_target_events(small: DetectionCont
     assert len(whole) > 0
     assert (whole["n_stranger_members"] > 0).any()
     assert compare(whole, got) is None
+
+
+def test_growing_the_actor_events_gives_the_same_key_events_and_edges(
+    small: DetectionContext,
+) -> None:
+    names = _actors(small)
+    first, rest = names[: len(names) // 2], names[len(names) // 2 :]
+
+    def events_of(ids: list[str]) -> ibis.Table:
+        return small.events_of(_ids(ids)).select(*ACTOR_EVENT_COLUMNS).cache()
+
+    fresh = small.with_actor_events(events_of(names))
+    part = small.with_actor_events(events_of(first))
+    assert len(fetch(part.key_events)) > 0  # computed before growing: extended, not redone
+    grown = part.with_more_actor_events(events_of(rest))
+    more_keys = fetch(grown.key_events)
+    assert len(more_keys) > len(fetch(part.key_events))
+    assert compare(fetch(fresh.key_events), more_keys) is None
+    assert compare(fetch(fresh.actor_events), fetch(grown.actor_events)) is None
+    actors = _ids(names)
+    for step in (CoAction(), SharedInfrastructure()):
+        assert compare(fetch(step.edges(fresh, actors)), fetch(step.edges(grown, actors))) is None
+
+
+def test_growing_needs_actor_events(small: DetectionContext) -> None:
+    with pytest.raises(ValueError, match="actor events"):
+        small.with_more_actor_events(small.events.select(*ACTOR_EVENT_COLUMNS))
