@@ -16,7 +16,12 @@ from benchmarks.detect_same import compare
 
 from counterspy.analytics import connect, load_tables
 from counterspy.analytics.engine import fetch
-from counterspy.detect.base import ACTOR_EVENT_COLUMNS, DetectionContext
+from counterspy.detect.base import (
+    ACTOR_EVENT_COLUMNS,
+    CONTACT_TYPES,
+    RECON_TYPES,
+    DetectionContext,
+)
 from counterspy.detect.coordination import CoAction, SharedInfrastructure
 from counterspy.detect.expand import OperationExpansion
 from counterspy.detect.opmerge import OperationMerge, merge_inputs
@@ -137,28 +142,21 @@ def test_outsider_facts_are_the_same_from_the_target_events(small: DetectionCont
     assert compare(whole, got) is None
 
 
-def test_growing_the_actor_events_gives_the_same_key_events_and_edges(
+def test_distinct_targets_are_the_same_from_the_suspects_events(small: DetectionContext) -> None:
+    actors = _ids(_actors(small))  # everyone who acted on an at-risk person: suspects
+    for types in (RECON_TYPES, CONTACT_TYPES):
+        whole = fetch(small.distinct_targets(actors, types))
+        narrow = fetch(small.distinct_targets(actors, types, suspects=True))
+        assert len(whole) > 0, types
+        assert compare(whole, narrow) is None, types
+
+
+def test_distinct_targets_from_the_suspects_events_miss_other_actors(
     small: DetectionContext,
 ) -> None:
-    names = _actors(small)
-    first, rest = names[: len(names) // 2], names[len(names) // 2 :]
-
-    def events_of(ids: list[str]) -> ibis.Table:
-        return small.events_of(_ids(ids)).select(*ACTOR_EVENT_COLUMNS).cache()
-
-    fresh = small.with_actor_events(events_of(names))
-    part = small.with_actor_events(events_of(first))
-    assert len(fetch(part.key_events)) > 0  # computed before growing: extended, not redone
-    grown = part.with_more_actor_events(events_of(rest))
-    more_keys = fetch(grown.key_events)
-    assert len(more_keys) > len(fetch(part.key_events))
-    assert compare(fetch(fresh.key_events), more_keys) is None
-    assert compare(fetch(fresh.actor_events), fetch(grown.actor_events)) is None
-    actors = _ids(names)
-    for step in (CoAction(), SharedInfrastructure()):
-        assert compare(fetch(step.edges(fresh, actors)), fetch(step.edges(grown, actors))) is None
-
-
-def test_growing_needs_actor_events(small: DetectionContext) -> None:
-    with pytest.raises(ValueError, match="actor events"):
-        small.with_more_actor_events(small.events.select(*ACTOR_EVENT_COLUMNS))
+    # The flag is the caller's promise: an actor who never acted on an at-risk person (and
+    # sent no bad link) has no rows in the suspects' events.
+    everyone = set(fetch(small.events.select("actor_id").distinct())["actor_id"])
+    others = _ids(sorted(everyone - set(_actors(small))))
+    assert len(fetch(small.distinct_targets(others, CONTACT_TYPES))) > 0
+    assert fetch(small.distinct_targets(others, CONTACT_TYPES, suspects=True)).empty

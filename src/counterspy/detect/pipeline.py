@@ -8,7 +8,7 @@ materialised once and written to the workspace.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,22 +153,6 @@ def _actor_events(ctx: DetectionContext, actors: Any) -> Any:
     return _kept(ctx, ctx.events_of(actors).select(*ACTOR_EVENT_COLUMNS))
 
 
-def _covering(
-    ctx: DetectionContext, cover: DetectionContext, ids: frozenset[str], accounts: Iterable[str]
-) -> tuple[DetectionContext, frozenset[str]]:
-    """``cover`` (a context whose actor events are every event by ``ids``) grown to cover
-    ``accounts`` too: the events of those not among ``ids`` are read from ``ctx`` (one scan)
-    and appended. Steps asking about a few accounts beyond the coordination candidates (an
-    account flagged on coordination alone, members admitted by expansion, rings or operation
-    evidence) then read every account's events from the cover instead of scanning the whole
-    events for all of them."""
-    extra = sorted(set(accounts) - ids)
-    if not extra:
-        return cover, ids
-    more = _memtable(pd.DataFrame({"account_id": extra}), {"account_id": "string"})
-    return cover.with_more_actor_events(_actor_events(ctx, more)), ids | frozenset(extra)
-
-
 def _expand(
     ctx: DetectionContext,
     membership: dict[str, str],
@@ -255,8 +239,6 @@ def _run(
     # Coordination, operation merge and expansion ask only about candidates (flagged accounts
     # and operation members are among them): their events are read once.
     cand = ctx.with_actor_events(_actor_events(ctx, actors))
-    # Grown below as later steps ask about accounts beyond the candidates (_covering).
-    cover, covered = cand, frozenset(candidates)
     edges = fetch(
         ibis.union(config.co_action.edges(cand, actors), config.infrastructure.edges(cand, actors))
     )
@@ -292,11 +274,8 @@ def _run(
     flagged = sorted(scores[scores >= config.scoring.flag_threshold].index)
     membership = operations(flagged, edges, config.clustering)
     flagged_t = _memtable(pd.DataFrame({"account_id": flagged}), {"account_id": "string"})
-    # Flagged accounts are candidates unless a policy flags without candidacy (e.g. on
-    # coordination or counter-evidence alone): their events are added to the candidates'.
-    cover, covered = _covering(ctx, cover, covered, flagged)
-    within = cover
-    within_ids = covered
+    # Flagged accounts are candidates unless a policy flags without candidacy: then read all.
+    within = cand if set(flagged) <= set(candidates) else ctx
     # Merge and expansion both read the events by or on the flagged accounts' targets.
     within = within.with_target_events(flagged_t)
     touched, links = merge_inputs(within, flagged_t, config.merge, stats)
@@ -344,11 +323,10 @@ def _run(
             core = {**core, **{a: membership[a] for a in ringed["account_id"]}}
     if config.op_evidence.enabled and membership:
         progress.begin("operation evidence", total=None)
-        # Weak accounts are candidates (min_own_score is above the candidate threshold) and
-        # the members are covered here: a round reads their events from the cover (a later
-        # round falls back to the whole events when it admitted accounts beyond it).
-        cover, covered = _covering(ctx, cover, covered, membership)
-        by_cand = (cover.actor_events, covered)
+        # Members and weak accounts are usually candidates: their events are read from the
+        # candidates' events then (a round falls back to the whole events when not).
+        ce = cand.actor_events
+        by_cand = None if ce is None else (ce, frozenset(candidates))
         membership, admitted = admit(
             ctx, membership, scores, protected, config.op_evidence, _memtable, _executed, by_cand
         )
@@ -360,10 +338,12 @@ def _run(
     if config.expansion.enabled and config.expansion.late_round and membership != expanded:
         # Operations grown by weak rings and operation evidence anchor a second expansion
         # round: the admitted personas' own targets (time-anchored) count too. Members'
-        # events come from the cover (grown by the admitted accounts); the targets' events
-        # are read whole (the new members' targets are not the flagged accounts').
-        cover, covered = _covering(ctx, cover, covered, membership)
-        late_ctx = cover
+        # events come from the candidates' events when every member is a candidate (admitted
+        # accounts need not be: then the whole events); the targets' events are read whole
+        # (the new members' targets are not the flagged accounts').
+        late_ctx = (
+            cand if cand.actor_events is not None and set(membership) <= set(candidates) else ctx
+        )
         progress.begin("operation expansion (late round)", total=None)
         membership, late = _expand(late_ctx, membership, protected, config.expansion)
         if len(late):
@@ -394,8 +374,7 @@ def _run(
         pd.DataFrame({"account_id": list(core), "operation_id": list(core.values())}),
         {"account_id": "string", "operation_id": "string"},
     )
-    # ``within`` reads the core members' events from the cover (ring members added).
-    within, within_ids = _covering(ctx, within, within_ids, list(membership) + list(core))
+    # Core members are flagged accounts: ``within`` reads their events from the candidates'.
     features = operation_features(within, core_t, signals)
     attributions = attribute_operations(features, profiles)
     firm_of = {a.operation_id: a.firm for a in attributions}
@@ -411,7 +390,7 @@ def _run(
     operators = _memtable(members[["account_id"]], {"account_id": "string"})
     # The targets step reads the operators' events twice (their targets, their breadth).
     # Outsider facts read the events around the flagged accounts' targets from ``within``.
-    on_ops = within.with_actor_events(_actor_events(within, operators))
+    on_ops = within.with_actor_events(_actor_events(ctx, operators))
     targets = fetch(operation_targets(on_ops, members_f, operators, config.targets))
     targets = targets.sort_values(["operation_id", "target_id"]).reset_index(drop=True)
 
