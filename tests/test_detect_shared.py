@@ -16,7 +16,12 @@ from benchmarks.detect_same import compare
 
 from counterspy.analytics import connect, load_tables
 from counterspy.analytics.engine import fetch
-from counterspy.detect.base import ACTOR_EVENT_COLUMNS, DetectionContext
+from counterspy.detect.base import (
+    ACTOR_EVENT_COLUMNS,
+    CONTACT_TYPES,
+    RECON_TYPES,
+    DetectionContext,
+)
 from counterspy.detect.coordination import CoAction, SharedInfrastructure
 from counterspy.detect.expand import OperationExpansion
 from counterspy.detect.opmerge import OperationMerge, merge_inputs
@@ -135,3 +140,23 @@ def test_outsider_facts_are_the_same_from_the_target_events(small: DetectionCont
     assert len(whole) > 0
     assert (whole["n_stranger_members"] > 0).any()
     assert compare(whole, got) is None
+
+
+def test_distinct_targets_are_the_same_from_the_suspects_events(small: DetectionContext) -> None:
+    actors = _ids(_actors(small))  # everyone who acted on an at-risk person: suspects
+    for types in (RECON_TYPES, CONTACT_TYPES):
+        whole = fetch(small.distinct_targets(actors, types))
+        narrow = fetch(small.distinct_targets(actors, types, suspects=True))
+        assert len(whole) > 0, types
+        assert compare(whole, narrow) is None, types
+
+
+def test_distinct_targets_from_the_suspects_events_miss_other_actors(
+    small: DetectionContext,
+) -> None:
+    # The flag is the caller's promise: an actor who never acted on an at-risk person (and
+    # sent no bad link) has no rows in the suspects' events.
+    everyone = set(fetch(small.events.select("actor_id").distinct())["actor_id"])
+    others = _ids(sorted(everyone - set(_actors(small))))
+    assert len(fetch(small.distinct_targets(others, CONTACT_TYPES))) > 0
+    assert fetch(small.distinct_targets(others, CONTACT_TYPES, suspects=True)).empty

@@ -233,11 +233,20 @@ class DetectionContext:
         ev = self.events_of(self.suspects).select(*SUSPECT_EVENT_COLUMNS)
         return ev.cache() if self.materialize and self.materialize_verdict_dependent else ev
 
-    def distinct_targets(self, actors: ir.Table, types: tuple[str, ...]) -> ir.Table:
+    def distinct_targets(
+        self, actors: ir.Table, types: tuple[str, ...], *, suspects: bool = False
+    ) -> ir.Table:
         """(account_id, n_targets): distinct accounts each of ``actors`` acted on with ``types``
-        (from :attr:`actor_events` when the context has them: ``actors`` are among them)."""
+        (from :attr:`actor_events` when the context has them: ``actors`` are among them).
+
+        ``suspects``: the caller vouches that ``actors`` acted on at-risk people (e.g. they
+        come from :meth:`at_risk_pairs`), so they are among :attr:`suspects`: their events
+        are read from :attr:`suspect_events` (about a quarter of the events) instead."""
         ids = actors.select(c_id=actors.account_id)
-        src = self.events if self.actor_events is None else self.actor_events
+        if self.actor_events is not None:
+            src = self.actor_events
+        else:
+            src = self.suspect_events if suspects else self.events
         ev = src.filter(src.event_type.isin(types) & src.target_id.notnull())
         ev = ev.filter(ev.actor_id != ev.target_id)
         ev = ev.inner_join(ids, ev.actor_id == ids.c_id)
@@ -346,6 +355,7 @@ AT_RISK_EVENT_COLUMNS = ("ts", "actor_id", "event_type", "target_id")
 # (country mismatch, hosting network, machine pacing) read. Copying the URL, IP address,
 # device and user agent too cost ~0.5 CPU-s at 10M events and nobody read them.
 SUSPECT_EVENT_COLUMNS = ("ts", "actor_id", "event_type", "target_id", "asn", "country")
+
 
 _VERDICT_FREE = (
     "at_risk_accounts",

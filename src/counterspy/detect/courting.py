@@ -51,7 +51,7 @@ class CourtedStrangers(Detector):
             last=j.last.max(),
         )
         agg = agg.filter(agg.n_courted >= self.min_courted)
-        tot = ctx.distinct_targets(agg.select("account_id"), CONTACT_TYPES)
+        tot = ctx.distinct_targets(agg.select("account_id"), CONTACT_TYPES, suspects=True)
         agg = agg.inner_join(tot, "account_id")
         agg = agg.mutate(share=agg.n_courted / ibis.greatest(agg.n_targets, 1))
         hit = agg.filter(agg.share >= self.min_share)

@@ -35,7 +35,7 @@ class AtRiskOutreach(Detector):
             last=pairs.last.max(),
         )
         agg = agg.filter(agg.n_at_risk >= self.min_at_risk_strangers)
-        tot = ctx.distinct_targets(agg.select("account_id"), CONTACT_TYPES)
+        tot = ctx.distinct_targets(agg.select("account_id"), CONTACT_TYPES, suspects=True)
         agg = agg.inner_join(tot, "account_id").rename(n_contacts="n_targets")
         agg = agg.mutate(
             share=agg.n_at_risk / agg.n_contacts,

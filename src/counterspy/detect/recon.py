@@ -49,7 +49,7 @@ class AtRiskViewing(Detector):
         )
         # Only accounts with enough at-risk targets pay for the denominator.
         agg = agg.filter(agg.n_at_risk >= self.min_at_risk_targets)
-        tot = ctx.distinct_targets(agg.select("account_id"), RECON_TYPES)
+        tot = ctx.distinct_targets(agg.select("account_id"), RECON_TYPES, suspects=True)
         agg = agg.inner_join(tot, "account_id")
         agg = agg.mutate(
             share=agg.n_at_risk / agg.n_targets,
