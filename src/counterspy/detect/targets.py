@@ -17,7 +17,7 @@ from counterspy.detect.campaign import (
     not_brand_sites,
 )
 from counterspy.detect.cover import VIEWS, CoverContacts
-from counterspy.detect.outsiders import outsider_facts
+from counterspy.detect.outsiders import circle_ties, outsider_facts
 from counterspy.model import AccountType, EventType, Phase
 
 PHASE_BY_RANK = {p.rank: p.value for p in Phase}
@@ -37,6 +37,12 @@ class TargetPolicy:
     # targeting. Measured on the tuning seeds (stealth 2): target precision +3 points,
     # recall -0.8.
     outsiders_need_a_look: bool = True
+    # ... or a single look (profile, friend list, search) when the person has an event,
+    # either way, with an at-risk account the same operation acted on: operations profile a
+    # principal's circle (family, closest friends) beside the principal, one look each, while
+    # a persona's cover glance lands on its own fake friends. See docs/detection.md
+    # (Targets, the principal's circle). False: off.
+    outsider_single_look_in_circle: bool = True
     # ... and the operation's first view of it (profile, friend list, search) came before
     # its first contact (friend request or message), when it has both: an operation profiles
     # a person, then approaches; a persona writing to a friend and glancing at the profile
@@ -160,6 +166,12 @@ def target_candidates(
         **policy.cover.counts(t),
     )
     g = g.left_join(facts, (g.target_id == facts.x_target) & (g.operation_id == facts.x_operation))
+    if policy.outsider_single_look_in_circle:
+        ties = circle_ties(ctx, g, policy.min_targeting_actions)
+        g = g.left_join(ties, (g.target_id == ties.c_target) & (g.operation_id == ties.c_operation))
+        g = g.mutate(in_circle=g.c_target.notnull()).drop("c_target", "c_operation")
+    else:
+        g = g.mutate(in_circle=ibis.literal(False))
     acc = ctx.all_account_columns
     kinds = acc.select(k_id=acc.account_id, k_type=acc.account_type)
     return g.left_join(kinds, g.target_id == kinds.k_id)
@@ -173,7 +185,8 @@ def target_rules(g: ir.Table, policy: TargetPolicy) -> dict[str, ir.BooleanValue
     true = g.n_targeting >= 0
     rules: dict[str, ir.BooleanValue] = {
         "protected": g.at_risk | (g.n_bad_links > 0),
-        "min_targeting_actions": g.n_targeting >= policy.min_targeting_actions,
+        "min_targeting_actions": (g.n_targeting >= policy.min_targeting_actions)
+        | (g.in_circle & (g.n_looks > 0)),
         "needs_a_look": (g.n_looks > 0) if policy.outsiders_need_a_look else true,
         "look_first": (
             g.first_contact.isnull() | g.first_look.isnull() | (g.first_look <= g.first_contact)
