@@ -78,28 +78,3 @@ def _by_or_on(
     outside = ids.anti_join(known, ids.q_t == known.w_id)
     te = ctx.target_events.select(*cols)
     return ibis.union(te.semi_join(inside, on(te, inside)), ev.semi_join(outside, on(ev, outside)))
-
-
-def circle_ties(ctx: DetectionContext, g: ir.Table, min_actions: int) -> ir.Table:
-    """(c_target, c_operation) of the outsider rows of ``g`` (:func:`target_candidates` rows,
-    before the ``min_targeting_actions`` rule) with fewer than ``min_actions`` targeting
-    actions whose account has an event, either way, with an at-risk account the same
-    operation acted on: a principal's circle (family, close friends), which operations
-    profile alongside the principal — a single look at such a person is targeting.
-
-    Only the few rows short of ``min_actions`` are looked up, from the context's target
-    events (every event by or on an account the flagged accounts acted on is there).
-    """
-    prot = g.filter(g.at_risk).select(p_t=g.target_id, p_op=g.operation_id)
-    short = g.filter(~g.at_risk & (g.n_targeting < min_actions))
-    short = short.select(s_t=short.target_id, s_op=short.operation_id)
-    ids = short.select(q_t=short.s_t).distinct()
-    by = _named(_by_or_on(ctx, ids, lambda ev, q: ev.actor_id == q.q_t))
-    on = _named(_by_or_on(ctx, ids, lambda ev, q: ev.target_id == q.q_t))
-    pairs = ibis.union(
-        by.select(e_x=by.actor_id, e_y=by.target_id),
-        on.select(e_x=on.target_id, e_y=on.actor_id),
-    ).distinct()
-    j = short.inner_join(pairs, short.s_t == pairs.e_x)
-    j = j.inner_join(prot, (j.e_y == prot.p_t) & (j.s_op == prot.p_op))
-    return j.select(c_target=j.s_t, c_operation=j.s_op).distinct()
