@@ -12,10 +12,8 @@ import pytest
 
 import counterspy.detect.rings as rings_mod
 from counterspy.detect.narrow import same
-from counterspy.detect.pipeline import _memtable
 from counterspy.detect.rings import kept_in_engine
-from counterspy.detect.weakring import admit_rings
-from tests.test_detect_weakring import POLICY, _platform
+from tests.test_detect_weakring import POLICY, _run
 
 
 def _cached_names() -> set[str]:
@@ -25,25 +23,7 @@ def _cached_names() -> set[str]:
 
 
 def _admit(keep: Any) -> tuple[dict[str, str], pd.DataFrame]:
-    import pyarrow as pa
-
-    from counterspy.detect.base import DetectionContext
-    from counterspy.ingest.schema import ACCOUNTS, EVENTS
-
-    p, scores, _ = _platform()
-    acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
-    ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
-    ctx = DetectionContext(acc, ev, ev.limit(0).select(domain="url"))
-    protected = {str(a["account_id"]) for a in p.accounts if a["at_risk"] is not None}
-    return admit_rings(
-        ctx,
-        {"flagged": "op-0007"},
-        pd.Series(scores | {"flagged": 1.5}, dtype="float64"),
-        protected,
-        POLICY,
-        _memtable,
-        keep,
-    )
+    return _run(POLICY, keep)
 
 
 def _never(t: Any) -> Any:

@@ -3,15 +3,18 @@ for the reason given, and loosening that one limit admits it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
+from counterspy.detect.narrow import same
 from counterspy.detect.pipeline import _memtable
 from counterspy.detect.weakring import SIGNAL, WeakRings, admit_rings
 from counterspy.ingest.schema import ACCOUNTS, EVENTS
@@ -102,7 +105,10 @@ def _platform() -> tuple[Platform, dict[str, float], dict[str, list[str]]]:
     return p, scores, rings
 
 
-def _run(policy: WeakRings = POLICY) -> tuple[dict[str, str], pd.DataFrame]:
+def _run(
+    policy: WeakRings = POLICY, keep: Callable[[ir.Table], ir.Table] = same
+) -> tuple[dict[str, str], pd.DataFrame]:
+    """``admit_rings`` on the planted platform (``keep``: how intermediates are kept)."""
     p, scores, _ = _platform()
     acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
     ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
@@ -115,6 +121,7 @@ def _run(policy: WeakRings = POLICY) -> tuple[dict[str, str], pd.DataFrame]:
         protected,
         policy,
         _memtable,
+        keep,
     )
 
 
