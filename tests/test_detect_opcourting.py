@@ -139,6 +139,6 @@ def test_signal_row_explains_the_courting(rows: pd.DataFrame) -> None:
     assert r["threshold"] == OperationEvidence().min_looked_messages
     assert "courted 1 of its targets as a stranger (e.g. r2)" in r["evidence"]
     assert "op-0001" in r["evidence"]
-    assert "acted on 2 accounts in all (max 30)" in r["evidence"]
+    assert "acted on 2 other accounts in all (max 30)" in r["evidence"]
     assert r["window_start"] == _day(5)
     assert r["window_start"] < r["window_end"]

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from counterspy.detect.targets import TargetPolicy
-from tests.detect_fixtures import T0, Platform, listed_ids
+from tests.detect_fixtures import T0, Platform, listed_ids, listed_targets
 
 
 def _targets(policy: TargetPolicy) -> set[str]:
@@ -50,3 +50,37 @@ def test_off_needs_two_actions() -> None:
 def test_loosened_minimum_admits_the_look_alikes() -> None:
     loose = _targets(TargetPolicy(min_targeting_actions=1))
     assert {"brother", "neighbour", "tourist"} <= loose
+
+
+def test_a_member_of_unknown_country_is_not_abroad() -> None:
+    """An export without the member's country says nothing about where it looks from: its
+    single look at a person in the principals' country stays cover."""
+    p = Platform()
+    p.account("op1", age_days=60)
+    p.accounts[-1]["country"] = None
+    p.account("journalist", at_risk="journalist", country="MX")
+    p.account("local", country="MX")
+    ts = T0 + timedelta(days=1)
+    p.event(ts, "op1", "profile_view", "journalist")
+    p.event(ts + timedelta(minutes=5), "op1", "friend_list_view", "journalist")
+    p.event(ts + timedelta(days=1), "op1", "profile_view", "local")
+    listed = listed_ids(p, ("op1",), TargetPolicy())
+    assert "journalist" in listed
+    assert "local" not in listed
+    # A single look counts at all only through the abroad rule: one action admits it.
+    assert "local" in listed_ids(p, ("op1",), TargetPolicy(min_targeting_actions=1))
+
+
+def test_the_evidence_names_the_single_look_from_abroad() -> None:
+    p = Platform()
+    p.account("op1", age_days=60, country="IL")
+    p.account("journalist", at_risk="journalist", country="MX")
+    p.account("brother", country="MX")
+    ts = T0 + timedelta(days=1)
+    p.event(ts, "op1", "profile_view", "journalist")
+    p.event(ts + timedelta(minutes=5), "op1", "friend_list_view", "journalist")
+    p.event(ts + timedelta(days=1), "op1", "profile_view", "brother")
+    listed = listed_targets(p, ("op1",), TargetPolicy())
+    rows = {str(r["target_id"]): str(r["evidence"]) for r in listed}
+    assert "single look from abroad" in rows["brother"]
+    assert "single look from abroad" not in rows["journalist"]

@@ -104,7 +104,8 @@ class CourtedStrangers(Detector):
 def courting_targets(policy: OperationEvidence, ctx: DetectionContext, a: _Anchors) -> ir.Table:
     """Operation evidence ``operation_courting``: an outsider that courted one of a detected
     operation's targets as a stranger (the target had not acted on it before its first
-    action on them), and that acted on at most ``max_courting_targets`` accounts in all.
+    request, message or look at them), and that acted on at most ``max_courting_targets``
+    other accounts in all.
     Courting is a friend request (≥ ``min_courting_requests``) and either ≥
     ``min_courting_messages`` messages, or a look at the profile and ≥
     ``min_looked_messages`` messages (the persona's full sequence: look, befriend, write).
@@ -136,8 +137,10 @@ def courting_targets(policy: OperationEvidence, ctx: DetectionContext, a: _Ancho
     xs = pairs.select(v_x=pairs.x).distinct()
     ex = a.keep(touching(named(ctx.events), xs.v_x))
     did = ex.semi_join(xs, ex.actor_id == xs.v_x)
+    did = did.filter(did.target_id != did.actor_id)
     tot = did.group_by(s_x=did.actor_id).aggregate(n_acted=did.target_id.nunique())
-    # Stranger: the target had not acted on the account before its first action on them.
+    # Stranger: the target had not acted on the account before the account's first request,
+    # message or look at them (COURTING_TYPES).
     back = ex.semi_join(xs, ex.target_id == xs.v_x)
     back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
     pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))

@@ -46,9 +46,10 @@ class LoneAccounts:
     # How much more evidence a lone, unconfirmed account needs (the established-account
     # rule's 0.4: the lone benign accounts on seeds 1-40 scored 1.00-1.00).
     extra_evidence: float = 0.4
-    # Accounts with one of these signals are exempt (a bad link is enough alone, and so is
-    # courting at-risk strangers: ScoringPolicy.uncapped_signals).
-    exempt_signals: tuple[str, ...] = ("malicious_links", "courted_strangers")
+    # Accounts with one of these signals are exempt (a bad link is enough alone); so are those
+    # with a signal the scoring holds to no phase cap (``ScoringPolicy.uncapped_signals``,
+    # passed to :meth:`rows` as ``also_exempt``: one switch turns both off).
+    exempt_signals: tuple[str, ...] = ("malicious_links",)
 
     def params_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -60,6 +61,7 @@ class LoneAccounts:
         edges: pd.DataFrame,
         membership: Mapping[str, str],
         threshold: float,
+        also_exempt: tuple[str, ...] = (),
     ) -> pd.DataFrame:
         """Counter-evidence rows for the accounts ``scores`` flags at ``threshold`` that are
         alone in their operation (``membership``: account → operation, after merge,
@@ -70,7 +72,8 @@ class LoneAccounts:
             return empty
         flagged = set(scores[scores >= threshold].index) | set(membership)
         alone = alone_in_operation(membership) & flagged
-        alone -= set(signals.loc[signals["signal"].isin(self.exempt_signals), "account_id"])
+        exempt = (*self.exempt_signals, *also_exempt)
+        alone -= set(signals.loc[signals["signal"].isin(exempt), "account_id"])
         if not alone:
             return empty
         pairs = peer_pairs(edges)

@@ -24,7 +24,8 @@ THRESHOLDS: Mapping[str, Callable[[OperationEvidence], float]] = {
     "operation_bad_domain": lambda p: 1.0,
     # The fewest messages that can admit (after a profile view, when that path is on).
     "operation_courting": lambda p: min(
-        p.min_courting_messages, p.min_looked_messages or p.min_courting_messages
+        p.min_courting_messages,
+        p.min_looked_messages if p.min_looked_messages > 0 else p.min_courting_messages,
     ),
 }
 
@@ -56,9 +57,10 @@ TEMPLATES: Mapping[str, str] = {
         "{age} days old (max {p.max_account_age_days})"
     ),
     "operation_courting": (
-        "joined {op}: courted {n} of its targets as a stranger (e.g. {ex}) with a friend "
-        "request and up to {v:.0f} messages (min {p.min_courting_messages}, or "
-        "{p.min_looked_messages} after viewing the profile); acted on {x:.0f} accounts in all "
+        "joined {op}: courted {n} of its targets as a stranger (e.g. {ex}) with up to {v:.0f} "
+        "messages (min {p.min_courting_messages}, or {p.min_looked_messages} after viewing the "
+        "profile; 0: that path off) and friend requests (min {p.min_courting_requests}); "
+        "acted on {x:.0f} other accounts in all "
         "(max {p.max_courting_targets}); account {age} days old "
         "(max {p.max_account_age_days})"
     ),

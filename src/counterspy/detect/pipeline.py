@@ -357,7 +357,14 @@ def _run(
         signals, scores, edges, membership, config.scoring.flag_threshold
     )
     # Alone, no bad link, tied to no flagged account: needs more evidence (detect/lone.py).
-    alone = config.lone.rows(signals, scores, edges, membership, config.scoring.flag_threshold)
+    alone = config.lone.rows(
+        signals,
+        scores,
+        edges,
+        membership,
+        config.scoring.flag_threshold,
+        also_exempt=config.scoring.uncapped_signals,
+    )
     if len(lone) or len(alone):
         extra = [t for t in (lone, alone) if len(t)]
         signals = pd.concat([signals, *extra], ignore_index=True)

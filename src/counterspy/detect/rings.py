@@ -13,7 +13,7 @@ being pulled into Python where no budget counts them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import ibis
@@ -30,21 +30,20 @@ def kept_in_engine(
 ) -> Iterator[Callable[[Any], Any]]:
     """A ``keep`` for intermediates read several times: on DuckDB each becomes a temporary
     table (counted in the engine's memory limit, spilled to its temp directory when needed,
-    dropped on exit); elsewhere ``fallback`` (e.g. execute into an in-memory table)."""
-    kept: list[Any] = []
+    dropped on exit, every one even when dropping another fails); elsewhere ``fallback``
+    (e.g. execute into an in-memory table). Pass only the step's own intermediates: Ibis
+    shares one cached table per expression, so keeping an expression something else cached
+    would drop it for that caller too."""
+    with ExitStack() as drops:
 
-    def keep(t: Any) -> Any:
-        if ibis.get_backend(t).name not in ENGINE_TEMP_TABLES:
-            return fallback(t)
-        c = t.cache()
-        kept.append(c)
-        return c
+        def keep(t: Any) -> Any:
+            if ibis.get_backend(t).name not in ENGINE_TEMP_TABLES:
+                return fallback(t)
+            c = t.cache()
+            drops.callback(c.release)
+            return c
 
-    try:
         yield keep
-    finally:
-        for c in reversed(kept):
-            c.release()
 
 
 def excluded(

@@ -45,10 +45,12 @@ class ScoringPolicy:
     co_action_weight: float = 1.0
     infrastructure_weight: float = 0.4  # per suspicious peer sharing device / IP / photo
     min_coordinated_peers: int = 1
-    # Signals whose weight is not held to their phase's cap (``PHASE_CAPS``): one of them can
-    # flag an account alone. courted_strangers (detect/courting.py): on seeds 1-40 and 601-603
-    # at stealth 2 it fired on 101 accounts, every one a persona (docs/detection.md, "Session
-    # 7: courting an operation's target"). Empty: every signal is capped.
+    # Signals whose weight is not held to their phase's cap (``PHASE_CAPS``) — each is scored
+    # as a phase of its own, capped at 1.0 — so one of them can flag an account alone; they
+    # also exempt the account from the lone-account counter-evidence (detect/lone.py).
+    # courted_strangers (detect/courting.py): on seeds 1-40 and 601-603 at stealth 2 it fired
+    # on 101 accounts, every one a persona (docs/detection.md, "Session 7: courting an
+    # operation's target"). Empty: every signal is capped.
     uncapped_signals: tuple[str, ...] = ("courted_strangers",)
 
 
@@ -78,7 +80,8 @@ def account_scores(signals: pd.DataFrame, uncapped: tuple[str, ...] = ()) -> pd.
 
     A signal whose evidence another fired signal already counts (``SUBSUMED_BY``) is dropped,
     and a family of signals measuring one behaviour adds at most its ``FAMILY_CAPS`` value.
-    Signals in ``uncapped`` (``ScoringPolicy.uncapped_signals``) are held to no phase cap.
+    Signals in ``uncapped`` (``ScoringPolicy.uncapped_signals``) escape their phase's cap:
+    each is scored as a phase of its own (capped at 1.0, the default cap).
     """
     if signals.empty:
         return pd.Series(dtype="float64")
@@ -90,7 +93,8 @@ def account_scores(signals: pd.DataFrame, uncapped: tuple[str, ...] = ()) -> pd.
     signals = signals[keep]
     best = signals.groupby(["account_id", "phase", "signal"])["weight"].max().reset_index()
     if uncapped:
-        # Scored as a phase of their own, which no cap (PHASE_CAPS) names.
+        # Scored as a phase of their own: PHASE_CAPS names none, so the default cap (1.0)
+        # applies to it alone — not to the signal's own phase, whose cap it escapes.
         own = best["signal"].isin(uncapped)
         best.loc[own, "phase"] = "uncapped:" + best.loc[own, "signal"].astype(str)
     total = _capped_sum(best)

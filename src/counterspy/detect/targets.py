@@ -120,7 +120,7 @@ def target_candidates(
     breadth = ctx.distinct_targets(members.select("account_id"), TARGETING_TYPES)
     breadth = breadth.select(b_id=breadth.account_id, breadth=breadth.n_targets)
     t = t.left_join(breadth, t.actor_id == breadth.b_id)
-    # Each member's own country (single looks from abroad, below).
+    # Each member's own country (single looks from abroad, below; unknown: not abroad).
     home = ctx.accounts.select(h_id=ctx.accounts.account_id, h_country=ctx.accounts.country)
     t = t.left_join(home, t.actor_id == home.h_id)
     limit = policy.broad_member_targets
@@ -129,7 +129,7 @@ def target_candidates(
         if limit is None
         else t.breadth.isnull() | (t.breadth <= ibis.literal(limit))
     )
-    t = t.mutate(focused=focused, abroad=t.h_country.fill_null("") != t.target_country)
+    t = t.mutate(focused=focused, abroad=t.h_country.notnull() & (t.h_country != t.target_country))
     t = t.anti_join(operators, t.target_id == operators.account_id)
     bad = ctx.bad_domains.select(b_domain=ctx.bad_domains.domain)
     t = t.mutate(domain=url_domain(t.url.fill_null("")))
@@ -267,6 +267,19 @@ def operation_targets(
                 + " links on a domain at most "
                 + str(policy.rare_link_max_senders)
                 + " accounts on the platform send",
+            ),
+            else_="",
+        )
+        + ibis.cases(
+            (
+                ~g.at_risk.fill_null(False)
+                & (g.n_bad_links == 0)
+                & (g.n_targeting < policy.min_targeting_actions),
+                ibis.literal(
+                    "; fewer than " + str(policy.min_targeting_actions) + " targeting actions, "
+                    "listed on a single look from abroad (a member of another country; the "
+                    "person lives where the operation's at-risk targets live)"
+                ),
             ),
             else_="",
         )
