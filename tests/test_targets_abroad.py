@@ -29,7 +29,7 @@ def _targets(policy: TargetPolicy) -> set[str]:
 
 @pytest.fixture(scope="module")
 def listed() -> set[str]:
-    return _targets(TargetPolicy())
+    return _targets(TargetPolicy(outsider_single_look_abroad=True))
 
 
 def test_one_look_from_abroad_in_the_principals_country_is_listed(listed: set[str]) -> None:
@@ -41,8 +41,9 @@ def test_one_look_at_home_or_elsewhere_is_not(listed: set[str]) -> None:
     assert "tourist" not in listed
 
 
-def test_off_needs_two_actions() -> None:
-    off = _targets(TargetPolicy(outsider_single_look_abroad=False))
+def test_off_by_default_needs_two_actions() -> None:
+    assert TargetPolicy().outsider_single_look_abroad is False
+    off = _targets(TargetPolicy())
     assert "brother" not in off
     assert "journalist" in off
 
@@ -64,7 +65,7 @@ def test_a_member_of_unknown_country_is_not_abroad() -> None:
     p.event(ts, "op1", "profile_view", "journalist")
     p.event(ts + timedelta(minutes=5), "op1", "friend_list_view", "journalist")
     p.event(ts + timedelta(days=1), "op1", "profile_view", "local")
-    listed = listed_ids(p, ("op1",), TargetPolicy())
+    listed = listed_ids(p, ("op1",), TargetPolicy(outsider_single_look_abroad=True))
     assert "journalist" in listed
     assert "local" not in listed
     # A single look counts at all only through the abroad rule: one action admits it.
@@ -80,7 +81,7 @@ def test_the_evidence_names_the_single_look_from_abroad() -> None:
     p.event(ts, "op1", "profile_view", "journalist")
     p.event(ts + timedelta(minutes=5), "op1", "friend_list_view", "journalist")
     p.event(ts + timedelta(days=1), "op1", "profile_view", "brother")
-    listed = listed_targets(p, ("op1",), TargetPolicy())
+    listed = listed_targets(p, ("op1",), TargetPolicy(outsider_single_look_abroad=True))
     rows = {str(r["target_id"]): str(r["evidence"]) for r in listed}
     assert "single look from abroad" in rows["brother"]
     assert "single look from abroad" not in rows["journalist"]

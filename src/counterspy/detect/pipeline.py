@@ -297,7 +297,7 @@ def _run(
     if config.weak_rings.enabled:
         progress.begin("weak rings", total=None)
         # Its intermediates stay in the engine, under the memory limit (detect/rings.py).
-        with kept_in_engine(_executed) as in_engine:
+        with kept_in_engine(_engine(tables), _executed) as in_engine:
             membership, ringed = admit_rings(
                 ctx, membership, scores, protected, config.weak_rings, _memtable, in_engine
             )

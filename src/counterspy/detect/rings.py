@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-import ibis
 import igraph as ig
 import pandas as pd
 
@@ -26,9 +25,11 @@ ENGINE_TEMP_TABLES = frozenset({"duckdb"})
 
 @contextmanager
 def kept_in_engine(
+    engine: str,
     fallback: Callable[[Any], Any],
 ) -> Iterator[Callable[[Any], Any]]:
-    """A ``keep`` for intermediates read several times: on DuckDB each becomes a temporary
+    """A ``keep`` for intermediates read several times: on DuckDB (``engine``, the name of the
+    backend the detection's tables live in) each becomes a temporary
     table (counted in the engine's memory limit, spilled to its temp directory when needed,
     dropped on exit, every one even when dropping another fails); elsewhere ``fallback``
     (e.g. execute into an in-memory table). Pass only the step's own intermediates: Ibis
@@ -37,7 +38,10 @@ def kept_in_engine(
     with ExitStack() as drops:
 
         def keep(t: Any) -> Any:
-            if ibis.get_backend(t).name not in ENGINE_TEMP_TABLES:
+            # Decided by the detection's engine, not by the expression: one built on
+            # in-memory tables only (e.g. earlier fallbacks) would find the default DuckDB
+            # backend and be cached there, away from the engine's own tables.
+            if engine not in ENGINE_TEMP_TABLES:
                 return fallback(t)
             c = t.cache()
             drops.callback(c.release)
