@@ -53,35 +53,35 @@ def test_loosened_minimum_admits_the_look_alikes() -> None:
     assert {"brother", "neighbour", "tourist"} <= loose
 
 
+def _one_glance(member_country: str | None) -> Platform:
+    """A member of ``member_country`` profiles a journalist in Mexico and glances once at
+    another Mexican account ("other")."""
+    p = Platform()
+    p.account("op1", age_days=60)
+    p.accounts[-1]["country"] = member_country
+    p.account("journalist", at_risk="journalist", country="MX")
+    p.account("other", country="MX")
+    ts = T0 + timedelta(days=1)
+    p.event(ts, "op1", "profile_view", "journalist")
+    p.event(ts + timedelta(minutes=5), "op1", "friend_list_view", "journalist")
+    p.event(ts + timedelta(days=1), "op1", "profile_view", "other")
+    return p
+
+
 def test_a_member_of_unknown_country_is_not_abroad() -> None:
     """An export without the member's country says nothing about where it looks from: its
     single look at a person in the principals' country stays cover."""
-    p = Platform()
-    p.account("op1", age_days=60)
-    p.accounts[-1]["country"] = None
-    p.account("journalist", at_risk="journalist", country="MX")
-    p.account("local", country="MX")
-    ts = T0 + timedelta(days=1)
-    p.event(ts, "op1", "profile_view", "journalist")
-    p.event(ts + timedelta(minutes=5), "op1", "friend_list_view", "journalist")
-    p.event(ts + timedelta(days=1), "op1", "profile_view", "local")
+    p = _one_glance(None)
     listed = listed_ids(p, ("op1",), TargetPolicy(outsider_single_look_abroad=True))
     assert "journalist" in listed
-    assert "local" not in listed
+    assert "other" not in listed
     # A single look counts at all only through the abroad rule: one action admits it.
-    assert "local" in listed_ids(p, ("op1",), TargetPolicy(min_targeting_actions=1))
+    assert "other" in listed_ids(p, ("op1",), TargetPolicy(min_targeting_actions=1))
 
 
 def test_the_evidence_names_the_single_look_from_abroad() -> None:
-    p = Platform()
-    p.account("op1", age_days=60, country="IL")
-    p.account("journalist", at_risk="journalist", country="MX")
-    p.account("brother", country="MX")
-    ts = T0 + timedelta(days=1)
-    p.event(ts, "op1", "profile_view", "journalist")
-    p.event(ts + timedelta(minutes=5), "op1", "friend_list_view", "journalist")
-    p.event(ts + timedelta(days=1), "op1", "profile_view", "brother")
+    p = _one_glance("IL")
     listed = listed_targets(p, ("op1",), TargetPolicy(outsider_single_look_abroad=True))
     rows = {str(r["target_id"]): str(r["evidence"]) for r in listed}
-    assert "single look from abroad" in rows["brother"]
+    assert "single look from abroad" in rows["other"]
     assert "single look from abroad" not in rows["journalist"]
