@@ -1,4 +1,5 @@
-"""ScoringPolicy.uncapped_signals: a listed signal is held to no phase cap; others still are."""
+"""ScoringPolicy.uncapped_signals: a listed signal escapes its phase's cap (scored as a phase of
+its own, capped at 1.0); the other signals keep theirs."""
 
 from __future__ import annotations
 
@@ -27,5 +28,6 @@ def test_uncapped_signal_scores_outside_its_phase_cap() -> None:
     assert free["c"] == 0.8  # no listed signal: capped as before
 
 
-def test_default_lists_only_courted_strangers() -> None:
-    assert ScoringPolicy().uncapped_signals == ("courted_strangers",)
+def test_an_uncapped_signal_has_its_own_cap_of_one() -> None:
+    s = _rows(("d", "engagement", "courted_strangers", 1.5))
+    assert account_scores(s, ("courted_strangers",))["d"] == 1.0

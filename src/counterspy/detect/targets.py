@@ -123,16 +123,19 @@ def target_candidates(
     breadth = ctx.distinct_targets(members.select("account_id"), TARGETING_TYPES)
     breadth = breadth.select(b_id=breadth.account_id, breadth=breadth.n_targets)
     t = t.left_join(breadth, t.actor_id == breadth.b_id)
-    # Each member's own country (single looks from abroad, below; unknown: not abroad).
-    home = ctx.accounts.select(h_id=ctx.accounts.account_id, h_country=ctx.accounts.country)
-    t = t.left_join(home, t.actor_id == home.h_id)
+    abroad: ir.BooleanValue = ibis.literal(False)
+    if policy.outsider_single_look_abroad:
+        # Each member's own country (single looks from abroad, below; unknown: not abroad).
+        home = ctx.accounts.select(h_id=ctx.accounts.account_id, h_country=ctx.accounts.country)
+        t = t.left_join(home, t.actor_id == home.h_id)
+        abroad = t.h_country.notnull() & (t.h_country != t.target_country)
     limit = policy.broad_member_targets
     focused = (
         ibis.literal(True)
         if limit is None
         else t.breadth.isnull() | (t.breadth <= ibis.literal(limit))
     )
-    t = t.mutate(focused=focused, abroad=t.h_country.notnull() & (t.h_country != t.target_country))
+    t = t.mutate(focused=focused, abroad=abroad)
     t = t.anti_join(operators, t.target_id == operators.account_id)
     bad = ctx.bad_domains.select(b_domain=ctx.bad_domains.domain)
     t = t.mutate(domain=url_domain(t.url.fill_null("")))
@@ -176,11 +179,15 @@ def target_candidates(
         **policy.cover.counts(t),
     )
     g = g.left_join(facts, (g.target_id == facts.x_target) & (g.operation_id == facts.x_operation))
-    # The countries of the operation's at-risk targets (for single looks from abroad).
-    pc = g.filter(g.at_risk & g.country.notnull())
-    pc = pc.select(pc_op=pc.operation_id, pc_country=pc.country).distinct()
-    g = g.left_join(pc, (g.operation_id == pc.pc_op) & (g.country == pc.pc_country))
-    g = g.mutate(in_principal_country=g.pc_op.notnull()).drop("pc_op", "pc_country")
+    if policy.outsider_single_look_abroad:
+        # The countries of the operation's at-risk targets (for single looks from abroad).
+        pc = g.filter(g.at_risk & g.country.notnull())
+        pc = pc.select(pc_op=pc.operation_id, pc_country=pc.country).distinct()
+        g = g.left_join(pc, (g.operation_id == pc.pc_op) & (g.country == pc.pc_country))
+        g = g.mutate(in_principal_country=g.pc_op.notnull()).drop("pc_op", "pc_country")
+    else:
+        # The rule is off (the default): no join, the column only keeps the rules' shape.
+        g = g.mutate(in_principal_country=ibis.literal(False))
     acc = ctx.all_account_columns
     kinds = acc.select(k_id=acc.account_id, k_type=acc.account_type)
     return g.left_join(kinds, g.target_id == kinds.k_id)
@@ -195,11 +202,7 @@ def target_rules(g: ir.Table, policy: TargetPolicy) -> dict[str, ir.BooleanValue
     rules: dict[str, ir.BooleanValue] = {
         "protected": g.at_risk | (g.n_bad_links > 0),
         "min_targeting_actions": (g.n_targeting >= policy.min_targeting_actions)
-        | (
-            ibis.literal(policy.outsider_single_look_abroad)
-            & (g.n_abroad_looks > 0)
-            & g.in_principal_country
-        ),
+        | ((g.n_abroad_looks > 0) & g.in_principal_country),
         "needs_a_look": (g.n_looks > 0) if policy.outsiders_need_a_look else true,
         "look_first": (
             g.first_contact.isnull() | g.first_look.isnull() | (g.first_look <= g.first_contact)
@@ -275,7 +278,8 @@ def operation_targets(
         )
         + ibis.cases(
             (
-                ~g.at_risk.fill_null(False)
+                ibis.literal(policy.outsider_single_look_abroad)
+                & ~g.at_risk.fill_null(False)
                 & (g.n_bad_links == 0)
                 & (g.n_targeting < policy.min_targeting_actions),
                 ibis.literal(
