@@ -38,6 +38,7 @@ from counterspy.detect.narrow import among, anchor_tables
 from counterspy.detect.newcomer import BefriendingNewcomers
 from counterspy.detect.opevidence import OperationEvidence, admit
 from counterspy.detect.opmerge import merge_inputs
+from counterspy.detect.photomates import UnconfirmedPhotos
 from counterspy.detect.rings import kept_in_engine
 from counterspy.detect.scoring import (
     Clustering,
@@ -94,6 +95,9 @@ class DetectionConfig:
     newcomers: BefriendingNewcomers = field(default_factory=BefriendingNewcomers)
     # Counter-evidence: a lone flagged account nobody confirms (detect/lone.py).
     lone: LoneAccounts = field(default_factory=LoneAccounts)
+    # Counter-evidence: a photo shared only with accounts showing nothing of their own
+    # (detect/photomates.py).
+    photos: UnconfirmedPhotos = field(default_factory=UnconfirmedPhotos)
     # Copy the canonical tables into the engine's memory before the detectors run (DuckDB temp
     # table / Spark cache). Off, DuckDB reads the workspace Parquet in every query with
     # projection and filter pushdown: measured at 10M events on an idle 2-core machine, the
@@ -351,6 +355,19 @@ def _run(
             scores = account_scores(signals, config.scoring.uncapped_signals)
             scores = scores[~scores.index.isin(protected)]
             flagged = sorted(set(flagged) | set(late["account_id"]))
+    # A photo shared only with accounts that show nothing of their own ties nobody: it counts
+    # nothing (one small query; detect/photomates.py).
+    unphoto = config.photos.rows(
+        ctx, signals, scores, config.scoring.flag_threshold, config.scoring.uncapped_signals
+    )
+    if len(unphoto):
+        signals = pd.concat([signals, unphoto], ignore_index=True)
+        scores = account_scores(signals, config.scoring.uncapped_signals)
+        scores = scores[~among(scores.index, protected)]
+        gone = set(unphoto["account_id"])
+        flagged = [a for a in flagged if a not in gone]
+        membership = {a: o for a, o in membership.items() if a not in gone}
+        core = {a: o for a, o in core.items() if a not in gone}
     # Alone in its operation, on coordination with suspects none of whom was flagged: nobody
     # confirms it (signal rows only; detect/unconfirmed.py).
     lone = config.unconfirmed.rows(
