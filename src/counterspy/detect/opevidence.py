@@ -36,6 +36,12 @@ been detected (rules measured on the tuning seeds, see docs/detection.md):
     ``min_looked_messages`` messages; and it acted on at most ``max_courting_targets``
     accounts in all (``detect/courting.py``): a persona courting the person the operation is
     after.
+``operation_conversation``
+    it looked at one of the operation's targets and held a conversation of ≥
+    ``min_conversation_messages`` messages that the target answered, without a friend request,
+    as a stranger and not an acquaintance; it acted on at most ``max_conversation_targets``
+    accounts in all, and the operation has ≥ ``min_conversation_members`` accounts
+    (``detect/conversation.py``).
 ``operation_bad_domain``
     it sent a link, to anyone, on a domain the link step judged bad (malicious or suspicious)
     that a member of the operation also sent, and that at most ``max_bad_domain_senders``
@@ -65,6 +71,7 @@ import pandas as pd
 
 from counterspy.analytics.engine import fetch
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
+from counterspy.detect.conversation import brief_courting_targets, conversation_targets
 from counterspy.detect.courting import courting_targets
 from counterspy.detect.expand import TARGETING_TYPES
 from counterspy.detect.narrow import among, anchor_tables, named, same
@@ -139,6 +146,19 @@ class OperationEvidence:
     min_courting_requests: int = 1
     min_looked_messages: int = 2
     max_courting_targets: int = 30
+    # A conversation without a request (detect/conversation.py): a profile view and >=
+    # ``min_conversation_messages`` messages to one of the operation's targets, who answered,
+    # as a stranger and not an acquaintance, by an account that acted on at most
+    # ``max_conversation_targets`` accounts, anchored only on operations of at least
+    # ``min_conversation_members`` accounts (the lone-anchor guard). Measured on seeds 1-40 at
+    # stealth 2 (docs/detection.md, "Session 8: a conversation without a request").
+    # Off: min_conversation_messages 0.
+    min_conversation_messages: int = 4
+    max_conversation_targets: int = 10
+    min_conversation_members: int = 2
+    # ... and, under the same limits, operation courting's look and friend request with fewer
+    # messages than ``min_looked_messages`` (>= ``min_brief_courting_messages``). Off: 0.
+    min_brief_courting_messages: int = 0
     # Rounds of admission, each anchored on the operations the previous one grew.
     rounds: int = 2
     # Counter-evidence stands: an account whose own evidence sums below zero (a befriending
@@ -434,6 +454,8 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("operation_own_domain", OperationEvidence.own_link_domain),
     ("operation_bad_domain", OperationEvidence.bad_link_domain),
     ("operation_courting", courting_targets),
+    ("operation_conversation", conversation_targets),
+    ("operation_brief_courting", brief_courting_targets),
 )
 """Signal name → rule, strongest first (an account matching several operations joins the one
 its strongest rule names)."""

@@ -27,6 +27,8 @@ THRESHOLDS: Mapping[str, Callable[[OperationEvidence], float]] = {
         p.min_courting_messages,
         p.min_looked_messages if p.min_looked_messages > 0 else p.min_courting_messages,
     ),
+    "operation_conversation": lambda p: p.min_conversation_messages,
+    "operation_brief_courting": lambda p: p.min_brief_courting_messages,
 }
 
 TEMPLATES: Mapping[str, str] = {
@@ -62,6 +64,22 @@ TEMPLATES: Mapping[str, str] = {
         "profile; 0: that path off) and friend requests (min {p.min_courting_requests}); "
         "acted on {x:.0f} other accounts in all "
         "(max {p.max_courting_targets}); account {age} days old "
+        "(max {p.max_account_age_days})"
+    ),
+    "operation_conversation": (
+        "joined {op}: looked at the profile of {n} of its targets (e.g. {ex}) and wrote up to "
+        "{v:.0f} messages (min {p.min_conversation_messages}) that they answered, as a stranger "
+        "and not an acquaintance (no friend request needed); acted on {x:.0f} accounts in all "
+        "(max {p.max_conversation_targets}); the operation has at least "
+        "{p.min_conversation_members} accounts; account {age} days old "
+        "(max {p.max_account_age_days})"
+    ),
+    "operation_brief_courting": (
+        "joined {op}: looked at the profile of {n} of its targets (e.g. {ex}), sent a friend "
+        "request and {v:.0f} messages (min {p.min_brief_courting_messages}), as a stranger and "
+        "not an acquaintance; acted on {x:.0f} accounts in all "
+        "(max {p.max_conversation_targets}); the operation has at least "
+        "{p.min_conversation_members} accounts; account {age} days old "
         "(max {p.max_account_age_days})"
     ),
 }
