@@ -48,6 +48,10 @@ been detected (rules measured on the tuning seeds, see docs/detection.md):
     accounts send in all: the operation's exploitation infrastructure (an exploitation-only
     firm's personas each message their own targets, so the own-domain rule's target condition
     misses them).
+``operation_shared_exit``
+    it lives on (uses as its home address) a rarely used address that a member also lives
+    on, and claims a country a member claims: a reserve persona that never touched a target
+    (``detect/idle.py``).
 
 Every rule also requires an account no older than ``max_account_age_days``, never admits a
 flagged account or one in the protection programme, and anchors only on operations with ≥
@@ -62,7 +66,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import ibis
@@ -74,6 +78,7 @@ from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
 from counterspy.detect.conversation import brief_courting_targets, conversation_targets
 from counterspy.detect.courting import courting_targets
 from counterspy.detect.expand import TARGETING_TYPES
+from counterspy.detect.idle import SharedExit, shared_exit
 from counterspy.detect.narrow import among, anchor_tables, named, same
 from counterspy.detect.opevidence_text import signal_rows
 from counterspy.infra.brands import bundled_brands
@@ -167,6 +172,8 @@ class OperationEvidence:
     # one account was admitted so: an ordinary newcomer (own -0.80, seed 36, stealth 2); every
     # admitted operator with counter-evidence had own evidence >= 0.74. False: admitted anyway.
     refuse_counter_evidence: bool = True
+    # A reserve persona on a member's home exit with a member's legend (detect/idle.py).
+    shared_exit: SharedExit = field(default_factory=SharedExit)
 
     def params_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -456,6 +463,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("operation_courting", courting_targets),
     ("operation_conversation", conversation_targets),
     ("operation_brief_courting", brief_courting_targets),
+    ("operation_shared_exit", shared_exit),
 )
 """Signal name → rule, strongest first (an account matching several operations joins the one
 its strongest rule names)."""

@@ -22,6 +22,7 @@ THRESHOLDS: Mapping[str, Callable[[OperationEvidence], float]] = {
     "operation_weak_on_targets": lambda p: p.min_target_evidence,
     "operation_own_domain": lambda p: 1.0,
     "operation_bad_domain": lambda p: 1.0,
+    "operation_shared_exit": lambda p: p.shared_exit.min_home_share,
     # The fewest messages that can admit (after a profile view, when that path is on).
     "operation_courting": lambda p: min(
         p.min_courting_messages,
@@ -81,6 +82,13 @@ TEMPLATES: Mapping[str, str] = {
         "(max {p.max_conversation_targets}); the operation has at least "
         "{p.min_conversation_members} accounts; account {age} days old "
         "(max {p.max_account_age_days})"
+    ),
+    "operation_shared_exit": (
+        "joined {op}: lives on address {ex} ({v:.0%} of its events, min "
+        "{p.shared_exit.min_home_share:.0%}, on >= {p.shared_exit.min_address_events} events), "
+        "the home address of {n} of its members, used by {x:.0f} accounts in all (max "
+        "{p.shared_exit.max_accounts_per_address}), and {p.shared_exit.legend_text}; "
+        "account {age} days old (max {p.max_account_age_days})"
     ),
 }
 

@@ -1,0 +1,126 @@
+"""Idle personas: operation evidence for operator accounts that never touch a target.
+
+At stealth 2 about half of the operator accounts a detection misses never act on any of their
+operation's targets (seeds 1–40: 167 of 331 missed). They are personas the operation keeps in
+reserve: cover activity only (reactions, posts, shares, a few messages to their own friends),
+so no per-account signal fires and no target ties them to the operation. What remains is what
+the operation cannot hide cheaply: the infrastructure and the legend it gives its personas.
+
+``operation_shared_exit``
+    the account uses, as its *home* address (≥ ``min_home_share`` of its events, on ≥
+    ``min_address_events`` events), an address that a member of the operation also uses as
+    its home, that at most ``max_accounts_per_address`` accounts use in all, **and** it claims
+    the country that a member of the operation claims.
+
+    An operation runs its personas from a handful of exits (a VPN exit, a rented proxy) and
+    builds every persona the same legend (a compatriot of its targets: Meta's December 2021
+    report). An address alone is weak: the other customers of a small VPN exit share it too
+    (the detection's shared-infrastructure step therefore never links on it alone, and this
+    rule needs it as the account's home, not one session). What refuses most of them is the
+    legend: on seeds 1–40 (stealth 2) 7 % of the ordinary accounts living on a member's home
+    exit claim a country a member claims, against 83 % of the operators there.
+
+    Where it breaks: on a large platform a commercial VPN exit is used by thousands, so the
+    popularity limit leaves only the operation's own (rarely shared) exits — the rule then
+    admits fewer operators, not more strangers. A persona that claims a country none of the
+    detected members claims, or that keeps its home on its own residential line (the
+    operation's exit only for some sessions), is not admitted.
+
+Wired in as one rule of :class:`counterspy.detect.opevidence.OperationEvidence` (its policy
+is the ``shared_exit`` field there): the same anchors, outsider and age conditions,
+counter-evidence refusal, rounds and signal rows as the other operation-evidence rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+
+from counterspy.detect.base import DetectionContext
+
+if TYPE_CHECKING:
+    from counterspy.detect.opevidence import OperationEvidence, _Anchors
+
+
+@dataclass(frozen=True)
+class SharedExit:
+    """Limits of the ``operation_shared_exit`` rule (see the module docstring).
+
+    Measured on seeds 1–40 at stealth 2 against the detection of main (session 8): see
+    docs/detection.md, "Idle personas"."""
+
+    # Off: False.
+    enabled: bool = True
+    # An address used by more accounts is a public exit or a carrier's NAT address (the
+    # coordination step's shared-IP limit is the same 6).
+    max_accounts_per_address: int = 6
+    # The address carries at least this share of the account's (and the member's) events
+    # that name an address: its home, not one session through it.
+    min_home_share: float = 0.5
+    # ... on at least this many of the account's events (one login through a VPN is nobody's
+    # home; 1 admitted 5 more ordinary accounts and no operator on seeds 1-40).
+    min_address_events: int = 2
+    # The account claims a country that a member of the operation claims. False: the address
+    # alone admits (on seeds 1-40 that admitted ~9 ordinary VPN users per operator gained).
+    same_claimed_country: bool = True
+
+    @property
+    def legend_text(self) -> str:
+        """What the signal sentence says about the claimed country."""
+        return "claims a country its members claim" if self.same_claimed_country else "any country"
+
+
+def shared_exit(policy: OperationEvidence, ctx: DetectionContext, a: _Anchors) -> ir.Table:
+    """Admitted (account, operation) rows of the ``operation_shared_exit`` rule."""
+    p = policy.shared_exit
+    home = p.min_home_share - 1e-9
+    m = a.members
+    # Members' home addresses (from the members' events: ``a.actor_events`` covers them).
+    e = a.actor_events.filter(a.actor_events.ip.notnull())
+    em = e.inner_join(m, e.actor_id == m.m_id)
+    per = em.group_by(k_m=em.actor_id, k_op=em.o_id, k_key=em.ip).aggregate(k_on=em.count())
+    tot = per.group_by(t_m=per.k_m).aggregate(t_n=per.k_on.sum())
+    per = per.inner_join(tot, per.k_m == tot.t_m)
+    per = per.filter(per.k_on >= per.t_n * home).select("k_m", "k_op", "k_key")
+    keys = per.select(u_ip=per.k_key).distinct()
+    # Who else uses those addresses, and how often.
+    ev = ctx.events.filter(ctx.events.ip.notnull())
+    on = ev.inner_join(keys, ev.ip == keys.u_ip)
+    on = on.group_by(x=on.actor_id, ip=on.ip).aggregate(
+        n_on=on.count(), first=on.ts.min(), last=on.ts.max()
+    )
+    pop = on.group_by(p_key=on.ip).aggregate(k_pop=on.count())
+    pop = pop.filter(pop.k_pop <= p.max_accounts_per_address)
+    c = a.outsiders(on, "x")
+    c = c.filter(c.n_on >= p.min_address_events)
+    c = c.inner_join(pop, c.ip == pop.p_key)
+    c = a.keep(c.select("x", "ip", "n_on", "first", "last", "k_pop"))
+    # The candidates' own totals: is the address their home?
+    xs = c.select(s_x=c.x).distinct()
+    mine = ev.inner_join(xs, ev.actor_id == xs.s_x)
+    mine = mine.group_by(s_x=mine.actor_id).aggregate(s_n=mine.count())
+    c = c.inner_join(mine, c.x == mine.s_x)
+    c = c.mutate(share=c.n_on.cast("float64") / c.s_n.cast("float64"))
+    c = c.filter(c.share >= home)
+    c = c.inner_join(per, c.ip == per.k_key)
+    c = c.filter(c.x != c.k_m)
+    if p.same_claimed_country:
+        acc = ctx.accounts.select(cc_id=ctx.accounts.account_id, cc=ctx.accounts.country)
+        mc = m.inner_join(acc, m.m_id == acc.cc_id).select(mc_op=m.o_id, mc_cc=acc.cc).distinct()
+        mine_cc = acc.select(xc_id=acc.cc_id, xc=acc.cc)
+        c = c.inner_join(mine_cc, c.x == mine_cc.xc_id)
+        c = c.inner_join(mc, (c.k_op == mc.mc_op) & (c.xc == mc.mc_cc))
+    if not p.enabled:
+        c = c.filter(ibis.literal(False))
+    g = c.group_by(account_id=c.x, operation_id=c.k_op).aggregate(
+        value=c.share.max(),
+        n=c.k_m.nunique(),
+        extra=c.k_pop.max().cast("float64"),
+        example=c.ip.min(),
+        window_start=c.first.min(),
+        window_end=c.last.max(),
+    )
+    return a.finish(g, "operation_shared_exit", "value")
