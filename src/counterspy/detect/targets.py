@@ -19,9 +19,11 @@ from counterspy.detect.campaign import (
 from counterspy.detect.cover import VIEWS, CoverContacts
 from counterspy.detect.outsiders import outsider_facts
 from counterspy.detect.sweeps import swept_looks
-from counterspy.model import AccountType, EventType, Phase
+from counterspy.detect.target_rules import admission_notes, target_rules
+from counterspy.model import EventType, Phase
 
 PHASE_BY_RANK = {p.rank: p.value for p in Phase}
+__all__ = ["TargetPolicy", "operation_targets", "target_candidates", "target_rules"]
 
 
 @dataclass(frozen=True)
@@ -220,84 +222,6 @@ def target_candidates(
     return g.left_join(kinds, g.target_id == kinds.k_id)
 
 
-def target_rules(g: ir.Table, policy: TargetPolicy) -> dict[str, ir.BooleanValue]:
-    """Each outsider rule of ``policy`` as a condition on :func:`target_candidates` rows
-    (True: the rule lets the row through), in the order the docs list them. A row is listed
-    when it is ``protected`` or passes every other rule, and passes ``focused``."""
-    person = AccountType.PERSON.value
-    true = g.n_targeting >= 0
-    approached = (
-        (g.n_targeting > 0) | (g.n_links > 0) if policy.protected_need_an_approach else true
-    )
-    rules: dict[str, ir.BooleanValue] = {
-        "protected": (g.at_risk & approached) | (g.n_bad_links > 0),
-        "min_targeting_actions": (g.n_targeting >= policy.min_targeting_actions)
-        | ((g.n_abroad_looks > 0) & g.in_principal_country)
-        | (g.n_swept > 0),
-        "needs_a_look": (g.n_looks > 0) if policy.outsiders_need_a_look else true,
-        "look_first": (
-            g.first_contact.isnull() | g.first_look.isnull() | (g.first_look <= g.first_contact)
-        )
-        if policy.outsiders_look_first
-        else true,
-        "strangers": (g.n_stranger_members.fill_null(0) > 0)
-        if policy.outsiders_must_be_strangers
-        else true,
-        "crowd": true if policy.outsider_max_visitors is None else _not_a_crowd(g, policy),
-        "social_cover": (g.n_social == 0) if policy.outsider_social_is_cover else true,
-        "people": (g.k_type.fill_null(person) == person) if policy.outsiders_are_people else true,
-        "cover_friends": policy.cover.worked_on(g),
-        "focused": (g.n_bad_links > 0) | (g.n_operators >= 2) | (g.n_focused > 0),
-    }
-    return rules
-
-
-def _admission_notes(g: ir.Table, policy: TargetPolicy) -> ir.StringValue:
-    """The sentence naming the exception that admitted an outsider: fewer targeting actions
-    than the minimum (a look from abroad, a look inside a sweep), or a crowd several of the
-    operation's accounts worked on ("" when none did)."""
-    outsider = ~g.at_risk.fill_null(False) & (g.n_bad_links == 0)
-    few = outsider & (g.n_targeting < policy.min_targeting_actions)
-    abroad = few & (g.n_abroad_looks > 0) & g.in_principal_country
-    fewer = "; fewer than " + str(policy.min_targeting_actions) + " targeting actions, listed on "
-    swept = ibis.literal(
-        fewer + "a look within " + str(policy.outsider_sweep_seconds) + " s of the same "
-        "account's look at a person in the protection programme (one sweep)"
-    )
-    crowd = outsider & (g.n_visitors.fill_null(0) > ibis.literal(policy.outsider_max_visitors))
-    crowd_note = (
-        ibis.literal("; ")
-        + g.n_visitors.cast("string")
-        + " accounts act on it, more than "
-        + str(policy.outsider_max_visitors)
-        + ", but "
-        + g.n_targeting_members.cast("string")
-        + " of this operation's accounts took targeting actions on it"
-    )
-    return ibis.cases(
-        (
-            ibis.literal(policy.outsider_single_look_abroad) & abroad,
-            ibis.literal(
-                fewer + "a single look from abroad (a member of another country; the "
-                "person lives where the operation's at-risk targets live)"
-            ),
-        ),
-        (few & (g.n_swept > 0), swept),
-        else_="",
-    ) + ibis.cases(
-        (ibis.literal(policy.outsider_max_visitors is not None) & crowd, crowd_note), else_=""
-    )
-
-
-def _not_a_crowd(g: ir.Table, policy: TargetPolicy) -> ir.BooleanValue:
-    """At most ``outsider_max_visitors`` accounts act on it, or ``outsider_crowd_members`` of
-    the operation's members took targeting actions on it."""
-    few = g.n_visitors.fill_null(0) <= ibis.literal(policy.outsider_max_visitors)
-    if policy.outsider_crowd_members is None:
-        return few
-    return few | (g.n_targeting_members >= policy.outsider_crowd_members)
-
-
 def operation_targets(
     ctx: DetectionContext, members: ir.Table, operators: ir.Table, policy: TargetPolicy
 ) -> ir.Table:
@@ -351,7 +275,7 @@ def operation_targets(
             ),
             else_="",
         )
-        + _admission_notes(g, policy)
+        + admission_notes(g, policy)
     )
     out = g.select(
         "target_id",
