@@ -18,9 +18,12 @@ from counterspy.detect.campaign import (
 )
 from counterspy.detect.cover import VIEWS, CoverContacts
 from counterspy.detect.outsiders import outsider_facts
-from counterspy.model import AccountType, EventType, Phase
+from counterspy.detect.sweeps import swept_looks
+from counterspy.detect.target_rules import admission_notes, target_rules
+from counterspy.model import EventType, Phase
 
 PHASE_BY_RANK = {p.rank: p.value for p in Phase}
+__all__ = ["TargetPolicy", "operation_targets", "target_candidates", "target_rules"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,11 @@ class TargetPolicy:
     # (a foreign ring glancing at locals of its targets' countries) gets 12 false targets
     # from it (docs/detection.md, "A single look from abroad"). True: on.
     outsider_single_look_abroad: bool = False
+    # ... or a single look made within this many seconds of the same member's look at a
+    # person in the protection programme (detect/sweeps.py): one sweep over a principal and
+    # their circle (a friend list clicked through, a collection tool walking profiles). None:
+    # off.
+    outsider_sweep_seconds: int | None = 15
     # ... and the operation's first view of it (profile, friend list, search) came before
     # its first contact (friend request or message), when it has both: an operation profiles
     # a person, then approaches; a persona writing to a friend and glancing at the profile
@@ -73,6 +81,10 @@ class TargetPolicy:
     # before, 23 false / 2 true targets; crowds over 50, 16 false / 2 true.
     outsiders_must_be_strangers: bool = True
     outsider_max_visitors: int | None = 50
+    # ... except when at least this many of the operation's members took targeting actions on
+    # it (views, requests, messages): one operator may be one of a crowd, several of one
+    # operation working the same person are not. None: no exception.
+    outsider_crowd_members: int | None = 2
     # Social cover, not targets: an account outside the programme without a bad link on whose
     # content the operation's members also reacted, commented or which they followed is cover
     # (personas keep up appearances with their fake friends and pages; an operation profiles
@@ -99,6 +111,13 @@ class TargetPolicy:
     # Recipients of the operation's campaign links from accounts not flagged
     # (detect/campaign.py).
     campaign: CampaignRecipients = field(default_factory=CampaignRecipients)
+    # A person in the protection programme is listed on any targeting action (a view,
+    # friend-list view, search, friend request or message) or link from the operation, but
+    # not on social engagement alone (a reaction, comment, follow, or accepting the
+    # person's own friend request): protected people are public figures whose posts many
+    # accounts like, and a persona likes popular posts as cover; surveillance profiles and
+    # approaches. False: any event naming a protected person lists it.
+    protected_need_an_approach: bool = True
 
 
 TARGETING_TYPES = (
@@ -151,6 +170,8 @@ def target_candidates(
     )
     t = t.mutate(rank=rank, rare=t.r_domain.notnull() & t.event_type.isin(LINK_TYPES))
     facts = outsider_facts(ctx, t.select("ts", "actor_id", "target_id", "operation_id"))
+    looks = t.filter(t.event_type.isin(LOOK_TYPES))
+    looks = looks.select("ts", "actor_id", "target_id", "operation_id", "target_at_risk")
     g = t.group_by(target_id=t.target_id, operation_id=t.operation_id).aggregate(
         firm=t.firm.min(),
         at_risk=t.target_at_risk.max(),
@@ -167,11 +188,13 @@ def target_candidates(
         n_own_links=(t.b_domain.isnull() & t.o_domain.notnull()).cast("int64").sum(),
         n_rare_links=(t.rare & (t.rank < 3)).cast("int64").sum(),
         n_targeting=t.event_type.isin(TARGETING_TYPES).cast("int64").sum(),
+        n_targeting_members=t.actor_id.nunique(where=t.event_type.isin(TARGETING_TYPES)),
         n_looks=t.event_type.isin(LOOK_TYPES).cast("int64").sum(),
         n_abroad_looks=(t.event_type.isin(LOOK_TYPES) & t.abroad.fill_null(False))
         .cast("int64")
         .sum(),
         n_social=t.event_type.isin(SOCIAL_TYPES).cast("int64").sum(),
+        n_links=(t.event_type.isin(LINK_TYPES) & (t.domain != "")).cast("int64").sum(),
         first_look=t.ts.min(where=t.event_type.isin(VIEWS)),
         first_contact=t.ts.min(where=t.event_type.isin(CONTACT_TYPES)),
         n_focused=t.actor_id.nunique(where=t.focused),
@@ -179,6 +202,12 @@ def target_candidates(
         **policy.cover.counts(t),
     )
     g = g.left_join(facts, (g.target_id == facts.x_target) & (g.operation_id == facts.x_operation))
+    if policy.outsider_sweep_seconds is not None:
+        sw = swept_looks(looks, policy.outsider_sweep_seconds)
+        g = g.left_join(sw, (g.target_id == sw.s_target) & (g.operation_id == sw.s_operation))
+        g = g.mutate(n_swept=g.n_swept.fill_null(0)).drop("s_target", "s_operation")
+    else:
+        g = g.mutate(n_swept=ibis.literal(0).cast("int64"))
     if policy.outsider_single_look_abroad:
         # The countries of the operation's at-risk targets (for single looks from abroad).
         pc = g.filter(g.at_risk & g.country.notnull())
@@ -191,36 +220,6 @@ def target_candidates(
     acc = ctx.all_account_columns
     kinds = acc.select(k_id=acc.account_id, k_type=acc.account_type)
     return g.left_join(kinds, g.target_id == kinds.k_id)
-
-
-def target_rules(g: ir.Table, policy: TargetPolicy) -> dict[str, ir.BooleanValue]:
-    """Each outsider rule of ``policy`` as a condition on :func:`target_candidates` rows
-    (True: the rule lets the row through), in the order the docs list them. A row is listed
-    when it is ``protected`` or passes every other rule, and passes ``focused``."""
-    person = AccountType.PERSON.value
-    true = g.n_targeting >= 0
-    rules: dict[str, ir.BooleanValue] = {
-        "protected": g.at_risk | (g.n_bad_links > 0),
-        "min_targeting_actions": (g.n_targeting >= policy.min_targeting_actions)
-        | ((g.n_abroad_looks > 0) & g.in_principal_country),
-        "needs_a_look": (g.n_looks > 0) if policy.outsiders_need_a_look else true,
-        "look_first": (
-            g.first_contact.isnull() | g.first_look.isnull() | (g.first_look <= g.first_contact)
-        )
-        if policy.outsiders_look_first
-        else true,
-        "strangers": (g.n_stranger_members.fill_null(0) > 0)
-        if policy.outsiders_must_be_strangers
-        else true,
-        "crowd": true
-        if policy.outsider_max_visitors is None
-        else g.n_visitors.fill_null(0) <= policy.outsider_max_visitors,
-        "social_cover": (g.n_social == 0) if policy.outsider_social_is_cover else true,
-        "people": (g.k_type.fill_null(person) == person) if policy.outsiders_are_people else true,
-        "cover_friends": policy.cover.worked_on(g),
-        "focused": (g.n_bad_links > 0) | (g.n_operators >= 2) | (g.n_focused > 0),
-    }
-    return rules
 
 
 def operation_targets(
@@ -276,20 +275,7 @@ def operation_targets(
             ),
             else_="",
         )
-        + ibis.cases(
-            (
-                ibis.literal(policy.outsider_single_look_abroad)
-                & ~g.at_risk.fill_null(False)
-                & (g.n_bad_links == 0)
-                & (g.n_targeting < policy.min_targeting_actions),
-                ibis.literal(
-                    "; fewer than " + str(policy.min_targeting_actions) + " targeting actions, "
-                    "listed on a single look from abroad (a member of another country; the "
-                    "person lives where the operation's at-risk targets live)"
-                ),
-            ),
-            else_="",
-        )
+        + admission_notes(g, policy)
     )
     out = g.select(
         "target_id",
