@@ -55,6 +55,7 @@ from counterspy.detect.scoring import (
 from counterspy.detect.targets import TargetPolicy, operation_targets
 from counterspy.detect.unconfirmed import UnconfirmedPeers
 from counterspy.detect.weakring import WeakRings, admit_rings
+from counterspy.detect.wellknown import WellKnownAccounts
 from counterspy.model import LinkChecker
 from counterspy.progress import NULL_PROGRESS, Progress
 
@@ -92,6 +93,8 @@ class DetectionConfig:
     link_rings: LinkRings = field(default_factory=LinkRings)
     # Counter-evidence: accounts years old need more evidence (detect/established.py).
     established: EstablishedAccounts = field(default_factory=EstablishedAccounts)
+    # Counter-evidence: accounts dozens of people answer, at any age (detect/wellknown.py).
+    well_known: WellKnownAccounts = field(default_factory=WellKnownAccounts)
     # Counter-evidence: coordination whose peers are none of them flagged (detect/unconfirmed.py).
     unconfirmed: UnconfirmedPeers = field(default_factory=UnconfirmedPeers)
     # Counter-evidence: new accounts befriending people at large (detect/newcomer.py).
@@ -305,6 +308,17 @@ def _run(
     )
     if len(older):
         signals = pd.concat([signals, older], ignore_index=True)
+        scores = account_scores(signals, config.scoring.uncapped_signals)
+    # Counter-evidence for accounts many people answer, at any age (one small query).
+    known = config.well_known.rows(
+        ctx,
+        signals,
+        scores[~among(scores.index, protected)],
+        config.scoring.flag_threshold,
+        config.scoring.peer_threshold,
+    )
+    if len(known):
+        signals = pd.concat([signals, known], ignore_index=True)
         scores = account_scores(signals, config.scoring.uncapped_signals)
     # Counter-evidence for newcomers befriending people at large (candidates' events only).
     newcomers = config.newcomers.rows(cand, signals, candidates)
