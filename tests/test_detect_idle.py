@@ -51,8 +51,8 @@ def _platform() -> Platform:
     p.account("passing", age_days=300, country="MX")
     _live(p, "passing", EXIT, 1, start=6.0)
     _live(p, "passing", "198.51.100.20", 5, start=7.0)
-    # Look-alike: an old account of the legend living on the exit (a long-time VPN user).
-    p.account("veteran", age_days=4000, country="MX")
+    # Look-alike: an older account of the legend living on the exit (a long-time VPN user).
+    p.account("veteran", age_days=700, country="MX")
     _live(p, "veteran", EXIT, 3, start=3.2)
     # Look-alike: a person in the protection programme living on the exit.
     p.account("protected", age_days=300, country="MX", at_risk="journalist")
@@ -119,10 +119,13 @@ def test_a_busy_exit_links_nobody() -> None:
     assert {f"crowd{i}" for i in range(6)} <= _by(loose)
 
 
-def test_old_and_protected_accounts_are_refused() -> None:
-    old = _by(_admitted(_platform(), max_account_age_days=5000))
+def test_older_and_protected_accounts_are_refused() -> None:
+    old = _by(_admitted(_platform(), SharedExit(max_account_age_days=1000)))
     assert "veteran" in old
     assert "protected" not in old
+    # The operation-evidence age limit applies too.
+    capped = _admitted(_platform(), SharedExit(max_account_age_days=1000), max_account_age_days=650)
+    assert "veteran" not in _by(capped)
 
 
 def test_the_rule_can_be_switched_off() -> None:

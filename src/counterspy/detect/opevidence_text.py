@@ -88,7 +88,7 @@ TEMPLATES: Mapping[str, str] = {
         "{p.shared_exit.min_home_share:.0%}, on >= {p.shared_exit.min_address_events} events), "
         "the home address of {n} of its members, used by {x:.0f} accounts in all (max "
         "{p.shared_exit.max_accounts_per_address}), and {p.shared_exit.legend_text}; "
-        "account {age} days old (max {p.max_account_age_days})"
+        "account {age} days old (max {p.shared_exit.max_account_age_days})"
     ),
 }
 
