@@ -41,9 +41,10 @@ def _talk(
     look: bool = True,
     answered: bool = True,
     request: bool = False,
+    look_at: float = 4.9,
 ) -> None:
     if look:
-        p.event(_day(4.9), who, "profile_view", target)
+        p.event(_day(look_at), who, "profile_view", target)
     if request:
         p.event(_day(5), who, "friend_request", target)
     for k in range(messages):
@@ -79,6 +80,9 @@ def _platform() -> Platform:
     _talk(p, "hustler", "r6", messages=1, answered=False, request=True)
     for i in range(11):
         p.event(_day(8), "hustler", "profile_view", f"n{i:02d}")
+    # Look-alike: wrote first and looked at the profile only afterwards (a link sharer chatting).
+    p.account("late", age_days=200)
+    _talk(p, "late", "r5", messages=5, look_at=7)
     # Look-alike: the target wrote first (a friend, not a stranger).
     p.account("pal", age_days=200)
     p.event(_day(0.5), "r3", "message", "pal")
@@ -151,13 +155,15 @@ def test_the_personas_join_and_no_look_alike_does(rows: pd.DataFrame) -> None:
         ({"max_conversation_targets": 15}, {"busy", "hustler"}),
         ({"min_conversation_members": 1}, {"visitor"}),
         ({"max_account_age_days": 5000}, {"elder"}),
+        ({"conversation_look_first": False}, {"late"}),
     ],
 )
 def test_each_limit_keeps_its_look_alike_out(loosened: dict[str, int], admits: set[str]) -> None:
     """Loosening one limit admits exactly the look-alike it refused (the short chat, the busy
     account, the conversation anchored on a one-account operation — into that operation —,
-    the old account); never the friend, the fan, the unanswered writer, the chat without a
-    look, the request without a look or the protected colleague."""
+    the old account, the account that looked only after writing); never the friend, the fan,
+    the unanswered writer, the chat without a look, the request without a look or the
+    protected colleague."""
     membership, rows = _admitted(_policy(**loosened))
     assert set(rows["account_id"]) == {"caller", "knocker", *admits}
     assert membership["caller"] == "op-0001"

@@ -9,7 +9,8 @@ missed personas that act on a target of their found operation (Black Cube, Cobwe
 BellTroX, Bluehawk; docs/detection.md, *Session 8: a conversation without a request*).
 
 A conversation is weaker evidence than a friend request plus a conversation, so the rule asks
-for more around it: the account looked at the person's profile, sent ≥
+for more around it: the account looked at the person's profile before it first wrote to them
+(``conversation_look_first``), sent ≥
 ``min_conversation_messages`` messages, the person answered (a real conversation, not spam),
 the person had not acted on the account before (a stranger), the account never reacted to or
 commented on the person's posts (not an acquaintance, ``detect/acquainted.py``), it acted on at
@@ -88,7 +89,8 @@ _PAIRS: WeakKeyDictionary[_Anchors, ir.Table] = WeakKeyDictionary()
 def _approach_pairs(policy: OperationEvidence, ctx: DetectionContext, a: _Anchors) -> ir.Table:
     """(x, t, o_id, n_msg, n_req, first, last, b_msg, n_acted): an outsider ``x`` that looked at
     ``t``, a target of operation ``o_id`` (of >= ``min_conversation_members`` accounts), and
-    sent them >= 1 message, as a stranger and not an acquaintance; ``b_msg`` when ``t`` first
+    then (``conversation_look_first``) sent them >= 1 message, as a stranger and not an
+    acquaintance; ``b_msg`` when ``t`` first
     wrote back (null: never), ``n_acted`` the accounts ``x`` acted on in all. Built once per
     round (both rules read it; ``a.keep`` executes it in the pipeline)."""
     got = _PAIRS.get(a)
@@ -107,10 +109,16 @@ def _approach_pairs(policy: OperationEvidence, ctx: DetectionContext, a: _Anchor
         n_msg=_count(on, EventType.MESSAGE),
         n_req=_count(on, EventType.FRIEND_REQUEST),
         n_view=_count(on, EventType.PROFILE_VIEW),
+        v_first=on.ts.min(where=on.event_type == EventType.PROFILE_VIEW.value),
+        m_first=on.ts.min(where=on.event_type == EventType.MESSAGE.value),
         first=on.ts.min(),
         last=on.ts.max(),
     )
-    pairs = a.keep(pairs.filter((pairs.n_view > 0) & (pairs.n_msg > 0)))
+    # Looked first, then wrote (``look_first``): a persona studies the person before writing.
+    ok = (pairs.n_view > 0) & (pairs.n_msg > 0)
+    if policy.conversation_look_first:
+        ok = ok & (pairs.v_first <= pairs.m_first)
+    pairs = a.keep(pairs.filter(ok).drop("v_first", "m_first"))
     # One scan for the (few) accounts left: what they did and what was done to them.
     xs = pairs.select(v_x=pairs.x).distinct()
     ex = a.keep(touching(named(ctx.events), xs.v_x))

@@ -166,6 +166,10 @@ class OperationEvidence:
     # after the conversation rule (same section): tuning +6 operators, validation +9, no other
     # account. Off: 0.
     min_brief_courting_messages: int = 1
+    # Both: the profile view came before the first message (a persona studies the person, then
+    # writes). Fresh seed 702 (stealth 2): a viral sharer that wrote to a journalist and viewed
+    # the profile only at the end joined an exploitation operation without it. False: any order.
+    conversation_look_first: bool = True
     # Rounds of admission, each anchored on the operations the previous one grew.
     rounds: int = 2
     # Counter-evidence stands: an account whose own evidence sums below zero (a befriending
