@@ -73,6 +73,9 @@ def test_a_reader_and_its_photo_mate_are_no_operation(planted: Planted) -> None:
     assert "no account that shows evidence of its own" in str(rows.loc[pl.reader, "evidence"])
     assert "only accounts whose own photo tie is unconfirmed" in str(rows.loc[pl.mate, "evidence"])
     assert (rows["weight"] < 0).all()
+    # The window is the photo evidence's own (the rows it takes off).
+    assert rows["window_start"].notna().all()
+    assert rows["window_end"].notna().all()
 
 
 @pytest.mark.slow

@@ -127,10 +127,9 @@ class UnconfirmedPhotos:
         # Takes the photo evidence off: the account scores its evidence without the photo.
         drop = scores.reindex(out_ids).to_numpy() - own.reindex(out_ids).to_numpy()
         out["weight"] = -drop
-        out["window_start"] = rows.groupby("account_id")["window_start"].min().reindex(out_ids)
-        out["window_end"] = rows.groupby("account_id")["window_end"].max().reindex(out_ids)
-        out["window_start"] = out["window_start"].to_numpy()
-        out["window_end"] = out["window_end"].to_numpy()
+        by = rows.groupby("account_id")
+        out["window_start"] = by["window_start"].min().reindex(out_ids).to_numpy()
+        out["window_end"] = by["window_end"].max().reindex(out_ids).to_numpy()
         out["evidence"] = [
             f"its profile photo {photo.get(a)} (used by {int(n_holders.get(photo.get(a), 0))} "
             + "accounts) ties it to "
