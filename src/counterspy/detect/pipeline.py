@@ -8,15 +8,12 @@ materialised once and written to the workspace.
 
 from __future__ import annotations
 
-import contextlib
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
 import pandas as pd
-import sqlglot as sg
 
 from counterspy.analytics.engine import fetch, select_fusion
 from counterspy.analytics.tables import CanonicalTables
@@ -145,39 +142,6 @@ def _engine(tables: CanonicalTables) -> str:
     return str(ibis.get_backend(tables.events).name)
 
 
-def _cached_events(events: Any) -> Any:
-    """``events`` copied into the engine's memory (:meth:`ibis.Table.cache`).
-
-    On DuckDB the event type is stored as an ENUM of the (dozen) types present: nearly every
-    query filters the events on their type, and an ENUM compares as a one-byte code instead
-    of a string (at 10M events a filtered scan costs ~0.24 CPU-s instead of ~0.39, and the
-    copy ~0.15 CPU-s less). Ibis still sees a string column (the ENUM's order is the types'
-    sorted order, as strings sort), so no step changes; other engines cache as they are.
-    """
-    if ibis.get_backend(events).name != "duckdb":
-        return events.cache()
-    types = fetch(events.select("event_type").distinct())["event_type"].dropna()
-    if types.empty:
-        return events.cache()
-    con = ibis.get_backend(events)
-    # The type names are data: quoted as SQL string literals by sqlglot.
-    members = ", ".join(sg.exp.Literal.string(str(v)).sql("duckdb") for v in sorted(types))
-    name = ibis.util.gen_name("events")
-    con.raw_sql(
-        f'CREATE TEMPORARY TABLE "{name}" AS SELECT * REPLACE '  # noqa: S608 - quoted above
-        f"(CAST(event_type AS ENUM({members})) AS event_type) FROM ({con.compile(events)})"
-    )
-    cached = con.table(name)
-    # Dropped with the last expression on it, as Ibis drops its own caches.
-    weakref.finalize(cached.op(), _drop, con, name)
-    return cached
-
-
-def _drop(con: Any, name: str) -> None:
-    with contextlib.suppress(Exception):  # the connection may be closed already
-        con.raw_sql(f'DROP TABLE IF EXISTS temp."{name}"')
-
-
 def _executed(t: Any) -> Any:
     """A small intermediate table, executed once and handed back as an in-memory table."""
     return ibis.memtable(t.to_pyarrow())
@@ -247,9 +211,7 @@ def _run(
         stored, stored_accounts = tables.events, tables.accounts
         tables = CanonicalTables(
             accounts=tables.accounts.drop(*STORED_ONLY_ACCOUNT_COLUMNS).cache(),
-            events=_cached_events(
-                tables.events.drop("group_id", "event_id", *STORED_ONLY_EVENT_COLUMNS)
-            ),
+            events=tables.events.drop("group_id", "event_id", *STORED_ONLY_EVENT_COLUMNS).cache(),
         )
     base = DetectionContext(
         tables.accounts,
