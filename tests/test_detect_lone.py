@@ -12,6 +12,7 @@ import pytest
 from counterspy.analytics import connect, load_tables
 from counterspy.detect.base import SIGNAL_COLUMNS
 from counterspy.detect.lone import LoneAccounts
+from counterspy.detect.photomates import UnconfirmedPhotos
 from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
 from counterspy.workspace import Workspace
 from tests.detect_fixtures import T0, Platform, build_platform
@@ -42,12 +43,21 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
         p.event(ts, reader, "profile_view", r, ip=f"198.51.100.{40 + k}")
         p.event(ts + timedelta(minutes=4), reader, "friend_list_view", r, ip="198.51.100.40")
     tmp = tmp_path_factory.mktemp("lone")
+    # The reader's avatar-mates show nothing of their own: the unconfirmed-photo rule
+    # (detect/photomates.py) would drop it first; off here, so this tests the lone rule alone.
+    no_photo = UnconfirmedPhotos(enabled=False)
     return Planted(
         p,
         reader,
-        off=_run(tmp / "off", p, DetectionConfig(lone=LoneAccounts(enabled=False))),
-        on=_run(tmp / "on", p, DetectionConfig()),
-        loose=_run(tmp / "loose", p, DetectionConfig(lone=LoneAccounts(extra_evidence=0.0))),
+        off=_run(
+            tmp / "off", p, DetectionConfig(lone=LoneAccounts(enabled=False), photos=no_photo)
+        ),
+        on=_run(tmp / "on", p, DetectionConfig(photos=no_photo)),
+        loose=_run(
+            tmp / "loose",
+            p,
+            DetectionConfig(lone=LoneAccounts(extra_evidence=0.0), photos=no_photo),
+        ),
     )
 
 
