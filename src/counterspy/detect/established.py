@@ -90,31 +90,13 @@ class EstablishedAccounts:
         )
         return acc.filter(acc.age_days >= self.min_age_days)
 
-    def known(self, ctx: DetectionContext, accounts: ir.Table, suspects: ir.Table) -> ir.Table:
-        """(k_id, n_known, example): per account of ``accounts``, the accounts not in
-        ``suspects`` that it acted on and that acted on it (either order, any action)."""
-        ev = ctx.events.filter(
-            ctx.events.target_id.notnull() & (ctx.events.actor_id != ctx.events.target_id)
-        )
-        ids = accounts.select(k_id=accounts.account_id).distinct()
-        out = ev.semi_join(ids, ev.actor_id == ids.k_id)
-        out = out.select(o_a=out.actor_id, o_x=out.target_id).distinct()
-        inn = ev.semi_join(ids, ev.target_id == ids.k_id)
-        inn = inn.select(i_a=inn.target_id, i_x=inn.actor_id).distinct()
-        both = out.inner_join(inn, (out.o_a == inn.i_a) & (out.o_x == inn.i_x))
-        sus = suspects.select(s_id=suspects.account_id)
-        both = both.anti_join(sus, both.o_x == sus.s_id)
-        return both.group_by(k_id=both.o_a).aggregate(
-            n_known=both.o_x.nunique(), example=both.o_x.min()
-        )
-
     def expression(
         self, ctx: DetectionContext, accounts: ir.Table, suspects: ir.Table | None = None
     ) -> ir.Table:
         """Counter-evidence signal rows (:data:`SIGNAL_COLUMNS`) for ``accounts``;
         ``suspects`` (account_id): accounts whose contact does not count as being known."""
         t = self.ages(ctx, accounts)
-        k = self.known(ctx, t.select("account_id"), accounts if suspects is None else suspects)
+        k = known_contacts(ctx, t.select("account_id"), accounts if suspects is None else suspects)
         t = t.inner_join(k, t.account_id == k.k_id)
         t = t.filter(t.n_known >= self.min_known)
         text = (
@@ -179,3 +161,22 @@ class EstablishedAccounts:
         )
         out: pd.DataFrame = fetch(self.expression(ctx, ids, sus))
         return out
+
+
+def known_contacts(ctx: DetectionContext, accounts: ir.Table, suspects: ir.Table) -> ir.Table:
+    """(k_id, n_known, example): per account of ``accounts``, the accounts not in
+    ``suspects`` that it acted on and that acted on it (either order, any action)."""
+    ev = ctx.events.filter(
+        ctx.events.target_id.notnull() & (ctx.events.actor_id != ctx.events.target_id)
+    )
+    ids = accounts.select(k_id=accounts.account_id).distinct()
+    out = ev.semi_join(ids, ev.actor_id == ids.k_id)
+    out = out.select(o_a=out.actor_id, o_x=out.target_id).distinct()
+    inn = ev.semi_join(ids, ev.target_id == ids.k_id)
+    inn = inn.select(i_a=inn.target_id, i_x=inn.actor_id).distinct()
+    both = out.inner_join(inn, (out.o_a == inn.i_a) & (out.o_x == inn.i_x))
+    sus = suspects.select(s_id=suspects.account_id)
+    both = both.anti_join(sus, both.o_x == sus.s_id)
+    return both.group_by(k_id=both.o_a).aggregate(
+        n_known=both.o_x.nunique(), example=both.o_x.min()
+    )

@@ -172,11 +172,13 @@ class OperationEvidence:
     conversation_look_first: bool = True
     # Rounds of admission, each anchored on the operations the previous one grew.
     rounds: int = 2
-    # Counter-evidence stands: an account whose own evidence sums below zero (a befriending
+    # Counter-evidence stands: an account whose own evidence sums to zero or below (a befriending
     # newcomer's -1.0, an established account's -0.4 outweighing its signals) is never admitted,
     # as weak and link rings already refuse it (detect/rings.py). On 59 platforms (session 7)
     # one account was admitted so: an ordinary newcomer (own -0.80, seed 36, stealth 2); every
-    # admitted operator with counter-evidence had own evidence >= 0.74. False: admitted anyway.
+    # admitted operator with counter-evidence had own evidence >= 0.74. Session 8: exactly zero
+    # counts too (the newcomer plant on a ring's address: 0.8 + 0.2 - 1.0 joined on the
+    # shared-exit rule). False: admitted anyway.
     refuse_counter_evidence: bool = True
     # A reserve persona on a member's home exit with a member's legend (detect/idle.py).
     shared_exit: SharedExit = field(default_factory=SharedExit)
@@ -546,5 +548,7 @@ def _round(
     rows = fetch(policy.admitted(ctx, members_t, flagged_t, weak_t, keep, actor_events))
     rows = rows[~among(rows["account_id"], protected | set(membership))]
     if policy.refuse_counter_evidence:
-        rows = rows[~among(rows["account_id"], set(scores[scores < 0].index.astype(str)))]
+        # Own evidence that sums to zero or below (rounded: 0.8 + 0.2 - 1.0 is not exactly 0).
+        spent = scores[scores.round(9) <= 0]
+        rows = rows[~among(rows["account_id"], set(spent.index.astype(str)))]
     return best_rows(rows)

@@ -37,7 +37,7 @@ import pandas as pd
 from counterspy.analytics.engine import fetch
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, fmt, signal_rows
 from counterspy.detect.established import SIGNAL as ESTABLISHED
-from counterspy.detect.established import EstablishedAccounts
+from counterspy.detect.established import known_contacts
 
 DETECTOR = "persona.well_known_account"
 SIGNAL = "well_known_account"
@@ -64,7 +64,7 @@ class WellKnownAccounts:
     def expression(self, ctx: DetectionContext, accounts: ir.Table, suspects: ir.Table) -> ir.Table:
         """Counter-evidence signal rows for ``accounts`` known to ``min_known`` or more
         accounts outside ``suspects``."""
-        k = EstablishedAccounts().known(ctx, accounts, suspects)
+        k = known_contacts(ctx, accounts, suspects)
         k = k.filter(k.n_known >= self.min_known)
         span = ctx.events.aggregate(first=ctx.events.ts.min(), last=ctx.events.ts.max())
         k = k.cross_join(span)
