@@ -8,9 +8,9 @@ the operation cannot hide cheaply: the infrastructure and the legend it gives it
 
 ``operation_shared_exit``
     the account uses, as its *home* address (≥ ``min_home_share`` of its events, on ≥
-    ``min_address_events`` events), an address that a member of the operation also uses as
-    its home, that at most ``max_accounts_per_address`` accounts use in all, **and** it claims
-    the country that a member of the operation claims.
+    ``min_address_events`` events), an address that a member of the operation *flagged on its
+    own evidence* also uses as its home, that at most ``max_accounts_per_address`` accounts
+    use in all, **and** it claims the country that such a member claims.
 
     An operation runs its personas from a handful of exits (a VPN exit, a rented proxy) and
     builds every persona the same legend (a compatriot of its targets: Meta's December 2021
@@ -18,13 +18,18 @@ the operation cannot hide cheaply: the infrastructure and the legend it gives it
     (the detection's shared-infrastructure step therefore never links on it alone, and this
     rule needs it as the account's home, not one session). What refuses most of them is the
     legend: on seeds 1–40 (stealth 2) 7 % of the ordinary accounts living on a member's home
-    exit claim a country a member claims, against 83 % of the operators there.
+    exit claim a country a member claims, against 85 % of the operators there (39 of 46;
+    measured with every member anchoring).
 
     Where it breaks: on a large platform a commercial VPN exit is used by thousands, so the
     popularity limit leaves only the operation's own (rarely shared) exits — the rule then
     admits fewer operators, not more strangers. A persona that claims a country none of the
     detected members claims, or that keeps its home on its own residential line (the
-    operation's exit only for some sessions), is not admitted.
+    operation's exit only for some sessions), is not admitted. A household is the real risk:
+    housemates, a home router or an office share an address *and* a country, so the rule
+    anchors only on members flagged on their own evidence (never on an account admitted by
+    expansion or operation evidence, which would chain its household in), and
+    ``hosting_only`` can require the address to be on a listed hosting / VPN network.
 
 Wired in as one rule of :class:`counterspy.detect.opevidence.OperationEvidence` (its policy
 is the ``shared_exit`` field there): the same anchors, outsider and age conditions,
@@ -71,7 +76,8 @@ class SharedExit:
     # address and a legend are weaker than a device: the other customers of a small exit are
     # mostly older accounts (ordinary persons' median age 1,114 days on seeds 1-5, operators'
     # 247). On seeds 1-40 (stealth 2) 1000 admitted 8 ordinary accounts and 36 operators not
-    # flagged before; 600 refuses 5 of those 8 (aged 614-859 days) and 3 operators (629-884).
+    # flagged before; 600 refuses 5 of those 8 (aged 614-859 days) and 3 of those operators
+    # (629-884), of whom detection loses 2 (the third is found another way).
     max_account_age_days: int = 600
     # Anchors are the members flagged on their own evidence (the pipeline's core: flagged by
     # their signals or pooled in a ring), never accounts admitted by expansion or operation
