@@ -84,9 +84,11 @@ class SharedExit:
     # evidence: one wrongly admitted account must not bring in the people it lives with.
     # False: every member anchors.
     own_evidence_anchors: bool = True
-    # Only an address on a hosting network (data/networks.yaml: VPN exits, cloud hosts)
-    # links. Off by default: on seeds 1-40 (stealth 2) about half of the operators' shared
-    # exits are not on a listed hosting network (see docs/detection.md, "Idle personas").
+    # Only an address on a listed hosting network (data/networks.yaml: VPN exits, cloud
+    # hosts) links: households live on residential lines. Off: on seeds 1-40 (stealth 2) 16
+    # of the 35 operators the rule admits live on commercial VPN networks the list lacks
+    # (AS136787, AS206092, AS60068), so it would cost ~half the rule's recall for 1 of 2
+    # ordinary accounts (docs/detection.md, "Idle personas").
     hosting_only: bool = False
 
     @property
