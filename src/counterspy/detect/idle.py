@@ -8,9 +8,9 @@ the operation cannot hide cheaply: the infrastructure and the legend it gives it
 
 ``operation_shared_exit``
     the account uses, as its *home* address (≥ ``min_home_share`` of its events, on ≥
-    ``min_address_events`` events), an address that a member of the operation also uses as
-    its home, that at most ``max_accounts_per_address`` accounts use in all, **and** it claims
-    the country that a member of the operation claims.
+    ``min_address_events`` events), an address that a member of the operation *flagged on its
+    own evidence* also uses as its home, that at most ``max_accounts_per_address`` accounts
+    use in all, **and** it claims the country that such a member claims.
 
     An operation runs its personas from a handful of exits (a VPN exit, a rented proxy) and
     builds every persona the same legend (a compatriot of its targets: Meta's December 2021
@@ -18,13 +18,18 @@ the operation cannot hide cheaply: the infrastructure and the legend it gives it
     (the detection's shared-infrastructure step therefore never links on it alone, and this
     rule needs it as the account's home, not one session). What refuses most of them is the
     legend: on seeds 1–40 (stealth 2) 7 % of the ordinary accounts living on a member's home
-    exit claim a country a member claims, against 83 % of the operators there.
+    exit claim a country a member claims, against 85 % of the operators there (39 of 46;
+    measured with every member anchoring).
 
     Where it breaks: on a large platform a commercial VPN exit is used by thousands, so the
     popularity limit leaves only the operation's own (rarely shared) exits — the rule then
     admits fewer operators, not more strangers. A persona that claims a country none of the
     detected members claims, or that keeps its home on its own residential line (the
-    operation's exit only for some sessions), is not admitted.
+    operation's exit only for some sessions), is not admitted. A household is the real risk:
+    housemates, a home router or an office share an address *and* a country, so the rule
+    anchors only on members flagged on their own evidence (never on an account admitted by
+    expansion or operation evidence, which would chain its household in), and
+    ``hosting_only`` can require the address to be on a listed hosting / VPN network.
 
 Wired in as one rule of :class:`counterspy.detect.opevidence.OperationEvidence` (its policy
 is the ``shared_exit`` field there): the same anchors, outsider and age conditions,
@@ -40,6 +45,7 @@ import ibis
 import ibis.expr.types as ir
 
 from counterspy.detect.base import DetectionContext
+from counterspy.detect.recon import hosting_asns
 
 if TYPE_CHECKING:
     from counterspy.detect.opevidence import OperationEvidence, _Anchors
@@ -70,8 +76,20 @@ class SharedExit:
     # address and a legend are weaker than a device: the other customers of a small exit are
     # mostly older accounts (ordinary persons' median age 1,114 days on seeds 1-5, operators'
     # 247). On seeds 1-40 (stealth 2) 1000 admitted 8 ordinary accounts and 36 operators not
-    # flagged before; 600 refuses 5 of those 8 (aged 614-859 days) and 3 operators (629-884).
+    # flagged before; 600 refuses 5 of those 8 (aged 614-859 days) and 3 of those operators
+    # (629-884), of whom detection loses 2 (the third is found another way).
     max_account_age_days: int = 600
+    # Anchors are the members flagged on their own evidence (the pipeline's core: flagged by
+    # their signals or pooled in a ring), never accounts admitted by expansion or operation
+    # evidence: one wrongly admitted account must not bring in the people it lives with.
+    # False: every member anchors.
+    own_evidence_anchors: bool = True
+    # Only an address on a listed hosting network (data/networks.yaml: VPN exits, cloud
+    # hosts) links: households live on residential lines. Off: on seeds 1-40 (stealth 2) 16
+    # of the 35 operators the rule admits live on commercial VPN networks the list lacks
+    # (AS136787, AS206092, AS60068), so it would cost ~half the rule's recall for 1 of 2
+    # ordinary accounts (docs/detection.md, "Idle personas").
+    hosting_only: bool = False
 
     @property
     def legend_text(self) -> str:
@@ -82,8 +100,13 @@ class SharedExit:
 def shared_exit(policy: OperationEvidence, ctx: DetectionContext, a: _Anchors) -> ir.Table:
     """Admitted (account, operation) rows of the ``operation_shared_exit`` rule."""
     p = policy.shared_exit
+    if not p.enabled:
+        # Off: no query at all (an empty table of the rules' columns).
+        return _none(ctx)
     home = p.min_home_share - 1e-9
-    m = a.members
+    # Anchors: members flagged on their own evidence, not accounts admitted by operation
+    # evidence or expansion (a wrongly flagged member would otherwise pull in its household).
+    m = a.own_members if p.own_evidence_anchors else a.members
     # Members' home addresses (from the members' events: ``a.actor_events`` covers them).
     e = a.actor_events.filter(a.actor_events.ip.notnull())
     em = e.inner_join(m, e.actor_id == m.m_id)
@@ -94,16 +117,16 @@ def shared_exit(policy: OperationEvidence, ctx: DetectionContext, a: _Anchors) -
     keys = per.select(u_ip=per.k_key).distinct()
     # Who else uses those addresses, and how often.
     ev = ctx.events.filter(ctx.events.ip.notnull())
-    on = ev.inner_join(keys, ev.ip == keys.u_ip)
+    used = ev
+    if p.hosting_only:
+        used = ev.filter(ev.asn.isin(list(hosting_asns())).fill_null(False))
+    on = used.inner_join(keys, used.ip == keys.u_ip)
     on = on.group_by(x=on.actor_id, ip=on.ip).aggregate(
         n_on=on.count(), first=on.ts.min(), last=on.ts.max()
     )
-    pop = on.group_by(p_key=on.ip).aggregate(k_pop=on.count())
-    pop = pop.filter(pop.k_pop <= p.max_accounts_per_address)
-    c = a.outsiders(on, "x")
+    c = a.rare_shared(on, "ip", per, p.max_accounts_per_address)
     c = c.filter(c.n_on >= p.min_address_events)
-    c = c.inner_join(pop, c.ip == pop.p_key)
-    c = a.keep(c.select("x", "ip", "n_on", "first", "last", "k_pop"))
+    c = a.keep(c.select("x", "ip", "n_on", "first", "last", "k_pop", "k_m", "k_op"))
     # The candidates' own totals: is the address their home?
     xs = c.select(s_x=c.x).distinct()
     mine = ev.inner_join(xs, ev.actor_id == xs.s_x)
@@ -111,7 +134,6 @@ def shared_exit(policy: OperationEvidence, ctx: DetectionContext, a: _Anchors) -
     c = c.inner_join(mine, c.x == mine.s_x)
     c = c.mutate(share=c.n_on.cast("float64") / c.s_n.cast("float64"))
     c = c.filter(c.share >= home)
-    c = c.inner_join(per, c.ip == per.k_key)
     c = c.filter(c.x != c.k_m)
     if p.same_claimed_country:
         acc = ctx.accounts.select(cc_id=ctx.accounts.account_id, cc=ctx.accounts.country)
@@ -119,8 +141,6 @@ def shared_exit(policy: OperationEvidence, ctx: DetectionContext, a: _Anchors) -
         mine_cc = acc.select(xc_id=acc.cc_id, xc=acc.cc)
         c = c.inner_join(mine_cc, c.x == mine_cc.xc_id)
         c = c.inner_join(mc, (c.k_op == mc.mc_op) & (c.xc == mc.mc_cc))
-    if not p.enabled:
-        c = c.filter(ibis.literal(False))
     g = c.group_by(account_id=c.x, operation_id=c.k_op).aggregate(
         value=c.share.max(),
         n=c.k_m.nunique(),
@@ -131,3 +151,23 @@ def shared_exit(policy: OperationEvidence, ctx: DetectionContext, a: _Anchors) -
     )
     f = a.finish(g, "operation_shared_exit", "value")
     return f.filter(f.age_days <= p.max_account_age_days)
+
+
+def _none(ctx: DetectionContext) -> ir.Table:
+    """An empty table of the operation-evidence columns (the rule switched off)."""
+    ts = ctx.events.ts.type()
+    schema = ibis.schema(
+        {
+            "account_id": "string",
+            "operation_id": "string",
+            "signal": "string",
+            "value": "float64",
+            "n": "int64",
+            "extra": "float64",
+            "example": "string",
+            "age_days": "int64",
+            "window_start": ts,
+            "window_end": ts,
+        }
+    )
+    return ibis.memtable(schema.to_pyarrow().empty_table())

@@ -358,6 +358,7 @@ class OperationEvidence:
         weak: ir.Table,
         keep: Callable[[ir.Table], ir.Table] | None = None,
         actor_events: ir.Table | None = None,
+        own: ir.Table | None = None,
     ) -> ir.Table:
         """Admitted (account, operation, rule) rows (:data:`EVIDENCE_COLUMNS`).
 
@@ -370,8 +371,10 @@ class OperationEvidence:
         there, so no engine recomputes them (and rescans the events) per reference.
         ``actor_events``: every event (at least :data:`ACTOR_EVENT_COLUMNS`) by a superset of
         the members and the weak accounts; None: read their events from ``ctx.events``.
+        ``own``: (account_id) of the members flagged on their own evidence (the anchors of
+        rules that must not anchor on admitted accounts); None: every member.
         """
-        a = _Anchors(ctx, members, flagged, weak, self, keep or same, actor_events)
+        a = _Anchors(ctx, members, flagged, weak, self, keep or same, actor_events, own)
         return ibis.union(*(rule(self, ctx, a) for _, rule in RULES))
 
     def signal_rows(self, admitted: pd.DataFrame) -> pd.DataFrame:
@@ -391,12 +394,16 @@ class _Anchors:
         policy: OperationEvidence,
         keep: Callable[[ir.Table], ir.Table],
         actor_events: ir.Table | None = None,
+        own: ir.Table | None = None,
     ) -> None:
         self.ctx = ctx
         self.keep = keep
         self.policy = policy
         self.members = members.select(m_id=members.account_id, o_id=members.operation_id)
         self.flagged = flagged.select(f_id=flagged.account_id).distinct()
+        # Members flagged on their own evidence (every member when not told).
+        m = self.members
+        self.own_members = m if own is None else m.semi_join(own, m.m_id == own.account_id)
         self.weak = weak
         # Events by the members and the weak accounts are read from here.
         self.actor_events = ctx.events if actor_events is None else actor_events
@@ -501,6 +508,7 @@ def admit(
     memtable: Callable[[pd.DataFrame, Mapping[str, str]], Any],
     keep: Callable[[ir.Table], ir.Table] | None = None,
     actors: tuple[ir.Table, frozenset[str]] | None = None,
+    own: frozenset[str] | None = None,
 ) -> tuple[dict[str, str], pd.DataFrame]:
     """Membership with the accounts admitted on operation evidence, and their signal rows.
 
@@ -512,11 +520,14 @@ def admit(
     ``actors``: (events, ids) — every event by the accounts ``ids`` (e.g. the coordination
     candidates' events): a round whose members and weak accounts are all among ``ids`` reads
     their events from there instead of scanning the events (same rows, one scan fewer).
+    ``own``: the accounts flagged on their own evidence (the pipeline's core members); rules
+    that anchor only on those (``shared_exit``) never anchor on an admitted account. None:
+    every member (every round's admissions included).
     """
     out = dict(membership)
     found = []
     for k in range(policy.rounds):
-        rows = _round(ctx, out, scores, protected, policy, memtable, keep, actors)
+        rows = _round(ctx, out, scores, protected, policy, memtable, keep, actors, own)
         if rows.empty:
             break
         rows = rows.assign(round=k + 1)
@@ -536,6 +547,7 @@ def _round(
     memtable: Callable[[pd.DataFrame, Mapping[str, str]], Any],
     keep: Callable[[ir.Table], ir.Table] | None,
     actors: tuple[ir.Table, frozenset[str]] | None,
+    own: frozenset[str] | None = None,
 ) -> pd.DataFrame:
     flagged_t, members_t = anchor_tables(membership, policy.min_members, memtable)
     if members_t is None:
@@ -545,7 +557,12 @@ def _round(
     weak_t = memtable(weak, {"account_id": "string", "score": "float64"})
     covered = actors is not None and set(membership) | set(weak["account_id"]) <= actors[1]
     actor_events = actors[0] if actors is not None and covered else None
-    rows = fetch(policy.admitted(ctx, members_t, flagged_t, weak_t, keep, actor_events))
+    own_t = None
+    if own is not None:
+        ids = sorted(set(own) & set(membership))
+        frame = pd.DataFrame({"account_id": ids}, dtype="object")
+        own_t = memtable(frame, {"account_id": "string"})
+    rows = fetch(policy.admitted(ctx, members_t, flagged_t, weak_t, keep, actor_events, own_t))
     rows = rows[~among(rows["account_id"], protected | set(membership))]
     if policy.refuse_counter_evidence:
         # Own evidence that sums to zero or below (rounded: 0.8 + 0.2 - 1.0 is not exactly 0).

@@ -346,7 +346,15 @@ def _run(
         ce = cand.actor_events
         by_cand = None if ce is None else (ce, frozenset(candidates))
         membership, admitted = admit(
-            ctx, membership, scores, protected, config.op_evidence, _memtable, _executed, by_cand
+            ctx,
+            membership,
+            scores,
+            protected,
+            config.op_evidence,
+            _memtable,
+            _executed,
+            by_cand,
+            own=frozenset(core),
         )
         if len(admitted):
             signals = pd.concat([signals, admitted], ignore_index=True)
