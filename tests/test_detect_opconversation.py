@@ -87,6 +87,16 @@ def _platform() -> Platform:
     p.account("pal", age_days=200)
     p.event(_day(0.5), "r3", "message", "pal")
     _talk(p, "pal", "r3", messages=6)
+    # Look-alike: the target wrote after being viewed but before the account's first message,
+    # and never answered it (no reply: not a conversation).
+    p.account("noted", age_days=200)
+    p.event(_day(4.95), "r0", "message", "noted")
+    _talk(p, "noted", "r0", messages=5, answered=False)
+    # Look-alike: a request before any look, then a look and a message (not look, request,
+    # write).
+    p.account("backwards", age_days=200)
+    p.event(_day(4), "backwards", "friend_request", "r1")
+    _talk(p, "backwards", "r1", messages=1, answered=False)
     # Look-alike: a fan who reacts to the target's posts.
     p.account("fan", age_days=200)
     p.event(_day(3), "fan", "reaction", "r4")
@@ -162,7 +172,8 @@ def test_each_limit_keeps_its_look_alike_out(loosened: dict[str, int], admits: s
     """Loosening one limit admits exactly the look-alike it refused (the short chat, the busy
     account, the conversation anchored on a one-account operation — into that operation —,
     the old account, the account that looked only after writing); never the friend, the fan,
-    the unanswered writer, the chat without a look, the request without a look or the
+    the unanswered writer, the writer the target wrote to only before its first message, the
+    request before the look, the chat without a look, the request without a look or the
     protected colleague."""
     membership, rows = _admitted(_policy(**loosened))
     assert set(rows["account_id"]) == {"caller", "knocker", *admits}

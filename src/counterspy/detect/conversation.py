@@ -38,11 +38,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
+import ibis
 import ibis.expr.types as ir
 
 from counterspy.detect.acquainted import acquaintances
 from counterspy.detect.base import DetectionContext
-from counterspy.detect.narrow import named, touching
+from counterspy.detect.courting import approach_pairs, as_strangers, per_operation
+from counterspy.detect.narrow import named
 from counterspy.model import EventType
 
 if TYPE_CHECKING:
@@ -59,11 +61,12 @@ def conversation_targets(policy: OperationEvidence, ctx: DetectionContext, a: _A
     """(account, operation) rows for :meth:`_Anchors.finish` (module docstring): ``value`` the
     most messages to one such target, ``n`` the targets, ``extra`` the accounts it acted on in
     all, ``example`` a target. Off: ``min_conversation_messages`` 0."""
-    p = _approach_pairs(policy, ctx, a)
-    p = p.filter((p.n_msg >= max(policy.min_conversation_messages, 1)) & p.b_msg.notnull())
-    g = _per_operation(policy, p)
     if policy.min_conversation_messages <= 0:
-        g = g.filter(g.n < 0)
+        return a.finish(_nothing(a), "operation_conversation", "value")
+    p = _approach_pairs(ctx, a)
+    # Answered: the person wrote back after the account's first message (null: never).
+    p = p.filter((p.n_msg >= policy.min_conversation_messages) & (p.b_msg > p.m_first))
+    g = per_operation(p, policy.max_conversation_targets)
     return a.finish(g, "operation_conversation", "value")
 
 
@@ -72,30 +75,37 @@ def brief_courting_targets(
 ) -> ir.Table:
     """``operation_brief_courting``: the look, friend request and first message of operation
     courting (``detect/courting.py`` asks for ≥ ``min_looked_messages`` messages after the
-    look) with ≥ ``min_brief_courting_messages`` messages, under this module's stricter limits
-    (a thin account, an operation of ≥ ``min_conversation_members``). Off:
+    look), in that order (the look before the first request), with ≥
+    ``min_brief_courting_messages`` messages, under this module's stricter limits (a thin
+    account, an operation of ≥ ``min_conversation_members``). Off:
     ``min_brief_courting_messages`` 0."""
-    p = _approach_pairs(policy, ctx, a)
-    p = p.filter((p.n_msg >= max(policy.min_brief_courting_messages, 1)) & (p.n_req > 0))
-    g = _per_operation(policy, p)
     if policy.min_brief_courting_messages <= 0:
-        g = g.filter(g.n < 0)
+        return a.finish(_nothing(a), "operation_brief_courting", "value")
+    p = _approach_pairs(ctx, a)
+    # The persona's sequence: it looked at the person's profile before its first request.
+    p = p.filter(
+        (p.n_msg >= policy.min_brief_courting_messages) & (p.n_req > 0) & (p.v_first <= p.r_first)
+    )
+    g = per_operation(p, policy.max_conversation_targets)
     return a.finish(g, "operation_brief_courting", "value")
 
 
 _PAIRS: WeakKeyDictionary[_Anchors, ir.Table] = WeakKeyDictionary()
 
 
-def _approach_pairs(policy: OperationEvidence, ctx: DetectionContext, a: _Anchors) -> ir.Table:
-    """(x, t, o_id, n_msg, n_req, first, last, b_msg, n_acted): an outsider ``x`` that looked at
-    ``t``, a target of operation ``o_id`` (of >= ``min_conversation_members`` accounts), and
-    then (``conversation_look_first``) sent them >= 1 message, as a stranger and not an
-    acquaintance; ``b_msg`` when ``t`` first
-    wrote back (null: never), ``n_acted`` the accounts ``x`` acted on in all. Built once per
-    round (both rules read it; ``a.keep`` executes it in the pipeline)."""
+def _approach_pairs(ctx: DetectionContext, a: _Anchors) -> ir.Table:
+    """(x, t, o_id, n_msg, n_req, v_first, r_first, m_first, first, last, b_msg, n_acted): an
+    outsider ``x`` that looked at ``t``, a target of operation ``o_id`` (of >=
+    ``min_conversation_members`` accounts), and then (``conversation_look_first``) sent them
+    >= 1 message, as a stranger and not an acquaintance; ``v_first``, ``r_first``,
+    ``m_first`` its first look, request and message, ``b_msg`` when ``t`` first wrote back
+    (null: never), ``n_acted`` the accounts ``x`` acted on in all. Built once per round (both
+    rules read it; ``a.keep`` executes it in the pipeline); the policy is the anchors' own
+    (``a.policy``), so the cache by anchors is exact."""
     got = _PAIRS.get(a)
     if got is not None:
         return got
+    policy = a.policy
     m = a.members
     size = m.group_by(s_o=m.o_id).aggregate(s_n=m.m_id.nunique())
     size = size.filter(size.s_n >= policy.min_conversation_members)
@@ -105,56 +115,55 @@ def _approach_pairs(policy: OperationEvidence, ctx: DetectionContext, a: _Anchor
     e = named(ctx.events)
     e = e.filter(e.event_type.isin(CONVERSATION_TYPES))
     on = a.outsiders(e.inner_join(ids, e.target_id == ids.c_t), "actor_id")
-    pairs = on.group_by(x=on.actor_id, t=on.target_id).aggregate(
-        n_msg=_count(on, EventType.MESSAGE),
-        n_req=_count(on, EventType.FRIEND_REQUEST),
-        n_view=_count(on, EventType.PROFILE_VIEW),
+    pairs = approach_pairs(
+        on,
         v_first=on.ts.min(where=on.event_type == EventType.PROFILE_VIEW.value),
+        r_first=on.ts.min(where=on.event_type == EventType.FRIEND_REQUEST.value),
         m_first=on.ts.min(where=on.event_type == EventType.MESSAGE.value),
-        first=on.ts.min(),
-        last=on.ts.max(),
     )
     # Looked first, then wrote (``look_first``): a persona studies the person before writing.
     ok = (pairs.n_view > 0) & (pairs.n_msg > 0)
     if policy.conversation_look_first:
         ok = ok & (pairs.v_first <= pairs.m_first)
-    pairs = a.keep(pairs.filter(ok).drop("v_first", "m_first"))
-    # One scan for the (few) accounts left: what they did and what was done to them.
-    xs = pairs.select(v_x=pairs.x).distinct()
-    ex = a.keep(touching(named(ctx.events), xs.v_x))
-    did = ex.semi_join(xs, ex.actor_id == xs.v_x)
-    tot = did.group_by(s_x=did.actor_id).aggregate(n_acted=did.target_id.nunique())
+    pairs = a.keep(pairs.filter(ok))
+    # A stranger: the person first acted on the account (if ever) after its first look,
+    # request or message.
+    pairs, did = as_strangers(ctx, a, pairs, drop_self=False)
     # Not an acquaintance: it never reacted to or commented on the person's posts.
     q = acquaintances(did)
     pairs = pairs.anti_join(q, (pairs.x == q.q_actor) & (pairs.t == q.q_obj))
-    # A stranger: the person first acted on the account (if ever) after its first look,
-    # request or message.
-    back = ex.semi_join(xs, ex.target_id == xs.v_x)
-    back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(
-        b_first=back.ts.min(),
-        b_msg=back.ts.min(where=back.event_type == EventType.MESSAGE.value),
-    )
-    pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))
-    pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
-    pairs = pairs.inner_join(tot, pairs.x == tot.s_x)
     j = pairs.inner_join(mt, pairs.t == mt.t_id)
-    out = a.keep(j.select("x", "t", "o_id", "n_msg", "n_req", "first", "last", "b_msg", "n_acted"))
+    out = a.keep(
+        j.select(
+            "x",
+            "t",
+            "o_id",
+            "n_msg",
+            "n_req",
+            "v_first",
+            "r_first",
+            "m_first",
+            "first",
+            "last",
+            "b_msg",
+            "n_acted",
+        )
+    )
     _PAIRS[a] = out
     return out
 
 
-def _per_operation(policy: OperationEvidence, j: ir.Table) -> ir.Table:
-    g = j.group_by(account_id=j.x, operation_id=j.o_id).aggregate(
-        value=j.n_msg.max(),
-        n=j.t.nunique(),
-        example=j.t.min(),
-        window_start=j.first.min(),
-        window_end=j.last.max(),
-        n_acted=j.n_acted.max(),
+def _nothing(a: _Anchors) -> ir.Table:
+    """No rows, in :func:`per_operation`'s shape, without reading the events (a rule off)."""
+    m = a.members.filter(ibis.literal(False))
+    ts = a.ctx.events.ts.type()
+    return m.select(
+        account_id=m.m_id,
+        operation_id=m.o_id,
+        value=ibis.literal(0, "int64"),
+        n=ibis.literal(0, "int64"),
+        example=m.m_id,
+        window_start=ibis.null().cast(ts),
+        window_end=ibis.null().cast(ts),
+        extra=ibis.literal(0.0, "float64"),
     )
-    g = g.filter(g.n_acted <= policy.max_conversation_targets)
-    return g.mutate(extra=g.n_acted.cast("float64"))
-
-
-def _count(t: ir.Table, kind: EventType) -> ir.IntegerScalar:
-    return (t.event_type == kind.value).cast("int64").sum()

@@ -121,41 +121,14 @@ def courting_targets(policy: OperationEvidence, ctx: DetectionContext, a: _Ancho
     e = named(ctx.events)
     e = e.filter(e.event_type.isin(COURTING_TYPES))
     on = a.outsiders(e.inner_join(ids, e.target_id == ids.c_t), "actor_id")
-    pairs = on.group_by(x=on.actor_id, t=on.target_id).aggregate(
-        n_msg=_count(on, EventType.MESSAGE),
-        n_req=_count(on, EventType.FRIEND_REQUEST),
-        n_view=_count(on, EventType.PROFILE_VIEW),
-        first=on.ts.min(),
-        last=on.ts.max(),
-    )
+    pairs = approach_pairs(on)
     looked = (pairs.n_view > 0) & (pairs.n_msg >= max(policy.min_looked_messages, 1))
     if policy.min_looked_messages <= 0:
         looked = ibis.literal(False)
     courted = (pairs.n_msg >= policy.min_courting_messages) | looked
     pairs = a.keep(pairs.filter(courted & (pairs.n_req >= policy.min_courting_requests)))
-    # One scan for the (few) courting accounts: what they did and what was done to them.
-    xs = pairs.select(v_x=pairs.x).distinct()
-    ex = a.keep(touching(named(ctx.events), xs.v_x))
-    did = ex.semi_join(xs, ex.actor_id == xs.v_x)
-    did = did.filter(did.target_id != did.actor_id)
-    tot = did.group_by(s_x=did.actor_id).aggregate(n_acted=did.target_id.nunique())
-    # Stranger: the target had not acted on the account before the account's first request,
-    # message or look at them (COURTING_TYPES).
-    back = ex.semi_join(xs, ex.target_id == xs.v_x)
-    back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(b_first=back.ts.min())
-    pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))
-    pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
-    j = pairs.inner_join(mt, pairs.t == mt.t_id)
-    g = j.group_by(account_id=j.x, operation_id=j.o_id).aggregate(
-        value=j.n_msg.max(),
-        n=j.t.nunique(),
-        example=j.t.min(),
-        window_start=j.first.min(),
-        window_end=j.last.max(),
-    )
-    g = g.inner_join(tot, g.account_id == tot.s_x)
-    g = g.filter(g.n_acted <= policy.max_courting_targets)
-    g = g.mutate(extra=g.n_acted.cast("float64"))
+    pairs, _ = as_strangers(ctx, a, pairs, drop_self=True)
+    g = per_operation(pairs.inner_join(mt, pairs.t == mt.t_id), policy.max_courting_targets)
     if policy.min_courting_messages <= 0:
         g = g.filter(ibis.literal(False))
     return a.finish(g, "operation_courting", "value")
@@ -166,6 +139,60 @@ COURTING_TYPES = (
     EventType.MESSAGE.value,
     EventType.PROFILE_VIEW.value,
 )
+
+
+def approach_pairs(on: ir.Table, **more: ir.Scalar) -> ir.Table:
+    """(x, t, n_msg, n_req, n_view, first, last, and ``more``): per actor ``x`` and the account
+    ``t`` it acted on in ``on`` (events), its messages, friend requests and profile views, and
+    its first and last event. Shared by operation courting and ``detect/conversation.py``."""
+    return on.group_by(x=on.actor_id, t=on.target_id).aggregate(
+        n_msg=_count(on, EventType.MESSAGE),
+        n_req=_count(on, EventType.FRIEND_REQUEST),
+        n_view=_count(on, EventType.PROFILE_VIEW),
+        **more,
+        first=on.ts.min(),
+        last=on.ts.max(),
+    )
+
+
+def as_strangers(
+    ctx: DetectionContext, a: _Anchors, pairs: ir.Table, *, drop_self: bool
+) -> tuple[ir.Table, ir.Table]:
+    """The (few, already kept) ``pairs`` of :func:`approach_pairs` where ``x`` was a stranger to
+    ``t`` (``t`` had not acted on ``x`` before ``x``'s first event in the pair, ``first``), with
+    ``n_acted`` (the accounts ``x`` acted on in all; ``drop_self``: not counting itself) and
+    ``b_msg`` (when ``t`` first wrote to ``x``; null: never); and the actions of the pairs'
+    accounts (one scan of the events for what they did and what was done to them)."""
+    xs = pairs.select(v_x=pairs.x).distinct()
+    ex = a.keep(touching(named(ctx.events), xs.v_x))
+    did = ex.semi_join(xs, ex.actor_id == xs.v_x)
+    counted = did.filter(did.target_id != did.actor_id) if drop_self else did
+    tot = counted.group_by(s_x=counted.actor_id).aggregate(n_acted=counted.target_id.nunique())
+    back = ex.semi_join(xs, ex.target_id == xs.v_x)
+    back = back.group_by(b_t=back.actor_id, b_x=back.target_id).aggregate(
+        b_first=back.ts.min(),
+        b_msg=back.ts.min(where=back.event_type == EventType.MESSAGE.value),
+    )
+    pairs = pairs.left_join(back, (pairs.x == back.b_x) & (pairs.t == back.b_t))
+    pairs = pairs.filter(pairs.b_first.isnull() | (pairs.b_first > pairs.first))
+    return pairs.inner_join(tot, pairs.x == tot.s_x), did
+
+
+def per_operation(j: ir.Table, max_acted: int) -> ir.Table:
+    """(account_id, operation_id, value, n, example, window_start, window_end, n_acted, extra)
+    from :func:`as_strangers` pairs joined to the operations' targets (``o_id``): ``value`` the
+    most messages to one target, ``n`` the targets, ``extra`` the accounts acted on in all
+    (at most ``max_acted``)."""
+    g = j.group_by(account_id=j.x, operation_id=j.o_id).aggregate(
+        value=j.n_msg.max(),
+        n=j.t.nunique(),
+        example=j.t.min(),
+        window_start=j.first.min(),
+        window_end=j.last.max(),
+        n_acted=j.n_acted.max(),
+    )
+    g = g.filter(g.n_acted <= max_acted)
+    return g.mutate(extra=g.n_acted.cast("float64"))
 
 
 def _count(t: ir.Table, kind: EventType) -> ir.IntegerScalar:

@@ -122,7 +122,11 @@ class UnconfirmedPhotos:
         out["version"] = self.version
         out["phase"] = PHASE
         out["signal"] = SIGNAL
-        out["value"] = [float(n_holders.get(photo.get(a), 0)) for a in out_ids]
+        ids = out["account_id"]
+        # Every account of ``out_ids`` holds a photo (``mine``); its holders, 0 if none.
+        its_photo = ids.map(photo)
+        holding = its_photo.map(n_holders).fillna(0).astype("int64")
+        out["value"] = holding.astype("float64")
         out["threshold"] = self.min_other_evidence
         # Takes the photo evidence off: the account scores its evidence without the photo.
         drop = scores.reindex(out_ids).to_numpy() - own.reindex(out_ids).to_numpy()
@@ -130,18 +134,24 @@ class UnconfirmedPhotos:
         by = rows.groupby("account_id")
         out["window_start"] = by["window_start"].min().reindex(out_ids).to_numpy()
         out["window_end"] = by["window_end"].max().reindex(out_ids).to_numpy()
-        out["evidence"] = [
-            f"its profile photo {photo.get(a)} (used by {int(n_holders.get(photo.get(a), 0))} "
-            + "accounts) ties it to "
-            + (
-                "no account that shows evidence of its own"
-                if a in first
-                else "only accounts whose own photo tie is unconfirmed"
-            )
+        ties = ids.isin(first).map(
+            {
+                True: "no account that shows evidence of its own",
+                False: "only accounts whose own photo tie is unconfirmed",
+            }
+        )
+        out["evidence"] = (
+            "its profile photo "
+            + its_photo.astype("str")
+            + " (used by "
+            + holding.astype("str")
+            + " accounts) ties it to "
+            + ties
             + f" (min {self.min_other_evidence:g} without photo evidence): the photo counts "
-            f"nothing; without it the account scores {own[a]:.2f} (threshold {threshold:g})"
-            for a in out_ids
-        ]
+            + "nothing; without it the account scores "
+            + ids.map(own).map("{:.2f}".format)
+            + f" (threshold {threshold:g})"
+        )
         out["params"] = self.params_json()
         return out[list(SIGNAL_COLUMNS)]
 
