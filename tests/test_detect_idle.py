@@ -26,6 +26,11 @@ RESIDENTIAL = 7922  # a residential carrier (no hosting network in detect/data/n
 SIGNAL = "operation_shared_exit"
 
 
+def _on(**kw: object) -> SharedExit:
+    """The rule switched on (it is off by default: see docs/detection.md, idle personas)."""
+    return SharedExit(enabled=True, **kw)  # type: ignore[arg-type]
+
+
 def _day(d: float) -> datetime:
     return T0 + timedelta(days=d)
 
@@ -102,7 +107,7 @@ def _admitted(
     protected = {str(a["account_id"]) for a in p.accounts if a["at_risk"] is not None}
     # One round: the look-alikes never anchor a second one (and the file stays fast).
     kw = {"rounds": 1, **kw}
-    policy = OperationEvidence(shared_exit=exit_policy or SharedExit(), **kw)  # type: ignore[arg-type]
+    policy = OperationEvidence(shared_exit=exit_policy or _on(), **kw)  # type: ignore[arg-type]
     _, rows = admit(ctx, membership, scores, protected, policy, _memtable, own=own)
     return rows
 
@@ -133,19 +138,19 @@ def test_the_signal_row_explains_the_admission(rows: pd.DataFrame) -> None:
 
 
 def test_another_customer_of_the_exit_is_refused_for_its_legend() -> None:
-    loose = _admitted(_platform(), SharedExit(same_claimed_country=False))
+    loose = _admitted(_platform(), _on(same_claimed_country=False))
     assert "vpn_local" in _by(loose)
     assert "any country" in loose[loose["account_id"] == "vpn_local"].iloc[0]["evidence"]
 
 
 def test_one_event_through_the_exit_is_not_a_home() -> None:
-    loose = _by(_admitted(_platform(), SharedExit(min_address_events=1)))
+    loose = _by(_admitted(_platform(), _on(min_address_events=1)))
     assert "once" in loose
     assert "visitor" not in loose
 
 
 def test_sessions_through_the_exit_from_another_home_are_refused() -> None:
-    loose = _by(_admitted(_platform(), SharedExit(min_home_share=0.3)))
+    loose = _by(_admitted(_platform(), _on(min_home_share=0.3)))
     assert "visitor" in loose
     assert "once" not in loose
 
@@ -153,27 +158,32 @@ def test_sessions_through_the_exit_from_another_home_are_refused() -> None:
 def test_an_admitted_member_never_anchors_its_household() -> None:
     # Every member anchoring (the admitted one too): its housemate joins the operation.
     assert "housemate" in _by(_admitted(_platform(), own=None))
-    assert "housemate" in _by(_admitted(_platform(), SharedExit(own_evidence_anchors=False)))
+    assert "housemate" in _by(_admitted(_platform(), _on(own_evidence_anchors=False)))
 
 
 def test_only_hosting_exits_when_asked() -> None:
     # The reserve's exit is on a VPN host (AS9009, M247); the residential proxy is not.
-    hosted = _by(_admitted(_platform(), SharedExit(hosting_only=True)))
+    hosted = _by(_admitted(_platform(), _on(hosting_only=True)))
     assert hosted == {"reserve"}
 
 
 def test_a_busy_exit_links_nobody() -> None:
-    loose = _admitted(_platform(), SharedExit(max_accounts_per_address=7))
+    loose = _admitted(_platform(), _on(max_accounts_per_address=7))
     assert {f"crowd{i}" for i in range(6)} <= _by(loose)
 
 
 def test_older_and_protected_accounts_are_refused() -> None:
-    old = _by(_admitted(_platform(), SharedExit(max_account_age_days=1000)))
+    old = _by(_admitted(_platform(), _on(max_account_age_days=1000)))
     assert "veteran" in old
     assert "protected" not in old
     # The operation-evidence age limit applies too.
-    capped = _admitted(_platform(), SharedExit(max_account_age_days=1000), max_account_age_days=650)
+    capped = _admitted(_platform(), _on(max_account_age_days=1000), max_account_age_days=650)
     assert "veteran" not in _by(capped)
+
+
+def test_the_rule_is_off_by_default() -> None:
+    assert _by(_admitted(_platform(), SharedExit())) == set()
+    assert not OperationEvidence().shared_exit.enabled
 
 
 def test_the_rule_can_be_switched_off() -> None:
@@ -192,4 +202,4 @@ def test_switched_off_the_rule_builds_no_query() -> None:
     a = _Anchors(ctx, members, members.select("account_id"), weak, off, same)
     assert shared_exit(off, ctx, a).to_pyarrow().num_rows == 0
     with pytest.raises(AttributeError):
-        shared_exit(OperationEvidence(), ctx, a)
+        shared_exit(OperationEvidence(shared_exit=_on()), ctx, a)
