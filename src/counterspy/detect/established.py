@@ -27,6 +27,7 @@ against the few candidates, their two-way contacts.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import ibis
@@ -147,20 +148,35 @@ class EstablishedAccounts:
             vpn = set(signals.loc[signals["signal"] == self.vpn_signal, "account_id"])
             exempt = exempt[~((exempt["signal"] == "shared_ip") & exempt["account_id"].isin(vpn))]
         over -= set(exempt["account_id"])
-        if not self.enabled or not over:
-            return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
-        ids = ibis.memtable(
-            pd.DataFrame({"account_id": sorted(over)}, dtype="object"),
-            schema=ibis.schema({"account_id": "string"}),
-        )
-        sus = ibis.memtable(
-            pd.DataFrame(
-                {"account_id": sorted(scores[scores >= suspect_threshold].index)}, dtype="object"
-            ),
-            schema=ibis.schema({"account_id": "string"}),
-        )
-        out: pd.DataFrame = fetch(self.expression(ctx, ids, sus))
-        return out
+        if not self.enabled:
+            over = set()
+        return counter_rows(self.expression, ctx, over, scores, suspect_threshold)
+
+
+def counter_rows(
+    expression: Callable[[DetectionContext, ir.Table, ir.Table], ir.Table],
+    ctx: DetectionContext,
+    over: set[str],
+    scores: pd.Series,
+    suspect_threshold: float,
+) -> pd.DataFrame:
+    """Fetch a counter-evidence rule's ``expression`` for the accounts ``over`` (those it
+    would flag), with the accounts scoring ``suspect_threshold`` or more as the suspects whose
+    contact does not count; no rows (and no query) when ``over`` is empty."""
+    if not over:
+        return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+    ids = ibis.memtable(
+        pd.DataFrame({"account_id": sorted(over)}, dtype="object"),
+        schema=ibis.schema({"account_id": "string"}),
+    )
+    sus = ibis.memtable(
+        pd.DataFrame(
+            {"account_id": sorted(scores[scores >= suspect_threshold].index)}, dtype="object"
+        ),
+        schema=ibis.schema({"account_id": "string"}),
+    )
+    out: pd.DataFrame = fetch(expression(ctx, ids, sus))
+    return out
 
 
 def known_contacts(ctx: DetectionContext, accounts: ir.Table, suspects: ir.Table) -> ir.Table:

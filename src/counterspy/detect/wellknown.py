@@ -34,10 +34,9 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from counterspy.analytics.engine import fetch
-from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext, fmt, signal_rows
+from counterspy.detect.base import DetectionContext, fmt, signal_rows
 from counterspy.detect.established import SIGNAL as ESTABLISHED
-from counterspy.detect.established import known_contacts
+from counterspy.detect.established import counter_rows, known_contacts
 
 DETECTOR = "persona.well_known_account"
 SIGNAL = "well_known_account"
@@ -108,17 +107,6 @@ class WellKnownAccounts:
         over = set(scores[scores >= threshold].index)
         over -= set(signals.loc[signals["signal"].isin(self.exempt_signals), "account_id"])
         over -= set(signals.loc[signals["signal"] == ESTABLISHED, "account_id"])
-        if not self.enabled or not over:
-            return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
-        ids = ibis.memtable(
-            pd.DataFrame({"account_id": sorted(over)}, dtype="object"),
-            schema=ibis.schema({"account_id": "string"}),
-        )
-        sus = ibis.memtable(
-            pd.DataFrame(
-                {"account_id": sorted(scores[scores >= suspect_threshold].index)}, dtype="object"
-            ),
-            schema=ibis.schema({"account_id": "string"}),
-        )
-        out: pd.DataFrame = fetch(self.expression(ctx, ids, sus))
-        return out
+        if not self.enabled:
+            over = set()
+        return counter_rows(self.expression, ctx, over, scores, suspect_threshold)
