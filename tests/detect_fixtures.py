@@ -13,8 +13,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from counterspy.analytics import connect, load_tables
+from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
 from counterspy.detect.targets import TargetPolicy
 from counterspy.ingest.schema import ACCOUNTS, EVENTS
+from counterspy.workspace import Workspace
 
 T0 = datetime(2021, 9, 1, tzinfo=UTC)
 
@@ -284,3 +287,14 @@ def listed_ids(
     """The target ids ``listed_targets`` lists (same arguments)."""
     rows = listed_targets(p, members, policy, bad_domains=bad_domains, stored_only=stored_only)
     return {str(r["target_id"]) for r in rows}
+
+
+def run_plant(tmp: Path, p: Platform, config: DetectionConfig) -> DetectionResult:
+    """Write the platform to ``tmp`` and run the whole pipeline on DuckDB with ``config``."""
+    p.write(tmp)
+    return run_detection(load_tables(connect("duckdb"), Workspace(tmp)), config)
+
+
+def flagged(r: DetectionResult) -> set[str]:
+    """The accounts a detection flagged."""
+    return set(r.accounts.loc[r.accounts["flagged"], "account_id"])

@@ -14,6 +14,7 @@ from counterspy.detect.pipeline import DetectionResult, run_detection
 from counterspy.model import Verdict, VerdictLabel
 from counterspy.workspace import Workspace
 from tests.detect_fixtures import Platform, build_platform
+from tests.detect_fixtures import flagged as _flagged
 
 META_CSV = "meta/2021_12_taking_action_against_surveillance_for_hire.csv"
 
@@ -29,10 +30,6 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> tuple[Platform, Worksp
 @pytest.fixture(scope="module")
 def result(platform: tuple[Platform, Workspace]) -> DetectionResult:
     return run_detection(load_tables(connect("duckdb"), platform[1]))
-
-
-def _flagged(r: DetectionResult) -> set[str]:
-    return set(r.accounts.loc[r.accounts["flagged"], "account_id"])
 
 
 def test_planted_rings_are_flagged_and_nothing_else(

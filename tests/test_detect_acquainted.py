@@ -25,6 +25,7 @@ from counterspy.detect.opevidence import OperationEvidence
 from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
 from counterspy.workspace import Workspace
 from tests.detect_fixtures import T0, Platform, build_platform
+from tests.detect_fixtures import flagged as _flagged
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,6 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
         on=_run(tmp / "on", p, CoAction()),
         off=_run(tmp / "off", p, CoAction(skip_acquainted=False)),
     )
-
-
-def _flagged(r: DetectionResult) -> set[str]:
-    return set(r.accounts.loc[r.accounts["flagged"], "account_id"])
 
 
 def _signals(r: DetectionResult, account: str) -> set[str]:

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from counterspy.analytics import connect, load_tables
 from counterspy.detect.coordination import CoAction
 from counterspy.detect.expand import OperationExpansion
 from counterspy.detect.opevidence import OperationEvidence
-from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
-from counterspy.workspace import Workspace
+from counterspy.detect.pipeline import DetectionConfig, DetectionResult
 from tests.detect_fixtures import T0, Platform, build_platform
+from tests.detect_fixtures import flagged as _flagged
+from tests.detect_fixtures import run_plant as _run
 
 
 @dataclass(frozen=True)
@@ -42,11 +41,6 @@ def _read(p: Platform, actor: str, people: list[str], day: float, **kw: str) -> 
         ts = T0 + timedelta(days=day, hours=8 * k)
         p.event(ts, actor, "profile_view", t, **kw)
         p.event(ts + timedelta(minutes=3), actor, "friend_list_view", t, **kw)
-
-
-def _run(tmp: Path, p: Platform, config: DetectionConfig) -> DetectionResult:
-    p.write(tmp)
-    return run_detection(load_tables(connect("duckdb"), Workspace(tmp)), config)
 
 
 def _config(co_action: CoAction) -> DetectionConfig:
@@ -80,10 +74,6 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
         off=_run(tmp / "off", p, _config(CoAction(max_gap_hours=None))),
         loose=_run(tmp / "loose", p, _config(CoAction(max_gap_hours=24 * 14))),
     )
-
-
-def _flagged(r: DetectionResult) -> set[str]:
-    return set(r.accounts.loc[r.accounts["flagged"], "account_id"])
 
 
 def _co_action(r: DetectionResult, account: str) -> list[str]:

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from counterspy.analytics import connect, load_tables
 from counterspy.detect.courting import CourtedStrangers
-from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
-from counterspy.workspace import Workspace
+from counterspy.detect.pipeline import DetectionConfig, DetectionResult
 from tests.detect_fixtures import T0, Platform, build_platform
+from tests.detect_fixtures import run_plant as _run
 
 
 @dataclass(frozen=True)
@@ -43,11 +41,6 @@ def _court(p: Platform, actor: str, target: str, day: int, messages: int) -> Non
     for k in range(messages):
         p.event(ts + timedelta(hours=5 + 7 * k), actor, "message", target)
     p.event(ts + timedelta(hours=9), target, "message", actor)
-
-
-def _run(tmp: Path, p: Platform, config: DetectionConfig) -> DetectionResult:
-    p.write(tmp)
-    return run_detection(load_tables(connect("duckdb"), Workspace(tmp)), config)
 
 
 def _loosened(config: DetectionConfig, **kw: object) -> DetectionConfig:

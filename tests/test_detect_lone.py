@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from counterspy.analytics import connect, load_tables
 from counterspy.detect.base import SIGNAL_COLUMNS
 from counterspy.detect.lone import LoneAccounts
 from counterspy.detect.photomates import UnconfirmedPhotos
-from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
-from counterspy.workspace import Workspace
+from counterspy.detect.pipeline import DetectionConfig, DetectionResult
 from tests.detect_fixtures import T0, Platform, build_platform
+from tests.detect_fixtures import flagged as _flagged
+from tests.detect_fixtures import run_plant as _run
 
 
 @dataclass(frozen=True)
@@ -25,11 +24,6 @@ class Planted:
     off: DetectionResult
     on: DetectionResult
     loose: DetectionResult
-
-
-def _run(tmp: Path, p: Platform, config: DetectionConfig) -> DetectionResult:
-    p.write(tmp)
-    return run_detection(load_tables(connect("duckdb"), Workspace(tmp)), config)
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +53,6 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
             DetectionConfig(lone=LoneAccounts(extra_evidence=0.0), photos=no_photo),
         ),
     )
-
-
-def _flagged(r: DetectionResult) -> set[str]:
-    return set(r.accounts.loc[r.accounts["flagged"], "account_id"])
 
 
 def test_lone_unconfirmed_reader_is_not_flagged(planted: Planted) -> None:

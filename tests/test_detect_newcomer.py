@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from counterspy.analytics import connect, load_tables
 from counterspy.detect.newcomer import BefriendingNewcomers
-from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
-from counterspy.workspace import Workspace
+from counterspy.detect.pipeline import DetectionConfig, DetectionResult
 from tests.detect_fixtures import T0, Platform, build_platform
+from tests.detect_fixtures import flagged as _flagged
+from tests.detect_fixtures import run_plant as _run
 
 RING_B_IP = "192.0.2.77"
 
@@ -37,11 +36,6 @@ def _befriend(p: Platform, actor: str, targets: list[str], accepted: int) -> Non
             p.event(ts + timedelta(hours=2), t, "friend_accept", actor)
 
 
-def _run(tmp: Path, p: Platform, config: DetectionConfig) -> DetectionResult:
-    p.write(tmp)
-    return run_detection(load_tables(connect("duckdb"), Workspace(tmp)), config)
-
-
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
     p = build_platform(seed=17, viral_crowd=0)
@@ -56,10 +50,6 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
     return Planted(
         p, newbie, keen, off=_run(tmp / "off", p, off), on=_run(tmp / "on", p, DetectionConfig())
     )
-
-
-def _flagged(r: DetectionResult) -> set[str]:
-    return set(r.accounts.loc[r.accounts["flagged"], "account_id"])
 
 
 def test_newcomer_befriending_people_at_large_is_not_flagged(planted: Planted) -> None:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import ibis
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from counterspy.analytics import connect, load_tables
 from counterspy.detect.base import SIGNAL_COLUMNS, DetectionContext
 from counterspy.detect.photomates import UnconfirmedPhotos
-from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
-from counterspy.workspace import Workspace
+from counterspy.detect.pipeline import DetectionConfig, DetectionResult
 from tests.detect_fixtures import T0, Platform, build_platform
+from tests.detect_fixtures import flagged as _flagged
+from tests.detect_fixtures import run_plant as _run
 
 
 @dataclass(frozen=True)
@@ -27,11 +26,6 @@ class Planted:
     off: DetectionResult
     on: DetectionResult
     loose: DetectionResult
-
-
-def _run(tmp: Path, p: Platform, config: DetectionConfig) -> DetectionResult:
-    p.write(tmp)
-    return run_detection(load_tables(connect("duckdb"), Workspace(tmp)), config)
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +49,6 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
             tmp / "loose", p, DetectionConfig(photos=UnconfirmedPhotos(min_other_evidence=0.0))
         ),
     )
-
-
-def _flagged(r: DetectionResult) -> set[str]:
-    return set(r.accounts.loc[r.accounts["flagged"], "account_id"])
 
 
 @pytest.mark.slow

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from counterspy.analytics import connect, load_tables
 from counterspy.detect.established import EstablishedAccounts
-from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
+from counterspy.detect.pipeline import DetectionConfig, DetectionResult
 from counterspy.detect.targets import TargetPolicy
-from counterspy.workspace import Workspace
 from tests.detect_fixtures import T0, Platform, build_platform
+from tests.detect_fixtures import flagged as _flagged
+from tests.detect_fixtures import run_plant as _run
 
 OFF = DetectionConfig(
     established=EstablishedAccounts(enabled=False),
@@ -62,11 +61,6 @@ class Planted:
     outsider: str  # a stranger ring A looked at and wrote to: a target
     off: DetectionResult
     on: DetectionResult
-
-
-def _run(tmp: Path, p: Platform, config: DetectionConfig) -> DetectionResult:
-    p.write(tmp)
-    return run_detection(load_tables(connect("duckdb"), Workspace(tmp)), config)
 
 
 @pytest.fixture(scope="module")
@@ -139,10 +133,6 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
         off=_run(tmp / "off", p, OFF),
         on=_run(tmp / "on", p, DetectionConfig()),
     )
-
-
-def _flagged(r: DetectionResult) -> set[str]:
-    return set(r.accounts.loc[r.accounts["flagged"], "account_id"])
 
 
 def test_established_accounts_need_more_evidence(planted: Planted) -> None:

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import ibis
 import pyarrow as pa
 import pytest
 
-from counterspy.analytics import connect, load_tables
 from counterspy.detect.coordination import SharedInfrastructure
-from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
+from counterspy.detect.pipeline import DetectionConfig, DetectionResult
 from counterspy.detect.rotating import RotatingAddresses
-from counterspy.workspace import Workspace
 from tests.detect_fixtures import T0, Platform, build_platform
+from tests.detect_fixtures import flagged as _flagged
+from tests.detect_fixtures import run_plant as _run
 
 RING_B_IP = "192.0.2.77"  # ring B's one address (detect_fixtures), on the default ASN 3320
 
@@ -39,11 +38,6 @@ def _look(p: Platform, actor: str, people: list[str], ips: list[str]) -> None:
         ts = T0 + timedelta(days=41 + k)
         p.event(ts, actor, "profile_view", t, ip=ips[k % len(ips)], country="GR")
         p.event(ts + timedelta(minutes=5), actor, "login", ip=ips[(k + 1) % len(ips)])
-
-
-def _run(tmp: Path, p: Platform, config: DetectionConfig) -> DetectionResult:
-    p.write(tmp)
-    return run_detection(load_tables(connect("duckdb"), Workspace(tmp)), config)
 
 
 def _infra(rotating: RotatingAddresses) -> DetectionConfig:
@@ -69,10 +63,6 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
         on=_run(tmp / "on", p, DetectionConfig()),
         loose=_run(tmp / "loose", p, _infra(RotatingAddresses(min_addresses=4))),
     )
-
-
-def _flagged(r: DetectionResult) -> set[str]:
-    return set(r.accounts.loc[r.accounts["flagged"], "account_id"])
 
 
 def test_pool_address_shared_by_chance_does_not_flag(planted: Planted) -> None:

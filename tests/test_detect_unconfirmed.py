@@ -7,17 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from counterspy.analytics import connect, load_tables
 from counterspy.detect.lone import LoneAccounts
-from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
+from counterspy.detect.pipeline import DetectionConfig, DetectionResult
 from counterspy.detect.unconfirmed import UnconfirmedPeers
-from counterspy.workspace import Workspace
 from tests.detect_fixtures import T0, Platform, build_platform
+from tests.detect_fixtures import flagged as _flagged
+from tests.detect_fixtures import run_plant as _run
 
 
 @dataclass(frozen=True)
@@ -35,11 +34,6 @@ def _read(p: Platform, actor: str, targets: list[str], day: int, lists: bool) ->
         p.event(T0 + timedelta(days=day + k), actor, "profile_view", t)
         if lists:
             p.event(T0 + timedelta(days=day + k, minutes=5), actor, "friend_list_view", t)
-
-
-def _run(tmp: Path, p: Platform, config: DetectionConfig) -> DetectionResult:
-    p.write(tmp)
-    return run_detection(load_tables(connect("duckdb"), Workspace(tmp)), config)
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +65,6 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
         off=_run(tmp / "off", p, off),
         on=_run(tmp / "on", p, DetectionConfig()),
     )
-
-
-def _flagged(r: DetectionResult) -> set[str]:
-    return set(r.accounts.loc[r.accounts["flagged"], "account_id"])
 
 
 def _rows(r: DetectionResult) -> pd.DataFrame:

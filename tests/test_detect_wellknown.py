@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from counterspy.analytics import connect, load_tables
-from counterspy.detect.pipeline import DetectionConfig, DetectionResult, run_detection
+from counterspy.detect.pipeline import DetectionConfig, DetectionResult
 from counterspy.detect.wellknown import WellKnownAccounts
-from counterspy.workspace import Workspace
 from tests.detect_fixtures import T0, Platform, build_platform
+from tests.detect_fixtures import flagged as _flagged
+from tests.detect_fixtures import run_plant as _run
 
 
 @dataclass(frozen=True)
@@ -23,11 +22,6 @@ class Planted:
     off: DetectionResult
     on: DetectionResult
     loose: DetectionResult
-
-
-def _run(tmp: Path, p: Platform, config: DetectionConfig) -> DetectionResult:
-    p.write(tmp)
-    return run_detection(load_tables(connect("duckdb"), Workspace(tmp)), config)
 
 
 def _plant(p: Platform, name: str, friends: int, first: int) -> str:
@@ -56,10 +50,6 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
         on=_run(tmp / "on", p, DetectionConfig()),
         loose=_run(tmp / "loose", p, DetectionConfig(well_known=WellKnownAccounts(min_known=30))),
     )
-
-
-def _flagged(r: DetectionResult) -> set[str]:
-    return set(r.accounts.loc[r.accounts["flagged"], "account_id"])
 
 
 @pytest.mark.slow

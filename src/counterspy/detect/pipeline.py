@@ -260,28 +260,20 @@ def _run(
     if len(coord):
         signals = pd.concat([signals, coord], ignore_index=True)
     scores = account_scores(signals, config.scoring.uncapped_signals)
-    # Counter-evidence for established accounts that would be flagged (one small query).
-    older = config.established.rows(
-        ctx,
-        signals,
-        scores[~among(scores.index, protected)],
-        config.scoring.flag_threshold,
-        config.scoring.peer_threshold,
-    )
-    if len(older):
-        signals = pd.concat([signals, older], ignore_index=True)
-        scores = account_scores(signals, config.scoring.uncapped_signals)
-    # Counter-evidence for accounts many people answer, at any age (one small query).
-    known = config.well_known.rows(
-        ctx,
-        signals,
-        scores[~among(scores.index, protected)],
-        config.scoring.flag_threshold,
-        config.scoring.peer_threshold,
-    )
-    if len(known):
-        signals = pd.concat([signals, known], ignore_index=True)
-        scores = account_scores(signals, config.scoring.uncapped_signals)
+    # Counter-evidence for accounts that would be flagged: established accounts, then accounts
+    # many people answer at any age (which skips those the first already covered). One small
+    # query each.
+    for rule in (config.established, config.well_known):
+        counter = rule.rows(
+            ctx,
+            signals,
+            scores[~among(scores.index, protected)],
+            config.scoring.flag_threshold,
+            config.scoring.peer_threshold,
+        )
+        if len(counter):
+            signals = pd.concat([signals, counter], ignore_index=True)
+            scores = account_scores(signals, config.scoring.uncapped_signals)
     # Counter-evidence for newcomers befriending people at large (candidates' events only).
     newcomers = config.newcomers.rows(cand, signals, candidates)
     if len(newcomers):
