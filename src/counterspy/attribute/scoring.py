@@ -21,7 +21,10 @@ the firm's profile and adds at most its weight to the firm's score (``Attributio
   collection or account-management platform;
 * ``infrastructure``: share of bad domains imitating the kinds of brands the firm used;
 * ``unexplained links`` (a penalty): bad links sent (in full from ``contradiction_links``), for
-  a firm never reported to send any.
+  a firm never reported to send any;
+* ``unexplained contact`` (a penalty): at-risk people contacted without a link (friend requests,
+  link-free messages), for a firm never reported in the engagement phase, in proportion to
+  the contacts' share of the phase actions, in full from ``contact_contradiction_share``.
 
 The best firm wins when its score reaches ``min_score`` and beats the runner-up by
 ``min_margin``; otherwise the operation stays "unattributed" with a low confidence. The
@@ -42,7 +45,7 @@ from counterspy.attribute.profiles import FirmProfile
 from counterspy.model import UNATTRIBUTED
 
 PHASE_ORDER = ("reconnaissance", "engagement", "exploitation")
-PHASE_EVIDENCE = frozenset({"phase mix", "unexplained links"})
+PHASE_EVIDENCE = frozenset({"phase mix", "unexplained links", "unexplained contact"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,13 @@ class AttributionPolicy:
     contradiction_weight: float = 1.5
     contradiction_links: int = 1
     contradiction_share: float = 0.15
+    # Contact without a link (engagement) contradicts a firm never reported to engage its
+    # targets (Cytrox's one-click links, the China entity's link-only delivery): this much is
+    # taken off in proportion to the contacts' share of the operation's phase actions, in full
+    # from ``contact_contradiction_share`` (a greeting before a link is a small share; a
+    # persona courting people is not). 0: off. Measured in docs/detection.md (Session 9).
+    contact_contradiction_weight: float = 1.0
+    contact_contradiction_share: float = 0.2
     # A firm reported to run fake media entities gets the media evidence in full from this
     # many pages among the operation's accounts (one fake outlet is the reported tradecraft,
     # however many personas work beside it); 0: in proportion to the share of pages.
@@ -176,6 +186,21 @@ def _contradiction(f: OperationFeatures, p: FirmProfile, pol: AttributionPolicy)
         -pol.contradiction_weight * part,
         f"{links} bad links sent ({share:.0%} of phase actions), but it was never reported "
         "to send links",
+    )
+
+
+def _unexplained_contact(f: OperationFeatures, p: FirmProfile, pol: AttributionPolicy) -> Evidence:
+    total = sum(f.phase_counts.get(x, 0) for x in PHASE_ORDER)
+    contacts = f.phase_counts.get("engagement", 0)
+    if not contacts or "engagement" in p.phases or not pol.contact_contradiction_weight:
+        return Evidence("unexplained contact", 0.0, "")
+    share = _share(contacts, total)
+    part = min(1.0, share / pol.contact_contradiction_share)
+    return Evidence(
+        "unexplained contact",
+        -pol.contact_contradiction_weight * part,
+        f"{contacts} contacts with at-risk people without a link ({share:.0%} of phase "
+        "actions), but it was never reported to engage its targets",
     )
 
 
@@ -300,6 +325,7 @@ def evidence_for(
     return (
         *found,
         _contradiction(f, prof, pol),
+        _unexplained_contact(f, prof, pol),
     )
 
 

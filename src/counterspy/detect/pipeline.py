@@ -8,7 +8,7 @@ materialised once and written to the workspace.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,6 +158,24 @@ def _actor_events(ctx: DetectionContext, actors: Any) -> Any:
     """Every event by ``actors`` (column ``account_id``), with :data:`ACTOR_EVENT_COLUMNS`,
     kept: later steps read it instead of the whole events."""
     return _kept(ctx, ctx.events_of(actors).select(*ACTOR_EVENT_COLUMNS))
+
+
+def profile_context(
+    within: DetectionContext, ctx: DetectionContext, core: Any, candidates: Sequence[str]
+) -> DetectionContext:
+    """The context attribution reads the ``core`` members' events from (column
+    ``account_id``): ``within`` when its actor events (the coordination candidates') cover
+    them, else ``within`` with the core's own events.
+
+    Ring members (weak rings, link rings) join the core on their ring's evidence and may score
+    nothing of their own, so they need not be candidates: read from the candidates' events
+    they would show no action at all, and the operation's profile would lose them (a persona's
+    conversations, a link sender's links).
+    """
+    ids = set(fetch(core.select("account_id"))["account_id"])
+    if within.actor_events is None or ids <= set(candidates):
+        return within
+    return within.with_actor_events(_actor_events(ctx, core))
 
 
 def _expand(
@@ -412,8 +430,7 @@ def _run(
         pd.DataFrame({"account_id": list(core), "operation_id": list(core.values())}),
         {"account_id": "string", "operation_id": "string"},
     )
-    # Core members are flagged accounts: ``within`` reads their events from the candidates'.
-    features = operation_features(within, core_t, signals)
+    features = operation_features(profile_context(within, ctx, core_t, candidates), core_t, signals)
     attributions = attribute_operations(features, profiles)
     firm_of = {a.operation_id: a.firm for a in attributions}
 
