@@ -13,9 +13,14 @@ member's look at a person in the programme passes the minimum of targeting actio
 single look; every other outsider rule (strangers, crowds, social cover, people, cover
 friends, look first, focused) still applies.
 
-A falsely flagged reader (a researcher reading about at-risk people) also reads in sweeps, so
-the rule adds to the targets of an account flagged by mistake; those are wrong already, and
-the rule adds no account to any operation.
+The anchor of a sweep is a principal the operation *works*: a person in the programme on whom
+the operation took at least ``TargetPolicy.outsider_sweep_anchor_actions`` (2) targeting actions
+(views, friend-list views, searches, requests, messages) — profiling a principal is a profile
+and a friend list, or repeated looks, before the sitting moves on to the circle. A falsely
+flagged reader (a researcher reading about at-risk people) also reads in sessions, but it
+glances at each protected person once and at whoever else between them (session 9: seed 803's
+researcher, 6 false targets from single-glance anchors, against 1 false and no true one on seeds
+1-40); a single glance at a protected person anchors no sweep.
 """
 
 from __future__ import annotations
@@ -24,12 +29,14 @@ import ibis
 import ibis.expr.types as ir
 
 
-def swept_looks(looks: ir.Table, seconds: int) -> ir.Table:
+def swept_looks(looks: ir.Table, seconds: int, anchors: ir.Table | None = None) -> ir.Table:
     """(s_target, s_operation, n_swept): per (person not in the programme, operation), how
     many of the members' looks at it came within ``seconds`` of the same member's look at a
-    person in the programme (another account).
+    person in the programme (another account) that the operation works.
 
-    ``looks``: the members' looks (ts, actor_id, target_id, operation_id, target_at_risk).
+    ``looks``: the members' looks (ts, actor_id, target_id, operation_id, target_at_risk);
+    ``anchors``: (a_target, a_operation) of the protected people each operation works (None:
+    every protected person anchors a sweep).
     """
     risk = looks.target_at_risk.fill_null(False)
     out = looks.filter(~risk)
@@ -37,6 +44,11 @@ def swept_looks(looks: ir.Table, seconds: int) -> ir.Table:
         w_ts=out.ts, w_actor=out.actor_id, w_target=out.target_id, w_op=out.operation_id
     )
     prot = looks.filter(risk)
+    if anchors is not None:
+        prot = prot.semi_join(
+            anchors,
+            (prot.target_id == anchors.a_target) & (prot.operation_id == anchors.a_operation),
+        )
     prot = prot.select(p_ts=prot.ts, p_actor=prot.actor_id, p_target=prot.target_id).distinct()
     gap = ibis.interval(seconds=int(seconds))
     j = out.inner_join(

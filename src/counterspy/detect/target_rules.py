@@ -47,6 +47,7 @@ def target_rules(g: ir.Table, policy: TargetPolicy) -> dict[str, ir.BooleanValue
         "social_cover": (g.n_social == 0) if policy.outsider_social_is_cover else true,
         "people": (g.k_type.fill_null(person) == person) if policy.outsiders_are_people else true,
         "cover_friends": policy.cover.worked_on(g),
+        "glances": true if policy.outsider_glance_hours is None else _not_glances(g, policy),
         "focused": (g.n_bad_links > 0) | (g.n_operators >= 2) | (g.n_focused > 0),
     }
     return rules
@@ -62,7 +63,9 @@ def admission_notes(g: ir.Table, policy: TargetPolicy) -> ir.StringValue:
     fewer = "; fewer than " + str(policy.min_targeting_actions) + " targeting actions, listed on "
     swept = ibis.literal(
         fewer + "a look within " + str(policy.outsider_sweep_seconds) + " s of the same "
-        "account's look at a person in the protection programme (one sweep)"
+        "account's look at a person in the protection programme on whom the operation took "
+        + str(policy.outsider_sweep_anchor_actions)
+        + "+ targeting actions (one sweep)"
     )
     crowd = outsider & (g.n_visitors.fill_null(0) > ibis.literal(policy.outsider_max_visitors))
     crowd_note = (
@@ -96,3 +99,16 @@ def _not_a_crowd(g: ir.Table, policy: TargetPolicy) -> ir.BooleanValue:
     if policy.outsider_crowd_members is None:
         return few
     return few | (g.n_targeting_members >= policy.outsider_crowd_members)
+
+
+def _not_glances(g: ir.Table, policy: TargetPolicy) -> ir.BooleanValue:
+    """False where the row's only targeting actions are ``min_targeting_actions`` looks by one
+    member spread over more than ``outsider_glance_hours`` hours (two glances days apart)."""
+    hours = ibis.interval(hours=int(policy.outsider_glance_hours or 0))
+    glances = (
+        (g.n_targeting == g.n_looks)
+        & (g.n_targeting <= policy.min_targeting_actions)
+        & (g.n_targeting_members == 1)
+        & (g.last_look > g.first_look + hours)
+    )
+    return ~glances.fill_null(False)
