@@ -38,6 +38,7 @@ PLANTED = (
     ("n1.info.net", 1, 1, 0),  # a news channel's name split across the dot
     ("kha.leejtimes.org", 1, 1, 0),
     ("okaz.sa.org", 1, 1, 0),  # a newspaper's name before a country-style parent
+    ("okaz-com-sa.top", 1, 1, 0),  # the newspaper's own domain, dots as hyphens
 )
 LOOKALIKES = {
     "busy": ("sabq.page", 4, 6, 0),  # four senders: more than one operation's few members

@@ -43,6 +43,7 @@ NAME_CODES = frozenset(
         "lookalike.split_host",
         "lookalike.subdomain_brand",
         "lookalike.cctld_imitation",
+        "lookalike.dotted_domain",
     }
 )
 COUNTRY_STYLE = "lookalike.country_style_subdomain"
