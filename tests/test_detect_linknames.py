@@ -38,7 +38,9 @@ def _stats(*rows: tuple[str, int, int, int]) -> pd.DataFrame:
 PLANTED = ("rebrand.co", 1, 1, 1)
 COUNTRY = ("bit.rs.org", 1, 1, 1)
 LOOKALIKES = {
-    "no_at_risk": ("youm7.cc", 1, 1, 0),  # a newspaper's name, but no at-risk recipient
+    # A newspaper's name glued to a word, but no at-risk recipient (a name spelled out whole,
+    # youm7.cc, is judged on any recipient: tests/test_detect_linkspelled.py).
+    "no_at_risk": ("ahram-login.me", 1, 1, 0),
     "busy": ("sabq.page", 11, 14, 1),  # 11 senders: not one operation's
     "everyday_brand": ("login-account.com", 1, 1, 1),  # Login.gov's name is a word
     "compound": ("daily-mail.ps", 1, 1, 1),  # daily + mail: a name, not Daily Mail's
@@ -73,9 +75,9 @@ def test_the_planted_names_are_judged_malicious_and_say_why() -> None:
     assert label == "malicious"
     assert reason.startswith("imitates Bitly (bit.rs.org puts the name of Bitly before a")
     # Before this rule the built-in heuristic judged neither (one sender, one recipient).
-    assert _judged(_h(named_max_senders=0)) == {}
+    assert _judged(_h(named_max_senders=0, spelled_max_senders=0)) == {}
     # The country-style reading is its own switch.
-    assert set(_judged(_h(country_style_names=False))) == {"rebrand.co"}
+    assert set(_judged(_h(country_style_names=False, spelled_max_senders=0))) == {"rebrand.co"}
 
 
 @pytest.mark.parametrize(
@@ -95,7 +97,7 @@ def test_each_lookalike_is_refused_by_its_own_limit(name: str, loosened: LinkHeu
 @pytest.mark.parametrize("name", ["everyday_brand", "compound", "typo", "official"])
 def test_ordinary_names_are_refused_at_any_limit(name: str) -> None:
     domain = LOOKALIKES[name][0]
-    loose = _h(named_max_senders=1000, named_min_at_risk_recipients=0)
+    loose = _h(named_max_senders=1000, named_min_at_risk_recipients=0, spelled_max_senders=1000)
     assert domain not in _judged(loose)
     assert brand_imitation(domain) is None
 
@@ -145,13 +147,14 @@ def test_a_persona_sending_one_brand_name_link_is_flagged(tmp_path: Path) -> Non
     persona = p.account("cx0", age_days=200)
     bystander = p.account("bx0", age_days=900)
     p.event(T0 + timedelta(days=4), persona, "message", target, url="https://rebrand.co/r/7ff")
-    # The same kind of name sent to someone outside the protection programme stays unjudged.
-    p.event(T0 + timedelta(days=5), bystander, "message", other, url="https://tiny-cc.email/a")
+    # The same kind of name sent to someone outside the protection programme stays unjudged
+    # (a combosquat: a name spelled out whole, tiny-cc.email, would be judged on anyone).
+    p.event(T0 + timedelta(days=5), bystander, "message", other, url="https://tiny-login.email/a")
     p.write(tmp_path)
     r = run_detection(load_tables(connect("duckdb"), Workspace(tmp_path)), DetectionConfig())
     bad = dict(zip(r.bad_domains["domain"], r.bad_domains["label"], strict=True))
     assert bad.get("rebrand.co") == "malicious"
-    assert "tiny-cc.email" not in bad
+    assert "tiny-login.email" not in bad
     flagged = set(r.accounts[r.accounts["flagged"]]["account_id"])
     assert persona in flagged
     assert bystander not in flagged
@@ -159,6 +162,6 @@ def test_a_persona_sending_one_brand_name_link_is_flagged(tmp_path: Path) -> Non
     assert "imitates Rebrandly" in row["evidence"]
     off = run_detection(
         load_tables(connect("duckdb"), Workspace(tmp_path)),
-        DetectionConfig(links=LinkHeuristic(named_max_senders=0)),
+        DetectionConfig(links=LinkHeuristic(named_max_senders=0, spelled_max_senders=0)),
     )
     assert persona not in set(off.accounts[off.accounts["flagged"]]["account_id"])

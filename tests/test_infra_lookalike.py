@@ -62,6 +62,8 @@ def first(engine: VerdictEngine, url: str) -> tuple[str, str, str | None]:
         ("xn--pypal-4ve.com", "lookalike.mixed_script", None),
         ("bit.ly/3xyz", "shortener", "Bitly"),
         ("bit-ly.org", "lookalike.hyphenation", "Bitly"),
+        ("zougla-gr.top", "lookalike.dotted_domain", "Zougla"),
+        ("bbc-co-uk.space", "lookalike.dotted_domain", "BBC"),
         ("bityl.me", "lookalike.transposition", "Bitly"),
     ],
 )
@@ -104,6 +106,7 @@ def test_brand_domains_and_global_cctld_variants_are_clean(engine: VerdictEngine
         "uberall.example",
         "zoomit.example",
         "news.example",
+        "co-uk.example",  # dots as hyphens, but not a brand's domain
     ],
 )
 def test_false_positive_guards(engine: VerdictEngine, url: str) -> None:

@@ -43,9 +43,16 @@ NAME_CODES = frozenset(
         "lookalike.split_host",
         "lookalike.subdomain_brand",
         "lookalike.cctld_imitation",
+        "lookalike.dotted_domain",
     }
 )
 COUNTRY_STYLE = "lookalike.country_style_subdomain"
+# Findings that keep a brand's whole name as a name of its own — under another TLD
+# (``viber.app``), with hyphens (``cutt-ly.cloud``), split across the dot (``n1.info.net``), as
+# a subdomain (``okaz.sa.org``) or a country domain (``moi.sa.com``) — rather than glue it to
+# other words (combosquats: ``hubshop``, ``hub-secure`` are ordinary shop names too). Read on
+# any recipient by ``LinkHeuristic.spelled_max_senders`` (docs/detection.md, "Session 9").
+SPELLED_CODES = (NAME_CODES - {"lookalike.combosquat"}) | {COUNTRY_STYLE}
 _GENERIC_PARENTS = frozenset({"com", "net", "org"})
 # Everyday words: attacker affixes, lures, fillers and common words — not shortener names,
 # which are brand names in their own right (tiny, bit, shorturl).

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -26,10 +27,10 @@ import yaml
 from rapidfuzz.distance import OSA
 
 from counterspy.detect.base import DetectionContext
-from counterspy.detect.linknames import brand_imitation
+from counterspy.detect.linknames import SPELLED_CODES, brand_imitation
 from counterspy.infra.brands import bundled_brands
 from counterspy.infra.vocab import ALL_WORDS, segments
-from counterspy.model import LinkChecker, VerdictLabel
+from counterspy.model import LinkChecker, Verdict, VerdictLabel
 
 BAD_DOMAIN_SCHEMA = ibis.schema(
     {"domain": "string", "label": "string", "reason": "string", "actor": "string"}
@@ -153,6 +154,14 @@ class LinkHeuristic:
     named_max_senders: int = 10
     named_min_at_risk_recipients: int = 1
     country_style_names: bool = True
+    # Spelled brand names, any recipient: a domain ≤ ``spelled_max_senders`` accounts send
+    # whose name keeps a protected brand's whole name (``viber.app``, ``n1.info.net``,
+    # ``okaz.sa.org``; :data:`~counterspy.detect.linknames.SPELLED_CODES`, no combosquat) and
+    # whose links reached ≥ ``spelled_min_recipients`` accounts is malicious even when nobody
+    # in the protection programme got it (half an operation's targets are outside it). See
+    # docs/detection.md, "Session 9: link verdicts in detection". Off: ``spelled_max_senders`` 0.
+    spelled_max_senders: int = 3
+    spelled_min_recipients: int = 1
 
     def judge(self, stats: pd.DataFrame) -> pd.DataFrame:
         popular = stats.sort_values("n_senders", ascending=False).head(self.popular_top_n)
@@ -179,7 +188,7 @@ class LinkHeuristic:
                 continue
             n_rec = int(str(rec.n_recipients))
             n_ar = int(str(rec.n_at_risk_recipients))
-            named = self.named(dom, int(str(rec.n_senders)), n_ar)
+            named = self.named(dom, int(str(rec.n_senders)), n_ar, n_rec)
             if named is not None:
                 rows.append((dom, VerdictLabel.MALICIOUS.value, named, None))
                 continue
@@ -211,18 +220,36 @@ class LinkHeuristic:
                 )
         return pd.DataFrame(rows, columns=list(BAD_DOMAIN_SCHEMA.names))
 
-    def named(self, domain: str, n_senders: int, n_at_risk: int) -> str | None:
-        """The reason a rare domain whose name spells a protected brand, sent to at-risk
-        people, is malicious; None when a limit or the name refuses it."""
-        if n_senders > self.named_max_senders or n_at_risk < self.named_min_at_risk_recipients:
+    def named(
+        self, domain: str, n_senders: int, n_at_risk: int, n_recipients: int = 0
+    ) -> str | None:
+        """The reason a rare domain whose name spells a protected brand is malicious: sent to
+        at-risk people (``named_*`` limits), or keeping the brand's whole name and sent to
+        anyone (``spelled_*`` limits); None when the limits or the name refuse it. The name is
+        read once, and only for a domain some limit admits (the read costs ~50 µs)."""
+        to_at_risk = (
+            n_senders <= self.named_max_senders and n_at_risk >= self.named_min_at_risk_recipients
+        )
+        to_anyone = (
+            n_senders <= self.spelled_max_senders and n_recipients >= self.spelled_min_recipients
+        )
+        if not (to_at_risk or to_anyone):
             return None
         found = brand_imitation(domain, country_style=self.country_style_names)
         if found is None:
             return None
+        if to_at_risk:
+            return (
+                f"imitates {found.brand} ({found.detail}); rare domain ({n_senders} senders, "
+                f"max {self.named_max_senders}) sent to {n_at_risk} at-risk people (min "
+                f"{self.named_min_at_risk_recipients})"
+            )
+        if found.code not in SPELLED_CODES:
+            return None
         return (
-            f"imitates {found.brand} ({found.detail}); rare domain ({n_senders} senders, max "
-            f"{self.named_max_senders}) sent to {n_at_risk} at-risk people (min "
-            f"{self.named_min_at_risk_recipients})"
+            f"spells out {found.brand} ({found.detail}); rare domain ({n_senders} senders, max "
+            f"{self.spelled_max_senders}) sent to {n_recipients} accounts (min "
+            f"{self.spelled_min_recipients})"
         )
 
     def spreads(self, domain: str, n_senders: int, n_at_risk: int, n_recipients: int) -> bool:
@@ -257,7 +284,6 @@ def judge_domains(
     indicators: Mapping[str, str] | None = None,
     heuristic: LinkHeuristic | None = None,
 ) -> pd.DataFrame:
-    rare_senders = (heuristic or LinkHeuristic()).max_senders
     """Bad domains (columns of :data:`BAD_DOMAIN_SCHEMA`), strongest evidence kept per domain."""
     frames: list[pd.DataFrame] = []
     indicators = {k.lower().rstrip("."): v for k, v in (indicators or {}).items()}
@@ -269,20 +295,11 @@ def judge_domains(
         ]
         frames.append(pd.DataFrame(hits, columns=list(BAD_DOMAIN_SCHEMA.names)))
     if checker is not None and len(stats):
-        urls = [str(u) for u in stats["sample_url"]]
-        verdicts = checker.check_many(urls)
+        verdicts = checker.check_many([str(u) for u in stats["sample_url"]])
         rows = [
-            (
-                str(d),
-                v.label.value,
-                "; ".join(r.detail for r in v.reasons) or v.label.value,
-                v.actor,
-            )
-            for d, v, n in zip(stats["domain"], verdicts, stats["n_senders"], strict=True)
-            # A merely suspicious domain that many accounts share is benign traffic (a viral
-            # link on a cheap TLD); malicious verdicts (indicators, owned lookalikes) always count.
-            if v.label == VerdictLabel.MALICIOUS
-            or (v.label == VerdictLabel.SUSPICIOUS and int(n) <= rare_senders)
+            row
+            for rec, v in zip(stats.itertuples(index=False), verdicts, strict=True)
+            if (row := _checked_row(rec, v, heuristic or LinkHeuristic())) is not None
         ]
         frames.append(pd.DataFrame(rows, columns=list(BAD_DOMAIN_SCHEMA.names)))
     else:
@@ -292,3 +309,30 @@ def judge_domains(
         return pd.DataFrame({c: pd.Series(dtype="object") for c in BAD_DOMAIN_SCHEMA.names})
     allv = pd.concat(frames, ignore_index=True)
     return allv.drop_duplicates("domain", keep="first").reset_index(drop=True)
+
+
+def _checked_row(
+    rec: Any, v: Verdict, heuristic: LinkHeuristic
+) -> tuple[str, str, str, str | None] | None:
+    """The bad-domain row for one plugged-in verdict, or None when it does not count.
+
+    A merely suspicious domain that many accounts share is benign traffic (a viral link on a
+    cheap TLD); malicious verdicts (indicators, owned lookalikes) always count. A suspicious
+    *lookalike* verdict on a rare domain is read as the built-in heuristic reads names
+    (:meth:`LinkHeuristic.named`: a brand spelled out, sent to at-risk people or to anyone):
+    the engine and the heuristic share one brand reading, so plugging the engine in loses none
+    of the heuristic's malicious name verdicts.
+    """
+    detail = "; ".join(r.detail for r in v.reasons) or v.label.value
+    n = int(rec.n_senders)
+    if v.label == VerdictLabel.MALICIOUS:
+        return (str(rec.domain), v.label.value, detail, v.actor)
+    if v.label != VerdictLabel.SUSPICIOUS or n > heuristic.max_senders:
+        return None
+    if any(r.code.startswith("lookalike.") for r in v.reasons):
+        named = heuristic.named(
+            str(rec.domain), n, int(rec.n_at_risk_recipients), int(rec.n_recipients)
+        )
+        if named is not None:
+            return (str(rec.domain), VerdictLabel.MALICIOUS.value, named, v.actor)
+    return (str(rec.domain), v.label.value, detail, v.actor)

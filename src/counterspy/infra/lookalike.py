@@ -302,6 +302,21 @@ class LookalikeIndex:
                 items, "lookalike.hyphenation", plain, f"{dom} is {plain} with hyphens inserted"
             )
             return False
+        if plain != dom:
+            # A brand's own domain with its dots turned into hyphens, as one label of another
+            # domain (``okaz-com-sa.top``, ``khaleejtimes-com.app``): one dict lookup.
+            dotted = dom.replace("-", ".")
+            b = self.owned.get(dotted)
+            if b is not None:
+                items.setdefault(
+                    ("lookalike.dotted_domain", dotted),
+                    Reason(
+                        "lookalike.dotted_domain",
+                        f"{dom} is {dotted}, a domain of {b.name}, with its dots as hyphens",
+                        brand=b.name,
+                    ),
+                )
+                return False
         t = self.typo(plain)
         if t is not None:
             key, edit = t
