@@ -79,7 +79,7 @@ from counterspy.detect.conversation import brief_courting_targets, conversation_
 from counterspy.detect.courting import courting_targets
 from counterspy.detect.expand import TARGETING_TYPES
 from counterspy.detect.idle import SharedExit, shared_exit
-from counterspy.detect.narrow import among, anchor_tables, named, same
+from counterspy.detect.narrow import among, anchor_tables, named, same, unless_empty
 from counterspy.detect.opevidence_text import signal_rows
 from counterspy.infra.brands import bundled_brands
 from counterspy.model import EventType
@@ -253,8 +253,9 @@ class OperationEvidence:
         pairs = a.keep(pairs.semi_join(enough, pairs.x == enough.k_x))
         ts_ = pairs.select(v_t=pairs.t).distinct()
         xs = pairs.select(v_x=pairs.x).distinct()
-        # Pass 2: events naming those targets (visitors) or by them on the accounts (answers).
-        n = named(ctx.events)
+        # Pass 2: events naming those targets (visitors) or by them on the accounts (answers);
+        # none to read when no pair is left (kept, so known).
+        n = unless_empty(named(ctx.events), pairs)
         vis = n.inner_join(ts_, n.target_id == ts_.v_t)
         vis = vis.group_by(d_t=vis.target_id).aggregate(df=vis.actor_id.nunique())
         vis = vis.filter(vis.df <= self.max_visitors)

@@ -307,9 +307,12 @@ def _run(
     if config.weak_rings.enabled:
         progress.begin("weak rings", total=None)
         # Its intermediates stay in the engine, under the memory limit (detect/rings.py).
+        # The weak accounts' looks come from the candidates' events when they cover them.
+        ce = cand.actor_events
+        by_cand = None if ce is None else (ce, frozenset(candidates))
         with kept_in_engine(_engine(tables), _executed) as in_engine:
             membership, ringed = admit_rings(
-                ctx, membership, scores, protected, config.weak_rings, _memtable, in_engine
+                ctx, membership, scores, protected, config.weak_rings, _memtable, in_engine, by_cand
             )
         if len(ringed):
             signals = pd.concat([signals, ringed], ignore_index=True)
