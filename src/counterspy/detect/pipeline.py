@@ -429,9 +429,11 @@ def _run(
         members, {"account_id": "string", "operation_id": "string", "firm": "string"}
     )
     operators = _memtable(members[["account_id"]], {"account_id": "string"})
-    # The targets step reads the operators' events twice (their targets, their breadth).
+    # The targets step reads the operators' events twice (their targets, their breadth):
+    # from the candidates' events when every operator is a candidate (else the events).
     # Outsider facts read the events around the flagged accounts' targets from ``within``.
-    on_ops = within.with_actor_events(_actor_events(ctx, operators))
+    covered = cand.actor_events is not None and set(membership) <= set(candidates)
+    on_ops = within.with_actor_events(_actor_events(cand if covered else ctx, operators))
     targets = fetch(operation_targets(on_ops, members_f, operators, config.targets))
     targets = targets.sort_values(["operation_id", "target_id"]).reset_index(drop=True)
 
