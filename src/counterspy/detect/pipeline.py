@@ -350,6 +350,7 @@ def _run(
             _executed,
             by_cand,
             own=frozenset(core),
+            key_events=None if ce is None else cand.key_events,
         )
         if len(admitted):
             signals = pd.concat([signals, admitted], ignore_index=True)
