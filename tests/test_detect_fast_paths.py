@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ibis
 import pandas as pd
 import pyarrow as pa
 
 from counterspy.detect.base import SIGNAL_COLUMNS
-from counterspy.detect.narrow import among
+from counterspy.detect.conversation import CONVERSATION_TYPES
+from counterspy.detect.courting import COURTING_TYPES
+from counterspy.detect.narrow import among, known_empty, unless_empty
 from counterspy.detect.scoring import ScoringPolicy, coordination_signals
 
 WINDOW = (pd.Timestamp("2021-10-01", tz="UTC"), pd.Timestamp("2021-10-31", tz="UTC"))
@@ -65,3 +68,28 @@ def test_coordination_signals_counts_only_seed_peers() -> None:
     assert _rows(out)[("x", "co_action")][0] == 2.0
     loose = coordination_signals(_edges(), {"p1", "p3"}, ScoringPolicy(), WINDOW)
     assert ("y", "co_action") in _rows(loose)  # one peer is enough at the default minimum
+
+
+def test_known_empty_only_for_in_memory_tables_without_rows() -> None:
+    empty = ibis.memtable(pa.table({"account_id": pa.array([], pa.string())}))
+    full = ibis.memtable(pa.table({"account_id": ["a1"]}))
+    assert known_empty(empty)
+    assert not known_empty(full)
+    # An expression over an empty in-memory table is not known to be empty without running.
+    assert not known_empty(empty.union(full))
+
+
+def test_unless_empty_keeps_the_columns_and_drops_every_row() -> None:
+    ev = ibis.memtable(pa.table({"actor_id": ["a1", "a2"], "target_id": ["t1", None]}))
+    empty = ibis.memtable(pa.table({"x": pa.array([], pa.string())}))
+    full = ibis.memtable(pa.table({"x": ["a1"]}))
+    assert unless_empty(ev, full) is ev
+    gone = unless_empty(ev, full, empty)
+    assert gone.schema() == ev.schema()
+    assert gone.to_pyarrow().num_rows == 0
+
+
+def test_conversation_reads_its_types_from_the_shared_approaches() -> None:
+    # detect/courting.approaches holds the courting types only: conversation's must be among
+    # them, or conversation would silently lose events.
+    assert set(CONVERSATION_TYPES) <= set(COURTING_TYPES)

@@ -283,3 +283,51 @@ def test_counter_evidence_stands() -> None:
     # Off, the same accounts are admitted as before.
     off = _admitted(_platform(), OperationEvidence(refuse_counter_evidence=False), own=own)
     assert set(own) <= set(off["account_id"])
+
+
+def _admitted_from_candidates(p: Platform, drop_from_keys: str | None = None) -> pd.DataFrame:
+    """As :func:`_admitted`, with the members' and weak accounts' events read from a
+    candidates' events table and shared devices from its key events (as in the pipeline);
+    ``drop_from_keys``: an account whose rows are left out of the key events."""
+    acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
+    ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
+    ctx = DetectionContext(acc, ev, ev.limit(0).select(domain="url"))
+    # Every account is a candidate here, so every round reads from the candidates' tables.
+    ids = frozenset(str(a["account_id"]) for a in p.accounts)
+    mine = ev.filter(ev.actor_id.isin(sorted(ids)))
+    keys = ctx.with_actor_events(mine).key_events
+    if drop_from_keys is not None:
+        keys = keys.filter(keys.actor_id != drop_from_keys)
+    membership = dict.fromkeys(MEMBERS, "op-0001")
+    scores = pd.Series(WEAK | dict.fromkeys(MEMBERS, 1.2), dtype="float64")
+    protected = {str(a["account_id"]) for a in p.accounts if a["at_risk"] is not None}
+    _, rows = admit(
+        ctx,
+        membership,
+        scores,
+        protected,
+        OperationEvidence(),
+        _memtable,
+        actors=(mine, ids),
+        key_events=keys,
+    )
+    return rows
+
+
+def test_shared_devices_from_the_candidates_key_events_give_the_same_rows(
+    rows: pd.DataFrame,
+) -> None:
+    got = _admitted_from_candidates(_platform())
+    order = ["account_id", "signal"]
+    assert (
+        got.sort_values(order)
+        .reset_index(drop=True)
+        .equals(rows.sort_values(order).reset_index(drop=True))
+    )
+
+
+def test_shared_devices_are_read_from_the_key_events_when_given(rows: pd.DataFrame) -> None:
+    assert "devmate" in _by(rows, "operation_shared_device")
+    # The key events are what is read: without the persona's rows there, no shared device.
+    got = _admitted_from_candidates(_platform(), drop_from_keys="devmate")
+    assert "devmate" not in _by(got, "operation_shared_device")

@@ -106,14 +106,21 @@ def _platform() -> tuple[Platform, dict[str, float], dict[str, list[str]]]:
 
 
 def _run(
-    policy: WeakRings = POLICY, keep: Callable[[ir.Table], ir.Table] = same
+    policy: WeakRings = POLICY,
+    keep: Callable[[ir.Table], ir.Table] = same,
+    by: tuple[set[str], set[str]] | None = None,
 ) -> tuple[dict[str, str], pd.DataFrame]:
-    """``admit_rings`` on the planted platform (``keep``: how intermediates are kept)."""
+    """``admit_rings`` on the planted platform (``keep``: how intermediates are kept; ``by``:
+    (accounts whose events make up the candidates' events, the ids said to be covered))."""
     p, scores, _ = _platform()
     acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
     ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
     ctx = DetectionContext(acc, ev, ev.limit(0).select(domain="url"))
     protected = {str(a["account_id"]) for a in p.accounts if a["at_risk"] is not None}
+    actors = None
+    if by is not None:
+        mine = [e for e in p.events if e["actor_id"] in by[0]]
+        actors = (ibis.memtable(pa.Table.from_pylist(mine, schema=EVENTS.schema)), frozenset(by[1]))
     return admit_rings(
         ctx,
         {"flagged": "op-0007"},
@@ -122,6 +129,7 @@ def _run(
         policy,
         _memtable,
         keep,
+        actors,
     )
 
 
@@ -206,3 +214,28 @@ def test_rare_means_rare() -> None:
     assert set(_platform()[2]["ring"]) <= set(after)
     after, _ = _run(replace(POLICY, max_visitors=9, min_shared_targets=3))
     assert not set(_platform()[2]["ring"]) & set(after)
+
+
+def test_looks_from_the_candidates_events_give_the_same_rings(
+    result: tuple[dict[str, str], pd.DataFrame],
+) -> None:
+    _, scores, _ = _platform()
+    weak = {a for a, v in scores.items() if v >= POLICY.min_seed_score}
+    # Candidates' events: every event by a superset of the weak accounts (as in the pipeline).
+    cands = weak | {"flagged", "visitor0"}
+    membership, rows = _run(by=(cands, cands))
+    assert membership == result[0]
+    assert rows.equals(result[1])
+
+
+def test_candidates_events_are_read_only_when_they_cover_every_weak_account() -> None:
+    _, scores, rings = _platform()
+    weak = {a for a, v in scores.items() if v >= POLICY.min_seed_score}
+    ring = set(rings["ring"])
+    # Said to cover every weak account but missing the ring's events: they are read, so the
+    # ring's looks are not there and it is not found ...
+    without, _ = _run(by=(weak - ring, weak))
+    assert not ring & set(without)
+    # ... while ids that do not cover the weak accounts fall back to the whole events.
+    fallback, _ = _run(by=(weak - ring, weak - ring))
+    assert ring <= set(fallback)

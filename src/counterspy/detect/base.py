@@ -261,11 +261,14 @@ class DetectionContext:
 
     @cached_property
     def key_events(self) -> ir.Table:
-        """(actor_id, ip, device_id, asn), distinct, of every event on an IP address or device
-        used in :attr:`actor_events` (else: of every event, not narrowed).
+        """(actor_id, ip, device_id, asn), distinct, with the first and last time of each
+        (``k_first``, ``k_last``), of every event on an IP address or device used in
+        :attr:`actor_events` (else: (actor_id, ip, device_id, asn) of every event, not
+        narrowed).
 
         Shared-infrastructure steps count a key's popularity over every account using it but
-        only ever ask about keys their accounts used: one scan narrows the events to those.
+        only ever ask about keys their accounts used: one scan narrows the events to those
+        (operation evidence's shared devices read their times from here too).
         """
         ev = self.events
         if self.actor_events is None:
@@ -275,7 +278,10 @@ class DetectionContext:
         devs = by.filter(by.device_id.notnull()).select(k_dev=by.device_id).distinct()
         j = ev.left_join(ips, ev.ip == ips.k_ip).left_join(devs, ev.device_id == devs.k_dev)
         j = j.filter(j.k_ip.notnull() | j.k_dev.notnull())
-        return self.keep_scoped(j.select("actor_id", "ip", "device_id", "asn").distinct())
+        j = j.group_by("actor_id", "ip", "device_id", "asn").aggregate(
+            k_first=j.ts.min(), k_last=j.ts.max()
+        )
+        return self.keep_scoped(j)
 
     def keep_scoped(self, t: ir.Table) -> ir.Table:
         """Materialise a table derived from :attr:`actor_events` or another in-memory

@@ -43,8 +43,7 @@ import ibis.expr.types as ir
 
 from counterspy.detect.acquainted import acquaintances
 from counterspy.detect.base import DetectionContext
-from counterspy.detect.courting import approach_pairs, as_strangers, per_operation
-from counterspy.detect.narrow import named
+from counterspy.detect.courting import approach_pairs, approaches, as_strangers, per_operation
 from counterspy.model import EventType
 
 if TYPE_CHECKING:
@@ -112,9 +111,11 @@ def _approach_pairs(ctx: DetectionContext, a: _Anchors) -> ir.Table:
     mt = a.member_targets()
     mt = mt.semi_join(size, mt.o_id == size.s_o)
     ids = mt.select(c_t=mt.t_id).distinct()
-    e = named(ctx.events)
-    e = e.filter(e.event_type.isin(CONVERSATION_TYPES))
-    on = a.outsiders(e.inner_join(ids, e.target_id == ids.c_t), "actor_id")
+    # Outsiders' approaches to every operation's targets (shared with operation courting:
+    # one scan of the events per round), narrowed to these operations' targets.
+    on = approaches(ctx, a)
+    on = on.filter(on.event_type.isin(CONVERSATION_TYPES))
+    on = on.semi_join(ids, on.target_id == ids.c_t)
     pairs = approach_pairs(
         on,
         v_first=on.ts.min(where=on.event_type == EventType.PROFILE_VIEW.value),

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 import ibis
 import ibis.expr.types as ir
 
 from counterspy.detect.acquainted import without_acquaintances
 from counterspy.detect.base import CONTACT_TYPES, DetectionContext, Detector, fmt, register
-from counterspy.detect.narrow import named, touching
+from counterspy.detect.narrow import named, touching, unless_empty
 from counterspy.model import EventType, Phase
 
 if TYPE_CHECKING:
@@ -117,11 +118,7 @@ def courting_targets(policy: OperationEvidence, ctx: DetectionContext, a: _Ancho
     courted targets, ``extra`` the accounts it acted on in all.
     """
     mt = a.member_targets()
-    ids = mt.select(c_t=mt.t_id).distinct()
-    e = named(ctx.events)
-    e = e.filter(e.event_type.isin(COURTING_TYPES))
-    on = a.outsiders(e.inner_join(ids, e.target_id == ids.c_t), "actor_id")
-    pairs = approach_pairs(on)
+    pairs = approach_pairs(approaches(ctx, a))
     looked = (pairs.n_view > 0) & (pairs.n_msg >= max(policy.min_looked_messages, 1))
     if policy.min_looked_messages <= 0:
         looked = ibis.literal(False)
@@ -139,6 +136,29 @@ COURTING_TYPES = (
     EventType.MESSAGE.value,
     EventType.PROFILE_VIEW.value,
 )
+
+
+_APPROACHES: WeakKeyDictionary[_Anchors, ir.Table] = WeakKeyDictionary()
+
+
+def approaches(ctx: DetectionContext, a: _Anchors) -> ir.Table:
+    """(ts, actor_id, event_type, target_id): every look, friend request and message
+    (:data:`COURTING_TYPES`) by an outsider (not flagged, not protected) naming an account the
+    anchoring operations' members targeted. Operation courting and ``detect/conversation.py``
+    (whose types are among these) both start from these rows: one scan of the events per
+    round instead of one per rule, kept in the engine where its cache can hold a query over
+    in-memory tables (the anchors)."""
+    got = _APPROACHES.get(a)
+    if got is not None:
+        return got
+    mt = a.member_targets()
+    ids = mt.select(c_t=mt.t_id).distinct()
+    e = named(ctx.events)
+    e = e.filter(e.event_type.isin(COURTING_TYPES))
+    on = a.outsiders(e.inner_join(ids, e.target_id == ids.c_t), "actor_id")
+    out = ctx.keep_scoped(on.select("ts", "actor_id", "event_type", "target_id"))
+    _APPROACHES[a] = out
+    return out
 
 
 def approach_pairs(on: ir.Table, **more: ir.Scalar) -> ir.Table:
@@ -164,7 +184,8 @@ def as_strangers(
     ``b_msg`` (when ``t`` first wrote to ``x``; null: never); and the actions of the pairs'
     accounts (one scan of the events for what they did and what was done to them)."""
     xs = pairs.select(v_x=pairs.x).distinct()
-    ex = a.keep(touching(named(ctx.events), xs.v_x))
+    # No pairs (kept, so known): nothing to scan the events for.
+    ex = a.keep(touching(unless_empty(named(ctx.events), pairs), xs.v_x))
     did = ex.semi_join(xs, ex.actor_id == xs.v_x)
     counted = did.filter(did.target_id != did.actor_id) if drop_self else did
     tot = counted.group_by(s_x=counted.actor_id).aggregate(n_acted=counted.target_id.nunique())

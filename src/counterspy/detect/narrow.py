@@ -8,6 +8,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -32,6 +33,22 @@ def same(t: ir.Table) -> ir.Table:
 
 def cached(t: ir.Table) -> ir.Table:
     return t.cache()
+
+
+def known_empty(t: ir.Table) -> bool:
+    """Whether ``t`` is an in-memory table (e.g. an intermediate the pipeline executed) with
+    no rows: known without asking the engine."""
+    op = t.op()
+    return isinstance(op, ops.InMemoryTable) and len(op.data.obj) == 0
+
+
+def unless_empty(ev: ir.Table, *ids: ir.Table) -> ir.Table:
+    """``ev``, or no rows of it when any of ``ids`` is known to be empty (:func:`known_empty`):
+    a scan of the events for rows touching nobody is skipped (the engine drops a scan under
+    a constant false filter), with the same columns and the same (empty) answer."""
+    if any(known_empty(t) for t in ids):
+        return ev.filter(ibis.literal(False))
+    return ev
 
 
 def named(ev: ir.Table, *extra: str) -> ir.Table:

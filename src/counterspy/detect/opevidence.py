@@ -79,7 +79,7 @@ from counterspy.detect.conversation import brief_courting_targets, conversation_
 from counterspy.detect.courting import courting_targets
 from counterspy.detect.expand import TARGETING_TYPES
 from counterspy.detect.idle import SharedExit, shared_exit
-from counterspy.detect.narrow import among, anchor_tables, named, same
+from counterspy.detect.narrow import among, anchor_tables, named, same, unless_empty
 from counterspy.detect.opevidence_text import signal_rows
 from counterspy.infra.brands import bundled_brands
 from counterspy.model import EventType
@@ -191,11 +191,20 @@ class OperationEvidence:
         em = a.member_events.filter(a.member_events.device_id.notnull())
         mk = em.select(k_op=em.o_id, k_key=em.device_id, k_m=em.actor_id).distinct()
         keys = mk.select(u_dev=mk.k_key).distinct()
-        e = ctx.events.filter(ctx.events.device_id.notnull())
-        on = e.inner_join(keys, e.device_id == keys.u_dev)
-        on = on.group_by(x=on.actor_id, dev=on.device_id).aggregate(
-            first=on.ts.min(), last=on.ts.max()
-        )
+        if a.key_events is not None:
+            # Every event on the members' devices is among the candidates' key events (with
+            # its first and last time): no scan of the events.
+            e = a.key_events.filter(a.key_events.device_id.notnull())
+            on = e.inner_join(keys, e.device_id == keys.u_dev)
+            on = on.group_by(x=on.actor_id, dev=on.device_id).aggregate(
+                first=on.k_first.min(), last=on.k_last.max()
+            )
+        else:
+            e = ctx.events.filter(ctx.events.device_id.notnull())
+            on = e.inner_join(keys, e.device_id == keys.u_dev)
+            on = on.group_by(x=on.actor_id, dev=on.device_id).aggregate(
+                first=on.ts.min(), last=on.ts.max()
+            )
         c = a.rare_shared(on, "dev", mk, self.max_accounts_per_device)
         g = c.group_by(account_id=c.x, operation_id=c.k_op).aggregate(
             n=c.k_m.nunique(),
@@ -253,8 +262,9 @@ class OperationEvidence:
         pairs = a.keep(pairs.semi_join(enough, pairs.x == enough.k_x))
         ts_ = pairs.select(v_t=pairs.t).distinct()
         xs = pairs.select(v_x=pairs.x).distinct()
-        # Pass 2: events naming those targets (visitors) or by them on the accounts (answers).
-        n = named(ctx.events)
+        # Pass 2: events naming those targets (visitors) or by them on the accounts (answers);
+        # none to read when no pair is left (kept, so known).
+        n = unless_empty(named(ctx.events), pairs)
         vis = n.inner_join(ts_, n.target_id == ts_.v_t)
         vis = vis.group_by(d_t=vis.target_id).aggregate(df=vis.actor_id.nunique())
         vis = vis.filter(vis.df <= self.max_visitors)
@@ -359,6 +369,7 @@ class OperationEvidence:
         keep: Callable[[ir.Table], ir.Table] | None = None,
         actor_events: ir.Table | None = None,
         own: ir.Table | None = None,
+        key_events: ir.Table | None = None,
     ) -> ir.Table:
         """Admitted (account, operation, rule) rows (:data:`EVIDENCE_COLUMNS`).
 
@@ -373,8 +384,11 @@ class OperationEvidence:
         the members and the weak accounts; None: read their events from ``ctx.events``.
         ``own``: (account_id) of the members flagged on their own evidence (the anchors of
         rules that must not anchor on admitted accounts); None: every member.
+        ``key_events``: :attr:`DetectionContext.key_events` of a context whose actor events
+        cover the members (every event on a key they used, with first and last times); None:
+        shared devices are read from ``ctx.events``.
         """
-        a = _Anchors(ctx, members, flagged, weak, self, keep or same, actor_events, own)
+        a = _Anchors(ctx, members, flagged, weak, self, keep or same, actor_events, own, key_events)
         return ibis.union(*(rule(self, ctx, a) for _, rule in RULES))
 
     def signal_rows(self, admitted: pd.DataFrame) -> pd.DataFrame:
@@ -395,8 +409,10 @@ class _Anchors:
         keep: Callable[[ir.Table], ir.Table],
         actor_events: ir.Table | None = None,
         own: ir.Table | None = None,
+        key_events: ir.Table | None = None,
     ) -> None:
         self.ctx = ctx
+        self.key_events = key_events
         self.keep = keep
         self.policy = policy
         self.members = members.select(m_id=members.account_id, o_id=members.operation_id)
@@ -509,6 +525,7 @@ def admit(
     keep: Callable[[ir.Table], ir.Table] | None = None,
     actors: tuple[ir.Table, frozenset[str]] | None = None,
     own: frozenset[str] | None = None,
+    key_events: ir.Table | None = None,
 ) -> tuple[dict[str, str], pd.DataFrame]:
     """Membership with the accounts admitted on operation evidence, and their signal rows.
 
@@ -522,12 +539,14 @@ def admit(
     their events from there instead of scanning the events (same rows, one scan fewer).
     ``own``: the accounts flagged on their own evidence (the pipeline's core members); rules
     that anchor only on those (``shared_exit``) never anchor on an admitted account. None:
-    every member (every round's admissions included).
+    every member (every round's admissions included). ``key_events``: the key events of the
+    context whose actor events are ``actors``' events (:attr:`DetectionContext.key_events`):
+    a round reading its events from ``actors`` reads the shared devices' events from there.
     """
     out = dict(membership)
     found = []
     for k in range(policy.rounds):
-        rows = _round(ctx, out, scores, protected, policy, memtable, keep, actors, own)
+        rows = _round(ctx, out, scores, protected, policy, memtable, keep, actors, own, key_events)
         if rows.empty:
             break
         rows = rows.assign(round=k + 1)
@@ -548,6 +567,7 @@ def _round(
     keep: Callable[[ir.Table], ir.Table] | None,
     actors: tuple[ir.Table, frozenset[str]] | None,
     own: frozenset[str] | None = None,
+    key_events: ir.Table | None = None,
 ) -> pd.DataFrame:
     flagged_t, members_t = anchor_tables(membership, policy.min_members, memtable)
     if members_t is None:
@@ -562,7 +582,10 @@ def _round(
         ids = sorted(set(own) & set(membership))
         frame = pd.DataFrame({"account_id": ids}, dtype="object")
         own_t = memtable(frame, {"account_id": "string"})
-    rows = fetch(policy.admitted(ctx, members_t, flagged_t, weak_t, keep, actor_events, own_t))
+    keys = key_events if actor_events is not None else None
+    rows = fetch(
+        policy.admitted(ctx, members_t, flagged_t, weak_t, keep, actor_events, own_t, keys)
+    )
     rows = rows[~among(rows["account_id"], protected | set(membership))]
     if policy.refuse_counter_evidence:
         # Own evidence that sums to zero or below (rounded: 0.8 + 0.2 - 1.0 is not exactly 0).

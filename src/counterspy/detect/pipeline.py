@@ -325,9 +325,12 @@ def _run(
     if config.weak_rings.enabled:
         progress.begin("weak rings", total=None)
         # Its intermediates stay in the engine, under the memory limit (detect/rings.py).
+        # The weak accounts' looks come from the candidates' events when they cover them.
+        ce = cand.actor_events
+        by_cand = None if ce is None else (ce, frozenset(candidates))
         with kept_in_engine(_engine(tables), _executed) as in_engine:
             membership, ringed = admit_rings(
-                ctx, membership, scores, protected, config.weak_rings, _memtable, in_engine
+                ctx, membership, scores, protected, config.weak_rings, _memtable, in_engine, by_cand
             )
         if len(ringed):
             signals = pd.concat([signals, ringed], ignore_index=True)
@@ -365,6 +368,7 @@ def _run(
             _executed,
             by_cand,
             own=frozenset(core),
+            key_events=None if ce is None else cand.key_events,
         )
         if len(admitted):
             signals = pd.concat([signals, admitted], ignore_index=True)
@@ -443,9 +447,11 @@ def _run(
         members, {"account_id": "string", "operation_id": "string", "firm": "string"}
     )
     operators = _memtable(members[["account_id"]], {"account_id": "string"})
-    # The targets step reads the operators' events twice (their targets, their breadth).
+    # The targets step reads the operators' events twice (their targets, their breadth):
+    # from the candidates' events when every operator is a candidate (else the events).
     # Outsider facts read the events around the flagged accounts' targets from ``within``.
-    on_ops = within.with_actor_events(_actor_events(ctx, operators))
+    covered = cand.actor_events is not None and set(membership) <= set(candidates)
+    on_ops = within.with_actor_events(_actor_events(cand if covered else ctx, operators))
     targets = fetch(operation_targets(on_ops, members_f, operators, config.targets))
     targets = targets.sort_values(["operation_id", "target_id"]).reset_index(drop=True)
 

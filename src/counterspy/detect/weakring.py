@@ -94,17 +94,22 @@ class WeakRings:
         excluded: ir.Table,
         flagged: ir.Table,
         keep: Callable[[ir.Table], ir.Table] = same,
+        weak_events: ir.Table | None = None,
     ) -> ir.Table:
         """Ring edges (:data:`EDGE_COLUMNS`). ``weak``: (account_id) of the weak accounts;
         ``excluded``: (account_id) of accounts that take no part (flagged, protected, with
         counter-evidence); ``flagged``: (account_id) of flagged accounts, never a target.
         ``keep`` is applied to the small intermediates read several times (the weak accounts'
-        people, the events touching them, the first looks): the pipeline executes them."""
+        people, the events touching them, the first looks): the pipeline executes them.
+        ``weak_events``: every event (at least ts, actor_id, event_type, target_id) by a
+        superset of the weak accounts (the candidates' events): their looks are read from
+        there instead of scanning the events (same rows); None: from ``ctx.events``."""
         w = weak.select(w_id=weak.account_id).distinct()
         ex = excluded.select(e_id=excluded.account_id).distinct()
         fl = flagged.select(f_id=flagged.account_id).distinct()
         ev = named(ctx.events)
-        looks = ev.filter(ev.event_type.isin(LOOK_TYPES))
+        mine = ev if weak_events is None else named(weak_events)
+        looks = mine.filter(mine.event_type.isin(LOOK_TYPES))
         # Rare people the weak accounts looked at.
         wl = looks.semi_join(w, looks.actor_id == w.w_id)
         ts_ = wl.select(t_id=wl.target_id).distinct()
@@ -256,11 +261,15 @@ def admit_rings(
     policy: WeakRings,
     memtable: Callable[[pd.DataFrame, Mapping[str, str]], Any],
     keep: Callable[[ir.Table], ir.Table] = same,
+    actors: tuple[ir.Table, frozenset[str]] | None = None,
 ) -> tuple[dict[str, str], pd.DataFrame]:
     """Membership with the weak rings as new operations, and their members' signal rows.
 
     ``scores``: every account's score so far (index account_id); members of operations,
-    protected accounts and accounts with a negative score take no part."""
+    protected accounts and accounts with a negative score take no part. ``actors``: (events,
+    ids) — every event by the accounts ``ids`` (the coordination candidates): when every weak
+    account is among them (a weak account scores >= ``min_seed_score``, above the candidate
+    threshold by default) their looks are read from there instead of scanning the events."""
     out = dict(membership)
     empty = pd.DataFrame(columns=list(SIGNAL_COLUMNS))
     taken = excluded(membership, protected, scores)
@@ -270,7 +279,9 @@ def admit_rings(
     weak_t = memtable(pd.DataFrame({"account_id": w.index.astype(str)}), {"account_id": "string"})
     ex_t = memtable(pd.DataFrame({"account_id": sorted(taken)}), {"account_id": "string"})
     fl_t = memtable(pd.DataFrame({"account_id": sorted(membership)}), {"account_id": "string"})
-    edges = fetch(policy.edges(ctx, weak_t, ex_t, fl_t, keep))
+    covered = actors is not None and set(w.index.astype(str)) <= actors[1]
+    weak_events = actors[0] if actors is not None and covered else None
+    edges = fetch(policy.edges(ctx, weak_t, ex_t, fl_t, keep, weak_events))
     rings = policy.rings(edges, scores)
     if not rings:
         return out, empty
