@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -20,6 +21,23 @@ from counterspy.ingest.schema import ACCOUNTS, EVENTS
 from counterspy.workspace import Workspace
 
 T0 = datetime(2021, 9, 1, tzinfo=UTC)
+
+
+def domain_stats_frame(
+    *rows: tuple[str, int, int, int], events_per_recipient: int = 1
+) -> pd.DataFrame:
+    """(domain, senders, recipients, at-risk recipients) → a ``links.domain_stats`` frame, for
+    the link-judging tests (each recipient got ``events_per_recipient`` links)."""
+    return pd.DataFrame(
+        {
+            "domain": [r[0] for r in rows],
+            "n_senders": [r[1] for r in rows],
+            "n_events": [events_per_recipient * r[2] for r in rows],
+            "n_recipients": [r[2] for r in rows],
+            "n_at_risk_recipients": [r[3] for r in rows],
+            "sample_url": [f"https://{r[0]}/x" for r in rows],
+        }
+    )
 
 
 @dataclass

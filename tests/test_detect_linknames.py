@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from counterspy.analytics import connect, load_tables
@@ -15,22 +14,7 @@ from counterspy.detect.linknames import COUNTRY_STYLE, brand_imitation
 from counterspy.detect.links import LinkHeuristic
 from counterspy.detect.pipeline import DetectionConfig, run_detection
 from counterspy.workspace import Workspace
-from tests.detect_fixtures import T0, build_platform
-
-
-def _stats(*rows: tuple[str, int, int, int]) -> pd.DataFrame:
-    """(domain, senders, recipients, at-risk recipients) → a domain_stats frame."""
-    return pd.DataFrame(
-        {
-            "domain": [r[0] for r in rows],
-            "n_senders": [r[1] for r in rows],
-            "n_events": [r[2] for r in rows],
-            "n_recipients": [r[2] for r in rows],
-            "n_at_risk_recipients": [r[3] for r in rows],
-            "sample_url": [f"https://{r[0]}/x" for r in rows],
-        }
-    )
-
+from tests.detect_fixtures import T0, build_platform, domain_stats_frame
 
 # The planted cases: one persona's one link on a shortener's name under another TLD, and on a
 # shortener's name before a country-style parent (Predator's `bit-ly.org` style), each to one
@@ -57,7 +41,7 @@ def _h(**limits: int | bool) -> LinkHeuristic:
 
 
 def _judged(h: LinkHeuristic) -> dict[str, tuple[str, str]]:
-    bad = h.judge(_stats(PLANTED, COUNTRY, *LOOKALIKES.values()))
+    bad = h.judge(domain_stats_frame(PLANTED, COUNTRY, *LOOKALIKES.values()))
     return {
         d: (lab, r) for d, lab, r in zip(bad["domain"], bad["label"], bad["reason"], strict=True)
     }

@@ -8,28 +8,12 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from counterspy.detect.linknames import SPELLED_CODES, brand_imitation
 from counterspy.detect.links import LinkHeuristic
 from counterspy.detect.pipeline import DetectionConfig
-from tests.detect_fixtures import T0, build_platform, flagged, run_plant
-
-
-def _stats(*rows: tuple[str, int, int, int]) -> pd.DataFrame:
-    """(domain, senders, recipients, at-risk recipients) → a domain_stats frame."""
-    return pd.DataFrame(
-        {
-            "domain": [r[0] for r in rows],
-            "n_senders": [r[1] for r in rows],
-            "n_events": [r[2] for r in rows],
-            "n_recipients": [r[2] for r in rows],
-            "n_at_risk_recipients": [r[3] for r in rows],
-            "sample_url": [f"https://{r[0]}/x" for r in rows],
-        }
-    )
-
+from tests.detect_fixtures import T0, build_platform, domain_stats_frame, flagged, run_plant
 
 # Missed exploiters' domains on seeds 1–40 (stealth 2, session 8's code): each sent once, by
 # one account, to one of its operation's targets outside the protection programme.
@@ -56,7 +40,7 @@ def _h(**limits: int | bool) -> LinkHeuristic:
 
 
 def _judged(h: LinkHeuristic, *rows: tuple[str, int, int, int]) -> dict[str, tuple[str, str]]:
-    bad = h.judge(_stats(*rows))
+    bad = h.judge(domain_stats_frame(*rows))
     return {
         d: (lab, r) for d, lab, r in zip(bad["domain"], bad["label"], bad["reason"], strict=True)
     }
@@ -135,7 +119,9 @@ def test_a_plugged_in_verdict_engine_reads_names_the_same_way() -> None:
     from counterspy.infra.verdict import VerdictEngine
 
     engine = VerdictEngine(IndicatorIndex(), LookalikeIndex(bundled_brands()))
-    stats = _stats(("viber.app", 1, 1, 0), ("hubshop.ps", 1, 1, 0), ("sabq.page", 4, 6, 0))
+    stats = domain_stats_frame(
+        ("viber.app", 1, 1, 0), ("hubshop.ps", 1, 1, 0), ("sabq.page", 4, 6, 0)
+    )
     bad = judge_domains(stats, checker=engine)
     got = dict(zip(bad["domain"], zip(bad["label"], bad["reason"], strict=True), strict=True))
     assert got["viber.app"][0] == "malicious"

@@ -19,21 +19,11 @@ from counterspy.detect.opevidence import OperationEvidence, admit
 from counterspy.detect.pipeline import DetectionConfig, _memtable, run_detection
 from counterspy.ingest.schema import ACCOUNTS, EVENTS
 from counterspy.workspace import Workspace
-from tests.detect_fixtures import T0, Platform, build_platform
+from tests.detect_fixtures import T0, Platform, build_platform, domain_stats_frame
 
 
 def _stats(*rows: tuple[str, int, int, int]) -> pd.DataFrame:
-    """(domain, senders, recipients, at-risk recipients) → a domain_stats frame."""
-    return pd.DataFrame(
-        {
-            "domain": [r[0] for r in rows],
-            "n_senders": [r[1] for r in rows],
-            "n_events": [2 * r[2] for r in rows],
-            "n_recipients": [r[2] for r in rows],
-            "n_at_risk_recipients": [r[3] for r in rows],
-            "sample_url": [f"https://{r[0]}/x" for r in rows],
-        }
-    )
+    return domain_stats_frame(*rows, events_per_recipient=2)
 
 
 # The planted case: an operation's throw-away domain, 3 senders, 3 of its 6 recipients at risk
