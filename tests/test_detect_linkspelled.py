@@ -52,7 +52,7 @@ def test_spelled_brand_names_are_malicious_on_any_recipient_and_say_why() -> Non
     assert judged["viber.app"] == (
         "malicious",
         "spells out Viber (viber.app uses the name of Viber on a domain it does not own); "
-        "rare domain (1 senders, max 3) sent to 1 accounts (min 1)",
+        "rare domain (1 senders, 1 on its whole site, max 3) sent to 1 accounts (min 1)",
     )
     assert all(label == "malicious" for label, _ in judged.values())
     # Before this rule nothing judged them: no at-risk recipient, one sender, one recipient.
@@ -67,6 +67,18 @@ def test_each_lookalike_is_refused_by_its_own_limit(name: str, loosened: LinkHeu
     row = LOOKALIKES[name]
     assert _judged(_h(), row) == {}
     assert _judged(loosened, row)[row[0]][0] == "malicious"
+
+
+def test_a_brand_named_host_of_a_busy_site_is_not_rare() -> None:
+    # A translation proxy serves a newspaper's own site under its own host name; the proxy's
+    # other hosts make the site busy (1 + 3 senders), so the host is no throw-away domain.
+    proxied = ("okaz-com-sa.translate.goog", 1, 1, 0)
+    sibling = ("es-wikipedia-org.translate.goog", 3, 3, 0)
+    assert _judged(_h(), proxied, sibling) == {}
+    # Alone (the same host, no sibling on the platform) it would be judged: the site decides.
+    assert _judged(_h(), proxied)[proxied[0]][0] == "malicious"
+    # Counting the site's senders as four is the limit that refuses it.
+    assert _judged(_h(spelled_max_senders=4), proxied, sibling)[proxied[0]][0] == "malicious"
 
 
 @pytest.mark.parametrize("domain", ORDINARY)

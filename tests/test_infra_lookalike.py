@@ -107,6 +107,9 @@ def test_brand_domains_and_global_cctld_variants_are_clean(engine: VerdictEngine
         "zoomit.example",
         "news.example",
         "co-uk.example",  # dots as hyphens, but not a brand's domain
+        "x-com.de",  # a brand's domain with dots as hyphens, but a name of 1-3 letters
+        "go-com.net",  # (X-COM fan sites, go-com shops)
+        "t-me.ru",
     ],
 )
 def test_false_positive_guards(engine: VerdictEngine, url: str) -> None:

@@ -160,6 +160,9 @@ class LinkHeuristic:
     # whose links reached ≥ ``spelled_min_recipients`` accounts is malicious even when nobody
     # in the protection programme got it (half an operation's targets are outside it). See
     # docs/detection.md, "Session 9: link verdicts in detection". Off: ``spelled_max_senders`` 0.
+    # The site's senders count too: every host under the same registered domain (ICANN
+    # suffixes; ``*.translate.goog``, ``*.uptodown.com``) adds its senders, so a brand-named
+    # host of a busy site (a translation proxy, a download portal) is never "rare".
     spelled_max_senders: int = 3
     spelled_min_recipients: int = 1
 
@@ -171,7 +174,8 @@ class LinkHeuristic:
             core = _extract()(reg).domain
             if len(core) >= 4 and core not in refs:
                 refs[core] = frozenset({reg})
-        rare = stats[stats["n_senders"] <= self.max_senders]
+        rare = with_site_senders(stats)
+        rare = rare[rare["n_senders"] <= self.max_senders]
         rows: list[tuple[str, str, str, str | None]] = []
         for rec in rare.itertuples(index=False):
             dom = str(rec.domain)
@@ -188,7 +192,9 @@ class LinkHeuristic:
                 continue
             n_rec = int(str(rec.n_recipients))
             n_ar = int(str(rec.n_at_risk_recipients))
-            named = self.named(dom, int(str(rec.n_senders)), n_ar, n_rec)
+            named = self.named(
+                dom, int(str(rec.n_senders)), n_ar, n_rec, int(str(rec.site_senders))
+            )
             if named is not None:
                 rows.append((dom, VerdictLabel.MALICIOUS.value, named, None))
                 continue
@@ -221,17 +227,25 @@ class LinkHeuristic:
         return pd.DataFrame(rows, columns=list(BAD_DOMAIN_SCHEMA.names))
 
     def named(
-        self, domain: str, n_senders: int, n_at_risk: int, n_recipients: int = 0
+        self,
+        domain: str,
+        n_senders: int,
+        n_at_risk: int,
+        n_recipients: int = 0,
+        site_senders: int | None = None,
     ) -> str | None:
         """The reason a rare domain whose name spells a protected brand is malicious: sent to
         at-risk people (``named_*`` limits), or keeping the brand's whole name and sent to
-        anyone (``spelled_*`` limits); None when the limits or the name refuse it. The name is
-        read once, and only for a domain some limit admits (the read costs ~50 µs)."""
+        anyone (``spelled_*`` limits, on the host's and its site's senders:
+        :func:`with_site_senders`; None: the host's); None when the limits or the name refuse
+        it. The name is read once, and only for a domain some limit admits (~50 µs a read)."""
+        site = n_senders if site_senders is None else site_senders
         to_at_risk = (
             n_senders <= self.named_max_senders and n_at_risk >= self.named_min_at_risk_recipients
         )
         to_anyone = (
-            n_senders <= self.spelled_max_senders and n_recipients >= self.spelled_min_recipients
+            max(n_senders, site) <= self.spelled_max_senders
+            and n_recipients >= self.spelled_min_recipients
         )
         if not (to_at_risk or to_anyone):
             return None
@@ -247,9 +261,9 @@ class LinkHeuristic:
         if found.code not in SPELLED_CODES:
             return None
         return (
-            f"spells out {found.brand} ({found.detail}); rare domain ({n_senders} senders, max "
-            f"{self.spelled_max_senders}) sent to {n_recipients} accounts (min "
-            f"{self.spelled_min_recipients})"
+            f"spells out {found.brand} ({found.detail}); rare domain ({n_senders} senders, "
+            f"{site} on its whole site, max {self.spelled_max_senders}) sent to {n_recipients} "
+            f"accounts (min {self.spelled_min_recipients})"
         )
 
     def spreads(self, domain: str, n_senders: int, n_at_risk: int, n_recipients: int) -> bool:
@@ -277,6 +291,16 @@ def _official(domain: str) -> bool:
     return domain in off or registered_domain(domain) in off
 
 
+def with_site_senders(stats: pd.DataFrame) -> pd.DataFrame:
+    """``stats`` with ``site_senders``: the senders of every host under each host's registered
+    domain (ICANN suffixes), summed — at least the site's distinct senders, so "rare" on it
+    errs towards refusing."""
+    if not len(stats):
+        return stats.assign(site_senders=pd.Series(dtype="int64"))
+    site = stats["domain"].astype(str).map(registered_domain)
+    return stats.assign(site_senders=stats.groupby(site)["n_senders"].transform("sum"))
+
+
 def judge_domains(
     stats: pd.DataFrame,
     *,
@@ -298,7 +322,9 @@ def judge_domains(
         verdicts = checker.check_many([str(u) for u in stats["sample_url"]])
         rows = [
             row
-            for rec, v in zip(stats.itertuples(index=False), verdicts, strict=True)
+            for rec, v in zip(
+                with_site_senders(stats).itertuples(index=False), verdicts, strict=True
+            )
             if (row := _checked_row(rec, v, heuristic or LinkHeuristic())) is not None
         ]
         frames.append(pd.DataFrame(rows, columns=list(BAD_DOMAIN_SCHEMA.names)))
@@ -331,7 +357,11 @@ def _checked_row(
         return None
     if any(r.code.startswith("lookalike.") for r in v.reasons):
         named = heuristic.named(
-            str(rec.domain), n, int(rec.n_at_risk_recipients), int(rec.n_recipients)
+            str(rec.domain),
+            n,
+            int(rec.n_at_risk_recipients),
+            int(rec.n_recipients),
+            int(rec.site_senders),
         )
         if named is not None:
             return (str(rec.domain), VerdictLabel.MALICIOUS.value, named, v.actor)

@@ -304,10 +304,15 @@ class LookalikeIndex:
             return False
         if plain != dom:
             # A brand's own domain with its dots turned into hyphens, as one label of another
-            # domain (``okaz-com-sa.top``, ``khaleejtimes-com.app``): one dict lookup.
+            # domain (``okaz-com-sa.top``, ``khaleejtimes-com.app``): one dict lookup. The
+            # name must be one a brand owns on its own, a brand's primary key or ≥ 4 letters
+            # (``bbc-co-uk`` counts; ``x-com``, ``go-com``, ``t-me`` name other things too),
+            # and no generic word.
             dotted = dom.replace("-", ".")
             b = self.owned.get(dotted)
-            if b is not None:
+            name = dotted.split(".", 1)[0]
+            own = len(name) >= 4 or name in self.primary
+            if b is not None and own and not self.generic(name):
                 items.setdefault(
                     ("lookalike.dotted_domain", dotted),
                     Reason(
