@@ -285,15 +285,26 @@ def test_counter_evidence_stands() -> None:
     assert set(own) <= set(off["account_id"])
 
 
-def _admitted_from_candidates(p: Platform, drop_from_keys: str | None = None) -> pd.DataFrame:
+def _admitted_from_candidates(
+    p: Platform,
+    drop_from_keys: str | None = None,
+    everyone: bool = False,
+    policy: OperationEvidence | None = None,
+) -> pd.DataFrame:
     """As :func:`_admitted`, with the members' and weak accounts' events read from a
     candidates' events table and shared devices from its key events (as in the pipeline);
-    ``drop_from_keys``: an account whose rows are left out of the key events."""
+    ``drop_from_keys``: an account whose rows are left out of the key events; ``everyone``:
+    every account is a candidate (every round then reads the candidates' tables)."""
     acc = ibis.memtable(pa.Table.from_pylist(p.accounts, schema=ACCOUNTS.schema))
     ev = ibis.memtable(pa.Table.from_pylist(p.events, schema=EVENTS.schema))
     ctx = DetectionContext(acc, ev, ev.limit(0).select(domain="url"))
-    # Every account is a candidate here, so every round reads from the candidates' tables.
-    ids = frozenset(str(a["account_id"]) for a in p.accounts)
+    # The members and the weak accounts are the candidates, as in the pipeline (the first
+    # round reads the candidates' tables; the key events hold everyone's events on the
+    # candidates' devices and addresses, so a non-candidate on a member's device is seen; a
+    # round whose members are not all candidates reads the whole events).
+    ids = frozenset(MEMBERS) | frozenset(WEAK)
+    if everyone:
+        ids = frozenset(str(a["account_id"]) for a in p.accounts)
     mine = ev.filter(ev.actor_id.isin(sorted(ids)))
     keys = ctx.with_actor_events(mine).key_events
     if drop_from_keys is not None:
@@ -306,7 +317,7 @@ def _admitted_from_candidates(p: Platform, drop_from_keys: str | None = None) ->
         membership,
         scores,
         protected,
-        OperationEvidence(),
+        policy or OperationEvidence(),
         _memtable,
         actors=(mine, ids),
         key_events=keys,
@@ -317,17 +328,25 @@ def _admitted_from_candidates(p: Platform, drop_from_keys: str | None = None) ->
 def test_shared_devices_from_the_candidates_key_events_give_the_same_rows(
     rows: pd.DataFrame,
 ) -> None:
-    got = _admitted_from_candidates(_platform())
     order = ["account_id", "signal"]
-    assert (
-        got.sort_values(order)
-        .reset_index(drop=True)
-        .equals(rows.sort_values(order).reset_index(drop=True))
-    )
+    want = rows.sort_values(order).reset_index(drop=True)
+    for everyone in (False, True):
+        got = _admitted_from_candidates(_platform(), everyone=everyone)
+        assert got.sort_values(order).reset_index(drop=True).equals(want), everyone
+
+
+DEV = "operation_shared_device"
 
 
 def test_shared_devices_are_read_from_the_key_events_when_given(rows: pd.DataFrame) -> None:
     assert "devmate" in _by(rows, "operation_shared_device")
     # The key events are what is read: without the persona's rows there, no shared device.
-    got = _admitted_from_candidates(_platform(), drop_from_keys="devmate")
+    # A non-candidate on a member's device is found in the first round, which reads the
+    # candidates' tables: the key events hold its events, and without them it is not found.
+    one = OperationEvidence(rounds=1)
+    assert "devmate" in _by(_admitted_from_candidates(_platform(), policy=one), DEV)
+    gone = _admitted_from_candidates(_platform(), drop_from_keys="devmate", policy=one)
+    assert "devmate" not in _by(gone, DEV)
+    # (Every account a candidate, so that no later round falls back to the whole events.)
+    got = _admitted_from_candidates(_platform(), drop_from_keys="devmate", everyone=True)
     assert "devmate" not in _by(got, "operation_shared_device")
