@@ -264,7 +264,8 @@ class DetectionContext:
         """(actor_id, ip, device_id, asn), distinct, with the first and last time of each
         (``k_first``, ``k_last``), of every event on an IP address or device used in
         :attr:`actor_events` (else: (actor_id, ip, device_id, asn) of every event, not
-        narrowed).
+        narrowed and **without** ``k_first`` / ``k_last``: only a context with actor events
+        has the times, and callers that read them check ``actor_events`` first).
 
         Shared-infrastructure steps count a key's popularity over every account using it but
         only ever ask about keys their accounts used: one scan narrows the events to those
