@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 import ibis
 import ibis.expr.types as ir
@@ -138,9 +137,6 @@ COURTING_TYPES = (
 )
 
 
-_APPROACHES: WeakKeyDictionary[_Anchors, ir.Table] = WeakKeyDictionary()
-
-
 def approaches(ctx: DetectionContext, a: _Anchors) -> ir.Table:
     """(ts, actor_id, event_type, target_id): every look, friend request and message
     (:data:`COURTING_TYPES`) by an outsider (not flagged, not protected) naming an account the
@@ -148,7 +144,7 @@ def approaches(ctx: DetectionContext, a: _Anchors) -> ir.Table:
     (whose types are among these) both start from these rows: one scan of the events per
     round instead of one per rule, kept in the engine where its cache can hold a query over
     in-memory tables (the anchors)."""
-    got = _APPROACHES.get(a)
+    got = a.shared.get("approaches")
     if got is not None:
         return got
     mt = a.member_targets()
@@ -157,7 +153,7 @@ def approaches(ctx: DetectionContext, a: _Anchors) -> ir.Table:
     e = e.filter(e.event_type.isin(COURTING_TYPES))
     on = a.outsiders(e.inner_join(ids, e.target_id == ids.c_t), "actor_id")
     out = ctx.keep_scoped(on.select("ts", "actor_id", "event_type", "target_id"))
-    _APPROACHES[a] = out
+    a.shared["approaches"] = out
     return out
 
 

@@ -414,6 +414,8 @@ class _Anchors:
         self.ctx = ctx
         self.key_events = key_events
         self.keep = keep
+        # Tables several rules of one round derive alike (``courting.approaches``), by name.
+        self.shared: dict[str, ir.Table] = {}
         self.policy = policy
         self.members = members.select(m_id=members.account_id, o_id=members.operation_id)
         self.flagged = flagged.select(f_id=flagged.account_id).distinct()
