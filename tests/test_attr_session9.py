@@ -117,7 +117,9 @@ def test_ring_members_who_are_not_candidates_keep_their_actions() -> None:
     # session 9: its operation read as reconnaissance only).
     (blind,) = operation_features(within, core)
     assert blind.phase_counts["engagement"] == 0
-    (f,) = operation_features(profile_context(within, whole, core, ["loud"]), core)
+    (f,) = operation_features(
+        profile_context(within, whole, core, ["loud"], ["loud", "quiet"]), core
+    )
     assert f.phase_counts == {"reconnaissance": 5, "engagement": 8, "exploitation": 0}
     assert f == operation_features(whole, core)[0]
 
@@ -125,5 +127,5 @@ def test_ring_members_who_are_not_candidates_keep_their_actions() -> None:
 def test_candidates_covering_the_core_keep_the_narrow_context() -> None:
     whole, within = _contexts(_platform())
     core = ibis.memtable(pa.table({"account_id": ["loud"], "operation_id": ["op"]}))
-    assert profile_context(within, whole, core, ["loud"]) is within
-    assert profile_context(whole, whole, core, []) is whole
+    assert profile_context(within, whole, core, ["loud"], ["loud"]) is within
+    assert profile_context(whole, whole, core, [], ["loud"]) is whole

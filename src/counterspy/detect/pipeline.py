@@ -8,7 +8,7 @@ materialised once and written to the workspace.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,19 +161,22 @@ def _actor_events(ctx: DetectionContext, actors: Any) -> Any:
 
 
 def profile_context(
-    within: DetectionContext, ctx: DetectionContext, core: Any, candidates: Sequence[str]
+    within: DetectionContext,
+    ctx: DetectionContext,
+    core: Any,
+    candidates: Sequence[str],
+    members: Iterable[str],
 ) -> DetectionContext:
-    """The context attribution reads the ``core`` members' events from (column
-    ``account_id``): ``within`` when its actor events (the coordination candidates') cover
-    them, else ``within`` with the core's own events.
+    """The context attribution reads the ``core`` members' events from (``core``: a table,
+    column ``account_id``, of the ids in ``members``): ``within`` when its actor events (the
+    coordination candidates') cover them, else ``within`` with the core's own events.
 
     Ring members (weak rings, link rings) join the core on their ring's evidence and may score
     nothing of their own, so they need not be candidates: read from the candidates' events
     they would show no action at all, and the operation's profile would lose them (a persona's
     conversations, a link sender's links).
     """
-    ids = set(fetch(core.select("account_id"))["account_id"])
-    if within.actor_events is None or ids <= set(candidates):
+    if within.actor_events is None or set(members) <= set(candidates):
         return within
     return within.with_actor_events(_actor_events(ctx, core))
 
@@ -434,7 +437,9 @@ def _run(
         pd.DataFrame({"account_id": list(core), "operation_id": list(core.values())}),
         {"account_id": "string", "operation_id": "string"},
     )
-    features = operation_features(profile_context(within, ctx, core_t, candidates), core_t, signals)
+    features = operation_features(
+        profile_context(within, ctx, core_t, candidates, core), core_t, signals
+    )
     attributions = attribute_operations(features, profiles)
     firm_of = {a.operation_id: a.firm for a in attributions}
 

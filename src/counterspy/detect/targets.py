@@ -216,12 +216,14 @@ def target_candidates(
         example_operator=t.actor_id.min(),
         **policy.cover.counts(t),
     )
+    # Sweep anchors: the protected people each operation worked (its targeting actions on
+    # them, already counted per target above).
+    worked = g.filter(
+        g.at_risk.fill_null(False) & (g.n_targeting >= policy.outsider_sweep_anchor_actions)
+    )
+    anchors = worked.select(a_target=worked.target_id, a_operation=worked.operation_id)
     g = g.left_join(facts, (g.target_id == facts.x_target) & (g.operation_id == facts.x_operation))
     if policy.outsider_sweep_seconds is not None:
-        worked = t.filter(t.event_type.isin(TARGETING_TYPES) & t.target_at_risk.fill_null(False))
-        anchors = worked.group_by(a_target=worked.target_id, a_operation=worked.operation_id)
-        anchors = anchors.aggregate(a_n=worked.count())
-        anchors = anchors.filter(anchors.a_n >= policy.outsider_sweep_anchor_actions)
         sw = swept_looks(looks, policy.outsider_sweep_seconds, anchors)
         g = g.left_join(sw, (g.target_id == sw.s_target) & (g.operation_id == sw.s_operation))
         g = g.mutate(n_swept=g.n_swept.fill_null(0)).drop("s_target", "s_operation")
